@@ -1,0 +1,49 @@
+"""pytest-synthbench: can you trust a benchmark that an LLM wrote?
+
+The public names. Import-light on purpose: pytest loads this package as a plugin in
+every session, so heavy modules (models, backends, reports) load on first use.
+"""
+
+from __future__ import annotations
+
+from harness.config import ConfigError, DatasetSpec, ModelSpec, Suite, load_suite
+from harness.records import (
+    ENSEMBLE,
+    REAL,
+    CaseKey,
+    CaseResult,
+    DataIssues,
+    Dataset,
+    Entity,
+    IntentExample,
+    NerExample,
+    Outcome,
+    Prediction,
+    SimilarityExample,
+)
+from harness.registry import Registry, UnknownNameError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ENSEMBLE",
+    "REAL",
+    "CaseKey",
+    "CaseResult",
+    "ConfigError",
+    "DataIssues",
+    "Dataset",
+    "DatasetSpec",
+    "Entity",
+    "IntentExample",
+    "ModelSpec",
+    "NerExample",
+    "Outcome",
+    "Prediction",
+    "Registry",
+    "SimilarityExample",
+    "Suite",
+    "UnknownNameError",
+    "__version__",
+    "load_suite",
+]

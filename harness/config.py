@@ -1,0 +1,236 @@
+"""The suite file (``benchmarks/suite.toml``) as frozen, validated config objects.
+
+Every error names the file and the key (``suite.toml: models.minilm.factory: ...``)
+and, for unknown names, lists the known ones, so a typo is fixed in one go.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.records import ENSEMBLE, REAL
+
+
+class ConfigError(ValueError):
+    """An invalid suite file; the message names file and key."""
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """A source of evaluation data: ``real`` or one LLM that wrote a synthetic copy."""
+
+    name: str
+    model_id: str = ""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Where one dataset's sources live, relative to the data directory.
+
+    ``synthetic`` is a template with ``{dataset}`` and ``{generator}`` fields.
+    """
+
+    name: str
+    task: str
+    test: str
+    train: str = ""
+    labels: str = ""
+    synthetic: str = "synthetic/{dataset}/{generator}.jsonl"
+    score_range: tuple[float, float] = (0.0, 5.0)
+    generators: tuple[str, ...] = ()
+
+    def source_path(self, generator: str) -> str:
+        if generator == REAL:
+            return self.test
+        return self.synthetic.format(dataset=self.name, generator=generator)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A method under evaluation: a registered factory plus its parameters.
+
+    ``same_as`` names the generator that is the same LLM, for the bias factor.
+    """
+
+    name: str
+    factory: str
+    tasks: tuple[str, ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    same_as: str = ""
+
+
+@dataclass(frozen=True)
+class Suite:
+    path: str
+    generators: tuple[GeneratorSpec, ...]
+    datasets: tuple[DatasetSpec, ...]
+    models: tuple[ModelSpec, ...]
+    seed: int = 0
+    max_examples: int = 0
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def generator_names(self) -> tuple[str, ...]:
+        return tuple(g.name for g in self.generators)
+
+    def dataset(self, name: str) -> DatasetSpec:
+        for d in self.datasets:
+            if d.name == name:
+                return d
+        raise KeyError(name)
+
+    def model(self, name: str) -> ModelSpec:
+        for m in self.models:
+            if m.name == name:
+                return m
+        raise KeyError(name)
+
+    def same_as(self) -> dict[str, str]:
+        return {m.name: m.same_as for m in self.models if m.same_as}
+
+
+_TOP_KEYS = {"run", "generators", "datasets", "models", "gates"}
+_RUN_KEYS = {"seed", "max_examples"}
+_GEN_KEYS = {"model_id"}
+_DATASET_KEYS = {"task", "test", "train", "labels", "synthetic", "score_range", "generators"}
+_MODEL_KEYS = {"factory", "tasks", "params", "same_as"}
+
+
+def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(f"{where}.{key}: unknown key; known: {', '.join(sorted(allowed))}")
+
+
+def _table(where: str, value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {type(value).__name__}")
+    return value
+
+
+def _str(where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a string, got {value!r}")
+    return value
+
+
+def _str_list(where: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def load_suite(path: str | Path) -> Suite:
+    """Read and validate a suite file."""
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{p}: suite file not found; pass --synth-suite PATH or set synth_suite in the ini"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    return parse_suite(raw, str(p))
+
+
+def parse_suite(raw: Mapping[str, Any], path: str = "suite.toml") -> Suite:
+    """Validate a decoded suite; ``path`` is only used in messages."""
+    from harness.models import MODELS
+    from harness.tasks import TASKS
+
+    f = Path(path).name
+    _check_keys(f, raw, _TOP_KEYS)
+    run = _table(f"{f}: run", raw.get("run", {}))
+    _check_keys(f"{f}: run", run, _RUN_KEYS)
+    seed = run.get("seed", 0)
+    max_examples = run.get("max_examples", 0)
+    for key, val in (("seed", seed), ("max_examples", max_examples)):
+        if not isinstance(val, int) or isinstance(val, bool) or val < 0:
+            raise ConfigError(f"{f}: run.{key}: expected a whole number >= 0, got {val!r}")
+
+    gens_raw = _table(f"{f}: generators", raw.get("generators", {}))
+    generators = [GeneratorSpec(REAL, "human-annotated")]
+    for name, spec in gens_raw.items():
+        where = f"{f}: generators.{name}"
+        if name == ENSEMBLE:
+            raise ConfigError(f"{where}: {ENSEMBLE!r} is reserved for the generator ensemble")
+        spec = _table(where, spec)
+        _check_keys(where, spec, _GEN_KEYS)
+        if name == REAL:
+            continue
+        generators.append(GeneratorSpec(name, _str(f"{where}.model_id", spec.get("model_id", ""))))
+    gen_names = {g.name for g in generators}
+
+    datasets = []
+    for name, spec in _table(f"{f}: datasets", raw.get("datasets", {})).items():
+        where = f"{f}: datasets.{name}"
+        spec = _table(where, spec)
+        _check_keys(where, spec, _DATASET_KEYS)
+        task = _str(f"{where}.task", spec.get("task"))
+        if task not in TASKS:
+            raise ConfigError(f"{where}.task: unknown task {task!r}; known: {', '.join(TASKS.names())}")
+        if "test" not in spec:
+            raise ConfigError(f"{where}.test: missing; the path of the real test split")
+        dgens = _str_list(f"{where}.generators", spec.get("generators", []))
+        for g in dgens:
+            if g not in gen_names:
+                raise ConfigError(
+                    f"{where}.generators: unknown generator {g!r}; known: {', '.join(sorted(gen_names))}"
+                )
+        sr = spec.get("score_range", [0.0, 5.0])
+        if not (isinstance(sr, list) and len(sr) == 2 and all(isinstance(x, int | float) for x in sr)
+                and sr[0] < sr[1]):
+            raise ConfigError(f"{where}.score_range: expected [low, high], got {sr!r}")
+        datasets.append(
+            DatasetSpec(
+                name=name,
+                task=task,
+                test=_str(f"{where}.test", spec["test"]),
+                train=_str(f"{where}.train", spec.get("train", "")),
+                labels=_str(f"{where}.labels", spec.get("labels", "")),
+                synthetic=_str(f"{where}.synthetic", spec.get("synthetic", DatasetSpec.synthetic)),
+                score_range=(float(sr[0]), float(sr[1])),
+                generators=dgens,
+            )
+        )
+
+    models = []
+    for name, spec in _table(f"{f}: models", raw.get("models", {})).items():
+        where = f"{f}: models.{name}"
+        spec = _table(where, spec)
+        _check_keys(where, spec, _MODEL_KEYS)
+        factory = _str(f"{where}.factory", spec.get("factory", name))
+        if factory not in MODELS:
+            raise ConfigError(
+                f"{where}.factory: unknown model factory {factory!r}; known: {', '.join(MODELS.names())}"
+            )
+        supported = tuple(MODELS.entry(factory).meta.get("tasks", ()))
+        tasks = _str_list(f"{where}.tasks", spec.get("tasks", list(supported)))
+        for t in tasks:
+            if t not in supported:
+                raise ConfigError(
+                    f"{where}.tasks: factory {factory!r} does not support task {t!r}; "
+                    f"it supports: {', '.join(supported)}"
+                )
+        same_as = _str(f"{where}.same_as", spec.get("same_as", ""))
+        if same_as and (same_as not in gen_names or same_as == REAL):
+            raise ConfigError(
+                f"{where}.same_as: {same_as!r} is not a synthetic generator; "
+                f"known: {', '.join(sorted(gen_names - {REAL}))}"
+            )
+        params = _table(f"{where}.params", spec.get("params", {}))
+        models.append(ModelSpec(name, factory, tasks, dict(params), same_as))
+
+    return Suite(
+        path=path,
+        generators=tuple(generators),
+        datasets=tuple(datasets),
+        models=tuple(models),
+        seed=seed,
+        max_examples=max_examples,
+        raw=raw,
+    )

@@ -1,0 +1,69 @@
+"""The interface of a model (a method under evaluation) and its build context.
+
+A model is registered as a *factory*: ``factory(ctx, **params) -> Predictor``.
+The harness builds one predictor per (model, dataset) per worker process and reuses
+it for every source of that dataset, so training on the real train split (TF-IDF +
+logistic regression, CRF, prototypes) happens once per worker, not once per case.
+Heavy shared resources (the MiniLM encoder, spaCy) are loaded once per process by
+the model modules themselves (``functools.cache``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from harness.records import Example, Prediction
+
+
+class MissingDependency(RuntimeError):
+    """An optional package a model needs is not installed: its cases are skipped."""
+
+    def __init__(self, package: str, model: str = "") -> None:
+        who = f"model {model!r} " if model else ""
+        super().__init__(f"{who}needs the package {package!r}: pip install {package}")
+        self.package = package
+
+
+class NotConfigured(RuntimeError):
+    """A model lacks run-time configuration (endpoint, API key): its cases are skipped.
+
+    The message names what to set, e.g. the environment variable of the key.
+    """
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """What a model may know about the dataset it is evaluated on.
+
+    ``labels``: the candidate label set (intent labels, NER entity types), the same
+    for every source of the dataset. ``train``: the *real* train split (empty when the
+    dataset has none) for models that train or need few-shot examples; never the test
+    data. ``score_range``: the gold scale of a similarity dataset.
+    """
+
+    task: str
+    dataset: str
+    labels: tuple[str, ...] = ()
+    train: tuple[Example, ...] = ()
+    score_range: tuple[float, float] = (0.0, 5.0)
+    seed: int = 0
+
+
+class Predictor(Protocol):
+    def predict(self, examples: Sequence[Example]) -> list[Prediction]:
+        """One ``Prediction`` per example, in order; batch internally."""
+        ...
+
+
+ModelFactory = Callable[..., Predictor]
+"""``factory(ctx: TaskContext, **params) -> Predictor``; registered with
+``@MODELS.register(name, tasks=("intent",))``."""
+
+
+def params_key(params: dict[str, Any]) -> str:
+    """A stable text form of a parameter dict, for per-process caches."""
+    import json
+
+    return json.dumps(params, sort_keys=True, default=str)

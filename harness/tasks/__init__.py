@@ -1,0 +1,13 @@
+"""Tasks: record types, metrics, prompts and answer parsing, one module each."""
+
+from __future__ import annotations
+
+from harness.registry import Registry
+from harness.tasks.base import RecordError, Task
+
+TASKS: Registry[Task] = Registry(
+    "task",
+    modules=("harness.tasks.intent", "harness.tasks.similarity", "harness.tasks.ner"),
+)
+
+__all__ = ["TASKS", "RecordError", "Task"]
