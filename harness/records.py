@@ -8,6 +8,7 @@ refuse a record it does not understand instead of misreading it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -238,7 +239,9 @@ class CaseResult:
             **self.key.to_dict(),
             "status": self.status,
             "primary": self.primary,
-            "metrics": dict(self.metrics),
+            # JSON has no NaN: an undefined metric (e.g. Spearman of constant
+            # predictions) travels as null and comes back as NaN.
+            "metrics": {k: (None if math.isnan(v) else v) for k, v in self.metrics.items()},
             "n_examples": self.n_examples,
             "n_invalid": self.n_invalid,
             "reason": self.reason,
@@ -261,7 +264,9 @@ class CaseResult:
             key=CaseKey.from_dict(d),
             status=str(d["status"]),
             primary=str(d.get("primary", "")),
-            metrics={str(k): float(v) for k, v in d.get("metrics", {}).items()},
+            metrics={
+                str(k): math.nan if v is None else float(v) for k, v in d.get("metrics", {}).items()
+            },
             n_examples=int(d.get("n_examples", 0)),
             n_invalid=int(d.get("n_invalid", 0)),
             reason=str(d.get("reason", "")),
