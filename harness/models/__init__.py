@@ -14,6 +14,7 @@ from harness.registry import Registry
 #: Modules imported on the first registry lookup; each registers its factories.
 MODEL_MODULES: tuple[str, ...] = (
     "harness.models.baselines",
+    "harness.models.oracle",
 )
 
 MODELS: Registry[ModelFactory] = Registry("model", modules=MODEL_MODULES)

@@ -1,0 +1,276 @@
+"""pytest hooks of pytest-synthbench: options, markers, parametrization, collection.
+
+Hook implementations only; the run's state lives in ``harness.session``, the work of
+a case in ``harness.runner``, the figures in ``harness.analysis`` and the rendering in
+``harness.report``. The plugin is loaded in every pytest session where the package is
+installed, so it stays dormant (no suite read, nothing written) unless a test asks
+for the ``synth_case`` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.config import ConfigError, Suite, load_suite
+from harness.records import CaseKey, CaseResult
+from harness.runner import RunSettings
+from harness.session import PROPERTY, SynthSession, param_id
+
+SESSION_KEY = pytest.StashKey[SynthSession]()
+SUITE_KEY = pytest.StashKey[Suite]()
+SETTINGS_KEY = pytest.StashKey["RunSettings"]()
+FIXTURE = "synth_case"
+
+# (option, ini name, kind, default, help): one table so every option has its ini twin.
+_OPTIONS: tuple[tuple[str, str, str, Any, str], ...] = (
+    ("--synth-suite", "synth_suite", "path", "benchmarks/suite.toml",
+     "suite file declaring tasks, datasets, generators and models"),
+    ("--synth-data-dir", "synth_data_dir", "path", None,
+     "data directory (else the SYNTHBENCH_DATA_DIR environment variable)"),
+    ("--synth-report-dir", "synth_report_dir", "path", ".synthbench",
+     "results directory: per-case JSONL files and report.json"),
+    ("--synth-max-examples", "synth_max_examples", "int", None,
+     "evaluate a seeded sample of at most N examples per source (0: all)"),
+    ("--synth-seed", "synth_seed", "int", None, "seed for sampling and models"),
+    ("--synth-strict", "synth_strict", "bool", False,
+     "missing data files are errors, not skips"),
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("synthbench", "synthbench: synthetic-vs-real benchmark harness")
+    for opt, ini, kind, default, help_ in _OPTIONS:
+        dest = opt.lstrip("-").replace("-", "_")
+        if kind == "bool":
+            group.addoption(opt, action="store_true", dest=dest, default=None, help=help_)
+            parser.addini(ini, f"{help_} (bool)", type="bool", default=default)
+        else:
+            group.addoption(opt, dest=dest, default=None,
+                            type=int if kind == "int" else str, help=help_)
+            parser.addini(ini, help_, type="string", default="" if default is None else str(default))
+
+
+def _setting(config: pytest.Config, opt: str) -> Any:
+    """Command line beats ini beats the default; ini paths are relative to rootdir."""
+    _, ini, kind, default, _ = next(o for o in _OPTIONS if o[0] == opt)
+    value = config.getoption(opt.lstrip("-").replace("-", "_"))
+    if value is not None:
+        return Path(value).resolve() if kind == "path" else value
+    raw = config.getini(ini)
+    if kind == "bool":
+        return bool(raw)
+    if raw in ("", None):
+        return None
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise pytest.UsageError(f"ini option {ini}: expected a whole number, got {raw!r}") from None
+    return (config.rootpath / str(raw)).resolve()
+
+
+def _suite(config: pytest.Config) -> Suite:
+    if SUITE_KEY not in config.stash:
+        path = _setting(config, "--synth-suite")
+        try:
+            config.stash[SUITE_KEY] = load_suite(path)
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return config.stash[SUITE_KEY]
+
+
+def _run_settings(config: pytest.Config) -> RunSettings:
+    if SETTINGS_KEY not in config.stash:
+        config.stash[SETTINGS_KEY] = _resolve_settings(config)
+    return config.stash[SETTINGS_KEY]
+
+
+def _resolve_settings(config: pytest.Config) -> RunSettings:
+    from harness.data import resolve_data_dir
+
+    suite = _suite(config)
+    opt = config.getoption("synth_data_dir")
+    ini = config.getini("synth_data_dir")
+    data_dir = resolve_data_dir(
+        opt, str((config.rootpath / ini).resolve()) if ini else None, os.environ
+    )
+    max_examples = _setting(config, "--synth-max-examples")
+    seed = _setting(config, "--synth-seed")
+    return RunSettings(
+        data_dir=data_dir.resolve() if data_dir is not None else None,
+        results_dir=_setting(config, "--synth-report-dir"),
+        max_examples=suite.max_examples if max_examples is None else max_examples,
+        seed=suite.seed if seed is None else seed,
+    )
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _marker(dimension: str, value: str) -> str:
+    return f"{dimension}_{re.sub(r'[^A-Za-z0-9]+', '_', value).strip('_').lower()}"
+
+
+def _markers(key: CaseKey) -> list[str]:
+    return [_marker(d, v) for d, v in key.to_dict().items()]
+
+
+def _session(config: pytest.Config) -> SynthSession | None:
+    return config.stash.get(SESSION_KEY, None)
+
+
+def _ensure_session(config: pytest.Config) -> SynthSession:
+    if SESSION_KEY not in config.stash:
+        settings = _run_settings(config)
+        session = SynthSession(
+            _suite(config),
+            settings.results_dir,
+            settings={
+                "data_dir": str(settings.data_dir) if settings.data_dir else None,
+                "max_examples": settings.max_examples,
+                "seed": settings.seed,
+            },
+        )
+        if not _is_worker(config):
+            session.start()
+        config.stash[SESSION_KEY] = session
+    return config.stash[SESSION_KEY]
+
+
+# ------------------------------------------------------------------ collection
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "synthbench: a pytest-synthbench case (task, dataset, generator, model)"
+    )
+    config.pluginmanager.register(SynthPlugin(config), "synthbench-session")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if FIXTURE not in metafunc.fixturenames:
+        return
+    from harness.runner import iter_cases
+
+    config = metafunc.config
+    params = []
+    for key in iter_cases(_suite(config)):
+        names = _markers(key)
+        for name in names:
+            # Registered before use, so --strict-markers accepts them.
+            config.addinivalue_line("markers", f"{name}: synthbench cases of this value")
+        marks = [getattr(pytest.mark, n) for n in names] + [pytest.mark.synthbench]
+        params.append(pytest.param(key, id=key.id, marks=marks))
+    metafunc.parametrize(FIXTURE, params)
+
+
+class SynthPlugin:
+    """Hooks that need the run's config; registered once per process at configure."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Without xdist this process sees the selected items: the expected cells."""
+        if _is_worker(self.config) or self.config.pluginmanager.has_plugin("dsession"):
+            return
+        ids = [i.nodeid for i in session.items if FIXTURE in getattr(i, "fixturenames", ())]
+        if ids:
+            _ensure_session(self.config).set_collected(ids)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """With xdist the controller learns the selected ids from each worker."""
+        synth_ids = [i for i in ids if param_id(i)]
+        if synth_ids and self._has_suite():
+            _ensure_session(self.config).set_collected(synth_ids)
+
+    def _has_suite(self) -> bool:
+        try:
+            _suite(self.config)
+        except pytest.UsageError:
+            return False
+        return True
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """On the controller: take each case record as its report arrives."""
+        if _is_worker(self.config):
+            return
+        carries = any(name == PROPERTY for name, _ in report.user_properties)
+        synth = _session(self.config)
+        if carries and synth is None:
+            synth = _ensure_session(self.config)
+        if synth is not None and (carries or report.failed):
+            synth.add_report(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        synth = _session(self.config)
+        if synth is None or _is_worker(self.config):
+            return
+        if synth.results or synth.expected:
+            synth.finish()
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
+        synth = _session(self.config)
+        if synth is None or synth.report is None:
+            return
+        from harness.report.terminal import render_terminal
+
+        width = min(terminalreporter._tw.fullwidth, 100)
+        terminalreporter.write_sep("=", "synthbench", bold=True)
+        for line in render_terminal(synth.report, width=width).splitlines():
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(f"report: {synth.results_dir / 'report.json'}")
+
+
+# ------------------------------------------------------------------ running
+
+
+@pytest.fixture
+def synth_evaluate(request: pytest.FixtureRequest) -> Callable[[CaseKey], CaseResult]:
+    """Run one case; the record rides on the test report to the controller.
+
+    Skips (missing data, package or endpoint) skip the test with the reason, unless
+    ``--synth-strict`` makes missing data an error.
+    """
+    from harness.runner import run_case
+
+    config = request.config
+
+    def evaluate(key: CaseKey) -> CaseResult:
+        settings = _run_settings(config)
+        result = run_case(key, _suite(config), settings)
+        request.node.user_properties.append((PROPERTY, json.dumps(result.to_dict())))
+        if result.status == "skipped":
+            if _setting(config, "--synth-strict") and result.extra.get("skip") == "data":
+                pytest.fail(result.reason, pytrace=False)
+            pytest.skip(result.reason)
+        return result
+
+    return evaluate
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    key = getattr(item, "callspec", None) and item.callspec.params.get(FIXTURE)
+    if not isinstance(key, CaseKey) or not report.failed:
+        return
+    if any(name == PROPERTY for name, _ in report.user_properties):
+        return
+    # The case raised: send an error record so the report names it with its reason.
+    reason = call.excinfo.exconly().splitlines()[0] if call.excinfo else "failed"
+    record = CaseResult(key, "error", reason=reason[:500])
+    report.user_properties.append((PROPERTY, json.dumps(record.to_dict())))

@@ -1,0 +1,148 @@
+"""The terminal summary: one compact block per (task, dataset), at most ``width`` wide.
+
+Reads only the report dict, so ``synthbench report`` prints the same text as the
+pytest session. Wide tables are split into column chunks instead of wrapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+NA = "n/a"
+
+
+def fmt(value: Any, signed: bool = False) -> str:
+    """A number with 3 decimals, or ``n/a`` for undefined (None)."""
+    if value is None:
+        return NA
+    if isinstance(value, float | int):
+        return f"{value:+.3f}" if signed else f"{value:.3f}"
+    return str(value)
+
+
+def _value(v: Any) -> Any:
+    """Figures are plain numbers or ``{"value": x, ...}`` dicts (with intervals)."""
+    if isinstance(v, Mapping):
+        return v.get("value")
+    return v
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], width: int, indent: str = "  ") -> list[str]:
+    """Render a left-labelled table, splitting the value columns to fit ``width``."""
+    if not rows:
+        return []
+    label_w = max(len(header[0]), *(len(r[0]) for r in rows))
+    col_w = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(1, len(header))]
+    lines: list[str] = []
+    start = 0
+    while start < len(col_w):
+        end, used = start, len(indent) + label_w
+        while end < len(col_w) and (end == start or used + 2 + col_w[end] <= width):
+            used += 2 + col_w[end]
+            end += 1
+        cols = range(start, end)
+        lines.append(indent + header[0].ljust(label_w) + "".join(
+            "  " + header[c + 1].rjust(col_w[c]) for c in cols))
+        for r in rows:
+            lines.append(indent + r[0].ljust(label_w) + "".join(
+                "  " + r[c + 1].rjust(col_w[c]) for c in cols))
+        start = end
+    return lines
+
+
+def _scores(group: Mapping[str, Any], width: int) -> list[str]:
+    scores: Mapping[str, Mapping[str, Any]] = group.get("scores", {})
+    models = sorted({m for row in scores.values() for m in row})
+    rows = [[gen, *(fmt(_value(scores[gen].get(m))) for m in models)] for gen in scores]
+    return table(["generator \\ model", *models], rows, width)
+
+
+AGREEMENT_COLUMNS = ("spearman", "kendall", "pearson", "mae", "mse", "n_models")
+
+
+def _agreement(group: Mapping[str, Any], width: int) -> list[str]:
+    agreement: Mapping[str, Mapping[str, Any]] = group.get("agreement", {})
+    rows = []
+    for gen, a in agreement.items():
+        cells = []
+        for col in AGREEMENT_COLUMNS:
+            v = _value(a.get(col))
+            cells.append(str(v) if col == "n_models" else fmt(v))
+        rows.append([gen, *cells])
+    lines = table(["agreement with real", *AGREEMENT_COLUMNS], rows, width)
+    best = _best(agreement)
+    if best:
+        lines.append(f"  closest to real (Spearman): {best}")
+    return lines
+
+
+def _best(agreement: Mapping[str, Mapping[str, Any]]) -> str:
+    synth = {g: _value(a.get("spearman")) for g, a in agreement.items() if not g.startswith("mean")}
+    defined = {g: v for g, v in synth.items() if v is not None}
+    if not defined:
+        return ""
+    top = max(defined.values())
+    return ", ".join(sorted(g for g, v in defined.items() if v == top)) + f" ({top:.3f})"
+
+
+def _bias(group: Mapping[str, Any]) -> list[str]:
+    bias: Mapping[str, Mapping[str, Any]] = group.get("bias", {})
+    if not bias:
+        return []
+    parts = [
+        f"{m} on {b.get('generator')}: {fmt(_value(b.get('value')), signed=True)}"
+        for m, b in bias.items()
+    ]
+    return ["  bias factor: " + "; ".join(parts)]
+
+
+def _undefined(group: Mapping[str, Any]) -> list[str]:
+    """Reasons for every n/a, so no blank is left unexplained."""
+    reasons: list[str] = []
+    for gen, a in group.get("agreement", {}).items():
+        for col, why in sorted((a.get("undefined") or {}).items()):
+            reasons.append(f"{gen} {col}: {why}")
+    for model, b in group.get("bias", {}).items():
+        why = b.get("reason") or (b.get("undefined") if isinstance(b.get("undefined"), str) else "")
+        if why:
+            reasons.append(f"bias {model}: {why}")
+    uniq = list(dict.fromkeys(reasons))
+    return [f"  n/a: {r}" for r in uniq[:8]] + ([f"  ... {len(uniq) - 8} more"] if len(uniq) > 8 else [])
+
+
+def _data_notes(group: Mapping[str, Any]) -> list[str]:
+    out = []
+    for gen, issues in group.get("data", {}).items():
+        for note in issues.get("notes", []):
+            out.append(f"  data {gen}: {note}")
+    return out
+
+
+def render_group(group: Mapping[str, Any], width: int = 100) -> str:
+    title = f"{group['task']} / {group['dataset']}  ({group['metric']})"
+    lines = [title, *_scores(group, width), *_agreement(group, width), *_bias(group)]
+    missing = group.get("missing", [])
+    if missing:
+        cells = ", ".join(f"{c['generator']}x{c['model']}" for c in missing[:6])
+        more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+        lines.append(f"  missing cells: {cells}{more}")
+    lines += _undefined(group) + _data_notes(group)
+    return "\n".join(line[:width] for line in lines)
+
+
+def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
+    """The whole summary: every group, then case counts and missing cases."""
+    blocks = [render_group(g, width) for g in report.get("groups", [])]
+    cases = report.get("cases", {})
+    counts = ", ".join(f"{n} {s}" for s, n in cases.get("counts", {}).items())
+    tail = [f"cases: {counts or 'none'}"]
+    missing = cases.get("missing", [])
+    if missing:
+        tail.append(f"missing (never reported): {len(missing)}")
+        for k in missing[:10]:
+            tail.append(f"  {k['task']}-{k['dataset']}-{k['generator']}-{k['model']}")
+    for r in cases.get("not_ok", [])[:10]:
+        tail.append(f"  {r['status']}: {r['task']}-{r['dataset']}-{r['generator']}-{r['model']}: "
+                    f"{r.get('reason', '')}"[:width])
+    return "\n\n".join([*blocks, "\n".join(tail)])

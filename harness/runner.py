@@ -1,0 +1,158 @@
+"""Evaluate one case: load the source, build (or reuse) the model, predict, score.
+
+Plain Python, no pytest: the plugin calls ``run_case`` from a fixture, and anything
+else (a notebook, the CLI, a benchmark) can call it too. Expected, benign outcomes
+(missing data file, missing optional package, unconfigured endpoint) come back as a
+``CaseResult`` with status ``skipped`` and a reason that says how to fix it; real
+bugs raise, so pytest shows a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.config import DatasetSpec, ModelSpec, Suite
+from harness.models import MODELS, MissingDependency, NotConfigured, Predictor, TaskContext
+from harness.models.base import params_key
+from harness.records import CaseKey, CaseResult, Dataset, Outcome, Prediction
+from harness.results import write_case
+from harness.tasks import TASKS, Task
+
+SKIPPED = "skipped"
+OK = "ok"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Run-wide settings the plugin resolves from options, ini and environment."""
+
+    data_dir: Path | None
+    results_dir: Path
+    max_examples: int = 0
+    seed: int = 0
+
+
+def iter_cases(suite: Suite) -> list[CaseKey]:
+    """Every (task, dataset, generator, model) cell the suite declares, in suite order."""
+    keys = []
+    all_gens = suite.generator_names()
+    for ds in suite.datasets:
+        gens = ds.generators or all_gens
+        for gen in gens:
+            for model in suite.models:
+                if ds.task in model.tasks:
+                    keys.append(CaseKey(ds.task, ds.name, gen, model.name))
+    return keys
+
+
+# One predictor per (model, dataset) per process: training on the train split and
+# loading weights happen once per worker, not once per case.
+_PREDICTORS: dict[tuple[str, str, str, str], Predictor] = {}
+
+
+def _context(spec: DatasetSpec, settings: RunSettings) -> TaskContext:
+    from harness.data import label_set, load_train
+
+    assert settings.data_dir is not None
+    return TaskContext(
+        task=spec.task,
+        dataset=spec.name,
+        labels=label_set(settings.data_dir, spec),
+        train=load_train(settings.data_dir, spec),
+        score_range=spec.score_range,
+        seed=settings.seed,
+    )
+
+
+def get_predictor(model: ModelSpec, spec: DatasetSpec, settings: RunSettings) -> Predictor:
+    """The process-wide predictor of ``model`` for dataset ``spec``."""
+    key = (model.name, model.factory, params_key(dict(model.params)), spec.name)
+    if key not in _PREDICTORS:
+        factory = MODELS.get(model.factory)
+        _PREDICTORS[key] = factory(_context(spec, settings), **dict(model.params))
+    return _PREDICTORS[key]
+
+
+def outcomes_of(task: Task, data: Dataset, preds: Sequence[Prediction]) -> list[Outcome]:
+    """Per-example outcomes: gold, encoded prediction, correctness, raw text, error."""
+    if len(preds) != len(data.examples):
+        raise RuntimeError(
+            f"model returned {len(preds)} predictions for {len(data.examples)} examples"
+        )
+    out = []
+    for i, (ex, p) in enumerate(zip(data.examples, preds, strict=True)):
+        gold = task.gold(ex)
+        pred = task.encode(p.value) if p.valid else None
+        correct = task.correct(gold, pred) if pred is not None else False
+        out.append(Outcome(i, gold, pred, correct, p.raw, p.error))
+    return out
+
+
+def score_outcomes(task: Task, outcomes: Sequence[Outcome], labels: Sequence[str]) -> dict[str, float]:
+    return task.score([o.gold for o in outcomes], [o.prediction for o in outcomes], labels)
+
+
+def _skipped(key: CaseKey, reason: str, started: float, kind: str) -> CaseResult:
+    """A skipped case; ``kind`` (data, dependency, config) lets --synth-strict pick."""
+    return CaseResult(
+        key, SKIPPED, reason=reason, duration=time.perf_counter() - started, extra={"skip": kind}
+    )
+
+
+def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
+    """Run one case end to end and write its results file; see the module docstring."""
+    from harness.data import DataMissing, load_source
+
+    started = time.perf_counter()
+    spec = suite.dataset(key.dataset)
+    model = suite.model(key.model)
+    task = TASKS.get(spec.task)
+    if settings.data_dir is None:
+        return _skipped(
+            key,
+            "no data directory: pass --synth-data-dir, set the synth_data_dir ini option "
+            "or SYNTHBENCH_DATA_DIR (`synthbench data fetch` downloads the data)",
+            started,
+            "data",
+        )
+    try:
+        data = load_source(
+            settings.data_dir,
+            spec,
+            key.generator,
+            max_examples=settings.max_examples,
+            seed=settings.seed,
+        )
+    except DataMissing as exc:
+        return _skipped(key, str(exc), started, "data")
+    try:
+        predictor = get_predictor(model, spec, settings)
+    except MissingDependency as exc:
+        return _skipped(key, str(exc), started, "dependency")
+    except NotConfigured as exc:
+        return _skipped(key, str(exc), started, "config")
+
+    preds = predictor.predict(data.examples)
+    outcomes = outcomes_of(task, data, preds)
+    metrics = score_outcomes(task, outcomes, data.labels)
+    extra: dict[str, Any] = {}
+    errors = sum(1 for p in preds if p.error is not None)
+    if errors:
+        extra["errors"] = errors
+    result = CaseResult(
+        key=key,
+        status=OK,
+        primary=task.primary,
+        metrics=metrics,
+        n_examples=len(outcomes),
+        n_invalid=sum(1 for o in outcomes if not o.valid),
+        duration=time.perf_counter() - started,
+        data=data.issues,
+        extra=extra,
+    )
+    write_case(settings.results_dir, result, outcomes)
+    return result
