@@ -1,0 +1,77 @@
+"""The suite file: validation errors name the file and the key and list known names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.config import ConfigError, load_suite, parse_suite
+from harness.records import REAL
+
+BASE = {
+    "generators": {"gen-a": {"model_id": "x/a"}},
+    "datasets": {"d": {"task": "intent", "test": "real/d/test.jsonl"}},
+    "models": {"m": {"factory": "oracle", "same_as": "gen-a"}},
+}
+
+
+def _with(**over: object) -> dict:
+    raw = {k: dict(v) for k, v in BASE.items()}
+    raw.update(over)
+    return raw
+
+
+def test_valid_suite_parses_with_real_first() -> None:
+    suite = parse_suite(BASE)
+    assert suite.generator_names() == (REAL, "gen-a")
+    assert suite.model("m").tasks == ("intent", "similarity", "ner")
+    assert suite.same_as() == {"m": "gen-a"}
+    assert suite.dataset("d").source_path("gen-a") == "synthetic/d/gen-a.jsonl"
+    assert suite.dataset("d").source_path(REAL) == "real/d/test.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (_with(extra={}), "suite.toml.extra: unknown key; known: datasets, gates, generators, models, run"),
+        (_with(models={"m": {"factory": "nope"}}),
+         "models.m.factory: unknown model factory 'nope'; known: "),
+        (_with(datasets={"d": {"task": "summarize", "test": "x"}}),
+         "datasets.d.task: unknown task 'summarize'; known: intent, ner, similarity"),
+        (_with(datasets={"d": {"task": "intent"}}), "datasets.d.test: missing"),
+        (_with(models={"m": {"factory": "oracle", "same_as": "gpt-9"}}),
+         "models.m.same_as: 'gpt-9' is not a synthetic generator; known: gen-a"),
+        (_with(models={"m": {"factory": "oracle", "same_as": "real"}}), "is not a synthetic generator"),
+        (_with(models={"m": {"factory": "oracle", "tasks": ["translate"]}}),
+         "does not support task 'translate'"),
+        (_with(models={"m": {"factory": "oracle", "colour": 1}}), "models.m.colour: unknown key"),
+        (_with(run={"seed": -1}), "run.seed: expected a whole number >= 0"),
+        (_with(generators={"mean": {}}), "reserved for the generator ensemble"),
+        (_with(datasets={"d": {"task": "intent", "test": "x", "generators": ["gen-z"]}}),
+         "datasets.d.generators: unknown generator 'gen-z'"),
+        (_with(datasets={"d": {"task": "similarity", "test": "x", "score_range": [5, 0]}}),
+         "datasets.d.score_range: expected [low, high]"),
+    ],
+)
+def test_errors_name_file_key_and_known_names(raw: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_suite(raw, "suite.toml")
+    assert str(info.value).startswith("suite.toml")
+    assert message in str(info.value)
+
+
+def test_missing_and_broken_files_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="suite file not found"):
+        load_suite(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[models\n")
+    with pytest.raises(ConfigError, match="bad.toml: not valid TOML"):
+        load_suite(bad)
+
+
+def test_default_suite_is_valid() -> None:
+    suite = load_suite(Path(__file__).parents[1] / "benchmarks" / "suite.toml")
+    assert len(suite.datasets) == 6
+    assert len(suite.generators) == 7
+    assert {d.task for d in suite.datasets} == {"intent", "similarity", "ner"}
