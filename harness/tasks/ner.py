@@ -1,0 +1,184 @@
+"""Named entities: character spans with labels; strict entity-level micro F1.
+
+Gold per example: ``{"text": text, "entities": [[start, end, label], ...]}``; a valid
+prediction: ``[[start, end, label], ...]``; both sorted, duplicates removed (an
+example's entities are a set). An invalid prediction (None) predicts no entity: every
+gold entity of that example is missed, and it counts in ``invalid_rate``.
+
+* ``f1`` (primary), ``precision``, ``recall``: strict micro scores over all entities
+  of the case; a predicted entity is a true positive when a gold entity has the same
+  start, end and label. This is what seqeval reports on BIO tags of the same spans
+  (``harness.tasks.tokenize``; checked in the tests). When there are neither gold nor
+  predicted entities all three are undefined (NaN).
+* ``f1:<label>``: the same per label, for every label of the dataset's label set and
+  every gold label (NaN for a label with neither gold nor predicted entities).
+  Predicted labels outside both still count as false positives in the micro scores.
+* ``exact_f1``, ``ent_type_f1``, ``partial_f1``: nervaluate's schemes
+  (``harness.tasks.nerschemes``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from harness.records import Entity, Example, NerExample
+from harness.tasks import TASKS
+from harness.tasks.base import RecordError
+from harness.tasks.fields import (
+    describe,
+    require_int,
+    require_list,
+    require_object,
+    require_str,
+)
+from harness.tasks.nerschemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
+from harness.tasks.stats import ExampleStats, check_lengths, prf
+from harness.tasks.tokenize import Span
+
+_BASE = ("invalid", "tp", "fp", "fn")
+_SCHEME_COLUMNS = tuple(f"{s}.{c}" for s in SCHEMES for c in COUNTS)
+
+
+def offset_problem(text: str, entity: Entity) -> str | None:
+    """What is wrong with an entity's offsets in ``text``, or None when they are sound.
+
+    ``parse_record`` only type-checks offsets: the generated data has entities whose
+    offsets miss their text, which the data loader repairs (or drops) and counts.
+    This is the check it can use to decide.
+    """
+    if not 0 <= entity.start < entity.end <= len(text):
+        return f"offsets {entity.start}:{entity.end} are not within 0 <= start < end <= {len(text)}"
+    if entity.text and text[entity.start : entity.end] != entity.text:
+        found = text[entity.start : entity.end]
+        return f"offsets {entity.start}:{entity.end} give {found!r}, not the entity text {entity.text!r}"
+    return None
+
+
+def _span(value: Any) -> Span:
+    """One entity of a prediction as ``(start, end, label)``."""
+    if isinstance(value, Entity):
+        return (value.start, value.end, value.label)
+    if isinstance(value, Mapping):
+        return (int(value["start"]), int(value["end"]), str(value["label"]))
+    start, end, label = value[:3]
+    return (int(start), int(end), str(label))
+
+
+def spans_of(entities: Iterable[Any]) -> list[Span]:
+    """Sorted, de-duplicated spans from Entity objects, dicts or ``[start, end, label]``."""
+    return sorted({_span(e) for e in entities})
+
+
+class NerTask:
+    """The NER task: ``{"text", "entities": [{"start", "end", "label", "text"}]}`` records."""
+
+    name = "ner"
+    primary = "f1"
+
+    def parse_record(self, obj: dict[str, Any]) -> NerExample:
+        """Validate the record's types; offsets are type-checked, not range-checked.
+
+        Extra keys are ignored. Entities keep the order of the record.
+        """
+        rec = require_object(obj)
+        text = require_str(rec, "text")
+        entities = []
+        for i, raw in enumerate(require_list(rec, "entities")):
+            prefix = f"entities[{i}]."
+            if not isinstance(raw, Mapping):
+                raise RecordError(
+                    f"field 'entities[{i}]': expected an object with start, end, label and "
+                    f"text, got {describe(raw)}",
+                    field=f"entities[{i}]",
+                )
+            entities.append(
+                Entity(
+                    start=require_int(raw, "start", prefix=prefix),
+                    end=require_int(raw, "end", prefix=prefix),
+                    label=require_str(raw, "label", prefix=prefix),
+                    text=require_str(raw, "text", prefix=prefix, empty_ok=True),
+                )
+            )
+        return NerExample(text=text, entities=tuple(entities))
+
+    def gold(self, example: Example) -> dict[str, Any]:
+        """``{"text": text, "entities": [[start, end, label], ...]}``, sorted and unique."""
+        assert isinstance(example, NerExample)
+        return {"text": example.text, "entities": [list(s) for s in spans_of(example.entities)]}
+
+    def encode(self, value: Any) -> list[list[Any]]:
+        """A predicted entity collection as sorted unique ``[[start, end, label], ...]``."""
+        return [list(s) for s in spans_of(value)]
+
+    def correct(self, gold: Any, pred: Any) -> bool:
+        """True when the predicted entity set equals the gold set exactly."""
+        if pred is None:
+            return False
+        return set(spans_of(gold["entities"])) == set(spans_of(pred))
+
+    def example_stats(
+        self, golds: Sequence[Any], preds: Sequence[Any], labels: Sequence[str] = ()
+    ) -> ExampleStats:
+        """Per example: invalid flag, strict tp/fp/fn, scheme counts, per-label tp/fp/fn."""
+        check_lengths(golds, preds)
+        gold_spans = [spans_of(g["entities"]) for g in golds]
+        pred_spans = [None if p is None else spans_of(p) for p in preds]
+        per_label = sorted({*labels, *(s[2] for spans in gold_spans for s in spans)})
+        label_index = {label: i for i, label in enumerate(per_label)}
+        head = len(_BASE) + len(_SCHEME_COLUMNS)
+        rows = np.zeros((len(golds), head + 3 * len(per_label)), dtype=np.int64)
+        for i, (gold, pred) in enumerate(zip(gold_spans, pred_spans, strict=True)):
+            rows[i, 0] = pred is None
+            pred = pred or []
+            gset, pset = set(gold), set(pred)
+            tp_spans = gset & pset
+            rows[i, 1:4] = (len(tp_spans), len(pset) - len(tp_spans), len(gset) - len(tp_spans))
+            rows[i, len(_BASE) : head] = scheme_counts(gold, pred)
+            # per-label: column block (tp, fp, fn) of each label
+            for spans, offset in ((tp_spans, 0), (pset - tp_spans, 1), (gset - tp_spans, 2)):
+                for span in spans:
+                    j = label_index.get(span[2])
+                    if j is not None:
+                        rows[i, head + 3 * j + offset] += 1
+        columns = (
+            *_BASE,
+            *_SCHEME_COLUMNS,
+            *(f"{label}.{c}" for label in per_label for c in ("tp", "fp", "fn")),
+        )
+        return ExampleStats(self.name, columns, rows, tuple(per_label))
+
+    def score_from_stats(
+        self, stats: ExampleStats, index: npt.ArrayLike | None = None
+    ) -> dict[str, float]:
+        """Every NER metric of the selected examples, from summed counts."""
+        rows = stats.take(index)
+        n = rows.shape[0]
+        total = rows.sum(axis=0).tolist()
+        precision, recall, f1 = prf(total[1], total[2], total[3])
+        out = {
+            "f1": f1,
+            "precision": precision,
+            "recall": recall,
+            "invalid_rate": total[0] / n if n else float("nan"),
+        }
+        at = len(_BASE)
+        for scheme in SCHEMES:
+            out[f"{scheme}_f1"] = scheme_f1(*total[at : at + len(COUNTS)])
+            at += len(COUNTS)
+        for label in stats.labels:
+            out[f"f1:{label}"] = prf(*total[at : at + 3])[2]
+            at += 3
+        return out
+
+    def score(
+        self, golds: Sequence[Any], preds: Sequence[Any], labels: Sequence[str] = ()
+    ) -> dict[str, float]:
+        """All metrics of one case; see the module docstring for the definitions."""
+        return self.score_from_stats(self.example_stats(golds, preds, labels))
+
+
+TASKS.add("ner", NerTask())
