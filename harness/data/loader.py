@@ -1,0 +1,189 @@
+"""Loading one source (real or synthetic) of a dataset: validate, repair, count, sample.
+
+Parsed files are cached per process, keyed on the file's resolved path, mtime and
+size: every model of a dataset reads the same real test set, and the returned
+``Dataset`` is frozen, so sharing it is safe.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections import Counter
+from collections.abc import Hashable
+from pathlib import Path
+
+from harness.config import DatasetSpec
+from harness.data import repair as rp
+from harness.data.errors import DataMissing
+from harness.data.labels import label_set
+from harness.data.records import parse_file
+from harness.records import (
+    DataIssues,
+    Dataset,
+    Example,
+    IntentExample,
+    NerExample,
+    SimilarityExample,
+)
+
+_FileKey = tuple[str, int, int]
+
+
+def _file_key(path: Path) -> _FileKey:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise DataMissing(path) from None
+    if not path.is_file():
+        raise DataMissing(path)
+    return (str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+def _dedup_key(ex: Example) -> Hashable:
+    """What makes two records the same example: text, or the text pair."""
+    if isinstance(ex, SimilarityExample):
+        return (ex.text1, ex.text2)
+    assert isinstance(ex, IntentExample | NerExample)
+    return ex.text
+
+
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
+
+
+_DROP_NOTES = (
+    (rp.OVERLAP, "dropped for overlapping an earlier one"),
+    (rp.EMPTY, "with empty text dropped"),
+    (rp.LABEL, "with a label outside the label set dropped"),
+)
+
+
+def _notes(
+    task: str, counts: Counter[str], duplicates: int, foreign: int, empty: int
+) -> tuple[str, ...]:
+    notes = []
+    if empty:
+        notes.append(f"{_plural(empty, 'record')} with empty text dropped")
+    if task == "ner":
+        offsets = sum(counts[r] for r in rp.OFFSET_REASONS)
+        notes.append(
+            f"{_plural(offsets, 'entity span')} with offsets not matching the text: "
+            f"{counts[rp.CASE]} repaired by case, {counts[rp.RELOCATED]} relocated, "
+            f"{counts[rp.UNLOCATED]} dropped"
+        )
+        for reason, why in _DROP_NOTES:
+            if counts[reason]:
+                notes.append(f"{_plural(counts[reason], 'entity', 'entities')} {why}")
+    if duplicates:
+        what = "text pair" if task == "similarity" else "text"
+        notes.append(f"{_plural(duplicates, 'duplicate ' + what)} (kept)")
+    if foreign:
+        notes.append(f"{_plural(foreign, 'record')} with a label outside the label set (kept)")
+    return tuple(notes)
+
+
+@functools.lru_cache(maxsize=128)
+def _load_file(
+    key: _FileKey, task: str, labels: tuple[str, ...]
+) -> tuple[tuple[Example, ...], DataIssues]:
+    """Parse, repair and count one file; ``key`` makes the cache see edits."""
+    path = Path(key[0])
+    counts: Counter[str] = Counter()
+    examples: list[Example] = []
+    label_lookup = frozenset(labels)
+    foreign = empty = 0
+    for _, ex in parse_file(path, task):
+        if ex is None:
+            empty += 1
+            continue
+        if isinstance(ex, NerExample):
+            fixed = rp.repair_entities(ex.text, ex.entities, label_lookup)
+            counts.update(fixed.counts)
+            ex = NerExample(ex.text, fixed.entities)
+        elif isinstance(ex, IntentExample) and label_lookup and ex.label not in label_lookup:
+            foreign += 1
+        examples.append(ex)
+    duplicates = len(examples) - len({_dedup_key(e) for e in examples})
+    issues = DataIssues(
+        rows=len(examples) + empty,
+        kept=len(examples),
+        duplicates=duplicates,
+        repaired_entities=sum(counts[r] for r in rp.REPAIRED_REASONS),
+        dropped_entities=sum(counts[r] for r in rp.DROPPED_REASONS),
+        dropped_records=empty,
+        notes=_notes(task, counts, duplicates, foreign, empty),
+    )
+    return tuple(examples), issues
+
+
+def sample_indices(n: int, max_examples: int, seed: int, dataset: str, generator: str) -> list[int]:
+    """The kept row indices, in file order: all, or a seeded sample of ``max_examples``.
+
+    The seed is a string, which ``random`` hashes with SHA-512, so the sample is the
+    same in every process (unlike ``hash()``, which is salted per process).
+    """
+    if max_examples <= 0 or max_examples >= n:
+        return list(range(n))
+    rng = random.Random(f"{seed}:{dataset}:{generator}")
+    return sorted(rng.sample(range(n), max_examples))
+
+
+def load_source(
+    data_dir: Path, spec: DatasetSpec, generator: str, *, max_examples: int = 0, seed: int = 0
+) -> Dataset:
+    """The examples of ``spec``'s source ``generator`` (``real`` or an LLM's stem).
+
+    A missing file raises ``DataMissing``; a malformed record raises ``DataError``
+    naming file, line and field. NER spans are repaired or dropped and every repair,
+    drop and duplicate is counted in ``Dataset.issues`` (counts describe the whole
+    file; ``issues.kept`` is the number of examples returned after sampling).
+    """
+    data_dir = Path(data_dir)
+    path = data_dir / spec.source_path(generator)
+    key = _file_key(path)
+    labels = label_set(data_dir, spec)
+    examples, issues = _load_file(key, spec.task, labels)
+    keep = sample_indices(len(examples), max_examples, seed, spec.name, generator)
+    if len(keep) < len(examples):
+        full = len(examples)
+        examples = tuple(examples[i] for i in keep)
+        issues = DataIssues(
+            rows=issues.rows,
+            kept=len(examples),
+            duplicates=issues.duplicates,
+            repaired_entities=issues.repaired_entities,
+            dropped_entities=issues.dropped_entities,
+            dropped_records=issues.dropped_records,
+            notes=issues.notes + (f"seeded sample of {len(examples)} of {full} (seed {seed})",),
+        )
+    return Dataset(
+        task=spec.task,
+        name=spec.name,
+        generator=generator,
+        examples=examples,
+        labels=labels,
+        path=str(path),
+        issues=issues,
+    )
+
+
+def load_train(data_dir: Path, spec: DatasetSpec) -> tuple[Example, ...]:
+    """The real train split of ``spec`` (repaired like a test split); ``()`` without one."""
+    if not spec.train:
+        return ()
+    data_dir = Path(data_dir)
+    examples, _ = _load_file(_file_key(data_dir / spec.train), spec.task, label_set(data_dir, spec))
+    return examples
+
+
+def clear_cache() -> None:
+    """Forget every parsed file (tests; long-lived processes after editing data)."""
+    _load_file.cache_clear()
+    from harness.data import labels
+
+    labels._labels_of_file.cache_clear()
+    labels._labels_file.cache_clear()
+
+
+__all__ = ["clear_cache", "load_source", "load_train", "sample_indices"]
