@@ -148,7 +148,8 @@ def test_real_split_and_train(data_dir: Path) -> None:
     ],
 )
 def test_malformed_line_names_file_line_and_field(data_dir: Path, line: str, field: str) -> None:
-    path = write_jsonl(data_dir / "synthetic/toy/bad.jsonl", [{"text": "ok", "label": "a"}, "\n", line])
+    rows = [{"text": "ok", "label": "a"}, "\n", line]
+    path = write_jsonl(data_dir / "synthetic/toy/bad.jsonl", rows)
     with pytest.raises(DataError) as info:
         load_source(data_dir, INTENT, "bad")
     err = info.value
@@ -174,7 +175,8 @@ def test_missing_source_names_path_and_fix(data_dir: Path) -> None:
     assert "synthetic/toy/nobody.jsonl" in msg
     assert "synthbench data fetch" in msg and "SYNTHBENCH_DATA_DIR" in msg
     with pytest.raises(DataMissing, match="label file"):
-        label_set(data_dir, DatasetSpec("x", "ner", test="real/ents/test.jsonl", labels="nope.json"))
+        spec = DatasetSpec("x", "ner", test="real/ents/test.jsonl", labels="nope.json")
+        label_set(data_dir, spec)
     with pytest.raises(DataMissing):
         load_source(data_dir / "absent", INTENT, "real")
 

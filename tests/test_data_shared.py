@@ -27,7 +27,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def _manifest() -> dict[str, Any]:
-    return json.loads((Path(DATA) / "manifest.json").read_text()) if DATA else {"real": {}, "synthetic": {}}
+    if not DATA:
+        return {"real": {}, "synthetic": {}}
+    return json.loads((Path(DATA) / "manifest.json").read_text())
 
 
 MANIFEST = _manifest()
@@ -37,7 +39,8 @@ def _spec(name: str) -> DatasetSpec:
     real = MANIFEST["real"][name]
     labels = f"real/{name}/labels.json" if real["task"] == "ner" else ""
     train = f"real/{name}/train.jsonl" if "train" in real else ""
-    return DatasetSpec(name, real["task"], test=f"real/{name}/test.jsonl", train=train, labels=labels)
+    test = f"real/{name}/test.jsonl"
+    return DatasetSpec(name, real["task"], test=test, train=train, labels=labels)
 
 
 SYNTHETIC = [(d, g) for d, gens in MANIFEST["synthetic"].items() for g in gens]
