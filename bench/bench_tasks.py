@@ -13,6 +13,7 @@ libraries (seqeval on BIO tags, nervaluate's Evaluator) are timed on the same ca
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import statistics
 import time
@@ -37,8 +38,12 @@ def timed(fn: Callable[[], Any], repeat: int) -> float:
 
 def intent_case(rng: random.Random, n: int = 893, k: int = 20) -> tuple[list, list]:
     golds = [f"label_{rng.randrange(k)}" for _ in range(n)]
-    preds = [g if rng.random() < 0.8 else (None if rng.random() < 0.2 else f"label_{rng.randrange(25)}")
-             for g in golds]  # fmt: skip
+    preds: list[str | None] = []
+    for g in golds:
+        if rng.random() < 0.8:
+            preds.append(g)
+        else:
+            preds.append(None if rng.random() < 0.2 else f"label_{rng.randrange(25)}")
     return golds, preds
 
 
@@ -52,7 +57,9 @@ def ner_case(rng: random.Random, n: int = 650) -> tuple[list, list]:
     labels = ["person", "country", "politician", "political party", "event", "else"]
     golds, preds = [], []
     for _ in range(n):
-        words = [rng.choice(["Obama", "met", "the", "Senate", "in", "Ohio", ",", "."]) for _ in range(25)]
+        words = [
+            rng.choice(["Obama", "met", "the", "Senate", "in", "Ohio", ",", "."]) for _ in range(25)
+        ]
         text = " ".join(words)
         starts = [i for i, ch in enumerate(text) if ch != " " and (i == 0 or text[i - 1] == " ")]
         spans = []
@@ -77,8 +84,8 @@ def main() -> None:
           f"{f'{args.resamples} resamples s':>20}")  # fmt: skip
     for name, (golds, preds) in cases.items():
         task: Any = TASKS.get(name)
-        full = timed(lambda t=task, g=golds, p=preds: t.score(g, p), args.repeat)
-        once = timed(lambda t=task, g=golds, p=preds: t.example_stats(g, p), args.repeat)
+        full = timed(functools.partial(task.score, golds, preds), args.repeat)
+        once = timed(functools.partial(task.example_stats, golds, preds), args.repeat)
         stats = task.example_stats(golds, preds)
         idx = np.random.default_rng(0).integers(0, len(golds), (args.resamples, len(golds)))
         t0 = time.perf_counter()
@@ -98,7 +105,9 @@ def main() -> None:
         return float(f1_score([t[1] for t in tags], [t[2] for t in tags]))
 
     def with_nervaluate() -> Any:
-        true = [[{"label": lb, "start": s, "end": e - 1} for s, e, lb in g["entities"]] for g in golds]
+        true = [
+            [{"label": lb, "start": s, "end": e - 1} for s, e, lb in g["entities"]] for g in golds
+        ]
         pred = [[{"label": lb, "start": s, "end": e - 1} for s, e, lb in p or []] for p in preds]
         tags = sorted({s["label"] for d in true + pred for s in d})
         return Evaluator(true, pred, tags=tags, loader="dict").evaluate()

@@ -107,7 +107,9 @@ def test_matches_sklearn(gp: tuple[list[str], list[str | None]]) -> None:
 
 @settings(max_examples=80, deadline=None)
 @given(golds_preds, st.randoms(use_true_random=False))
-def test_permutation_and_perfect(gp: tuple[list[str], list[str | None]], rnd: random.Random) -> None:
+def test_permutation_and_perfect(
+    gp: tuple[list[str], list[str | None]], rnd: random.Random
+) -> None:
     golds, preds = gp
     order = list(range(len(golds)))
     rnd.shuffle(order)

@@ -70,10 +70,14 @@ def test_parse_record_errors_name_field(entities: object, field: str, words: str
 
 
 def test_gold_encode_correct() -> None:
-    ex = NerExample("Obama met Merkel", (Entity(10, 16, "per"), Entity(0, 5, "per"), Entity(0, 5, "per")))
+    ex = NerExample(
+        "Obama met Merkel", (Entity(10, 16, "per"), Entity(0, 5, "per"), Entity(0, 5, "per"))
+    )
     gold = TASK.gold(ex)
     assert gold == {"text": "Obama met Merkel", "entities": [[0, 5, "per"], [10, 16, "per"]]}
-    pred = TASK.encode([{"start": 10, "end": 16, "label": "per"}, Entity(0, 5, "per"), (0, 5, "per")])
+    pred = TASK.encode(
+        [{"start": 10, "end": 16, "label": "per"}, Entity(0, 5, "per"), (0, 5, "per")]
+    )
     assert pred == [[0, 5, "per"], [10, 16, "per"]]
     assert TASK.correct(gold, pred) is True
     assert TASK.correct(gold, [[0, 5, "per"]]) is False
@@ -83,7 +87,10 @@ def test_gold_encode_correct() -> None:
 
 def test_hand_computed_example() -> None:
     golds = [
-        {"text": "Obama met Merkel in Berlin.", "entities": [[0, 5, "per"], [10, 16, "per"], [20, 26, "loc"]]},
+        {
+            "text": "Obama met Merkel in Berlin.",
+            "entities": [[0, 5, "per"], [10, 16, "per"], [20, 26, "loc"]],
+        },
         {"text": "Paris is nice.", "entities": [[0, 5, "loc"]]},
         {"text": "Nothing here.", "entities": []},
     ]  # fmt: skip
@@ -190,9 +197,11 @@ def test_strict_f1_equals_seqeval_on_bio_tags(docs: list[tuple[dict, list[Span]]
 
 
 def nervaluate_f1s(golds: list[dict], preds: list[list | None]) -> dict[str, float]:
-    tags = sorted({s[2] for g in golds for s in g["entities"]} | {s[2] for p in preds for s in p or []})
-    true = [[{"label": l, "start": s, "end": e - 1} for s, e, l in g["entities"]] for g in golds]
-    pred = [[{"label": l, "start": s, "end": e - 1} for s, e, l in p or []] for p in preds]
+    tags = sorted(
+        {s[2] for g in golds for s in g["entities"]} | {s[2] for p in preds for s in p or []}
+    )
+    true = [[{"label": lb, "start": s, "end": e - 1} for s, e, lb in g["entities"]] for g in golds]
+    pred = [[{"label": lb, "start": s, "end": e - 1} for s, e, lb in p or []] for p in preds]
     overall = Evaluator(true, pred, tags=tags, loader="dict").evaluate()["overall"]
     return {f"{k}_f1": overall[k].f1 for k in ("strict", "exact", "ent_type", "partial")}
 
@@ -204,7 +213,9 @@ def nervaluate_f1s(golds: list[dict], preds: list[list | None]) -> dict[str, flo
 )
 def test_schemes_equal_nervaluate(docs: list[tuple[dict, list[Span]]], invalid: list[bool]) -> None:
     golds = [g for g, _ in docs]
-    preds: list[list | None] = [None if bad else as_json(p) for (_, p), bad in zip(docs, invalid)]
+    preds: list[list | None] = [
+        None if bad else as_json(p) for (_, p), bad in zip(docs, invalid, strict=False)
+    ]
     m = TASK.score(golds, preds)
     ref = nervaluate_f1s(golds, preds)
     if not any(g["entities"] for g in golds) and not any(preds):
@@ -261,7 +272,9 @@ def test_permutation_invariance_and_perfect_score(
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(documents(overlapping_preds=True), min_size=1, max_size=8), st.integers(0, 2**32 - 1))
+@given(
+    st.lists(documents(overlapping_preds=True), min_size=1, max_size=8), st.integers(0, 2**32 - 1)
+)
 def test_stats_on_a_resample_equal_scoring_the_resample(
     docs: list[tuple[dict, list[Span]]], seed: int
 ) -> None:

@@ -37,14 +37,18 @@ def _get(obj: Mapping[str, Any], key: str, field: str) -> Any:
     return obj[key]
 
 
-def require_str(obj: Mapping[str, Any], key: str, *, prefix: str = "", empty_ok: bool = False) -> str:
+def require_str(
+    obj: Mapping[str, Any], key: str, *, prefix: str = "", empty_ok: bool = False
+) -> str:
     """``obj[key]`` as a string; empty strings are refused unless ``empty_ok``."""
     field = prefix + key
     value = _get(obj, key, field)
     if not isinstance(value, str):
         raise RecordError(f"field {field!r}: expected a string, got {describe(value)}", field=field)
     if not empty_ok and not value.strip():
-        raise RecordError(f"field {field!r}: expected a non-empty string, got {value!r}", field=field)
+        raise RecordError(
+            f"field {field!r}: expected a non-empty string, got {value!r}", field=field
+        )
     return value
 
 
@@ -78,5 +82,7 @@ def require_list(obj: Mapping[str, Any], key: str, *, prefix: str = "") -> list[
     field = prefix + key
     value = _get(obj, key, field)
     if not isinstance(value, list):
-        raise RecordError(f"field {field!r}: expected a JSON array, got {describe(value)}", field=field)
+        raise RecordError(
+            f"field {field!r}: expected a JSON array, got {describe(value)}", field=field
+        )
     return value

@@ -54,7 +54,10 @@ def offset_problem(text: str, entity: Entity) -> str | None:
         return f"offsets {entity.start}:{entity.end} are not within 0 <= start < end <= {len(text)}"
     if entity.text and text[entity.start : entity.end] != entity.text:
         found = text[entity.start : entity.end]
-        return f"offsets {entity.start}:{entity.end} give {found!r}, not the entity text {entity.text!r}"
+        return (
+            f"offsets {entity.start}:{entity.end} give {found!r}, "
+            f"not the entity text {entity.text!r}"
+        )
     return None
 
 

@@ -113,7 +113,9 @@ def scheme_counts(gold: Sequence[Span], pred: Sequence[Span]) -> list[int]:
     return [*_exact(g, p, partial=False), *_ent_type(g, p), *_exact(g, p, partial=True)]
 
 
-def scheme_f1(correct: float, incorrect: float, partial: float, missed: float, spurious: float) -> float:
+def scheme_f1(
+    correct: float, incorrect: float, partial: float, missed: float, spurious: float
+) -> float:
     """nervaluate's F1 from summed counts; NaN when there are no entities at all."""
     actual = correct + incorrect + partial + spurious
     possible = correct + incorrect + partial + missed

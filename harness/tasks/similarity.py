@@ -44,7 +44,9 @@ def _pearson(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float:
     return min(1.0, max(-1.0, r))
 
 
-def _correlations(gold: npt.NDArray[np.float64], pred: npt.NDArray[np.float64]) -> tuple[float, float]:
+def _correlations(
+    gold: npt.NDArray[np.float64], pred: npt.NDArray[np.float64]
+) -> tuple[float, float]:
     """Spearman and Pearson of two complete vectors, NaN when undefined.
 
     Spearman is Pearson on average ranks, which is what ``scipy.stats.spearmanr``
@@ -91,7 +93,7 @@ class SimilarityTask:
             return None
         return number
 
-    def correct(self, gold: Any, pred: Any) -> None:
+    def correct(self, gold: Any, pred: Any) -> bool | None:
         """Per-example correctness is not defined for a graded score."""
         return None
 

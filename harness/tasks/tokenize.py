@@ -98,7 +98,9 @@ def bio_to_spans(tokens: Sequence[Offsets], tags: Sequence[str]) -> list[Span]:
     return spans
 
 
-def bio_pair(text: str, gold: Iterable[Span], pred: Iterable[Span]) -> tuple[list[str], list[str], list[str]]:
+def bio_pair(
+    text: str, gold: Iterable[Span], pred: Iterable[Span]
+) -> tuple[list[str], list[str], list[str]]:
     """Tokens and the gold and predicted BIO tags of one text, on one shared tokenization.
 
     Both span sets' boundaries cut the tokens, so gold and prediction are tagged over
