@@ -87,8 +87,12 @@ def outcomes_of(task: Task, data: Dataset, preds: Sequence[Prediction]) -> list[
     for i, (ex, p) in enumerate(zip(data.examples, preds, strict=True)):
         gold = task.gold(ex)
         pred = task.encode(p.value) if p.valid else None
+        error = p.error
+        if p.valid and pred is None:
+            # The task refused the value (NaN score, span outside the text): invalid.
+            error = error or f"invalid prediction value {p.value!r}"
         correct = task.correct(gold, pred) if pred is not None else False
-        out.append(Outcome(i, gold, pred, correct, p.raw, p.error))
+        out.append(Outcome(i, gold, pred, correct, p.raw, error))
     return out
 
 
@@ -140,7 +144,7 @@ def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
     outcomes = outcomes_of(task, data, preds)
     metrics = score_outcomes(task, outcomes, data.labels)
     extra: dict[str, Any] = {}
-    errors = sum(1 for p in preds if p.error is not None)
+    errors = sum(1 for o in outcomes if o.error is not None)
     if errors:
         extra["errors"] = errors
     result = CaseResult(
