@@ -1,0 +1,91 @@
+"""``anthropic``: Claude models through Anthropic's native SDK (Messages API).
+
+The point of a second provider is that the interface is not shaped after one
+vendor: system prompts travel separately, there is no ``seed`` (it stays in the
+cache key, the API ignores it), and temperature is sent in the body so that SDK
+versions without a typed ``temperature`` argument accept it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from harness.backends import BACKENDS
+from harness.backends.base import ChatRequest, Reply, Verdict
+from harness.backends.keys import resolve_api_key, resolve_base_url
+from harness.backends.sdk_errors import classify_sdk_error
+from harness.models.base import MissingDependency
+
+
+class AnthropicChat:
+    provider = "anthropic"
+
+    def __init__(self, model: str, base_url: str, api_key: str, key_env: str,
+                 timeout: float = 60.0, revision: str = "") -> None:
+        try:
+            import anthropic
+        except ImportError:
+            raise MissingDependency("anthropic") from None
+        self._sdk_module = anthropic
+        self.model = model
+        self.endpoint = base_url or "https://api.anthropic.com"
+        self.revision = revision
+        self.timeout = timeout
+        self.key_env = key_env
+        self._key = api_key
+        self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _sdk(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._client = self._sdk_module.AsyncAnthropic(
+                api_key=self._key, base_url=self.endpoint, timeout=self.timeout, max_retries=0
+            )
+            self._loop = loop
+        return self._client
+
+    async def acomplete(self, request: ChatRequest) -> Reply:
+        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+        kwargs: dict[str, Any] = {
+            "model": request.model or self.model,
+            "max_tokens": request.max_tokens,
+            "messages": [m.to_dict() for m in request.messages if m.role != "system"],
+            "extra_body": {"temperature": request.temperature, **request.extra_params},
+        }
+        if system:
+            kwargs["system"] = system
+        resp = await self._sdk().messages.create(**kwargs)
+        text = "".join(getattr(b, "text", "") for b in resp.content if getattr(b, "type", "") == "text")
+        usage = resp.usage
+        return Reply(
+            text=text,
+            prompt_tokens=int(getattr(usage, "input_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "output_tokens", 0) or 0),
+            finish_reason=str(resp.stop_reason or ""),
+        )
+
+    def classify(self, exc: BaseException) -> Verdict:
+        return classify_sdk_error(exc, self._sdk_module, self.key_env, self.timeout)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            try:
+                await self._client.close()
+            finally:
+                self._client = None
+                self._loop = None
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._key,)
+
+
+@BACKENDS.register("anthropic", chat=True)
+def anthropic_backend(model: str, base_url: str = "", api_key_env: str = "ANTHROPIC_API_KEY",
+                      base_url_env: str = "ANTHROPIC_BASE_URL", timeout: float = 60.0,
+                      revision: str = "") -> AnthropicChat:
+    """A Claude backend; raises NotConfigured when the key variable is unset."""
+    url = resolve_base_url(base_url, base_url_env)
+    key = resolve_api_key(api_key_env, "ANTHROPIC_API_KEY", url, f"anthropic model {model!r}")
+    return AnthropicChat(model, url, key, api_key_env or "ANTHROPIC_API_KEY", float(timeout), revision)

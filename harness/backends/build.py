@@ -1,0 +1,119 @@
+"""From a suite's model parameters to a ``ChatClient`` and request defaults.
+
+Parameters (all optional but ``model``; the backend's own ones are listed in its
+factory, e.g. ``base_url``, ``api_key_env``, ``timeout`` for ``openai``)::
+
+    backend = "openai"            # a BACKENDS name
+    model = "gpt-4o-mini"         # the provider's model id (or a local path)
+    temperature = 0.0             # 0: greedy, cached by default
+    max_tokens = 256
+    seed = 0                      # sent to providers that take one
+    extra = {top_p = 1.0}         # further generation parameters, sent as they are
+    concurrency = 8               # requests in flight per process
+    rpm = 0, tpm = 0              # budgets per minute shared by all workers (0: none)
+    burst_seconds = 1.0           # bucket capacity, in seconds of budget
+    rate_key = ""                 # budget name (default: the backend's endpoint)
+    max_retries = 4, retry_base_delay = 0.5, retry_max_delay = 30, max_retry_after = 120
+    cache = "deterministic"       # or "always" (also seeded sampling) or "off"
+    cache_dir = ""                # default: $SYNTHBENCH_CACHE_DIR or .synthbench/cache
+
+Unknown names raise a ``ValueError`` naming them and listing the known ones.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.backends.base import ChatRequest, Message
+
+_CLIENT = {
+    "concurrency": 8, "rpm": 0.0, "tpm": 0.0, "burst_seconds": 1.0, "rate_key": "",
+    "max_retries": 4, "retry_base_delay": 0.5, "retry_max_delay": 30.0, "max_retry_after": 120.0,
+    "cache": "deterministic", "cache_dir": "",
+}
+_REQUEST = {"temperature": 0.0, "max_tokens": 256, "seed": None, "extra": {}}
+
+
+@dataclass(frozen=True)
+class RequestDefaults:
+    """The generation parameters of one configured model; ``request()`` fills them in."""
+
+    model: str
+    temperature: float = 0.0
+    max_tokens: int = 256
+    seed: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def request(self, messages: Sequence[Message | Mapping[str, str]], **overrides: Any) -> ChatRequest:
+        """A request with these defaults; ``overrides`` (e.g. ``seed=7``) win."""
+        params: dict[str, Any] = {
+            "temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed,
+            **dict(self.extra),
+        }
+        params.update(overrides)
+        return ChatRequest.of(messages, self.model, **params)
+
+
+def split_params(params: Mapping[str, Any], backend_keys: Sequence[str], who: str,
+                 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(backend, client, request) parameters; unknown names raise ValueError."""
+    known = set(backend_keys) | set(_CLIENT) | set(_REQUEST) | {"backend", "model"}
+    for key in params:
+        if key not in known:
+            raise ValueError(f"{who}: unknown parameter {key!r}; known: {', '.join(sorted(known))}")
+    backend = {k: params[k] for k in backend_keys if k in params}
+    client = {**_CLIENT, **{k: params[k] for k in _CLIENT if k in params}}
+    request = {**_REQUEST, **{k: params[k] for k in _REQUEST if k in params}}
+    return backend, client, request
+
+
+def backend_params(factory: Any) -> list[str]:
+    """The keyword parameters a backend factory takes (besides ``model``)."""
+    return [p for p in inspect.signature(factory).parameters if p != "model"]
+
+
+def build_client(params: Mapping[str, Any], who: str = "llm") -> tuple[Any, RequestDefaults]:
+    """A ``ChatClient`` and ``RequestDefaults`` from model parameters (module docstring).
+
+    Raises ``NotConfigured`` (missing key or endpoint) and ``MissingDependency``
+    (SDK not installed) from the backend factory: the harness skips such cases.
+    """
+    from harness.backends import BACKENDS
+    from harness.backends.client import ChatClient
+    from harness.backends.ratelimit import RateLimit, SharedRateLimiter
+    from harness.backends.retry import RetryPolicy
+    from harness.cache import ResponseCache, resolve_cache_dir, safe_endpoint
+
+    name = str(params.get("backend", "openai"))
+    factory = BACKENDS.get(name)
+    if not params.get("model"):
+        raise ValueError(f"{who}: parameter 'model' is required (the provider's model id or a path)")
+    model = str(params["model"])
+    bparams, c, r = split_params(params, backend_params(factory), f"{who} (backend {name!r})")
+    backend = factory(model, **bparams)
+    cache_dir = resolve_cache_dir(c["cache_dir"] or None)
+    cache = None if c["cache"] == "off" else ResponseCache(cache_dir)
+    limit = RateLimit(float(c["rpm"]), float(c["tpm"]), float(c["burst_seconds"]))
+    limiter = None
+    if limit.active:
+        key = c["rate_key"] or f"{backend.provider}|{safe_endpoint(backend.endpoint)}"
+        limiter = SharedRateLimiter(cache_dir, key, limit)
+    client = ChatClient(
+        backend,
+        concurrency=int(c["concurrency"]),
+        retry=RetryPolicy(int(c["max_retries"]), float(c["retry_base_delay"]),
+                          float(c["retry_max_delay"]), float(c["max_retry_after"])),
+        cache=cache,
+        cache_mode=str(c["cache"]),
+        limiter=limiter,
+        secrets=getattr(backend, "secrets", lambda: ())(),
+    )
+    if not isinstance(r["extra"], Mapping):
+        raise ValueError(f"{who}: parameter 'extra' must be a table, got {r['extra']!r}")
+    seed = r["seed"]
+    defaults = RequestDefaults(model, float(r["temperature"]), int(r["max_tokens"]),
+                               None if seed is None else int(seed), dict(r["extra"]))
+    return client, defaults

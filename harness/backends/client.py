@@ -1,0 +1,285 @@
+"""``ChatClient``: one backend plus concurrency, retries, rate limits, cache and counts.
+
+Models and generators talk to this, never to a backend directly::
+
+    client = ChatClient(backend, concurrency=8, cache=ResponseCache(), limiter=...)
+    completions = client.complete_many(requests)   # sync; one Completion per request
+
+Every request gets a ``Completion``: its text, or its error after the retries
+(never an exception, never a lost request). Errors are redacted of the backend's
+secrets before they are stored anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import random
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from harness.backends.base import ChatBackend, ChatRequest, Completion, Reply, redact
+from harness.backends.ratelimit import SharedRateLimiter
+from harness.backends.retry import RetryPolicy
+from harness.cache import ResponseCache, cache_key
+
+CacheMode = Literal["deterministic", "always", "off"]
+CACHE_MODES: tuple[str, ...] = ("deterministic", "always", "off")
+T = TypeVar("T")
+
+
+@dataclass
+class ClientStats:
+    """Counts of one client (one process); ``requests`` counts attempts actually sent."""
+
+    completions: int = 0
+    requests: int = 0
+    retries: int = 0
+    failures: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    rate_wait_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def run_sync(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion from synchronous code (pytest runs tests sync).
+
+    Inside a running event loop (a notebook) ``asyncio.run`` is not allowed, so the
+    coroutine then runs on a fresh loop in a helper thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()  # type: ignore[arg-type]
+
+
+class ChatClient:
+    """See the module docstring. ``cache_mode``: ``deterministic`` caches temperature-0
+    requests only, ``always`` also seeded sampling, ``off`` nothing."""
+
+    def __init__(
+        self,
+        backend: ChatBackend,
+        *,
+        concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        cache: ResponseCache | None = None,
+        cache_mode: str = "deterministic",
+        limiter: SharedRateLimiter | None = None,
+        secrets: Sequence[str] = (),
+        jitter_seed: int | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        if cache_mode not in CACHE_MODES:
+            raise ValueError(f"cache mode must be one of {', '.join(CACHE_MODES)}, got {cache_mode!r}")
+        self.backend = backend
+        self.concurrency = concurrency
+        self.retry = retry or RetryPolicy()
+        self.cache = cache
+        self.cache_mode = cache_mode
+        self.limiter = limiter
+        self.stats = ClientStats()
+        self._secrets = tuple(s for s in secrets if s)
+        self._rng = random.Random(jitter_seed)
+        self._sem: asyncio.Semaphore | None = None
+        self._sem_loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ caching
+
+    def cacheable(self, request: ChatRequest) -> bool:
+        """Whether ``request``'s answer may be served from / stored in the cache."""
+        if self.cache is None or self.cache_mode == "off":
+            return False
+        if self.cache_mode == "always":
+            return request.deterministic or request.seed is not None
+        return request.deterministic
+
+    def key(self, request: ChatRequest) -> str:
+        b = self.backend
+        return cache_key(b.provider, b.endpoint, b.revision, request)
+
+    # ------------------------------------------------------------------ one request
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._sem is None or self._sem_loop is not loop:
+            self._sem = asyncio.Semaphore(self.concurrency)
+            self._sem_loop = loop
+        return self._sem
+
+    async def acomplete(self, request: ChatRequest) -> Completion:
+        """One request through cache, rate limit and retries; never raises for API errors."""
+        key = self.key(request) if self.cacheable(request) else None
+        if key is not None:
+            assert self.cache is not None
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.stats.cache_hits += 1
+                self.stats.completions += 1
+                return Completion(hit.text, hit.prompt_tokens, hit.completion_tokens,
+                                  cached=True, finish_reason=hit.finish_reason)
+            self.stats.cache_misses += 1
+        async with self._semaphore():
+            completion, reply = await self._attempts(request)
+        if reply is not None and key is not None:
+            assert self.cache is not None
+            self.cache.put(key, self.backend.provider, self.backend.endpoint,
+                           self.backend.revision, request, reply)
+        self.stats.completions += 1
+        return completion
+
+    async def _attempts(self, request: ChatRequest) -> tuple[Completion, Reply | None]:
+        estimate = request.estimated_tokens()
+        attempt = 0
+        while True:
+            attempt += 1
+            if self.limiter is not None:
+                await self.limiter.acquire(estimate)
+            self.stats.requests += 1
+            try:
+                reply = await self.backend.acomplete(request)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - classified, counted, redacted
+                verdict = self.backend.classify(exc)
+                retry_no = attempt - 1
+                too_long = (verdict.retry_after is not None
+                            and verdict.retry_after > self.retry.max_retry_after)
+                if verdict.retry and retry_no < self.retry.max_retries and not too_long:
+                    self.stats.retries += 1
+                    await asyncio.sleep(self.retry.delay(retry_no, verdict.retry_after, self._rng))
+                    continue
+                self.stats.failures += 1
+                why = redact(verdict.reason, self._secrets)
+                if too_long:
+                    why += f" (server asked to wait {verdict.retry_after:.0f}s, more than " \
+                           f"max_retry_after={self.retry.max_retry_after:.0f}s)"
+                return Completion(None, error=f"request failed after {attempt} attempt"
+                                  f"{'s' if attempt > 1 else ''}: {why}", attempts=attempt), None
+            if self.limiter is not None:
+                used = reply.prompt_tokens + reply.completion_tokens
+                if used:
+                    self.limiter.adjust_tokens(used - estimate)
+            self.stats.prompt_tokens += reply.prompt_tokens
+            self.stats.completion_tokens += reply.completion_tokens
+            return Completion(reply.text, reply.prompt_tokens, reply.completion_tokens,
+                              attempts=attempt, finish_reason=reply.finish_reason), reply
+
+    # ------------------------------------------------------------------ batches
+
+    async def acomplete_many(
+        self,
+        requests: Sequence[ChatRequest],
+        progress: Callable[[int, Completion], None] | None = None,
+    ) -> list[Completion]:
+        """All requests concurrently (at most ``concurrency`` in flight), results in order.
+
+        ``progress(i, completion)`` is called as each one finishes (for progress bars
+        and for writing generated records as they arrive).
+        """
+        batch = getattr(self.backend, "complete_batch", None)
+        if batch is not None:
+            return await self._batched(requests, batch, progress)
+
+        async def one(i: int, req: ChatRequest) -> Completion:
+            c = await self.acomplete(req)
+            if progress is not None:
+                progress(i, c)
+            return c
+
+        try:
+            return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(requests))))
+        finally:
+            self._flush()
+
+    async def _batched(
+        self,
+        requests: Sequence[ChatRequest],
+        batch: Callable[[list[ChatRequest]], list[Reply | Exception]],
+        progress: Callable[[int, Completion], None] | None,
+    ) -> list[Completion]:
+        """Local backends: cache lookups, then the misses in chunks on a worker thread."""
+        out: list[Completion | None] = [None] * len(requests)
+        todo: list[int] = []
+        keys: dict[int, str] = {}
+        for i, req in enumerate(requests):
+            if self.cacheable(req):
+                assert self.cache is not None
+                keys[i] = self.key(req)
+                hit = self.cache.get(keys[i])
+                if hit is not None:
+                    self.stats.cache_hits += 1
+                    out[i] = Completion(hit.text, hit.prompt_tokens, hit.completion_tokens,
+                                        cached=True, finish_reason=hit.finish_reason)
+                    continue
+                self.stats.cache_misses += 1
+            todo.append(i)
+        size = max(1, int(getattr(self.backend, "batch_size", 8)))
+        try:
+            for start in range(0, len(todo), size):
+                chunk = todo[start : start + size]
+                replies = await asyncio.to_thread(batch, [requests[i] for i in chunk])
+                for i, rep in zip(chunk, replies, strict=True):
+                    self.stats.requests += 1
+                    if isinstance(rep, Exception):
+                        self.stats.failures += 1
+                        why = redact(self.backend.classify(rep).reason, self._secrets)
+                        out[i] = Completion(None, error=f"request failed after 1 attempt: {why}",
+                                            attempts=1)
+                        continue
+                    self.stats.prompt_tokens += rep.prompt_tokens
+                    self.stats.completion_tokens += rep.completion_tokens
+                    out[i] = Completion(rep.text, rep.prompt_tokens, rep.completion_tokens,
+                                        attempts=1, finish_reason=rep.finish_reason)
+                    if i in keys:
+                        assert self.cache is not None
+                        b = self.backend
+                        self.cache.put(keys[i], b.provider, b.endpoint, b.revision, requests[i], rep)
+            done = [c for c in out if c is not None]
+            assert len(done) == len(requests)
+            self.stats.completions += len(done)
+            if progress is not None:
+                for i, c in enumerate(done):
+                    progress(i, c)
+            return done
+        finally:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.cache is not None:
+            self.cache.flush()
+
+    def complete_many(
+        self,
+        requests: Sequence[ChatRequest],
+        progress: Callable[[int, Completion], None] | None = None,
+    ) -> list[Completion]:
+        """The synchronous form of ``acomplete_many`` (own event loop, closed after)."""
+
+        async def run() -> list[Completion]:
+            try:
+                return await self.acomplete_many(requests, progress)
+            finally:
+                await self.backend.aclose()
+
+        with self._lock:  # one batch at a time per client: the semaphore is per loop
+            return run_sync(run)
+
+    def complete(self, request: ChatRequest) -> Completion:
+        """One request, synchronously."""
+        return self.complete_many([request])[0]
+
+    async def aclose(self) -> None:
+        self._flush()
+        await self.backend.aclose()

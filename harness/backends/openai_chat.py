@@ -1,0 +1,109 @@
+"""``openai``: any OpenAI-compatible chat-completions endpoint, via the official SDK.
+
+OpenAI itself, vLLM, TGI, Ollama, llama.cpp's server, LiteLLM, ... The SDK's own
+retries are switched off (``max_retries=0``) so that ``ChatClient`` counts every
+attempt and applies one policy for every backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from harness.backends import BACKENDS
+from harness.backends.base import ChatRequest, Reply, Verdict
+from harness.backends.keys import resolve_api_key, resolve_base_url
+from harness.backends.sdk_errors import classify_sdk_error
+from harness.models.base import MissingDependency
+
+
+class OpenAIChat:
+    """One model behind one OpenAI-compatible endpoint."""
+
+    provider = "openai"
+
+    def __init__(self, model: str, base_url: str, api_key: str, key_env: str,
+                 timeout: float = 60.0, revision: str = "", max_tokens_field: str = "max_tokens",
+                 max_connections: int = 256) -> None:
+        try:
+            import openai
+        except ImportError:
+            raise MissingDependency("openai") from None
+        self._sdk_module = openai
+        self.model = model
+        self.endpoint = base_url or "https://api.openai.com/v1"
+        self.revision = revision
+        self.timeout = timeout
+        self.key_env = key_env
+        self.max_tokens_field = max_tokens_field
+        self.max_connections = max_connections
+        self._key = api_key
+        self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _sdk(self) -> Any:
+        """The async SDK client of the running loop (its connections belong to that loop)."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            import httpx2 as httpx
+
+            limits = httpx.Limits(max_connections=self.max_connections,
+                                  max_keepalive_connections=self.max_connections)
+            self._client = self._sdk_module.AsyncOpenAI(
+                api_key=self._key,
+                base_url=self.endpoint,
+                timeout=self.timeout,
+                max_retries=0,
+                http_client=self._sdk_module.DefaultAsyncHttpxClient(limits=limits),
+            )
+            self._loop = loop
+        return self._client
+
+    async def acomplete(self, request: ChatRequest) -> Reply:
+        kwargs: dict[str, Any] = {
+            "model": request.model or self.model,
+            "messages": [m.to_dict() for m in request.messages],
+            "temperature": request.temperature,
+            self.max_tokens_field: request.max_tokens,
+        }
+        if request.seed is not None:
+            kwargs["seed"] = request.seed
+        if request.extra:
+            kwargs["extra_body"] = request.extra_params
+        resp = await self._sdk().chat.completions.create(**kwargs)
+        if not resp.choices:
+            raise RuntimeError("the response has no choices")
+        choice = resp.choices[0]
+        usage = resp.usage
+        return Reply(
+            text=choice.message.content or "",
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            finish_reason=str(choice.finish_reason or ""),
+        )
+
+    def classify(self, exc: BaseException) -> Verdict:
+        return classify_sdk_error(exc, self._sdk_module, self.key_env, self.timeout)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            try:
+                await self._client.close()
+            finally:
+                self._client = None
+                self._loop = None
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._key,)
+
+
+@BACKENDS.register("openai", chat=True)
+def openai_backend(model: str, base_url: str = "", api_key_env: str = "OPENAI_API_KEY",
+                   base_url_env: str = "OPENAI_BASE_URL", timeout: float = 60.0,
+                   revision: str = "", max_tokens_field: str = "max_tokens",
+                   ) -> OpenAIChat:
+    """An OpenAI-compatible backend; raises NotConfigured when the key variable is unset."""
+    url = resolve_base_url(base_url, base_url_env)
+    key = resolve_api_key(api_key_env, "OPENAI_API_KEY", url, f"openai model {model!r}")
+    return OpenAIChat(model, url, key, api_key_env or "OPENAI_API_KEY", float(timeout),
+                      revision, max_tokens_field)

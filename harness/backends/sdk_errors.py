@@ -1,0 +1,39 @@
+"""Classifying the exceptions of the Stainless-generated SDKs (openai, anthropic).
+
+Both SDKs raise ``APIStatusError`` (with ``status_code`` and the HTTP response),
+``APITimeoutError`` and ``APIConnectionError``; the classes differ per package, so
+the module is passed in. A response body that is not JSON surfaces as a
+``ValueError`` from the decoder and is retried: proxies return such pages briefly.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from harness.backends.base import Verdict
+from harness.backends.retry import RETRYABLE_STATUS, parse_retry_after
+
+_AUTH = (401, 403)
+
+
+def classify_sdk_error(exc: BaseException, sdk: ModuleType, key_env: str, timeout: float) -> Verdict:
+    """Retry or not, and why, for an exception raised by ``sdk``'s async client."""
+    if isinstance(exc, sdk.APIStatusError):
+        status = int(exc.status_code)
+        if status in _AUTH:
+            # The server's message may echo part of the key: never keep it.
+            where = f"the environment variable {key_env}" if key_env else "the API key"
+            return Verdict(False, f"HTTP {status}: authentication failed; check {where}")
+        headers = dict(exc.response.headers.items()) if getattr(exc, "response", None) else {}
+        message = str(getattr(exc, "message", "") or exc)[:300]
+        return Verdict(status in RETRYABLE_STATUS, f"HTTP {status}: {message}",
+                       parse_retry_after(headers))
+    if isinstance(exc, sdk.APITimeoutError):
+        return Verdict(True, f"timed out after {timeout:g}s")
+    if isinstance(exc, sdk.APIConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        detail = f" ({type(cause).__name__})" if cause is not None else ""
+        return Verdict(True, f"connection error{detail}")
+    if isinstance(exc, ValueError):
+        return Verdict(True, f"malformed response: {type(exc).__name__}: {str(exc)[:200]}")
+    return Verdict(False, f"{type(exc).__name__}: {str(exc)[:300]}")
