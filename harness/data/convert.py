@@ -16,12 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import pickle
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.data.unpickle import safe_loads
+from harness.data.unpickle import ForbiddenGlobal, safe_loads
 from harness.registry import Registry
 
 #: dataset -> task, for the six datasets of the paper.
@@ -74,7 +75,7 @@ FILE_KINDS: Registry[FileKind] = Registry("release file kind")
 
 
 def _jsonl(rows: Iterable[Mapping[str, Any]]) -> bytes:
-    return "".join(json.dumps(r) + "\n" for r in rows).encode("utf-8")
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
 
 
 def _attr(obj: Any, name: str, source: str) -> Any:
@@ -123,7 +124,12 @@ def _unpickle(data: bytes, source: str) -> Any:
         raise ConvertError(
             f"{source}: is a Git LFS pointer, not the file; the archive lacks LFS objects"
         )
-    return safe_loads(data, source)
+    try:
+        return safe_loads(data, source)
+    except ForbiddenGlobal as exc:
+        raise ConvertError(str(exc)) from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
+        raise ConvertError(f"{source}: not a readable pickle: {exc}") from None
 
 
 def _split_generated_stem(stem: str) -> tuple[str, str, int, int] | None:
