@@ -14,6 +14,16 @@ from harness.registry import Registry
 #: Modules imported on the first registry lookup; each registers its factories.
 MODEL_MODULES: tuple[str, ...] = (
     "harness.models.baselines",
+    "harness.models.crf",
+    "harness.models.gazetteer",
+    "harness.models.llm",
+    "harness.models.llm_local",
+    "harness.models.lexical_similarity",
+    "harness.models.minilm_intent",
+    "harness.models.minilm_ner",
+    "harness.models.minilm_similarity",
+    "harness.models.spacy_ner",
+    "harness.models.tfidf_intent",
     "harness.models.oracle",
 )
 
