@@ -1,0 +1,276 @@
+"""Confidence intervals of every figure of a run, from the per-example outcomes.
+
+For each (task, dataset) the examples of every source are resampled (one seeded
+weight matrix per source, shared by all models on it, so comparisons are paired),
+the primary score of every case is recomputed per resample (``harness.stats``), and
+from the resampled score matrices every derived figure: the ensemble scores, each
+source's agreement with real data, and the bias factors. Row 0 of every array is the
+point estimate, rows 1.. the resamples.
+
+``add_intervals`` writes the result into the report dict under ``group["ci"]`` and
+``report["bootstrap"]``; the point values of the report stay where the analysis put
+them, so a reader that ignores ``ci`` sees the plain report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
+from harness.results import CASES, case_filename, read_case
+from harness.stats import (
+    ASSOCIATION,
+    COEFFICIENTS,
+    DEFAULT_LEVEL,
+    DEFAULT_PERMUTATIONS,
+    DEFAULT_RESAMPLES,
+    FloatArray,
+    derive_seed,
+    interval,
+    paired_difference,
+    permutation_pvalue,
+    resample_weights,
+    score_batch,
+)
+from harness.tasks import TASKS
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    """How many resamples, at which confidence level, from which seed."""
+
+    resamples: int = DEFAULT_RESAMPLES
+    level: float = DEFAULT_LEVEL
+    seed: int = 0
+    permutations: int = DEFAULT_PERMUTATIONS
+
+    def __post_init__(self) -> None:
+        if self.resamples < 2:
+            raise ValueError(f"bootstrap resamples must be at least 2, got {self.resamples}")
+        if not 0.0 < self.level < 1.0:
+            raise ValueError(f"confidence level must be between 0 and 1 (e.g. 0.95), got {self.level}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": "percentile", "paired": True, "resamples": self.resamples,
+                "level": self.level, "seed": self.seed, "permutations": self.permutations}
+
+
+@dataclass
+class GroupReplicates:
+    """The resampled score matrix of one (task, dataset): ``scores[r, g, m]``."""
+
+    task: str
+    dataset: str
+    metric: str
+    generators: tuple[str, ...]
+    models: tuple[str, ...]
+    scores: FloatArray
+    invalid: FloatArray
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def cell(self, generator: str, model: str) -> FloatArray | None:
+        """Row 0 point, rows 1.. resamples of one cell; None when it was not run."""
+        if generator not in self.generators or model not in self.models:
+            return None
+        col = self.scores[:, self.generators.index(generator), self.models.index(model)]
+        return None if np.isnan(col[0]) else col
+
+    def invalid_cell(self, generator: str, model: str) -> FloatArray | None:
+        if self.cell(generator, model) is None:
+            return None
+        return self.invalid[:, self.generators.index(generator), self.models.index(model)]
+
+
+def fingerprint(golds: Sequence[Any]) -> str:
+    """A short hash of a source's gold values: equal fingerprints, same examples."""
+    text = json.dumps(list(golds), sort_keys=True, ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def read_outcomes_of(
+    results_dir: Path, results: Sequence[CaseResult]
+) -> list[tuple[CaseResult, list[Outcome]]]:
+    """The outcomes of every ``ok`` case whose file exists (others have no interval)."""
+    out = []
+    for r in results:
+        path = results_dir / CASES / case_filename(r.key)
+        if r.status == "ok" and path.exists():
+            out.append((r, read_case(path)[1]))
+    return out
+
+
+def bootstrap_cases(
+    cases: Sequence[tuple[CaseResult, Sequence[Outcome]]], settings: BootstrapSettings
+) -> dict[tuple[str, str], GroupReplicates]:
+    """Resample every source once and score every case on it; see the module docstring."""
+    by_source: dict[tuple[str, str, str, str], list[tuple[CaseResult, Any]]] = {}
+    metric: dict[tuple[str, str], str] = {}
+    fps: dict[tuple[str, str], dict[str, str]] = {}
+    for r, outcomes in sorted(cases, key=lambda kv: kv[0].key):
+        task = TASKS.get(r.key.task)
+        golds = [o.gold for o in outcomes]
+        fp = fingerprint(golds)
+        stats = task.example_stats(golds, [o.prediction for o in outcomes])
+        by_source.setdefault((r.key.task, r.key.dataset, r.key.generator, fp), []).append((r, stats))
+        metric.setdefault((r.key.task, r.key.dataset), r.primary or task.primary)
+        fps.setdefault((r.key.task, r.key.dataset), {}).setdefault(r.key.generator, fp)
+    cells: dict[tuple[str, str], dict[tuple[str, str], tuple[FloatArray, FloatArray]]] = {}
+    for (task_name, dataset, gen, fp), members in by_source.items():
+        n = len(members[0][1])
+        parts = (task_name, dataset, gen, str(n))
+        if fps[(task_name, dataset)][gen] != fp:  # a second set of examples for one source
+            parts = (*parts, fp)
+        weights = resample_weights(n, settings.resamples, derive_seed(settings.seed, *parts))
+        primary, invalid = score_batch(TASKS.get(task_name), [s for _, s in members], weights)
+        group = cells.setdefault((task_name, dataset), {})
+        for i, (r, _) in enumerate(members):
+            group[(gen, r.key.model)] = (primary[i], invalid[i])
+    out = {}
+    for (task_name, dataset), group in cells.items():
+        gens = _order_generators({g for g, _ in group})
+        models = tuple(sorted({m for _, m in group}))
+        shape = (settings.resamples + 1, len(gens), len(models))
+        scores, invalid = np.full(shape, np.nan), np.full(shape, np.nan)
+        for (g, m), (p, inv) in group.items():
+            scores[:, gens.index(g), models.index(m)] = p
+            invalid[:, gens.index(g), models.index(m)] = inv
+        out[(task_name, dataset)] = GroupReplicates(
+            task_name, dataset, metric[(task_name, dataset)], gens, models, scores, invalid,
+            fps[(task_name, dataset)])
+    return out
+
+
+def _order_generators(gens: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(gens, key=lambda g: (g != REAL, g)))
+
+
+# --------------------------------------------------------------------------- derived figures
+
+
+def ensemble(rep: GroupReplicates, exclude: str = "") -> FloatArray:
+    """``s(m, mean)`` per resample: the mean over the synthetic sources a model was run on.
+
+    ``exclude`` leaves one generator out (the leave-own-out ensemble).
+    """
+    synth = [i for i, g in enumerate(rep.generators) if g not in (REAL, exclude)]
+    block = rep.scores[:, synth, :]
+    ran = np.isfinite(block[0])  # the cells that were run
+    count = ran.sum(axis=0)
+    mean = np.where(ran[None], block, 0.0).sum(axis=1) / np.maximum(count, 1)
+    # A resample in which a cell that was run is undefined leaves the mean undefined.
+    undefined = (np.isnan(block) & ran[None]).any(axis=1) | (count == 0)[None]
+    return np.where(undefined, np.nan, mean)
+
+
+def agreement(x: FloatArray, y: FloatArray) -> dict[str, FloatArray]:
+    """Every coefficient of ``x`` (synthetic) against ``y`` (real), shape ``(R, M)`` each."""
+    return {name: func(x, y) for name, func in COEFFICIENTS.items()}
+
+
+def bias(rep: GroupReplicates, same_as: Mapping[str, str]) -> dict[str, tuple[str, FloatArray]]:
+    """The bias factor of every model that is the same LLM as one of the generators.
+
+    ``n(m, g) = s(m, g) - mean_k s(k, g)`` over the models run on ``g``; the bias is
+    ``n(m, own) - mean over the other generators of n(m, g)``.
+    """
+    synth = [g for g in rep.generators if g != REAL]
+    out: dict[str, tuple[str, FloatArray]] = {}
+    norm: dict[str, FloatArray] = {}
+    for g in synth:
+        block = rep.scores[:, rep.generators.index(g), :]
+        ran = np.isfinite(block[0])
+        if ran.sum() < 1:
+            continue
+        norm[g] = block - block[:, ran].mean(axis=1, keepdims=True)
+    for m in rep.models:
+        own = same_as.get(m, "")
+        j = rep.models.index(m)
+        if own not in norm or not np.isfinite(norm[own][0, j]):
+            continue
+        others = [norm[g][:, j] for g in synth if g != own and g in norm and np.isfinite(norm[g][0, j])]
+        if not others:
+            continue
+        out[m] = (own, norm[own][:, j] - np.mean(others, axis=0))
+    return out
+
+
+# --------------------------------------------------------------------------- report section
+
+
+def _source_scores(rep: GroupReplicates) -> dict[str, FloatArray]:
+    """Every source's score matrix ``(R, M)``, the ensemble ``mean`` included."""
+    out = {g: rep.scores[:, i, :] for i, g in enumerate(rep.generators)}
+    if sum(g != REAL for g in rep.generators) >= 2:
+        out[ENSEMBLE] = ensemble(rep)
+    return out
+
+
+def group_section(rep: GroupReplicates, same_as: Mapping[str, str], settings: BootstrapSettings) -> dict[str, Any]:
+    """The ``ci`` dict of one report group: intervals of scores, agreement, bias; pairs."""
+    level = settings.level
+    sources = _source_scores(rep)
+    scores = {g: {m: interval(float(s[0, j]), s[1:, j], level)
+                  for j, m in enumerate(rep.models) if np.isfinite(s[0, j])}
+              for g, s in sources.items()}
+    invalid = {g: {m: interval(float(rep.invalid[0, i, j]), rep.invalid[1:, i, j], level)
+                   for j, m in enumerate(rep.models) if np.isfinite(rep.scores[0, i, j])}
+               for i, g in enumerate(rep.generators)}
+    section: dict[str, Any] = {"scores": scores, "invalid_rate": invalid, "agreement": {},
+                               "bias": {}, "paired": {}}
+    if REAL in sources:
+        real = sources[REAL]
+        for g, s in sources.items():
+            if g == REAL:
+                continue
+            both = np.isfinite(s[0]) & np.isfinite(real[0])
+            if both.sum() < 3:
+                continue
+            figures = agreement(s[:, both], real[:, both])
+            entry: dict[str, Any] = {}
+            for name, arr in figures.items():
+                entry[name] = interval(float(arr[0]), arr[1:], level)
+                if name in ASSOCIATION:
+                    entry[name]["p_value"] = permutation_pvalue(
+                        s[0, both], real[0, both], name, settings.permutations,
+                        derive_seed(settings.seed, rep.task, rep.dataset, g, name))
+            entry["n_models"] = int(both.sum())
+            section["agreement"][g] = entry
+    for m, (own, arr) in bias(rep, same_as).items():
+        section["bias"][m] = {"generator": own, **interval(float(arr[0]), arr[1:], level)}
+    for g, s in sources.items():
+        ran = [j for j in np.argsort(-np.nan_to_num(s[0], nan=-np.inf), kind="stable") if np.isfinite(s[0, j])]
+        section["paired"][g] = [
+            {"better": rep.models[a], "worse": rep.models[b], **paired_difference(s[:, a], s[:, b], level)}
+            for a, b in zip(ran, ran[1:], strict=False)
+        ]
+    return section
+
+
+def add_intervals(
+    report: dict[str, Any], reps: Mapping[tuple[str, str], GroupReplicates],
+    same_as: Mapping[str, str], settings: BootstrapSettings,
+) -> dict[str, Any]:
+    """Put ``ci`` into each report group that has outcomes; returns the report."""
+    report["bootstrap"] = settings.to_dict()
+    for group in report.get("groups", []):
+        rep = reps.get((group["task"], group["dataset"]))
+        if rep is not None and group.get("metric", rep.metric) == rep.metric:
+            group["ci"] = group_section(rep, same_as, settings)
+    return report
+
+
+def intervals_for_run(
+    report: dict[str, Any], results_dir: Path, results: Sequence[CaseResult],
+    same_as: Mapping[str, str], settings: BootstrapSettings,
+) -> dict[tuple[str, str], GroupReplicates]:
+    """Read outcomes, bootstrap, add ``ci`` to ``report``; returns the replicates for gates."""
+    reps = bootstrap_cases(read_outcomes_of(results_dir, results), settings)
+    add_intervals(report, reps, same_as, settings)
+    return reps
