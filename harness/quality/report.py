@@ -136,10 +136,24 @@ def check_source(
     The real source itself is the reference: it gets every figure but contamination.
     A missing file raises ``DataMissing``.
     """
+    return check_against(data_dir, spec, generator, spec.source_path(generator),
+                         encoder=encoder, threshold=threshold)
+
+
+def check_against(
+    data_dir: Path,
+    spec: DatasetSpec,
+    generator: str,
+    source: str | Path,
+    *,
+    encoder: Encoder | None = None,
+    threshold: float = NEAR_THRESHOLD,
+) -> dict[str, Any]:
+    """``check_source`` for an explicit file (relative to ``data_dir``) or ``hf://`` URI."""
     from harness.data import DataMissing, label_set
 
     data_dir = Path(data_dir)
-    path = source_file(data_dir, spec, generator)
+    path = source_file(data_dir, str(source))
     if not path.is_file():
         raise DataMissing(path)
     labels = label_set(data_dir, spec)
@@ -151,14 +165,15 @@ def check_source(
         real = read_records(real_path, spec.task)[0]
     out = check_file(path, spec.task, labels=labels, score_range=spec.score_range, real=real,
                      encoder=encoder, threshold=threshold)
+    if str(source).startswith("hf://"):
+        out["source"] = str(source)
     return {"dataset": spec.name, "generator": generator, **out}
 
 
-def source_file(data_dir: Path, spec: DatasetSpec, generator: str) -> Path:
-    """The local file of a source; an ``hf://`` source is resolved through the Hub cache."""
-    rel = spec.source_path(generator)
-    if rel.startswith("hf://"):
+def source_file(data_dir: Path, source: str) -> Path:
+    """The local file of a source path; an ``hf://`` URI is resolved through the Hub cache."""
+    if source.startswith("hf://"):
         from harness.hub import resolve
 
-        return resolve(rel)
-    return Path(data_dir) / rel
+        return resolve(source)
+    return Path(data_dir) / source
