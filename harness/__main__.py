@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("harness.report.cli", "add_report_parser"),
     ("harness.data.cli", "add_data_parser"),
+    ("harness.generate.cli", "add_generate_parser"),
 )
 
 

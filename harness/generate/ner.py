@@ -1,0 +1,154 @@
+"""NER generation in two stages (the paper's procedure).
+
+Stage one asks, per entity label, for a list of entity names (real and fictional)
+themed on the dataset's domain; the lists are kept in the provenance, so a resumed
+run draws from the same ones. Stage two draws one to three entities (labels in the
+real test set's proportions, or uniformly), shows k real texts and asks for a text
+that mentions all of them. Spans are found by locating each entity in the answer:
+exactly, else ignoring case and spacing (a *repair*, counted, with the entity text
+taken from the answer); an entity that cannot be found rejects the answer
+(``missing_entity``). Every occurrence of an entity is annotated; longer entities
+are placed first and an occurrence overlapping a placed one is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from harness.generate.answers import json_value, strip_fences, unquote
+from harness.generate.base import (
+    GENERATORS,
+    Accepted,
+    Ask,
+    GenContext,
+    Messages,
+    Outcome,
+    Rejected,
+    bullet_list,
+    plan_rng,
+    weighted_keys,
+)
+from harness.records import NerExample
+
+MAX_ENTITIES = 3
+
+
+def domain_of(dataset: str) -> str:
+    """``crossner_politics`` -> ``politics``: the theme named in the prompts."""
+    return dataset.split("_", 1)[1].replace("_", " ") if "_" in dataset else dataset
+
+
+def parse_names(answer: str) -> list[str]:
+    """Entity names from a JSON list (or one name per line), de-duplicated, in order."""
+    obj = json_value(answer)
+    if isinstance(obj, dict) and len(obj) == 1:
+        obj = next(iter(obj.values()))
+    if isinstance(obj, list):
+        items = [str(x) for x in obj if isinstance(x, str | int | float)]
+    else:
+        items = [re.sub(r"^\s*(?:[-*]|\d+[.)])\s*", "", ln) for ln in strip_fences(answer).splitlines()]
+    names: list[str] = []
+    for item in items:
+        name = unquote(item.strip()).strip()
+        if name and len(name) <= 80 and name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    return names
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    """Case- and spacing-insensitive match of a name, on word boundaries where it has them."""
+    body = r"\s+".join(re.escape(w) for w in name.split())
+    left = r"(?<!\w)" if name[:1].isalnum() else ""
+    right = r"(?!\w)" if name[-1:].isalnum() else ""
+    return re.compile(left + body + right, re.IGNORECASE)
+
+
+def locate(text: str, entities: list[list[str]]) -> tuple[list[dict[str, Any]], int, str]:
+    """Spans of every occurrence of each ``[name, label]``; ``(spans, repairs, missing)``.
+
+    ``missing`` names the first entity that could not be found ("" when all were).
+    """
+    placed: list[dict[str, Any]] = []
+    repairs = 0
+    for name, label in sorted(entities, key=lambda e: -len(e[0])):
+        exact = [(m.start(), m.end()) for m in re.finditer(re.escape(name), text)]
+        spans = exact or [(m.start(), m.end()) for m in _pattern(name).finditer(text)]
+        if not spans:
+            return [], repairs, name
+        repairs += not exact
+        for start, end in spans:
+            if any(start < p["end"] and p["start"] < end for p in placed):
+                continue
+            placed.append({"start": start, "end": end, "label": label, "text": text[start:end]})
+    return sorted(placed, key=lambda p: p["start"]), repairs, ""
+
+
+class NerGenerator:
+    template_names = ("ner_entities", "ner_text")
+
+    def __init__(self, ctx: GenContext) -> None:
+        self.ctx = ctx
+        self.texts = [ex.text for ex in ctx.pool if isinstance(ex, NerExample)]
+        self.pools: dict[str, list[str]] = {}
+        self.domain = ctx.settings.domain or domain_of(ctx.dataset)
+
+    def prepare(self, ask: Ask, state: dict[str, Any]) -> dict[str, Any]:
+        """Stage one: entity names per label, asked once and kept in the provenance."""
+        pools: dict[str, list[str]] = {k: list(v) for k, v in state.get("entities", {}).items()}
+        attempts: Counter[str] = Counter(state.get("attempts", {}))
+        for _ in range(self.ctx.settings.max_attempts):
+            todo = [lab for lab in self.ctx.labels
+                    if not pools.get(lab) and attempts[lab] < self.ctx.settings.max_attempts]
+            if not todo:
+                break
+            answers = ask([self.ctx.templates["ner_entities"].render(
+                domain=self.domain, label=lab, count=self.ctx.settings.entities_per_label)
+                for lab in todo])
+            for lab, ans in zip(todo, answers, strict=True):
+                attempts[lab] += 1
+                names = parse_names(ans) if ans is not None else []
+                if names:
+                    pools[lab] = names
+        self.pools = {k: v for k, v in pools.items() if v}
+        if not self.pools:
+            raise RuntimeError("stage one gave no entity names for any label")
+        return {"entities": self.pools, "attempts": dict(attempts), "domain": self.domain,
+                "labels_without_entities": sorted(set(self.ctx.labels) - set(self.pools))}
+
+    def plan(self, index: int) -> dict[str, Any]:
+        rng = plan_rng(self.ctx, index)
+        keys, weights = weighted_keys(list(self.pools), self.ctx.real_counts, self.ctx.settings.labels)
+        chosen: list[list[str]] = []
+        for _ in range(rng.randint(1, MAX_ENTITIES)):
+            label = rng.choices(keys, weights)[0]
+            name = rng.choice(self.pools[label])
+            if all(name.casefold() != c[0].casefold() for c in chosen):
+                chosen.append([name, label])
+        shots = rng.sample(self.texts, min(self.ctx.settings.shots, len(self.texts)))
+        return {"entities": chosen, "shots": shots}
+
+    def messages(self, plan: dict[str, Any]) -> Messages:
+        return self.ctx.templates["ner_text"].render(
+            k=len(plan["shots"]), dataset=self.ctx.dataset, domain=self.domain,
+            examples=bullet_list(plan["shots"]),
+            entities=bullet_list([f"{name} ({label})" for name, label in plan["entities"]]),
+        )
+
+    def accept(self, plan: dict[str, Any], answer: str) -> Outcome:
+        obj = json_value(answer)
+        body = obj["text"] if isinstance(obj, dict) and isinstance(obj.get("text"), str) else answer
+        text = " ".join(unquote(strip_fences(body)).split())
+        if not text:
+            return Rejected("format", "empty text")
+        spans, repairs, missing = locate(text, plan["entities"])
+        if missing:
+            return Rejected("missing_entity", f"{missing!r} is not in the text")
+        return Accepted({"text": text, "entities": spans}, repairs)
+
+    def shown(self, plan: dict[str, Any]) -> list[Any]:
+        return list(plan["shots"])
+
+
+GENERATORS.add("ner", NerGenerator)
