@@ -1,0 +1,169 @@
+"""Answer parsing: tolerant of format noise, strict about content; hypothesis properties."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness.prompts import render, template_hash
+from harness.prompts.build import intent_messages, ner_messages, scale_template
+from harness.prompts.parse import (
+    locate_entities,
+    match_label,
+    parse_entities,
+    parse_intent,
+    parse_rating,
+)
+from harness.records import Entity
+
+LABELS = ("atis_flight", "atis_airfare", "atis_ground_service", "atis_flight#atis_airfare")
+
+
+@pytest.mark.parametrize(
+    ("answer", "label"),
+    [
+        ("atis_flight", "atis_flight"),
+        ("  ATIS_FLIGHT. \n", "atis_flight"),
+        ("```\natis_airfare\n```", "atis_airfare"),
+        ("Intent: atis_ground_service", "atis_ground_service"),
+        ('"atis_airfare"', "atis_airfare"),
+        ("2", "atis_airfare"),
+        ("3: atis_ground_service", "atis_ground_service"),
+        ("The intent is atis flight", "atis_flight"),
+        ("atis_flihgt", "atis_flight"),
+        ("atis_flight#atis_airfare", "atis_flight#atis_airfare"),
+    ],
+)
+def test_intent_answers_that_parse(answer, label):
+    p = parse_intent(answer, LABELS)
+    assert p.value == label and p.raw == answer and p.error is None
+
+
+@pytest.mark.parametrize("answer", ["banana", "", "9", "I am not sure", "flight or airfare?"])
+def test_intent_answers_that_do_not(answer):
+    p = parse_intent(answer, LABELS)
+    assert p.value is None and p.raw == answer and p.error.startswith("unparseable:")
+
+
+def test_fuzzy_threshold_is_respected():
+    assert match_label("atis_flihgt", LABELS, threshold=85) == "atis_flight"
+    assert match_label("atis_flihgt", LABELS, threshold=99) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(LABELS), st.sampled_from(["", " ", "\n", "  \t"]),
+       st.sampled_from([str.lower, str.upper, str.title, lambda s: s]),
+       st.sampled_from(["{}", "`{}`", "```\n{}\n```", "'{}'", "{}.", "Intent: {}"]))
+def test_intent_noise_never_changes_the_label(label, ws, case, wrap):
+    answer = ws + wrap.format(case(label)) + ws
+    assert parse_intent(answer, LABELS).value == label
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=40))
+def test_intent_parse_is_total_and_closed(answer):
+    p = parse_intent(answer, LABELS)
+    assert p.raw == answer
+    assert (p.value is None) != (p.error is None)
+    assert p.value is None or p.value in LABELS
+
+
+@pytest.mark.parametrize(
+    ("answer", "value"),
+    [
+        ("<similarity_rating>3</similarity_rating>", 3.0),
+        ("</similarity_rating>\n4.5\n</similarity_rating>", 4.5),
+        ("<similarity_rating> 0 </similarity_rating> because ...", 0.0),
+        ("5", 5.0),
+        ("Rating: 2 out of 5", 2.0),
+    ],
+)
+def test_ratings_that_parse(answer, value):
+    assert parse_rating(answer, 0, 5).value == value
+
+
+@pytest.mark.parametrize("answer", ["<similarity_rating>7</similarity_rating>", "-1", "none", ""])
+def test_ratings_that_do_not(answer):
+    p = parse_rating(answer, 0, 5)
+    assert p.value is None and p.error.startswith("unparseable:")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 4), st.sampled_from(["{}", "<similarity_rating>{}</similarity_rating>",
+                                           "```\n<similarity_rating>\n{}\n</similarity_rating>\n```"]))
+def test_rating_roundtrip(n, wrap):
+    assert parse_rating(wrap.format(n), 0, 4).value == float(n)
+
+
+def test_entities_every_occurrence_longest_first():
+    text = "Obama met Barack Obama in New York City; New York is big. Obamas."
+    p = parse_entities('{"person": ["Obama", "Barack Obama"], "location": ["New York City", '
+                       '"New York", "Mars"]}', text, ["person", "location"])
+    spans = [(e.start, e.end, e.label) for e in p.value]
+    assert spans == [(0, 5, "person"), (10, 22, "person"), (26, 39, "location"),
+                     (41, 49, "location")]  # "Obamas" is not a whole-word match
+    assert all(text[e.start:e.end] == e.text for e in p.value)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "```json\n{'person': ['Ada']}\n```",             # Python literal in a fence
+        'Here you go: {"PERSON": "Ada"} hope it helps',  # bare, upper-case key, string value
+        '```json\n{"persons": ["Ada"]}\n```',            # near-miss key
+    ],
+)
+def test_entity_answer_formats(answer):
+    p = parse_entities(answer, "I am Ada.", ["person", "location"])
+    assert p.value == (Entity(5, 8, "person", "Ada"),)
+
+
+def test_entity_answers_that_do_not_parse():
+    assert parse_entities("no json here", "x", ["person"]).error.startswith("unparseable")
+    assert "not a list" in parse_entities('{"person": 3}', "x", ["person"]).error
+    # Unknown labels are not entities of the dataset; an empty answer is a valid "none".
+    assert parse_entities('{"weapon": ["x"]}', "x", ["person"]).value == ()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["Ada", "Paris", "Alan Turing", "Rome", "Ada Lovelace"]),
+                min_size=1, max_size=6),
+       st.lists(st.sampled_from(["a", "the", "met", "in", "and", ","]), min_size=1, max_size=6))
+def test_located_entities_are_disjoint_and_exact(names, fillers):
+    words = [w for pair in zip(fillers, names, strict=False) for w in pair] + names
+    text = " ".join(words)
+    ents, missing = locate_entities(text, [("x", n) for n in names])
+    assert missing == []
+    covered = set()
+    for e in ents:
+        assert text[e.start:e.end] == e.text
+        span = set(range(e.start, e.end))
+        assert not span & covered
+        covered |= span
+    for n in set(names):  # every whole-word occurrence of every name is covered
+        start = 0
+        while (i := text.find(n, start)) != -1:
+            start = i + 1
+            before = text[i - 1] if i else " "
+            after = text[i + len(n)] if i + len(n) < len(text) else " "
+            if before.isalnum() or after.isalnum():
+                continue
+            assert set(range(i, i + len(n))) <= covered
+
+
+def test_prompts_render_and_hash():
+    msgs = intent_messages("book a flight", ["a", "b"])
+    assert [m.role for m in msgs] == ["system", "user"]
+    assert "1: a\n2: b" in msgs[1].content and "book a flight" in msgs[1].content
+    ner = ner_messages("t", ["person"])[1].content
+    assert '{"person": []}' in ner
+    assert scale_template((0.0, 4.0))[0] == "similarity_0_4"
+    assert scale_template((0.0, 5.0))[0] == "similarity_0_5"
+    with pytest.raises(ValueError, match="0-4"):
+        scale_template((0.0, 5.0), "1-10")
+    assert len(template_hash("intent")) == 12
+    with pytest.raises(KeyError):
+        render("intent", text="only one field")
+    with pytest.raises(FileNotFoundError, match="known:.*intent"):
+        render("nope")
