@@ -26,16 +26,16 @@ import numpy as np
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
 from harness.results import CASES, case_filename, read_case
 from harness.stats import (
-    ASSOCIATION,
-    COEFFICIENTS,
     DEFAULT_LEVEL,
     DEFAULT_PERMUTATIONS,
     DEFAULT_RESAMPLES,
     FloatArray,
+    agreement_figures,
     derive_seed,
     interval,
+    intervals,
     paired_difference,
-    permutation_pvalue,
+    permutation_pvalues,
     resample_weights,
     score_batch,
 )
@@ -55,11 +55,19 @@ class BootstrapSettings:
         if self.resamples < 2:
             raise ValueError(f"bootstrap resamples must be at least 2, got {self.resamples}")
         if not 0.0 < self.level < 1.0:
-            raise ValueError(f"confidence level must be between 0 and 1 (e.g. 0.95), got {self.level}")
+            raise ValueError(
+                f"confidence level must be between 0 and 1 (e.g. 0.95), got {self.level}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": "percentile", "paired": True, "resamples": self.resamples,
-                "level": self.level, "seed": self.seed, "permutations": self.permutations}
+        return {
+            "method": "percentile",
+            "paired": True,
+            "resamples": self.resamples,
+            "level": self.level,
+            "seed": self.seed,
+            "permutations": self.permutations,
+        }
 
 
 @dataclass
@@ -118,7 +126,9 @@ def bootstrap_cases(
         golds = [o.gold for o in outcomes]
         fp = fingerprint(golds)
         stats = task.example_stats(golds, [o.prediction for o in outcomes])
-        by_source.setdefault((r.key.task, r.key.dataset, r.key.generator, fp), []).append((r, stats))
+        by_source.setdefault((r.key.task, r.key.dataset, r.key.generator, fp), []).append(
+            (r, stats)
+        )
         metric.setdefault((r.key.task, r.key.dataset), r.primary or task.primary)
         fps.setdefault((r.key.task, r.key.dataset), {}).setdefault(r.key.generator, fp)
     cells: dict[tuple[str, str], dict[tuple[str, str], tuple[FloatArray, FloatArray]]] = {}
@@ -142,8 +152,15 @@ def bootstrap_cases(
             scores[:, gens.index(g), models.index(m)] = p
             invalid[:, gens.index(g), models.index(m)] = inv
         out[(task_name, dataset)] = GroupReplicates(
-            task_name, dataset, metric[(task_name, dataset)], gens, models, scores, invalid,
-            fps[(task_name, dataset)])
+            task_name,
+            dataset,
+            metric[(task_name, dataset)],
+            gens,
+            models,
+            scores,
+            invalid,
+            fps[(task_name, dataset)],
+        )
     return out
 
 
@@ -169,11 +186,6 @@ def ensemble(rep: GroupReplicates, exclude: str = "") -> FloatArray:
     return np.where(undefined, np.nan, mean)
 
 
-def agreement(x: FloatArray, y: FloatArray) -> dict[str, FloatArray]:
-    """Every coefficient of ``x`` (synthetic) against ``y`` (real), shape ``(R, M)`` each."""
-    return {name: func(x, y) for name, func in COEFFICIENTS.items()}
-
-
 def bias(rep: GroupReplicates, same_as: Mapping[str, str]) -> dict[str, tuple[str, FloatArray]]:
     """The bias factor of every model that is the same LLM as one of the generators.
 
@@ -194,7 +206,9 @@ def bias(rep: GroupReplicates, same_as: Mapping[str, str]) -> dict[str, tuple[st
         j = rep.models.index(m)
         if own not in norm or not np.isfinite(norm[own][0, j]):
             continue
-        others = [norm[g][:, j] for g in synth if g != own and g in norm and np.isfinite(norm[g][0, j])]
+        others = [
+            norm[g][:, j] for g in synth if g != own and g in norm and np.isfinite(norm[g][0, j])
+        ]
         if not others:
             continue
         out[m] = (own, norm[own][:, j] - np.mean(others, axis=0))
@@ -212,18 +226,34 @@ def _source_scores(rep: GroupReplicates) -> dict[str, FloatArray]:
     return out
 
 
-def group_section(rep: GroupReplicates, same_as: Mapping[str, str], settings: BootstrapSettings) -> dict[str, Any]:
+def _matrix_intervals(
+    models: Sequence[str], arr: FloatArray, level: float, ran: FloatArray | None = None
+) -> dict[str, dict[str, Any]]:
+    """Intervals of every model's figure in ``arr`` (R, M), for the models that were run."""
+    ran = arr[0] if ran is None else ran
+    keep = np.flatnonzero(np.isfinite(ran))
+    found = intervals(arr[0, keep], arr[1:, keep], level)
+    return {models[j]: ci for j, ci in zip(keep, found, strict=True)}
+
+
+def group_section(
+    rep: GroupReplicates, same_as: Mapping[str, str], settings: BootstrapSettings
+) -> dict[str, Any]:
     """The ``ci`` dict of one report group: intervals of scores, agreement, bias; pairs."""
     level = settings.level
     sources = _source_scores(rep)
-    scores = {g: {m: interval(float(s[0, j]), s[1:, j], level)
-                  for j, m in enumerate(rep.models) if np.isfinite(s[0, j])}
-              for g, s in sources.items()}
-    invalid = {g: {m: interval(float(rep.invalid[0, i, j]), rep.invalid[1:, i, j], level)
-                   for j, m in enumerate(rep.models) if np.isfinite(rep.scores[0, i, j])}
-               for i, g in enumerate(rep.generators)}
-    section: dict[str, Any] = {"scores": scores, "invalid_rate": invalid, "agreement": {},
-                               "bias": {}, "paired": {}}
+    scores = {g: _matrix_intervals(rep.models, s, level) for g, s in sources.items()}
+    invalid = {
+        g: _matrix_intervals(rep.models, rep.invalid[:, i, :], level, rep.scores[0, i, :])
+        for i, g in enumerate(rep.generators)
+    }
+    section: dict[str, Any] = {
+        "scores": scores,
+        "invalid_rate": invalid,
+        "agreement": {},
+        "bias": {},
+        "paired": {},
+    }
     if REAL in sources:
         real = sources[REAL]
         for g, s in sources.items():
@@ -232,30 +262,44 @@ def group_section(rep: GroupReplicates, same_as: Mapping[str, str], settings: Bo
             both = np.isfinite(s[0]) & np.isfinite(real[0])
             if both.sum() < 3:
                 continue
-            figures = agreement(s[:, both], real[:, both])
+            figures = agreement_figures(s[:, both], real[:, both])
+            p_values = permutation_pvalues(
+                s[0, both],
+                real[0, both],
+                settings.permutations,
+                derive_seed(settings.seed, rep.task, rep.dataset, g),
+            )
             entry: dict[str, Any] = {}
             for name, arr in figures.items():
                 entry[name] = interval(float(arr[0]), arr[1:], level)
-                if name in ASSOCIATION:
-                    entry[name]["p_value"] = permutation_pvalue(
-                        s[0, both], real[0, both], name, settings.permutations,
-                        derive_seed(settings.seed, rep.task, rep.dataset, g, name))
+                if name in p_values:
+                    entry[name]["p_value"] = p_values[name]
             entry["n_models"] = int(both.sum())
             section["agreement"][g] = entry
     for m, (own, arr) in bias(rep, same_as).items():
         section["bias"][m] = {"generator": own, **interval(float(arr[0]), arr[1:], level)}
     for g, s in sources.items():
-        ran = [j for j in np.argsort(-np.nan_to_num(s[0], nan=-np.inf), kind="stable") if np.isfinite(s[0, j])]
+        ran = [
+            j
+            for j in np.argsort(-np.nan_to_num(s[0], nan=-np.inf), kind="stable")
+            if np.isfinite(s[0, j])
+        ]
         section["paired"][g] = [
-            {"better": rep.models[a], "worse": rep.models[b], **paired_difference(s[:, a], s[:, b], level)}
+            {
+                "better": rep.models[a],
+                "worse": rep.models[b],
+                **paired_difference(s[:, a], s[:, b], level),
+            }
             for a, b in zip(ran, ran[1:], strict=False)
         ]
     return section
 
 
 def add_intervals(
-    report: dict[str, Any], reps: Mapping[tuple[str, str], GroupReplicates],
-    same_as: Mapping[str, str], settings: BootstrapSettings,
+    report: dict[str, Any],
+    reps: Mapping[tuple[str, str], GroupReplicates],
+    same_as: Mapping[str, str],
+    settings: BootstrapSettings,
 ) -> dict[str, Any]:
     """Put ``ci`` into each report group that has outcomes; returns the report."""
     report["bootstrap"] = settings.to_dict()
@@ -267,8 +311,11 @@ def add_intervals(
 
 
 def intervals_for_run(
-    report: dict[str, Any], results_dir: Path, results: Sequence[CaseResult],
-    same_as: Mapping[str, str], settings: BootstrapSettings,
+    report: dict[str, Any],
+    results_dir: Path,
+    results: Sequence[CaseResult],
+    same_as: Mapping[str, str],
+    settings: BootstrapSettings,
 ) -> dict[tuple[str, str], GroupReplicates]:
     """Read outcomes, bootstrap, add ``ci`` to ``report``; returns the replicates for gates."""
     reps = bootstrap_cases(read_outcomes_of(results_dir, results), settings)

@@ -82,7 +82,9 @@ def weights_to_index(column: npt.ArrayLike) -> npt.NDArray[np.intp]:
     return np.repeat(np.arange(w.shape[0]), w)
 
 
-def score_batch(task: Any, stats: Sequence[ExampleStats], weights: FloatArray) -> tuple[FloatArray, FloatArray]:
+def score_batch(
+    task: Any, stats: Sequence[ExampleStats], weights: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Primary metric and invalid rate of every model (row) and resample (column).
 
     ``stats`` must describe the same examples (same gold) in the same order.
@@ -92,7 +94,9 @@ def score_batch(task: Any, stats: Sequence[ExampleStats], weights: FloatArray) -
     return _fallback(task, stats, weights)
 
 
-def _fallback(task: Any, stats: Sequence[ExampleStats], weights: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _fallback(
+    task: Any, stats: Sequence[ExampleStats], weights: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """One ``score_from_stats`` call per model and resample, for tasks with no batch scorer."""
     r = weights.shape[1]
     primary = np.full((len(stats), r), np.nan)
@@ -110,7 +114,9 @@ def _fallback(task: Any, stats: Sequence[ExampleStats], weights: FloatArray) -> 
 
 
 @BATCH_SCORERS.register("intent")
-def intent_batch(stats: Sequence[ExampleStats], weights: FloatArray) -> tuple[FloatArray, FloatArray]:
+def intent_batch(
+    stats: Sequence[ExampleStats], weights: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Macro F1 over the gold classes present in each resample, as ``IntentTask`` defines it."""
     from scipy import sparse
 
@@ -154,7 +160,9 @@ def ner_batch(stats: Sequence[ExampleStats], weights: FloatArray) -> tuple[Float
     return f1, bad / n
 
 
-def _groups(values: FloatArray) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]:
+def _groups(
+    values: FloatArray,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]:
     """Sorting order, tie-group starts, group of each sorted position, group values."""
     order = np.argsort(values, kind="stable")
     ordered = values[order]
@@ -165,80 +173,125 @@ def _groups(values: FloatArray) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.in
     return order, starts, np.cumsum(new) - 1, ordered[starts]
 
 
-def _group_ranks(counts: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Weight drawn below each tie group, and the group's average rank (1-based)."""
-    below = np.cumsum(counts, axis=0) - counts
-    return below, below + (counts + 1.0) / 2.0
+def _grouped(
+    rows: FloatArray, order: npt.NDArray[np.intp], starts: npt.NDArray[np.intp]
+) -> FloatArray:
+    """Rows summed per tie group (a plain gather when there are no ties)."""
+    if starts.size == order.size:
+        return rows[order]
+    return np.add.reduceat(rows[order], starts, axis=0)
 
 
-def _median_of_groups(values: FloatArray, counts: FloatArray, n_valid: FloatArray) -> FloatArray:
-    """``np.median`` of each resample's multiset (values with integer counts)."""
-    cum = np.cumsum(counts, axis=0)
-    lo = np.minimum((cum <= np.floor((n_valid - 1) / 2)).sum(axis=0), values.size - 1)
-    hi = np.minimum((cum <= np.floor(n_valid / 2)).sum(axis=0), values.size - 1)
-    return (values[lo] + values[hi]) / 2.0
+def _at(cum: FloatArray, index: npt.NDArray[np.intp]) -> FloatArray:
+    """``cum[index - 1]`` per column, 0 where ``index`` is 0 (a prefix sum before ``index``)."""
+    cols = np.arange(cum.shape[1])
+    return np.where(index > 0, cum[np.maximum(index - 1, 0), cols], 0.0)
 
 
-def _rank_moments(pred: FloatArray, weights: FloatArray, wrg: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Per resample: sum of w*rank_pred*rank_gold and sum of w*rank_pred**2.
+class _Source:
+    """What every model of one similarity source shares: gold ranks and their sums.
 
-    Invalid predictions (NaN) take the median of the resample's valid predictions,
-    as ``SimilarityTask`` imputes them; they join that value's tie group.
+    A tie group of ``s`` items on consecutive positions has average rank ``cum - (s - 1) / 2``
+    (``cum``: items up to and including the group), and its squared ranks sum to the
+    positions' squares minus ``(s**3 - s) / 12``. Both identities let the moments of
+    the prediction ranks come from cumulative weights without ranking any resample.
     """
+
+    def __init__(self, gold: FloatArray, weights: FloatArray) -> None:
+        n = weights.shape[0]
+        order, starts, group, _ = _groups(gold)
+        counts = _grouped(weights, order, starts)
+        g_rank = np.cumsum(counts, axis=0) - (counts - 1.0) / 2.0
+        ranks = np.empty_like(weights)
+        ranks[order] = g_rank[group]
+        self.n = n
+        self.weights = weights
+        self.wrg = weights * ranks
+        self.mean = (n + 1) / 2.0
+        self.squares = n * (n + 1) * (2 * n + 1) / 6.0
+        self.var_g = (self.squares - _cubes(counts)) / n - self.mean**2
+        self.sum_wrg = self.wrg.sum(axis=0)
+        self.sum_w2rg = (weights * self.wrg).sum(axis=0)
+        self.cubes = _cubes(weights)
+
+
+def _cubes(counts: FloatArray) -> FloatArray:
+    """Sum over tie groups of ``(s**3 - s) / 12``, per column."""
+    return ((counts**3 - counts) / 12.0).sum(axis=0)
+
+
+def _rank_moments(pred: FloatArray, src: _Source) -> tuple[FloatArray, FloatArray]:
+    """Per resample: sum of rank_pred * rank_gold and of rank_pred**2 over the items.
+
+    Invalid predictions (NaN) take the median of the resample's valid predictions, as
+    ``SimilarityTask`` imputes them, and join that value's tie group if it has one.
+    """
+    weights, wrg = src.weights, src.wrg
     invalid = np.isnan(pred)
     valid = np.flatnonzero(~invalid)
+    r = weights.shape[1]
+    if not valid.size:
+        return np.full(r, np.nan), np.full(r, np.nan)
     order, starts, _, values = _groups(pred[valid])
     pos = valid[order]
-    counts = np.add.reduceat(weights[pos], starts, axis=0) if pos.size else np.zeros((0, weights.shape[1]))
-    cross = np.add.reduceat(wrg[pos], starts, axis=0) if pos.size else counts
-    below, rank = _group_ranks(counts)
+    tied = starts.size < pos.size
+    counts = _grouped(weights, pos, starts) if tied else weights[pos]
+    cross = _grouped(wrg, pos, starts) if tied else wrg[pos]
+    cum = np.cumsum(counts, axis=0)
+    bad_w, bad_wrg = weights[invalid], wrg[invalid]
+    if tied:
+        s_c = np.einsum("ur,ur->r", cross, counts)
+        s_s = cross.sum(axis=0)
+        cubes = _cubes(counts)
+    else:
+        s_c = src.sum_w2rg - (bad_w * bad_wrg).sum(axis=0)
+        s_s = src.sum_wrg - bad_wrg.sum(axis=0)
+        cubes = src.cubes - _cubes(bad_w)
+    sum_cross = np.einsum("ur,ur->r", cross, cum) - s_c / 2.0 + s_s / 2.0
     if not invalid.any():
-        return (rank * cross).sum(axis=0), (counts * rank**2).sum(axis=0)
-    n_bad = weights[invalid].sum(axis=0)
-    cross_bad = wrg[invalid].sum(axis=0)
-    if not pos.size:
-        return np.full(weights.shape[1], np.nan), np.full(weights.shape[1], np.nan)
-    n_valid = weights.sum(axis=0) - n_bad
-    med = _median_of_groups(values, counts, n_valid)
-    above = values[:, None] > med
-    equal = values[:, None] == med
-    rank = rank + n_bad * above + n_bad / 2.0 * equal
-    under = (counts * (values[:, None] < med)).sum(axis=0)
-    tied = (counts * equal).sum(axis=0)
-    rank_bad = under + (tied + n_bad + 1.0) / 2.0
-    sum_cross = (rank * cross).sum(axis=0) + rank_bad * cross_bad
-    sum_sq = (counts * rank**2).sum(axis=0) + n_bad * rank_bad**2
-    nothing_valid = n_valid <= 0
-    sum_cross[nothing_valid] = np.nan
-    sum_sq[nothing_valid] = np.nan
+        return sum_cross, src.squares - cubes
+    n_bad = bad_w.sum(axis=0)
+    n_valid = src.n - n_bad
+    last = values.size - 1
+    lo = np.minimum(np.count_nonzero(cum <= np.floor((n_valid - 1) / 2), axis=0), last)
+    hi = np.minimum(np.count_nonzero(cum <= np.floor(n_valid / 2), axis=0), last)
+    med = (values[lo] + values[hi]) / 2.0
+    left = np.searchsorted(values, med, side="left")
+    right = np.searchsorted(values, med, side="right")
+    cols = np.arange(r)
+    eq = right > left
+    at = np.minimum(left, last)
+    c_eq = np.where(eq, counts[at, cols], 0.0)
+    s_eq = np.where(eq, cross[at, cols], 0.0)
+    s_above = s_s - _at(np.cumsum(cross, axis=0), right)
+    under = _at(cum, left)
+    rank_bad = under + (c_eq + n_bad + 1.0) / 2.0
+    sum_cross = sum_cross + n_bad * s_above + n_bad / 2.0 * s_eq + rank_bad * bad_wrg.sum(axis=0)
+    merged = c_eq + n_bad
+    cubes = cubes - (c_eq**3 - c_eq) / 12.0 + (merged**3 - merged) / 12.0
+    sum_sq = src.squares - cubes
     return sum_cross, sum_sq
 
 
 @BATCH_SCORERS.register("similarity")
-def similarity_batch(stats: Sequence[ExampleStats], weights: FloatArray) -> tuple[FloatArray, FloatArray]:
+def similarity_batch(
+    stats: Sequence[ExampleStats], weights: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Spearman of predictions against gold per resample, with ties averaged like scipy."""
     n, r = weights.shape
-    gold = stats[0].rows[:, 0]
-    order, starts, group, _ = _groups(gold)
-    g_counts = np.add.reduceat(weights[order], starts, axis=0)
-    _, g_rank = _group_ranks(g_counts)
-    ranks = np.empty_like(weights)
-    ranks[order] = g_rank[group]
-    wrg = weights * ranks
-    mean = (n + 1) / 2.0
-    tol = 1e-9 * mean**2
-    var_g = (g_counts * g_rank**2).sum(axis=0) / n - mean**2
+    src = _Source(stats[0].rows[:, 0], weights)
+    tol = 1e-9 * src.mean**2
     rho = np.full((len(stats), r), np.nan)
     bad = np.empty((len(stats), r))
     for i, s in enumerate(stats):
         pred = s.rows[:, 1]
         invalid = np.isnan(pred)
         bad[i] = weights[invalid].sum(axis=0) / n
-        cross, sq = _rank_moments(pred, weights, wrg)
-        var_p = sq / n - mean**2
+        cross, sq = _rank_moments(pred, src)
+        var_p = sq / n - src.mean**2
         with np.errstate(invalid="ignore", divide="ignore"):
-            value = (cross / n - mean**2) / np.sqrt(var_g * var_p)
-        ok = (var_g > tol) & (var_p > tol) & np.isfinite(value)
+            value = (cross / n - src.mean**2) / np.sqrt(src.var_g * var_p)
+        ok = (src.var_g > tol) & (var_p > tol) & np.isfinite(value)
         rho[i] = np.where(ok, np.clip(value, -1.0, 1.0), np.nan)
     return rho, bad
 
@@ -247,33 +300,58 @@ def similarity_batch(stats: Sequence[ExampleStats], weights: FloatArray) -> tupl
 
 
 def quantiles(reps: FloatArray, level: float = DEFAULT_LEVEL) -> tuple[FloatArray, FloatArray]:
-    """Percentile interval over axis 0, ignoring undefined (NaN) resamples."""
+    """Percentile interval over axis 0, ignoring undefined (NaN) resamples.
+
+    Columns with fewer than 2 defined resamples get NaN bounds.
+    """
     alpha = (1.0 - level) / 2.0
+    q = [alpha, 1.0 - alpha]
     finite = np.isfinite(reps)
-    safe = np.where(finite, reps, np.nan)
-    enough = finite.sum(axis=0) >= 2
-    if not enough.any():
-        nan = np.full(reps.shape[1:], np.nan)
-        return nan, nan.copy()
-    filled = np.where(enough[None], safe, 0.0)
-    lo, hi = np.nanquantile(filled, [alpha, 1.0 - alpha], axis=0)
-    return np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
+    lo = np.full(reps.shape[1:], np.nan)
+    hi = np.full(reps.shape[1:], np.nan)
+    full = finite.all(axis=0)
+    if full.any():  # the common case, one call for all complete columns
+        lo[full], hi[full] = np.quantile(reps[:, full], q, axis=0)
+    for k in np.flatnonzero(~full & (finite.sum(axis=0) >= 2)):
+        lo[k], hi[k] = np.quantile(reps[finite[:, k], k], q)
+    return lo, hi
+
+
+def intervals(
+    points: FloatArray, reps: FloatArray, level: float = DEFAULT_LEVEL
+) -> list[dict[str, Any]]:
+    """``interval`` of many figures at once: ``points`` shape ``(K,)``, ``reps`` ``(B, K)``."""
+    points = np.asarray(points, dtype=np.float64)
+    reps = np.asarray(reps, dtype=np.float64).reshape(reps.shape[0], -1)
+    lo, hi = quantiles(reps, level)
+    finite = np.isfinite(reps)
+    count = finite.sum(axis=0)
+    safe = np.where(finite, reps, 0.0)
+    mean = safe.sum(axis=0) / np.maximum(count, 1)
+    se = np.sqrt((np.where(finite, reps - mean, 0.0) ** 2).sum(axis=0) / np.maximum(count - 1, 1))
+    out = []
+    for k in range(points.size):
+        ok = bool(np.isfinite(points[k]) and count[k] >= 2)
+        out.append(
+            {
+                "value": _num(points[k]),
+                "low": _num(lo[k]) if ok else None,
+                "high": _num(hi[k]) if ok else None,
+                "se": _num(se[k]) if ok else None,
+                "undefined": int(reps.shape[0] - count[k]),
+            }
+        )
+    return out
 
 
 def interval(point: float, reps: FloatArray, level: float = DEFAULT_LEVEL) -> dict[str, Any]:
-    """``{"value", "low", "high", "se", "undefined"}`` for one figure; None where undefined.
+    """``{"value", "low", "high", "se", "undefined"}`` of one figure; None where undefined.
 
     ``undefined`` counts resamples in which the figure was undefined (for example a
     constant score vector); the interval comes from the others.
     """
-    reps = np.asarray(reps, dtype=np.float64)
-    finite = reps[np.isfinite(reps)]
-    out: dict[str, Any] = {"value": _num(point), "low": None, "high": None, "se": None,
-                           "undefined": int(reps.size - finite.size)}
-    if finite.size >= 2 and math.isfinite(point):
-        lo, hi = quantiles(finite[:, None], level)
-        out.update(low=_num(lo[0]), high=_num(hi[0]), se=_num(float(np.std(finite, ddof=1))))
-    return out
+    reps = np.asarray(reps, dtype=np.float64).reshape(-1, 1)
+    return intervals(np.array([point]), reps, level)[0]
 
 
 def _num(x: Any) -> float | None:
@@ -329,52 +407,106 @@ def spearman_last(x: FloatArray, y: FloatArray) -> FloatArray:
     return pearson_last(rank_last(x), rank_last(y))
 
 
+def _pair_signs(ranks: FloatArray) -> npt.NDArray[np.int16]:
+    """``sign(r_i - r_j)`` for every pair ``i < j`` along the last axis, as small ints."""
+    twice = np.rint(2 * ranks).astype(np.int16)  # average ranks are half-integers
+    i, j = np.triu_indices(ranks.shape[-1], k=1)
+    return np.sign(twice[..., i] - twice[..., j])
+
+
+def _kendall_signs(sx: npt.NDArray[np.int16], sy: npt.NDArray[np.int16]) -> FloatArray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sx * sy).sum(-1) / np.sqrt(
+            np.count_nonzero(sx, axis=-1) * np.count_nonzero(sy, axis=-1).astype(np.float64)
+        )
+
+
 def kendall_last(x: FloatArray, y: FloatArray) -> FloatArray:
     """Kendall tau-b along the last axis (pairs tied in one vector count in neither sum)."""
-    i, j = np.triu_indices(x.shape[-1], k=1)
-    sx = np.sign(x[..., i] - x[..., j])
-    sy = np.sign(y[..., i] - y[..., j])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tau = (sx * sy).sum(-1) / np.sqrt((sx != 0).sum(-1) * (sy != 0).sum(-1))
+    tau = _kendall_signs(_pair_signs(rank_last(x)), _pair_signs(rank_last(y)))
     return np.where(_ptp_zero(x) | _ptp_zero(y), np.nan, tau)
+
+
+def mae_last(x: FloatArray, y: FloatArray) -> FloatArray:
+    """Mean absolute error along the last axis."""
+    return np.abs(x - y).mean(axis=-1)
+
+
+def mse_last(x: FloatArray, y: FloatArray) -> FloatArray:
+    """Mean squared error along the last axis."""
+    return ((x - y) ** 2).mean(axis=-1)
 
 
 COEFFICIENTS: dict[str, Callable[[FloatArray, FloatArray], FloatArray]] = {
     "spearman": spearman_last,
     "kendall": kendall_last,
     "pearson": pearson_last,
-    "mae": lambda x, y: np.abs(x - y).mean(axis=-1),
-    "mse": lambda x, y: ((x - y) ** 2).mean(axis=-1),
+    "mae": mae_last,
+    "mse": mse_last,
 }
 #: Coefficients of association, for which a permutation test is meaningful.
 ASSOCIATION = ("spearman", "kendall", "pearson")
 
 
-def permutation_pvalue(
-    x: npt.ArrayLike, y: npt.ArrayLike, coefficient: str = "spearman",
-    permutations: int = DEFAULT_PERMUTATIONS, seed: int = 0,
-) -> float | None:
-    """One-sided p of "synthetic scores rank the models no better than chance".
+def agreement_figures(x: FloatArray, y: FloatArray) -> dict[str, FloatArray]:
+    """Every coefficient of ``COEFFICIENTS`` along the last axis, ranking each input once."""
+    rx, ry = rank_last(x), rank_last(y)
+    constant = _ptp_zero(x) | _ptp_zero(y)
+    kendall = _kendall_signs(_pair_signs(rx), _pair_signs(ry))
+    return {
+        "spearman": pearson_last(rx, ry),
+        "kendall": np.where(constant, np.nan, kendall),
+        "pearson": pearson_last(x, y),
+        "mae": mae_last(x, y),
+        "mse": mse_last(x, y),
+    }
 
-    Shuffles which model each synthetic score belongs to. With few models every
+
+def permutation_pvalues(
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = 0,
+) -> dict[str, float | None]:
+    """One-sided p of "synthetic scores rank the models no better than chance", per coefficient.
+
+    Shuffles which model each synthetic score ``x`` belongs to. With few models every
     permutation is enumerated (an exact p); otherwise ``permutations`` random ones,
     with the usual ``(1 + hits) / (1 + permutations)``. None when undefined.
     """
     xa, ya = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     m = xa.size
-    func = COEFFICIENTS[coefficient]
     if m < 3:
-        return None
-    observed = float(func(xa, ya))
-    if not math.isfinite(observed):
-        return None
+        return dict.fromkeys(ASSOCIATION)
+    observed = agreement_figures(xa, ya)
     exact = math.factorial(m) <= permutations
     if exact:
         perms = np.array(list(itertools.permutations(range(m))), dtype=np.intp)
     else:
         rng = np.random.default_rng(seed)
         perms = rng.permuted(np.tile(np.arange(m), (permutations, 1)), axis=1)
-    stats = func(np.broadcast_to(xa, perms.shape), ya[perms])
-    hits = int((stats >= observed - 1e-12).sum())
-    p = hits / len(perms) if exact else (1 + hits) / (1 + len(perms))
-    return _num(p)
+    shuffled = agreement_figures(xa[perms], np.broadcast_to(ya, perms.shape))
+    out: dict[str, float | None] = {}
+    for name in ASSOCIATION:
+        obs = float(observed[name])
+        if not math.isfinite(obs):
+            out[name] = None
+            continue
+        hits = int((shuffled[name] >= obs - 1e-12).sum())
+        out[name] = _num(hits / len(perms) if exact else (1 + hits) / (1 + len(perms)))
+    return out
+
+
+def permutation_pvalue(
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    coefficient: str = "spearman",
+    permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = 0,
+) -> float | None:
+    """``permutation_pvalues`` of one coefficient (``spearman``, ``kendall`` or ``pearson``)."""
+    if coefficient not in ASSOCIATION:
+        raise ValueError(
+            f"no permutation test for {coefficient!r}; known: {', '.join(ASSOCIATION)}"
+        )
+    return permutation_pvalues(x, y, permutations, seed)[coefficient]

@@ -16,8 +16,9 @@ from harness.tasks import TASKS
 LABELS = ("a", "b", "c", "d")
 
 
-def _check_equal(task_name: str, golds: list, preds_per_model: list[list], resamples: int = 20,
-                 seed: int = 0) -> None:
+def _check_equal(
+    task_name: str, golds: list, preds_per_model: list[list], resamples: int = 20, seed: int = 0
+) -> None:
     """Every resample's batch score equals ``score_from_stats`` on the same examples."""
     task = TASKS.get(task_name)
     stats = [task.example_stats(golds, p) for p in preds_per_model]
@@ -55,7 +56,9 @@ _pred = st.one_of(st.none(), st.sampled_from((*LABELS, "zz")))
 
 @settings(max_examples=40, deadline=None)
 @given(data=st.data(), n=st.integers(1, 25), models=st.integers(1, 3), seed=st.integers(0, 99))
-def test_intent_batch_equals_task_score(data: st.DataObject, n: int, models: int, seed: int) -> None:
+def test_intent_batch_equals_task_score(
+    data: st.DataObject, n: int, models: int, seed: int
+) -> None:
     golds = data.draw(st.lists(_label, min_size=n, max_size=n))
     preds = [data.draw(st.lists(_pred, min_size=n, max_size=n)) for _ in range(models)]
     _check_equal("intent", golds, preds, seed=seed)
@@ -67,7 +70,9 @@ _sim_pred = st.one_of(st.none(), _score, st.floats(-1, 6, allow_nan=False))
 
 @settings(max_examples=60, deadline=None)
 @given(data=st.data(), n=st.integers(1, 25), models=st.integers(1, 3), seed=st.integers(0, 99))
-def test_similarity_batch_equals_task_score(data: st.DataObject, n: int, models: int, seed: int) -> None:
+def test_similarity_batch_equals_task_score(
+    data: st.DataObject, n: int, models: int, seed: int
+) -> None:
     """Ties, invalid predictions (median imputation) and constant vectors included."""
     golds = data.draw(st.lists(_score, min_size=n, max_size=n))
     preds = [data.draw(st.lists(_sim_pred, min_size=n, max_size=n)) for _ in range(models)]
@@ -75,8 +80,12 @@ def test_similarity_batch_equals_task_score(data: st.DataObject, n: int, models:
 
 
 def _ner_value(draw: st.DrawFn, text_len: int = 30) -> list[list]:
-    spans = draw(st.lists(st.tuples(st.integers(0, 25), st.integers(1, 5), st.sampled_from(("per", "loc"))),
-                          max_size=3))
+    spans = draw(
+        st.lists(
+            st.tuples(st.integers(0, 25), st.integers(1, 5), st.sampled_from(("per", "loc"))),
+            max_size=3,
+        )
+    )
     return [[s, s + ln, lab] for s, ln, lab in spans]
 
 
@@ -121,13 +130,22 @@ def test_fallback_scorer_is_used_for_unregistered_tasks() -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(xy=st.integers(3, 9).flatmap(lambda m: st.tuples(
-    st.lists(st.sampled_from((0.1, 0.2, 0.3, 0.5, 0.8)), min_size=m, max_size=m),
-    st.lists(st.floats(0, 1, allow_nan=False, width=32), min_size=m, max_size=m))))
+@given(
+    xy=st.integers(3, 9).flatmap(
+        lambda m: st.tuples(
+            st.lists(st.sampled_from((0.1, 0.2, 0.3, 0.5, 0.8)), min_size=m, max_size=m),
+            st.lists(st.floats(0, 1, allow_nan=False, width=32), min_size=m, max_size=m),
+        )
+    )
+)
 def test_coefficients_equal_scipy(xy: tuple[list[float], list[float]]) -> None:
     x, y = np.array(xy[0]), np.array(xy[1])
     constant = np.ptp(x) == 0 or np.ptp(y) == 0
-    for name, ref in (("spearman", sps.spearmanr), ("kendall", sps.kendalltau), ("pearson", sps.pearsonr)):
+    for name, ref in (
+        ("spearman", sps.spearmanr),
+        ("kendall", sps.kendalltau),
+        ("pearson", sps.pearsonr),
+    ):
         got = float(S.COEFFICIENTS[name](x[None], y[None])[0])
         if constant:
             assert math.isnan(got)
@@ -149,7 +167,9 @@ def test_worked_example_agreement() -> None:
 def test_permutation_pvalue_exact_for_few_models() -> None:
     x = [0.9, 0.7, 0.5, 0.3]
     # Only the identity permutation reaches rho = 1 among the 4! = 24.
-    assert S.permutation_pvalue(x, x, "spearman", permutations=1000) == pytest.approx(1 / 24, abs=1e-6)
+    assert S.permutation_pvalue(x, x, "spearman", permutations=1000) == pytest.approx(
+        1 / 24, abs=1e-6
+    )
     assert S.permutation_pvalue(x, x[::-1], "spearman") == pytest.approx(1.0)
     assert S.permutation_pvalue(x[:2], x[:2]) is None
     assert S.permutation_pvalue([1, 1, 1], [1, 2, 3]) is None

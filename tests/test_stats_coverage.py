@@ -59,8 +59,12 @@ def test_ner_f1_and_paired_difference_cover_population_values() -> None:
         preds = []
         for q in (q1, q2):
             found = rng.random((N, 2)) < q
-            preds.append([[e for e, keep in zip(gold_doc["entities"], row, strict=True) if keep]
-                          for row in found])
+            preds.append(
+                [
+                    [e for e, keep in zip(gold_doc["entities"], row, strict=True) if keep]
+                    for row in found
+                ]
+            )
         stats = [task.example_stats([gold_doc] * N, p) for p in preds]
         primary, _ = S.score_batch(task, stats, S.resample_weights(N, RESAMPLES, t))
         hit_f1 += _covered(f1(q1), primary[0])

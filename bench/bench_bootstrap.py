@@ -1,0 +1,130 @@
+"""Bootstrap throughput: 50 models x 10 sources x 6 datasets x 200 examples x 1000 resamples.
+
+Prints wall times of the phases of ``harness.intervals`` on simulated outcomes (two
+datasets per task; predictions noisy copies of the gold, some invalid):
+
+* stats:    per-example sufficient statistics of every case (once per case)
+* resample: weights and batch scores of every case and resample
+* derived:  ensembles, agreement coefficients, permutation p-values, bias factors,
+            paired comparisons and every interval (the report's ``ci`` sections)
+
+    python bench/bench_bootstrap.py [--models 50] [--sources 10] [--examples 200]
+                                    [--resamples 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from harness.intervals import BootstrapSettings, bootstrap_cases, group_section
+from harness.records import CaseKey, CaseResult, Outcome
+
+DATASETS = (
+    ("intent", "i1"),
+    ("intent", "i2"),
+    ("similarity", "s1"),
+    ("similarity", "s2"),
+    ("ner", "n1"),
+    ("ner", "n2"),
+)
+
+
+def _gold(task: str, rng: np.random.Generator, n: int) -> list:
+    if task == "intent":
+        return [f"label{int(k)}" for k in rng.integers(0, 12, n)]
+    if task == "similarity":
+        return np.round(rng.uniform(0, 5, n), 1).tolist()
+    out = []
+    for _ in range(n):
+        starts = sorted(rng.choice(60, size=int(rng.integers(0, 4)), replace=False).tolist())
+        out.append(
+            {
+                "text": "x" * 80,
+                "entities": [[s, s + 3, ("per", "loc", "org")[s % 3]] for s in starts],
+            }
+        )
+    return out
+
+
+def _pred(task: str, gold: object, quality: float, rng: np.random.Generator) -> object:
+    if rng.random() < 0.02:
+        return None
+    if task == "intent":
+        return gold if rng.random() < quality else f"label{int(rng.integers(0, 12))}"
+    if task == "similarity":
+        return float(gold) + float(rng.normal(0, 3 * (1 - quality)))
+    assert isinstance(gold, dict)
+    return [e for e in gold["entities"] if rng.random() < quality]
+
+
+def simulate(
+    models: int, sources: int, examples: int, seed: int = 0
+) -> list[tuple[CaseResult, list[Outcome]]]:
+    rng = np.random.default_rng(seed)
+    cases = []
+    gens = ["real", *(f"gen{i}" for i in range(sources - 1))]
+    for task, dataset in DATASETS:
+        primary = {"intent": "macro_f1", "similarity": "spearman", "ner": "f1"}[task]
+        for gen in gens:
+            golds = _gold(task, rng, examples)
+            for m in range(models):
+                quality = 0.5 + 0.45 * m / max(models - 1, 1)
+                outcomes = [
+                    Outcome(i, g, _pred(task, g, quality, rng), None) for i, g in enumerate(golds)
+                ]
+                key = CaseKey(task, dataset, gen, f"model{m:02d}")
+                cases.append(
+                    (CaseResult(key, "ok", primary=primary, n_examples=examples), outcomes)
+                )
+    return cases
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--models", type=int, default=50)
+    ap.add_argument("--sources", type=int, default=10)
+    ap.add_argument("--examples", type=int, default=200)
+    ap.add_argument("--resamples", type=int, default=1000)
+    args = ap.parse_args()
+    cases = simulate(args.models, args.sources, args.examples)
+    settings = BootstrapSettings(resamples=args.resamples)
+    same_as = {f"model{m:02d}": f"gen{m}" for m in range(min(args.models, args.sources - 1))}
+
+    from harness import stats as S
+    from harness.tasks import TASKS
+
+    t0 = time.perf_counter()
+    for r, outcomes in cases:
+        TASKS.get(r.key.task).example_stats(
+            [o.gold for o in outcomes], [o.prediction for o in outcomes]
+        )
+    t_stats = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    reps = bootstrap_cases(cases, settings)
+    t_boot = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for rep in reps.values():
+        group_section(rep, same_as, settings)
+    t_derived = time.perf_counter() - t0
+    print(
+        f"cases {len(cases)}  ({args.models} models x {args.sources} sources x {len(DATASETS)} datasets)"
+        f"  examples {args.examples}  resamples {args.resamples}"
+    )
+    print(f"stats     {t_stats:7.2f} s   (per-example statistics, once per case)")
+    print(
+        f"resample  {t_boot - t_stats:7.2f} s   (weights + batch scores; bootstrap_cases total {t_boot:.2f} s)"
+    )
+    print(
+        f"derived   {t_derived:7.2f} s   (ensembles, agreement, p-values, bias, pairs, intervals)"
+    )
+    print(f"total     {t_boot + t_derived:7.2f} s")
+    del S
+
+
+if __name__ == "__main__":
+    main()
