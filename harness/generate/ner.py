@@ -57,11 +57,14 @@ def parse_names(answer: str) -> list[str]:
     return names
 
 
-def _pattern(name: str) -> re.Pattern[str]:
-    """Case- and spacing-insensitive match of a name, on word boundaries where it has them."""
-    body = r"\s+".join(re.escape(w) for w in name.split())
+def _pattern(name: str, exact: bool) -> re.Pattern[str]:
+    """A name on word boundaries (where it starts / ends with a word character), so
+    "York" does not match inside "Yorkshire"; not ``exact``: any case and spacing."""
     left = r"(?<!\w)" if name[:1].isalnum() else ""
     right = r"(?!\w)" if name[-1:].isalnum() else ""
+    if exact:
+        return re.compile(left + re.escape(name) + right)
+    body = r"\s+".join(re.escape(w) for w in name.split())
     return re.compile(left + body + right, re.IGNORECASE)
 
 
@@ -73,8 +76,8 @@ def locate(text: str, entities: list[list[str]]) -> tuple[list[dict[str, Any]], 
     placed: list[dict[str, Any]] = []
     repairs = 0
     for name, label in sorted(entities, key=lambda e: -len(e[0])):
-        exact = [(m.start(), m.end()) for m in re.finditer(re.escape(name), text)]
-        spans = exact or [(m.start(), m.end()) for m in _pattern(name).finditer(text)]
+        exact = [(m.start(), m.end()) for m in _pattern(name, True).finditer(text)]
+        spans = exact or [(m.start(), m.end()) for m in _pattern(name, False).finditer(text)]
         if not spans:
             return [], repairs, name
         repairs += not exact
