@@ -25,6 +25,19 @@ class GeneratorSpec:
 
     name: str
     model_id: str = ""
+    #: ``file`` (read from the data directory), ``generate`` (written by
+    #: ``harness.generate`` when missing, see docs/generate.md) or ``hub`` (``uri``).
+    kind: str = "file"
+    #: hub: ``hf://datasets/ORG/NAME/PATH@REVISION``; ``{dataset}`` is filled in.
+    uri: str = ""
+    #: generate: the chat backend's parameters (``backend``, ``model``, ...).
+    params: Mapping[str, Any] = field(default_factory=dict)
+    #: generate: generation settings (``n``, ``shots``, ``seed``, ``labels``, ...).
+    generate: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: The kinds of a generator's source.
+SOURCE_KINDS = ("file", "generate", "hub")
 
 
 @dataclass(frozen=True)
@@ -43,9 +56,15 @@ class DatasetSpec:
     score_range: tuple[float, float] = (0.0, 5.0)
     generators: tuple[str, ...] = ()
 
+    #: ``(generator, path or hf:// URI)`` pairs that replace the ``synthetic`` template.
+    sources: tuple[tuple[str, str], ...] = ()
+
     def source_path(self, generator: str) -> str:
         if generator == REAL:
             return self.test
+        for name, path in self.sources:
+            if name == generator:
+                return path
         return self.synthetic.format(dataset=self.name, generator=generator)
 
 
@@ -94,7 +113,7 @@ class Suite:
 
 _TOP_KEYS = {"run", "generators", "datasets", "models", "gates"}
 _RUN_KEYS = {"seed", "max_examples"}
-_GEN_KEYS = {"model_id"}
+_GEN_KEYS = {"model_id", "kind", "uri", "params", "generate"}
 _DATASET_KEYS = {"task", "test", "train", "labels", "synthetic", "score_range", "generators"}
 _MODEL_KEYS = {"factory", "tasks", "params", "same_as"}
 
@@ -121,6 +140,34 @@ def _str_list(where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
     return tuple(value)
+
+
+def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> GeneratorSpec:
+    """A generator entry, with the optional source kinds ``generate`` and ``hub``."""
+    kind = _str(f"{where}.kind", spec.get("kind", "file"))
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"{where}.kind: unknown source kind {kind!r}; known: {', '.join(SOURCE_KINDS)}")
+    uri = _str(f"{where}.uri", spec.get("uri", ""))
+    params = dict(_table(f"{where}.params", spec.get("params", {})))
+    gen = dict(_table(f"{where}.generate", spec.get("generate", {})))
+    if kind == "hub" and not uri.startswith("hf://datasets/"):
+        raise ConfigError(f"{where}.uri: a hub source needs uri = "
+                          f"\"hf://datasets/ORG/NAME/{{dataset}}.jsonl@REVISION\", got {uri!r}")
+    if kind != "hub" and uri:
+        raise ConfigError(f"{where}.uri: only a source of kind \"hub\" takes a uri")
+    if kind == "generate":
+        if not params.get("model"):
+            raise ConfigError(f"{where}.params.model: a generate source needs the LLM's model id")
+        from harness.generate.base import GenSettings
+
+        try:
+            GenSettings(**gen)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}.generate: {exc}") from None
+    elif params or gen:
+        raise ConfigError(f"{where}: params and generate belong to a source of kind \"generate\"")
+    return GeneratorSpec(name, _str(f"{where}.model_id", spec.get("model_id", "")), kind, uri,
+                         params, gen)
 
 
 def load_suite(path: str | Path) -> Suite:
@@ -162,7 +209,7 @@ def parse_suite(raw: Mapping[str, Any], path: str = "suite.toml") -> Suite:
         _check_keys(where, spec, _GEN_KEYS)
         if name == REAL:
             continue
-        generators.append(GeneratorSpec(name, _str(f"{where}.model_id", spec.get("model_id", ""))))
+        generators.append(_generator_spec(where, name, spec))
     gen_names = {g.name for g in generators}
 
     datasets = []
@@ -195,6 +242,8 @@ def parse_suite(raw: Mapping[str, Any], path: str = "suite.toml") -> Suite:
                 synthetic=_str(f"{where}.synthetic", spec.get("synthetic", DatasetSpec.synthetic)),
                 score_range=(float(sr[0]), float(sr[1])),
                 generators=dgens,
+                sources=tuple((g.name, g.uri.format(dataset=name)) for g in generators
+                              if g.kind == "hub"),
             )
         )
 

@@ -41,6 +41,8 @@ _OPTIONS: tuple[tuple[str, str, str, Any, str], ...] = (
     ("--synth-seed", "synth_seed", "int", None, "seed for sampling and models"),
     ("--synth-strict", "synth_strict", "bool", False,
      "missing data files are errors, not skips"),
+    ("--synth-generate", "synth_generate", "str", "missing",
+     "sources of kind generate: never, missing (write when absent) or always (rewrite)"),
 )
 
 
@@ -68,6 +70,8 @@ def _setting(config: pytest.Config, opt: str) -> Any:
         return bool(raw)
     if raw in ("", None):
         return None
+    if kind == "str":
+        return str(raw)
     if kind == "int":
         try:
             return int(raw)
@@ -108,7 +112,17 @@ def _resolve_settings(config: pytest.Config) -> RunSettings:
         results_dir=_setting(config, "--synth-report-dir"),
         max_examples=suite.max_examples if max_examples is None else max_examples,
         seed=suite.seed if seed is None else seed,
+        generate=_generate_mode(config),
     )
+
+
+def _generate_mode(config: pytest.Config) -> str:
+    from harness.generate.ondemand import MODES
+
+    mode = str(_setting(config, "--synth-generate") or "missing")
+    if mode not in MODES:
+        raise pytest.UsageError(f"--synth-generate: expected one of {', '.join(MODES)}, got {mode!r}")
+    return mode
 
 
 def _is_worker(config: pytest.Config) -> bool:

@@ -34,6 +34,8 @@ class RunSettings:
     results_dir: Path
     max_examples: int = 0
     seed: int = 0
+    #: Sources of kind ``generate``: never, missing or always (``harness.generate.ondemand``).
+    generate: str = "missing"
 
 
 def iter_cases(suite: Suite) -> list[CaseKey]:
@@ -124,15 +126,21 @@ def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
             "data",
         )
     try:
+        from harness.generate.ondemand import prepare_source
+
+        # hf:// sources resolve to the Hub cache; `generate` sources are written if missing.
+        source_spec = prepare_source(suite, spec, key.generator, settings.data_dir, settings.generate)
         data = load_source(
             settings.data_dir,
-            spec,
+            source_spec,
             key.generator,
             max_examples=settings.max_examples,
             seed=settings.seed,
         )
     except DataMissing as exc:
         return _skipped(key, str(exc), started, "data")
+    except NotConfigured as exc:  # a generate source whose LLM has no key or endpoint
+        return _skipped(key, str(exc), started, "config")
     try:
         predictor = get_predictor(model, spec, settings)
     except MissingDependency as exc:
