@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.spans import capitalised_spans
 from harness.models.support import entity_labels, most_common, need_train, words
-from harness.records import Entity, Example, IntentExample, NerExample, Prediction, SimilarityExample
+from harness.records import (
+    Entity,
+    Example,
+    IntentExample,
+    NerExample,
+    Prediction,
+    SimilarityExample,
+)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,13 @@ def sentence_features(words: Sequence[str]) -> list[dict[str, Any]]:
             j = i + offset
             if 0 <= j < len(words):
                 near = shapes[j]
-                f.update({f"{offset:+d}:{k}": v for k, v in near.items() if k in ("lower", "title", "upper", "punct")})
+                f.update(
+                    {
+                        f"{offset:+d}:{k}": v
+                        for k, v in near.items()
+                        if k in ("lower", "title", "upper", "punct")
+                    }
+                )
             elif abs(offset) == 1:
                 f["BOS" if offset < 0 else "EOS"] = True
         feats.append(f)
@@ -59,9 +65,8 @@ def _non_overlapping(ex: NerExample, keep: set[str]) -> tuple[list[tuple[int, in
     dropped = 0
     for ent in sorted(ex.entities):
         inside = ex.text[ent.start : ent.end]
-        if (keep and ent.label not in keep) or not inside.strip():
-            dropped += 1
-        elif spans and ent.start < spans[-1][1]:
+        overlaps = bool(spans) and ent.start < spans[-1][1]
+        if (keep and ent.label not in keep) or not inside.strip() or overlaps:
             dropped += 1
         else:
             spans.append((ent.start, ent.end, ent.label))
@@ -94,14 +99,19 @@ class Crf:
     def tag(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
         """Entities of each text, decoded from the CRF's BIO tags."""
         tokenized = [tokenize(t) for t in texts]
-        feats = [sentence_features([t[s:e] for s, e in toks]) for t, toks in zip(texts, tokenized, strict=True)]
+        feats = [
+            sentence_features([t[s:e] for s, e in toks])
+            for t, toks in zip(texts, tokenized, strict=True)
+        ]
         todo = [i for i, f in enumerate(feats) if f]
         tags = self.model.predict([feats[i] for i in todo]) if todo else []
         out: list[tuple[Entity, ...]] = [() for _ in texts]
         for i, seq in zip(todo, tags, strict=True):
             spans = bio_to_spans(tokenized[i], seq)
             out[i] = tuple(
-                Entity(s, e, lab, texts[i][s:e]) for s, e, lab in spans if not self.labels or lab in self.labels
+                Entity(s, e, lab, texts[i][s:e])
+                for s, e, lab in spans
+                if not self.labels or lab in self.labels
             )
         return out
 

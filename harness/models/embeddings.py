@@ -94,7 +94,12 @@ class Embedder:
     @property
     def dim(self) -> int:
         """The embedding dimension (384 for MiniLM-L6)."""
-        return int(self.model.get_sentence_embedding_dimension())
+        # Renamed in sentence-transformers 5.x; keep working with older releases.
+        get = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
+        return int(get())
 
     def __len__(self) -> int:
         return len(self._cache)

@@ -76,7 +76,9 @@ def char_tfidf_cosine(ctx: TaskContext, ngram_min: int = 2, ngram_max: int = 4) 
     """Cosine of character n-gram TF-IDF vectors (``char_wb``)."""
     _require_sklearn("char-tfidf-cosine")
     if not 1 <= int(ngram_min) <= int(ngram_max):
-        raise ValueError(f"char-tfidf-cosine: need 1 <= ngram_min <= ngram_max, got {ngram_min}, {ngram_max}")
+        raise ValueError(
+            f"char-tfidf-cosine: need 1 <= ngram_min <= ngram_max, got {ngram_min}, {ngram_max}"
+        )
     return TfidfCosine({"analyzer": "char_wb", "ngram_range": (int(ngram_min), int(ngram_max))})
 
 
@@ -113,7 +115,9 @@ class Bm25:
         right = [words(p.text2) for p in pairs]
         corpus = Bm25Corpus(left + right)
         return [
-            Prediction(0.5 * (corpus.score(a, b, self.k1, self.b) + corpus.score(b, a, self.k1, self.b)))
+            Prediction(
+                0.5 * (corpus.score(a, b, self.k1, self.b) + corpus.score(b, a, self.k1, self.b))
+            )
             for a, b in zip(left, right, strict=True)
         ]
 

@@ -87,7 +87,9 @@ def minilm_prototypes(ctx: TaskContext, k: int = 5) -> Predictor:
         if not allowed or lab in allowed
     }
     labels = sorted(shots)
-    protos = np.stack([embedder.encode([ex.text for ex in shots[lab]]).mean(axis=0) for lab in labels])
+    protos = np.stack(
+        [embedder.encode([ex.text for ex in shots[lab]]).mean(axis=0) for lab in labels]
+    )
     return Nearest(embedder, labels, _normalise(protos))
 
 

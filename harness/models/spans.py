@@ -14,14 +14,16 @@ from __future__ import annotations
 from harness.tasks.tokenize import tokenize
 
 #: Lower-case words allowed inside a name when both sides are capitalised.
-CONNECTORS = frozenset({"of", "the", "de", "da", "del", "der", "van", "von", "for", "la", "le", "du"})
+CONNECTORS = frozenset(
+    {"of", "the", "de", "da", "del", "der", "van", "von", "for", "la", "le", "du"}
+)
 
 #: Capitalised function words that do not start a name.
 FUNCTION_WORDS = frozenset(
     """a an the this that these those in on at of for from by with to as after before
-    during since until while when where if but and or so he she it they we i you his her
-    its their our my your there here what which who how why then also however although
-    though yet both each every many most some such no not""".split()
+    during since until while when where if but and or so he she it they we i you his
+    her its their our my your there here what which who how why then also however
+    although though yet both each every many most some such no not""".split()  # noqa: SIM905 - a word list reads better as text
 )
 
 

