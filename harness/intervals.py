@@ -90,6 +90,15 @@ class GroupReplicates:
         col = self.scores[:, self.generators.index(generator), self.models.index(model)]
         return None if np.isnan(col[0]) else col
 
+    def column(self, generator: str, model: str) -> FloatArray | None:
+        """Like ``cell``, and ``mean`` gives the generator ensemble's score of the model."""
+        if generator != ENSEMBLE:
+            return self.cell(generator, model)
+        if model not in self.models or sum(g != REAL for g in self.generators) < 2:
+            return None
+        col = ensemble(self)[:, self.models.index(model)]
+        return None if np.isnan(col[0]) else col
+
     def invalid_cell(self, generator: str, model: str) -> FloatArray | None:
         if self.cell(generator, model) is None:
             return None
@@ -321,3 +330,20 @@ def intervals_for_run(
     reps = bootstrap_cases(read_outcomes_of(results_dir, results), settings)
     add_intervals(report, reps, same_as, settings)
     return reps
+
+
+def paired_drops(reps: Mapping[tuple[str, str], GroupReplicates], level: float = DEFAULT_LEVEL):  # type: ignore[no-untyped-def]
+    """A ``gates.PairedDrop``: ``baseline - candidate`` on the same resamples of one source."""
+
+    def drop(
+        task: str, dataset: str, generator: str, candidate: str, baseline: str
+    ) -> dict[str, Any] | None:
+        rep = reps.get((task, dataset))
+        if rep is None:
+            return None
+        cand, base = rep.column(generator, candidate), rep.column(generator, baseline)
+        if cand is None or base is None:
+            return None
+        return paired_difference(base, cand, level)
+
+    return drop

@@ -1,0 +1,257 @@
+"""harness.gates: parsing with errors naming file and key; verdicts on hand-built reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.gates import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    GateError,
+    gates_section,
+    judge_gate,
+    parse_gate,
+    parse_gate_option,
+    parse_gates,
+    suite_gates,
+)
+
+
+def _ci(value: float, low: float, high: float) -> dict[str, Any]:
+    return {"value": value, "low": low, "high": high, "se": 0.01, "undefined": 0}
+
+
+def _report() -> dict[str, Any]:
+    """One intent group: 3 models, real + 2 generators; intervals by hand."""
+    return {
+        "groups": [
+            {
+                "task": "intent",
+                "dataset": "snips",
+                "metric": "macro_f1",
+                "scores": {
+                    "real": {"a": 0.9, "b": 0.8, "c": 0.5},
+                    "g1": {"a": 0.85, "b": 0.82, "c": 0.4},
+                    "g2": {"a": 0.7, "b": 0.75, "c": 0.6},
+                },
+                "agreement": {
+                    "g1": {"spearman": 1.0, "kendall": 1.0},
+                    "g2": {"spearman": -0.5, "kendall": -0.33},
+                },
+                "bias": {"a": {"generator": "g1", "value": 0.02}},
+                "missing": [{"generator": "g2", "model": "d"}],
+                "ci": {
+                    "scores": {
+                        "real": {
+                            "a": _ci(0.9, 0.85, 0.95),
+                            "b": _ci(0.8, 0.72, 0.88),
+                            "c": _ci(0.5, 0.4, 0.6),
+                        },
+                        "g1": {"a": _ci(0.85, 0.8, 0.9)},
+                    },
+                    "invalid_rate": {"real": {"a": _ci(0.0, 0.0, 0.0), "c": _ci(0.05, 0.02, 0.09)}},
+                    "agreement": {
+                        "g1": {"spearman": _ci(1.0, 0.5, 1.0)},
+                        "g2": {"spearman": _ci(-0.5, -1.0, 0.5)},
+                    },
+                    "bias": {"a": {"generator": "g1", **_ci(0.02, -0.03, 0.07)}},
+                },
+            }
+        ],
+        "cases": {
+            "all": [
+                {
+                    "task": "intent",
+                    "dataset": "snips",
+                    "generator": "real",
+                    "model": m,
+                    "status": "ok",
+                    "n_examples": 100,
+                    "n_invalid": inv,
+                    "metrics": {"macro_f1": s, "accuracy": s + 0.01},
+                }
+                for m, s, inv in (("a", 0.9, 0), ("b", 0.8, 0), ("c", 0.5, 5))
+            ],
+            "missing": [],
+        },
+    }
+
+
+def gate(**kw: Any):  # type: ignore[no-untyped-def]
+    return parse_gate({"name": "t", **kw}, "suite.toml: gates[0]")
+
+
+def test_min_score_is_judged_on_the_lower_bound() -> None:
+    g = gate(kind="min_score", dataset="snips", generator="real", model="b", threshold=0.75)
+    v = judge_gate(g, _report())
+    assert v.status == FAILED and "0.72" in v.reason  # point 0.8 passes, bound 0.72 does not
+    pt = gate(
+        kind="min_score", dataset="snips", generator="real", model="b", threshold=0.75, on="point"
+    )
+    assert judge_gate(pt, _report()).status == PASSED
+    ok = gate(kind="min_score", generator="real", model="a", threshold=0.8)
+    assert judge_gate(ok, _report()).status == PASSED
+
+
+def test_gate_covering_many_cells_fails_when_one_fails() -> None:
+    v = judge_gate(gate(kind="min_score", generator="real", threshold=0.6), _report())
+    assert v.status == FAILED
+    assert [c.status for c in v.checks] == [PASSED, PASSED, FAILED]
+    assert "intent/snips/real/c" in v.reason
+
+
+def test_secondary_metric_is_judged_on_the_point() -> None:
+    g = gate(
+        kind="min_score", generator="real", model="a", metric="accuracy", threshold=0.9, on="point"
+    )
+    assert judge_gate(g, _report()).status == PASSED
+    bad = gate(
+        kind="min_score", generator="real", model="a", metric="nope", threshold=0.9, on="point"
+    )
+    v = judge_gate(bad, _report())
+    assert v.status == FAILED and "no metric 'nope'" in v.reason
+
+
+def test_missing_interval_cannot_be_judged_and_fails_unless_optional() -> None:
+    g = gate(kind="min_score", generator="g2", model="a", threshold=0.5)
+    v = judge_gate(g, _report())
+    assert v.status == FAILED and "cannot be judged" in v.reason and "no interval" in v.reason
+    opt = gate(kind="min_score", generator="g2", model="a", threshold=0.5, optional=True)
+    assert judge_gate(opt, _report()).status == SKIPPED
+
+
+def test_gate_on_missing_cell_names_it() -> None:
+    v = judge_gate(gate(kind="min_score", generator="g2", model="d", threshold=0.1), _report())
+    assert v.status == FAILED
+    assert "no cell matches" in v.reason and "intent/snips/g2/d" in v.reason
+
+
+def test_min_agreement_uses_lower_bound() -> None:
+    assert (
+        judge_gate(gate(kind="min_agreement", generator="g1", threshold=0.5), _report()).status
+        == PASSED
+    )
+    assert (
+        judge_gate(gate(kind="min_agreement", generator="g1", threshold=0.6), _report()).status
+        == FAILED
+    )
+    kendall = gate(kind="min_agreement", generator="g1", coefficient="kendall", threshold=0.5)
+    v = judge_gate(kendall, _report())
+    assert v.status == FAILED and "no interval" in v.reason  # point only: not judgeable on interval
+
+
+def test_max_bias_uses_the_largest_absolute_value_in_the_interval() -> None:
+    assert judge_gate(gate(kind="max_bias", model="a", threshold=0.07), _report()).status == PASSED
+    v = judge_gate(gate(kind="max_bias", model="a", threshold=0.05), _report())
+    assert v.status == FAILED and v.checks[0].judged == pytest.approx(0.07)
+    assert (
+        judge_gate(gate(kind="max_bias", model="a", threshold=0.05, on="point"), _report()).status
+        == PASSED
+    )
+
+
+def test_max_invalid_rate() -> None:
+    assert (
+        judge_gate(gate(kind="max_invalid_rate", model="a", threshold=0.0), _report()).status
+        == PASSED
+    )
+    v = judge_gate(gate(kind="max_invalid_rate", generator="real", threshold=0.05), _report())
+    assert v.status == FAILED  # c: upper bound 0.09
+    pt = gate(kind="max_invalid_rate", generator="real", model="c", threshold=0.05, on="point")
+    assert judge_gate(pt, _report()).status == PASSED
+
+
+def test_max_drop_against_a_model_uses_the_paired_interval() -> None:
+    calls = []
+
+    def paired(task: str, dataset: str, gen: str, cand: str, base: str) -> dict[str, Any]:
+        calls.append((task, dataset, gen, cand, base))
+        return {"value": 0.1, "low": 0.05, "high": 0.15}
+
+    g = gate(kind="max_drop", generator="real", model="b", baseline_model="a", threshold=0.12)
+    v = judge_gate(g, _report(), paired=paired)
+    assert v.status == FAILED and calls == [("intent", "snips", "real", "b", "a")]
+    looser = gate(kind="max_drop", generator="real", model="b", baseline_model="a", threshold=0.2)
+    assert judge_gate(looser, _report(), paired=paired).status == PASSED
+    # Without outcomes only the point drop is known.
+    assert judge_gate(looser, _report()).status == FAILED
+    pt = gate(
+        kind="max_drop", generator="real", model="b", baseline_model="a", threshold=0.2, on="point"
+    )
+    assert judge_gate(pt, _report()).status == PASSED
+
+
+def test_max_drop_against_saved_baseline() -> None:
+    g = gate(kind="max_drop", generator="real", model="a", baseline="saved", threshold=0.05)
+    v = judge_gate(g, _report())
+    assert v.status == FAILED and "--synth-compare" in v.reason
+    v = judge_gate(g, _report(), saved=lambda *key: {"value": 0.0, "low": -0.02, "high": 0.03})
+    assert v.status == PASSED
+    v = judge_gate(g, _report(), saved=lambda *key: "cell not in baseline 'main'")
+    assert v.status == FAILED and "not in baseline" in v.reason
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"kind": "min_scor", "threshold": 1}, "gates[0].kind: expected one of"),
+        ({"kind": "min_score"}, "gates[0].threshold: expected a number"),
+        ({"kind": "min_score", "threshold": "high"}, "gates[0].threshold"),
+        ({"kind": "min_score", "threshold": 1, "colour": "red"}, "gates[0].colour: unknown key"),
+        ({"kind": "max_bias", "threshold": 1, "generator": "g"}, "gates[0].generator"),
+        ({"kind": "max_drop", "threshold": 1}, "gates[0].model"),
+        ({"kind": "max_drop", "threshold": 1, "model": "a"}, "exactly one of baseline_model"),
+        ({"kind": "min_agreement", "threshold": 1, "coefficient": "tau"}, "gates[0].coefficient"),
+        ({"kind": "min_score", "threshold": 1, "on": "bound"}, "gates[0].on"),
+        ({"kind": "min_score", "threshold": 1, "optional": "yes"}, "gates[0].optional"),
+    ],
+)
+def test_bad_gates_name_file_and_key(raw: dict[str, Any], message: str) -> None:
+    with pytest.raises(GateError, match=message.replace("[", r"\[").replace("]", r"\]")) as exc:
+        parse_gates([raw], "suite.toml")
+    assert str(exc.value).startswith("suite.toml: gates[0]")
+
+
+def test_duplicate_names_and_non_list() -> None:
+    with pytest.raises(GateError, match="already the name"):
+        parse_gates([{"name": "x", "kind": "max_bias", "threshold": 1}] * 2)
+    with pytest.raises(GateError, match="array of tables"):
+        parse_gates({"kind": "max_bias"})
+
+
+def test_command_line_gate() -> None:
+    g = parse_gate_option("min_agreement dataset=snips generator=mean threshold=0.6 optional=true")
+    assert (g.kind, g.dataset, g.generator, g.threshold, g.optional, g.name) == (
+        "min_agreement",
+        "snips",
+        "mean",
+        0.6,
+        True,
+        "cli-1",
+    )
+    with pytest.raises(GateError, match="--synth-gate #2.*not key=value"):
+        parse_gate_option("max_bias threshold", 1)
+    with pytest.raises(GateError, match="--synth-gate #1.threshold"):
+        parse_gate_option("max_bias")
+    gates = suite_gates(
+        {"gates": [{"kind": "max_bias", "threshold": 0.1, "name": "b"}]},
+        "/x/suite.toml",
+        ["max_bias threshold=0.2"],
+    )
+    assert [g.name for g in gates] == ["b", "cli-1"]
+
+
+def test_gates_section_counts() -> None:
+    report = _report()
+    verdicts = [
+        judge_gate(gate(kind="max_bias", model="a", threshold=0.07), report),
+        judge_gate(gate(kind="max_bias", model="a", threshold=0.01), report),
+        judge_gate(gate(kind="max_bias", model="zz", threshold=0.01, optional=True), report),
+    ]
+    section = gates_section(verdicts)
+    assert section["status"] == FAILED
+    assert section["counts"] == {PASSED: 1, FAILED: 1, SKIPPED: 1}
+    assert section["gates"][0]["description"].startswith("|bias| <= 0.07 (interval)")
