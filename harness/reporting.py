@@ -54,6 +54,9 @@ def build_run_report(
     issues = _data_issues(results)
     for g in report["groups"]:
         g["data"] = dict(sorted(issues.get((g["task"], g["dataset"]), {}).items()))
+    from harness.quality.summary import add_quality
+
+    add_quality(report["groups"], run or {})  # per-source data quality, cached per file
     by_status: dict[str, int] = {}
     for r in results:
         by_status[r.status] = by_status.get(r.status, 0) + 1

@@ -164,3 +164,24 @@ def test_minilm_finds_a_paraphrase_and_not_an_unrelated_text():
     sims = {n["index"]: n["similarity"] for n in out["nearest"]}
     assert sims[0] >= 0.7 > sims[1]
     assert out["near"] == 1
+
+
+def test_report_groups_get_per_source_quality(tmp_path):
+    from harness.quality.summary import add_quality
+
+    write(tmp_path / "real/toy/test.jsonl",
+          [{"text": "play jazz", "label": "play"}, {"text": "rain today", "label": "weather"}])
+    write(tmp_path / "synthetic/toy/g.jsonl",
+          [{"text": "play jazz", "label": "play"}, {"text": "play jazz", "label": "play"},
+           {"text": "sun", "label": "weather"}])
+    suite = tmp_path / "suite.toml"
+    suite.write_text('[datasets.toy]\ntask = "intent"\ntest = "real/toy/test.jsonl"\n')
+    groups = [{"task": "intent", "dataset": "toy", "scores": {"real": {}, "g": {}, "gone": {}}},
+              {"task": "intent", "dataset": "unknown", "scores": {}}]
+    add_quality(groups, {"data_dir": str(tmp_path), "suite": str(suite)})
+    q = groups[0]["quality"]
+    assert set(q) == {"real", "g"}  # no file for "gone"
+    assert q["g"]["duplicates"] == 1 and q["g"]["exact_test_matches"] == 2
+    assert q["g"]["label_coverage"] == 1.0 and q["real"]["exact_test_matches"] is None
+    assert "quality" not in groups[1]
+    add_quality(groups[:1], {})  # no data directory: nothing to add, nothing raised
