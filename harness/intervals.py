@@ -327,9 +327,25 @@ def intervals_for_run(
     settings: BootstrapSettings,
 ) -> dict[tuple[str, str], GroupReplicates]:
     """Read outcomes, bootstrap, add ``ci`` to ``report``; returns the replicates for gates."""
-    reps = bootstrap_cases(read_outcomes_of(results_dir, results), settings)
+    cases = read_outcomes_of(results_dir, results)
+    reps = bootstrap_cases(cases, settings)
     add_intervals(report, reps, same_as, settings)
+    samples = invalid_samples(cases)
+    if samples:
+        report["invalid_samples"] = samples
     return reps
+
+
+def invalid_samples(cases: Sequence[tuple[CaseResult, Sequence[Outcome]]], per_case: int = 3
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """A few invalid answers per case, raw text and reason, so a reader sees what failed."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r, outcomes in sorted(cases, key=lambda kv: kv[0].key):
+        bad = [{"i": o.index, "raw": (o.raw or "")[:500], "error": o.error or ""}
+               for o in outcomes if o.prediction is None][:per_case]
+        if bad:
+            out[r.key.id] = bad
+    return out
 
 
 def paired_drops(reps: Mapping[tuple[str, str], GroupReplicates], level: float = DEFAULT_LEVEL):  # type: ignore[no-untyped-def]

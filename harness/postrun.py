@@ -1,0 +1,113 @@
+"""After the analysis: intervals, baselines, gate verdicts and the extra report files.
+
+One entry point for the pytest session and for ``synthbench report``: it adds
+``ci``, ``bootstrap``, ``gates`` (and ``baseline``) to the report dict, and writes
+``report.md``, ``report.html``, JUnit XML and the GitHub step summary. Verdicts are
+decided here (through ``harness.gates``); the session only turns a failure into an
+exit status, and rendering never decides anything.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.gates import Gate, Verdict, gates_section, judge_gates
+from harness.intervals import BootstrapSettings, intervals_for_run, paired_drops
+from harness.records import CaseResult
+from harness.results import atomic_write_text
+
+REPORT_MD = "report.md"
+REPORT_HTML = "report.html"
+FORMATS = ("md", "html")
+
+
+@dataclass(frozen=True)
+class PostRunOptions:
+    """What the plugin options (or the CLI flags) ask of the end of a run."""
+
+    bootstrap: BootstrapSettings | None = field(default_factory=BootstrapSettings)
+    gates: tuple[Gate, ...] = ()
+    save_baseline: str = ""
+    compare: str = ""
+    baseline_dir: Path = Path("benchmarks/baselines")
+    junit_xml: Path | None = None
+    formats: tuple[str, ...] = FORMATS
+    step_summary: Path | None = None
+
+    @staticmethod
+    def step_summary_from_env(env: Mapping[str, str] = os.environ) -> Path | None:
+        value = env.get("GITHUB_STEP_SUMMARY", "")
+        return Path(value) if value else None
+
+
+def complete_report(
+    report: dict[str, Any], results_dir: Path | None, results: Sequence[CaseResult],
+    same_as: Mapping[str, str], opts: PostRunOptions, timestamp: str = "",
+) -> list[Verdict]:
+    """Add intervals, baseline comparison and gate verdicts to ``report``; returns verdicts."""
+    from harness.baseline import (
+        SavedComparison,
+        baseline_doc,
+        baseline_path,
+        load_baseline,
+        save_baseline,
+    )
+
+    reps: dict[Any, Any] = {}
+    if opts.bootstrap is not None and results_dir is not None:
+        reps = intervals_for_run(report, results_dir, results, same_as, opts.bootstrap)
+    settings = opts.bootstrap or BootstrapSettings()
+    saved = None
+    baseline: dict[str, str] = {}
+    if opts.compare:
+        path = baseline_path(opts.baseline_dir, opts.compare)
+        saved = SavedComparison(load_baseline(path), reps, settings)
+        baseline["compared_with"] = str(path)
+    verdicts = judge_gates(opts.gates, report, paired_drops(reps, settings.level), saved)
+    if opts.gates:
+        report["gates"] = gates_section(verdicts)
+    if opts.save_baseline and reps:
+        path = baseline_path(opts.baseline_dir, opts.save_baseline)
+        save_baseline(path, baseline_doc(opts.save_baseline, reps, settings, timestamp))
+        baseline["saved_to"] = str(path)
+    if baseline:
+        report["baseline"] = baseline
+    return verdicts
+
+
+def write_reports(report: Mapping[str, Any], results_dir: Path, opts: PostRunOptions,
+                  timestamp: str = "") -> list[Path]:
+    """Write the requested report files; returns their paths."""
+    written = []
+    markdown = None
+    if "md" in opts.formats or opts.step_summary is not None:
+        from harness.report.markdown import render_markdown
+
+        markdown = render_markdown(report, timestamp=timestamp)
+    if "md" in opts.formats and markdown is not None:
+        atomic_write_text(results_dir / REPORT_MD, markdown)
+        written.append(results_dir / REPORT_MD)
+    if "html" in opts.formats:
+        from harness.report.html import render_html
+
+        atomic_write_text(results_dir / REPORT_HTML, render_html(report, timestamp=timestamp))
+        written.append(results_dir / REPORT_HTML)
+    if opts.junit_xml is not None:
+        from harness.report.junit import render_junit
+
+        atomic_write_text(opts.junit_xml, render_junit(report, timestamp=timestamp))
+        written.append(opts.junit_xml)
+    if opts.step_summary is not None and markdown is not None:
+        # GitHub gives every step one file to append to; several steps share it.
+        with opts.step_summary.open("a", encoding="utf-8") as fh:
+            fh.write(markdown + "\n")
+    return written
+
+
+def any_failed(verdicts: Sequence[Verdict]) -> bool:
+    """True when a gate failed: the run must exit with status 1."""
+    return any(v.failed for v in verdicts)

@@ -1,0 +1,167 @@
+"""``report.md``: the terminal summary's tables with intervals, and the gate table.
+
+Reads only the report dict. Every name that comes from the suite, the data or a
+model is escaped, so an LLM-written label cannot inject markup into a CI summary.
+Deterministic: the same report gives the same bytes, apart from the timestamp line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness.report.terminal import AGREEMENT_COLUMNS
+
+_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~])")
+
+
+def md(text: Any) -> str:
+    """Escape a data string for a Markdown table cell (markup characters, pipes, newlines)."""
+    s = str(text).replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
+    return _SPECIAL.sub(r"\\\1", s)
+
+
+def num(v: Any, signed: bool = False) -> str:
+    """A figure with 3 decimals; ``n/a`` for undefined."""
+    if isinstance(v, Mapping):
+        v = v.get("value")
+    if v is None or isinstance(v, bool) or not isinstance(v, int | float) or v != v:
+        return "n/a"
+    return f"{v:+.3f}" if signed else f"{v:.3f}"
+
+
+def with_ci(point: Any, ci: Mapping[str, Any] | None, signed: bool = False) -> str:
+    """``0.812 [0.790, 0.834]``, or just the point when there is no interval."""
+    text = num(point, signed)
+    if ci and ci.get("low") is not None and ci.get("high") is not None and text != "n/a":
+        text += f" [{num(ci['low'], signed)}, {num(ci['high'], signed)}]"
+    return text
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> list[str]:
+    """A GitHub table; ``align`` is one letter per column (l/r), default label left, rest right."""
+    align = align or "l" + "r" * (len(header) - 1)
+    sep = ["---" if a == "l" else "--:" for a in align]
+    return ["| " + " | ".join(header) + " |", "| " + " | ".join(sep) + " |",
+            *("| " + " | ".join(r) + " |" for r in rows)]
+
+
+def _scores(group: Mapping[str, Any]) -> list[str]:
+    scores = group.get("scores", {})
+    ci = group.get("ci", {}).get("scores", {})
+    sources = list(dict.fromkeys([*scores, *ci]))
+    models = sorted({m for s in sources for m in [*scores.get(s, {}), *ci.get(s, {})]})
+    rows = [[md(s), *(with_ci(scores.get(s, {}).get(m, ci.get(s, {}).get(m)), ci.get(s, {}).get(m))
+                      for m in models)] for s in sources]
+    return table(["generator \\ model", *(md(m) for m in models)], rows) if rows else []
+
+
+def _agreement(group: Mapping[str, Any]) -> list[str]:
+    agreement = group.get("agreement", {})
+    ci = group.get("ci", {}).get("agreement", {})
+    rows = []
+    for gen in dict.fromkeys([*agreement, *ci]):
+        a, c = agreement.get(gen, {}), ci.get(gen, {})
+        cells = []
+        for col in AGREEMENT_COLUMNS:
+            if col == "n_models":
+                cells.append(str(a.get(col, c.get(col, "n/a"))))
+                continue
+            cell = with_ci(a.get(col, c.get(col)), c.get(col))
+            p = (c.get(col) or {}).get("p_value")
+            cells.append(cell + (f" (p={p:.3f})" if p is not None else ""))
+        rows.append([md(gen), *cells])
+    return table(["agreement with real", *AGREEMENT_COLUMNS], rows) if rows else []
+
+
+def _bias(group: Mapping[str, Any]) -> list[str]:
+    bias = group.get("bias", {})
+    ci = group.get("ci", {}).get("bias", {})
+    rows = []
+    for m in dict.fromkeys([*bias, *ci]):
+        b = bias.get(m, ci.get(m, {}))
+        b = b if isinstance(b, Mapping) else {"value": b}
+        why = b.get("reason") or ""
+        rows.append([md(m), md(b.get("generator", "")), with_ci(b.get("value"), ci.get(m), signed=True),
+                     md(why)])
+    return table(["model", "own data", "bias factor", "note"], rows, "llrl") if rows else []
+
+
+def _paired(group: Mapping[str, Any]) -> list[str]:
+    pairs = group.get("ci", {}).get("paired", {})
+    rows = []
+    for gen, items in pairs.items():
+        for p in items:
+            rows.append([md(gen), f"{md(p['better'])} - {md(p['worse'])}",
+                         with_ci(p.get("value"), p, signed=True),
+                         "n/a" if p.get("p_value") is None else f"{p['p_value']:.3f}"])
+    if not rows:
+        return []
+    return ["<details><summary>paired differences of neighbouring models</summary>", "",
+            *table(["source", "models", "difference", "p"], rows, "llrr"), "", "</details>"]
+
+
+def _notes(group: Mapping[str, Any]) -> list[str]:
+    out = []
+    for gen, a in group.get("agreement", {}).items():
+        for col, why in sorted((a.get("undefined") or {}).items()):
+            out.append(f"- n/a: {md(gen)} {md(col)}: {md(why)}")
+    missing = group.get("missing", [])
+    if missing:
+        cells = ", ".join(f"{md(c.get('generator'))} x {md(c.get('model'))}" for c in missing)
+        out.append(f"- missing cells: {cells}")
+    for gen, issues in group.get("data", {}).items():
+        for note in issues.get("notes", []):
+            out.append(f"- data {md(gen)}: {md(note)}")
+    return out
+
+
+def render_group(group: Mapping[str, Any]) -> list[str]:
+    title = f"### {md(group['task'])} / {md(group['dataset'])} ({md(group.get('metric', ''))})"
+    parts = [[title], _scores(group), _agreement(group), _bias(group), _paired(group), _notes(group)]
+    out: list[str] = []
+    for p in parts:
+        if p:
+            out += [*p, ""]
+    return out
+
+
+GATE_ICONS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+
+
+def render_gates(report: Mapping[str, Any]) -> list[str]:
+    section = report.get("gates")
+    if not section:
+        return []
+    rows = [[GATE_ICONS.get(g["status"], g["status"]), md(g["name"]), md(g["description"]), md(g["reason"])]
+            for g in section["gates"]]
+    c = section["counts"]
+    head = f"## Gates: {section['status'].upper()} ({c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped)"
+    return [head, "", *table(["", "gate", "rule", "verdict"], rows, "llll"), ""]
+
+
+def render_markdown(report: Mapping[str, Any], timestamp: str = "") -> str:
+    """The whole Markdown report."""
+    lines = ["# synthbench report", ""]
+    if timestamp:
+        lines += [f"_generated {md(timestamp)}_", ""]
+    boot = report.get("bootstrap")
+    if boot:
+        lines += [f"Intervals: {boot['level']:.0%} {boot['method']} bootstrap, {boot['resamples']} "
+                  f"resamples of the examples (paired across models), seed {boot['seed']}; p: one-sided "
+                  f"permutation test of the agreement ({boot['permutations']} permutations).", ""]
+    lines += render_gates(report)
+    for group in report.get("groups", []):
+        lines += render_group(group)
+    cases = report.get("cases", {})
+    counts = ", ".join(f"{n} {md(s)}" for s, n in cases.get("counts", {}).items())
+    lines.append(f"Cases: {counts or 'none'}.")
+    missing = cases.get("missing", [])
+    if missing:
+        lines.append(f"Missing (never reported): {len(missing)}: " + ", ".join(
+            md(f"{k['task']}-{k['dataset']}-{k['generator']}-{k['model']}") for k in missing[:20]))
+    for r in cases.get("not_ok", [])[:20]:
+        lines.append(f"- {md(r['status'])}: {md(r['task'])}-{md(r['dataset'])}-{md(r['generator'])}-"
+                     f"{md(r['model'])}: {md(r.get('reason', ''))}")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,215 @@
+"""The figures of ``report.html``, drawn with matplotlib (Agg) into inline SVG strings.
+
+Self-contained and deterministic: text is drawn as paths (no fonts to fetch, and no
+label can inject markup), math parsing is off (a ``$`` in a model name is just a
+character), ids are salted and the date is left out, so the same report gives the
+same bytes. Every function takes one report group (a dict) and returns SVG text, or
+"" when the group has nothing to draw.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_RC = {
+    "svg.fonttype": "path",
+    "svg.hashsalt": "synthbench",
+    "text.parse_math": False,
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "figure.dpi": 100,
+}
+COLORS = ("#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb", "#000000")
+
+
+def _value(v: Any) -> float | None:
+    if isinstance(v, Mapping):
+        v = v.get("value")
+    if v is None or isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        return None
+    return float(v)
+
+
+def _svg(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]  # drop the XML prolog and doctype: the SVG is inline
+
+
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    matplotlib.rcParams.update(_RC)
+    return plt.subplots(figsize=(width, height))
+
+
+def _short(name: str, limit: int = 18) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "\u2026"
+
+
+def _sources_models(group: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    scores = group.get("scores", {})
+    ci = group.get("ci", {}).get("scores", {})
+    sources = list(dict.fromkeys([*scores, *ci]))
+    models = sorted({m for s in sources for m in [*scores.get(s, {}), *ci.get(s, {})]})
+    return sources, models
+
+
+def _score(group: Mapping[str, Any], source: str, model: str) -> float | None:
+    v = group.get("scores", {}).get(source, {}).get(model)
+    if v is None:
+        v = group.get("ci", {}).get("scores", {}).get(source, {}).get(model)
+    return _value(v)
+
+
+def heatmap(group: Mapping[str, Any]) -> str:
+    """Scores, sources (rows) x models (columns), each cell annotated; grey = not run."""
+    import numpy as np
+
+    sources, models = _sources_models(group)
+    if not sources or not models:
+        return ""
+    grid = np.array([[(_score(group, s, m) if _score(group, s, m) is not None else np.nan)
+                      for m in models] for s in sources])
+    fig, ax = _figure(1.2 + 0.75 * len(models), 0.9 + 0.35 * len(sources))
+    ax.set_facecolor("#dddddd")
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap="viridis", aspect="auto")
+    ax.set_xticks(range(len(models)), [_short(m) for m in models], rotation=35, ha="right")
+    ax.set_yticks(range(len(sources)), [_short(s) for s in sources])
+    finite = grid[np.isfinite(grid)]
+    mid = float(finite.mean()) if finite.size else 0.0
+    for i in range(len(sources)):
+        for j in range(len(models)):
+            if np.isfinite(grid[i, j]):
+                ax.text(j, i, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if grid[i, j] < mid else "black")
+    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    ax.set_title(f"{group.get('metric', 'score')} by source and model")
+    return _svg(fig)
+
+
+def scatter(group: Mapping[str, Any]) -> str:
+    """Each model's real score (x) against its score on each generator's data (y)."""
+    sources, models = _sources_models(group)
+    synth = [s for s in sources if s != "real"]
+    if "real" not in sources or not synth:
+        return ""
+    fig, ax = _figure(4.6, 3.6)
+    lo, hi = math.inf, -math.inf
+    for k, gen in enumerate(synth):
+        pts = [(_score(group, "real", m), _score(group, gen, m)) for m in models]
+        pts = [(x, y) for x, y in pts if x is not None and y is not None]
+        if not pts:
+            continue
+        xs, ys = zip(*pts, strict=True)
+        lo, hi = min(lo, *xs, *ys), max(hi, *xs, *ys)
+        marker = "D" if gen == "mean" else "o"
+        ax.scatter(xs, ys, s=22, color=COLORS[k % len(COLORS)], marker=marker, label=_short(gen))
+    if not math.isfinite(lo):
+        return ""
+    pad = 0.05 * (hi - lo or 1.0)
+    ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="#888888", lw=1, ls="--", label="identity")
+    ax.set_xlabel("score on real data")
+    ax.set_ylabel("score on synthetic data")
+    ax.set_title("real vs synthetic score per model")
+    ax.legend(fontsize=6, loc="best", frameon=False)
+    return _svg(fig)
+
+
+def _bars(labels: Sequence[str], values: Sequence[float | None], cis: Sequence[Mapping[str, Any] | None],
+          title: str, ylabel: str, zero_line: bool = False) -> str:
+    import numpy as np
+
+    if not labels:
+        return ""
+    fig, ax = _figure(1.2 + 0.55 * len(labels), 2.8)
+    x = np.arange(len(labels))
+    vals = np.array([np.nan if v is None else v for v in values])
+    err = np.zeros((2, len(labels)))
+    for i, (v, c) in enumerate(zip(vals, cis, strict=True)):
+        if c and c.get("low") is not None and c.get("high") is not None and np.isfinite(v):
+            err[0, i], err[1, i] = max(v - c["low"], 0.0), max(c["high"] - v, 0.0)
+    ax.bar(x, np.nan_to_num(vals), color=[COLORS[0] if np.isfinite(v) else "#dddddd" for v in vals],
+           yerr=err, capsize=3, ecolor="#333333")
+    for i, v in enumerate(vals):
+        if not np.isfinite(v):
+            ax.text(i, 0, "n/a", ha="center", va="bottom", fontsize=7)
+    if zero_line:
+        ax.axhline(0, color="#888888", lw=0.8)
+    ax.set_xticks(x, [_short(s) for s in labels], rotation=35, ha="right")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return _svg(fig)
+
+
+def agreement_bars(group: Mapping[str, Any], coefficient: str = "spearman") -> str:
+    """Each synthetic source's agreement with real data, with its interval."""
+    agreement = group.get("agreement", {})
+    ci = group.get("ci", {}).get("agreement", {})
+    gens = list(dict.fromkeys([*agreement, *ci]))
+    values = [_value(agreement.get(g, {}).get(coefficient, ci.get(g, {}).get(coefficient))) for g in gens]
+    return _bars(gens, values, [ci.get(g, {}).get(coefficient) for g in gens],
+                 f"agreement with real ({coefficient})", coefficient, zero_line=True)
+
+
+def bias_bars(group: Mapping[str, Any]) -> str:
+    """Each model's bias factor towards its own data, with its interval."""
+    bias = group.get("bias", {})
+    ci = group.get("ci", {}).get("bias", {})
+    models = list(dict.fromkeys([*bias, *ci]))
+    values = [_value(bias.get(m, ci.get(m))) for m in models]
+    return _bars(models, values, [ci.get(m) for m in models], "bias factor (own data)", "bias",
+                 zero_line=True)
+
+
+QUALITY_FIGURES = (("duplicates", "duplicates"), ("label_tvd", "label TVD vs real"),
+                   ("distinct_2", "distinct-2"), ("mean_words", "mean words"))
+
+
+def quality_bars(group: Mapping[str, Any]) -> str:
+    """Small multiples of the data-quality figures of each source."""
+    quality = group.get("quality", {})
+    data = group.get("data", {})
+    sources = list(dict.fromkeys([*quality, *data]))
+    if not sources:
+        return ""
+    panels = [(k, t) for k, t in QUALITY_FIGURES if any(_value(quality.get(s, {}).get(k)) is not None
+                                                          for s in sources)]
+    repaired = [(_value(data.get(s, {}).get("repaired_entities")) or 0.0) +
+                (_value(data.get(s, {}).get("dropped_entities")) or 0.0) for s in sources]
+    if any(repaired):
+        panels.append(("_entities", "repaired + dropped entities"))
+    if not panels:
+        return ""
+    import matplotlib.pyplot as plt
+
+    _figure(0.1, 0.1)  # apply rcParams
+    plt.close("all")
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.3 * len(panels), 2.6), squeeze=False)
+    for ax, (key, title) in zip(axes[0], panels, strict=True):
+        vals = repaired if key == "_entities" else [_value(quality.get(s, {}).get(key)) or 0.0 for s in sources]
+        ax.bar(range(len(sources)), vals, color=[COLORS[1] if s == "real" else COLORS[0] for s in sources])
+        ax.set_xticks(range(len(sources)), [_short(s, 12) for s in sources], rotation=45, ha="right")
+        ax.set_title(title)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+#: (id, title, function): the plots of one group, in page order.
+PLOTS = (
+    ("heatmap", "Scores", heatmap),
+    ("scatter", "Real vs synthetic", scatter),
+    ("agreement", "Agreement with real data", agreement_bars),
+    ("bias", "Bias factor", bias_bars),
+    ("quality", "Data quality", quality_bars),
+)
