@@ -54,7 +54,9 @@ def _defined(x: float | None) -> bool:
 
 
 def _mean(xs: Sequence[float]) -> float:
-    return sum(xs) / len(xs)
+    # fsum is exactly rounded, hence independent of the order the rows arrived in: the
+    # same results give byte-identical reports.
+    return math.fsum(xs) / len(xs)
 
 
 # --------------------------------------------------------------------------- records
@@ -186,7 +188,9 @@ def _collect(
                  "dropped": old if old == old else None, "kept": score if score == score else None}
             )
         row[r.model] = score
-    return out, dups
+    canonical = {k: {g: dict(sorted(m[g].items())) for g in generator_order(m)}
+                 for k, m in out.items()}
+    return canonical, dups
 
 
 def score_matrices(rows: Iterable[ScoreRow]) -> dict[GroupKey, Matrix]:
