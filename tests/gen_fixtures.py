@@ -59,7 +59,8 @@ def responder(body: dict[str, Any]) -> str:
     if m := re.search(r'with the intent "(\w+)"', text):
         return f'"{m.group(1)} utterance {seed}"'
     if m := re.search(r"rated (\d+)", text):
-        return "```json\n" + json.dumps({"text1": f"left {seed}", "text2": f"right {seed} {m.group(1)}"}) + "\n```"
+        pair = {"text1": f"left {seed}", "text2": f"right {seed} {m.group(1)}"}
+        return "```json\n" + json.dumps(pair) + "\n```"
     if m := re.search(r'entities of type "([\w ]+)"', text):
         base = {"person": ["Mara Voss", "John Smith", "Lena Ortiz"],
                 "location": ["Northvale", "Lisbon", "Port Ellis"]}[m.group(1)]

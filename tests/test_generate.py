@@ -20,7 +20,7 @@ from harness.generate import (
 )
 from harness.quality import check_source
 from tests.gen_fixtures import INTENTS, responder, user_text, write_data
-from tests.llm_server import LLMServer, llm_server  # noqa: F401 - fixture
+from tests.llm_server import LLMServer
 
 KEY_ENV = "SYNTHBENCH_TEST_GEN_KEY"
 
@@ -36,6 +36,13 @@ def params(server, **extra):
             "retry_max_delay": 0.05, **extra}
 
 
+@pytest.fixture
+def server():
+    """The loopback OpenAI-compatible server (tests/llm_server.py)."""
+    with LLMServer() as s:
+        yield s
+
+
 @pytest.fixture(autouse=True)
 def api_key(monkeypatch):
     monkeypatch.setenv(KEY_ENV, "sk-test-generation-key-0123456789")
@@ -45,10 +52,10 @@ def lines(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text().splitlines()]
 
 
-def test_intent_end_to_end(tmp_path, specs, llm_server):
-    llm_server.responder = responder
+def test_intent_end_to_end(tmp_path, specs, server):
+    server.responder = responder
     spec = specs["intent"]
-    prov = generate(tmp_path, spec, "toy-llm", params(llm_server),
+    prov = generate(tmp_path, spec, "toy-llm", params(server),
                     GenSettings(n=12, shots=2, seed=42), progress=False)
     out = output_path(tmp_path, spec, "toy-llm")
     assert out == tmp_path / "synthetic/toy/toy-llm.jsonl"
@@ -58,9 +65,9 @@ def test_intent_end_to_end(tmp_path, specs, llm_server):
     assert all(r["label"] in INTENTS and r["text"].startswith(r["label"]) for r in rows)
     c = prov["counts"]
     assert (c["records"], c["requests"], c["failures"], c["rejections"]) == (12, 12, 0, {})
-    assert llm_server.count == 12
+    assert server.count == 12
     # every request showed 2 real train examples of the label it asked for
-    for rec in llm_server.received:
+    for rec in server.received:
         label = re.search(r'with the intent "(\w+)"', user_text(rec.body)).group(1)
         assert len(re.findall(rf"^- {label} request \d$", user_text(rec.body), re.M)) == 2
     side = read_provenance(out)
@@ -72,9 +79,9 @@ def test_intent_end_to_end(tmp_path, specs, llm_server):
     assert q["duplicates"]["count"] == 0 and q["checks"]["examples_with_problems"] == 0
 
 
-def test_faulty_answers_are_rejected_and_counted_exactly(tmp_path, specs, llm_server):
-    llm_server.responder = responder
-    llm_server.answers = {
+def test_faulty_answers_are_rejected_and_counted_exactly(tmp_path, specs, server):
+    server.responder = responder
+    server.answers = {
         'with the intent "play"': "play the same song",      # duplicates after the first
         'with the intent "weather"': "```\n```",              # no utterance: wrong format
     }
@@ -90,17 +97,17 @@ def test_faulty_answers_are_rejected_and_counted_exactly(tmp_path, specs, llm_se
         p for p in map(plans, range(100))
         if p[2].count("play") >= 2 and "weather" in p[2] and "book" in p[2])
     # the first request of one 'book' plan fails twice (500, then a timeout): one failure
-    llm_server.fault('with the intent "book"', "500", "hang:2")
-    prov = generate(tmp_path, spec, "faulty", params(llm_server, timeout=0.5, max_retries=1),
+    server.fault('with the intent "book"', "500", "hang:2")
+    prov = generate(tmp_path, spec, "faulty", params(server, timeout=0.5, max_retries=1),
                     settings, progress=False)
     c = prov["counts"]
-    sent = {lab: len(llm_server.requests_matching(f'with the intent "{lab}"')) for lab in INTENTS}
+    sent = {lab: len(server.requests_matching(f'with the intent "{lab}"')) for lab in INTENTS}
     assert c["records"] == 6
     assert c["rejections"]["duplicate"] == sent["play"] - 1
     assert c["rejections"]["format"] == sent["weather"]
     assert c["failures"] == 1 and c["rejections"]["request_failed"] == 1
     assert c["retries"] == 1
-    assert c["requests"] == llm_server.count == sum(sent.values())
+    assert c["requests"] == server.count == sum(sent.values())
     # abandoned plans are exactly those asking for the broken labels, twice each
     assert all(gen.plan(i)["label"] in ("weather", "play") for i in prov["abandoned"])
     assert c["abandoned"] == len(prov["abandoned"])
@@ -110,20 +117,20 @@ def test_faulty_answers_are_rejected_and_counted_exactly(tmp_path, specs, llm_se
     assert not any(r["label"] == "weather" for r in rows)
 
 
-def test_similarity_from_the_test_split_with_wrong_formats(tmp_path, specs, llm_server):
-    llm_server.responder = responder
-    llm_server.answers = {"rated 3": "they are quite similar"}
+def test_similarity_from_the_test_split_with_wrong_formats(tmp_path, specs, server):
+    server.responder = responder
+    server.answers = {"rated 3": "they are quite similar"}
     spec = specs["similarity"]
-    prov = generate(tmp_path, spec, "sim", params(llm_server),
+    prov = generate(tmp_path, spec, "sim", params(server),
                     GenSettings(n=8, seed=5, labels="uniform", max_attempts=1), progress=False)
     assert prov["parameters"]["examples_split"] == "test"
     rows = lines(output_path(tmp_path, spec, "sim"))
     assert len(rows) == 8 and all(0 <= r["score"] <= 5 and r["score"] != 3 for r in rows)
     assert all(r["text2"].endswith(str(int(r["score"]))) for r in rows)
-    assert prov["counts"]["rejections"] == {"format": len(llm_server.requests_matching("rated 3"))}
+    assert prov["counts"]["rejections"] == {"format": len(server.requests_matching("rated 3"))}
 
 
-def test_ner_two_stages_repairs_and_missing_entities(tmp_path, specs, llm_server):
+def test_ner_two_stages_repairs_and_missing_entities(tmp_path, specs, server):
     def ner_responder(body):
         answer = responder(body)
         if answer.startswith("Report"):
@@ -131,9 +138,9 @@ def test_ner_two_stages_repairs_and_missing_entities(tmp_path, specs, llm_server
             answer = answer.replace("John Smith", "somebody").replace("Lisbon", "lisbon")
         return answer
 
-    llm_server.responder = ner_responder
+    server.responder = ner_responder
     spec = specs["ner"]
-    prov = generate(tmp_path, spec, "ner-llm", params(llm_server),
+    prov = generate(tmp_path, spec, "ner-llm", params(server),
                     GenSettings(n=10, shots=1, seed=3, max_attempts=1), progress=False)
     assert prov["stage_one"]["entities"]["person"] == ["Mara Voss", "John Smith", "Lena Ortiz"]
     assert prov["stage_one"]["domain"] == "politics"
@@ -143,7 +150,7 @@ def test_ner_two_stages_repairs_and_missing_entities(tmp_path, specs, llm_server
         for e in r["entities"]:
             assert r["text"][e["start"]:e["end"]] == e["text"]
         assert "John Smith" not in r["text"]
-    stage_two = [r for r in llm_server.received if "mentions every one" in user_text(r.body)]
+    stage_two = [r for r in server.received if "mentions every one" in user_text(r.body)]
     asked_john = sum("- John Smith (person)" in user_text(r.body) for r in stage_two)
     asked_lisbon_ok = sum("- Lisbon (location)" in user_text(r.body)
                           and "- John Smith (person)" not in user_text(r.body) for r in stage_two)
@@ -154,15 +161,15 @@ def test_ner_two_stages_repairs_and_missing_entities(tmp_path, specs, llm_server
     assert q["checks"]["examples_with_problems"] == 0
 
 
-def test_changed_settings_refuse_to_resume_and_n_extends(tmp_path, specs, llm_server):
-    llm_server.responder = responder
+def test_changed_settings_refuse_to_resume_and_n_extends(tmp_path, specs, server):
+    server.responder = responder
     spec = specs["intent"]
-    generate(tmp_path, spec, "g", params(llm_server), GenSettings(n=4, seed=1), progress=False)
+    generate(tmp_path, spec, "g", params(server), GenSettings(n=4, seed=1), progress=False)
     with pytest.raises(GenerateError, match=r"parameters\.shots"):
-        generate(tmp_path, spec, "g", params(llm_server), GenSettings(n=4, shots=3, seed=1),
+        generate(tmp_path, spec, "g", params(server), GenSettings(n=4, shots=3, seed=1),
                  progress=False)
     first = lines(output_path(tmp_path, spec, "g"))
-    prov = generate(tmp_path, spec, "g", params(llm_server), GenSettings(n=7, seed=1),
+    prov = generate(tmp_path, spec, "g", params(server), GenSettings(n=7, seed=1),
                     progress=False)
     rows = lines(output_path(tmp_path, spec, "g"))
     assert rows[:4] == first and len(rows) == 7 and prov["counts"]["requests"] == 7
@@ -170,15 +177,15 @@ def test_changed_settings_refuse_to_resume_and_n_extends(tmp_path, specs, llm_se
     assert len(prov["runs"]) == 2 and prov["runs"][1]["resumed_with"] == 4
 
 
-def test_cli_writes_and_reports(tmp_path, specs, llm_server, capsys):
+def test_cli_writes_and_reports(tmp_path, specs, server, capsys):
     from harness.generate.cli import add_generate_parser
 
-    llm_server.responder = responder
+    server.responder = responder
     parser = argparse.ArgumentParser()
     add_generate_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args([
         "generate", "--task", "intent", "--dataset", "toy", "--generator", "cli", "--n", "5",
-        "--shots", "1", "--seed", "42", "--model", "toy-llm", "--base-url", llm_server.base_url,
+        "--shots", "1", "--seed", "42", "--model", "toy-llm", "--base-url", server.base_url,
         "--api-key-env", KEY_ENV, "--param", "cache=off", "--data-dir", str(tmp_path),
         "--suite", str(_suite(tmp_path)), "--no-progress",
     ])

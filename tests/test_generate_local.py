@@ -28,4 +28,4 @@ def test_intent_generation_with_a_local_model(tmp_path, tiny_lm):  # noqa: F811
     # every request was answered locally; each either gave a record or a counted rejection
     assert c["failures"] == 0
     assert c["requests"] == 4 + sum(c["rejections"].values())
-    assert prov["backend"]["name"] == "transformers" and prov["backend"]["provider"] == "transformers"
+    assert prov["backend"]["name"] == prov["backend"]["provider"] == "transformers"

@@ -51,7 +51,8 @@ def test_one_worker_generates_while_the_other_waits(tmp_path):
         raw = json.dumps(suite_for(server.base_url))
         env = {**os.environ, KEY_ENV: "sk-ondemand-0123456789", "PYTEST_XDIST_TESTRUNUID": "run-1"}
         procs = [subprocess.Popen([sys.executable, "-c", WORKER, raw, str(tmp_path), "missing"],
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
                  for _ in range(2)]
         outs = [p.communicate(timeout=300) for p in procs]
         assert all(p.returncode == 0 for p in procs), outs

@@ -20,8 +20,10 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 def test_parse_both_forms_and_refuse_unpinned():
-    assert parse("hf://datasets/org/name/data/x.jsonl@v1") == HubPath("org/name", "data/x.jsonl", "v1")
-    assert parse(f"hf://datasets/org/name@{COMMIT}/x.jsonl") == HubPath("org/name", "x.jsonl", COMMIT)
+    assert parse("hf://datasets/org/name/data/x.jsonl@v1") == HubPath("org/name", "data/x.jsonl",
+                                                                      "v1")
+    assert parse(f"hf://datasets/org/name@{COMMIT}/x.jsonl") == HubPath("org/name", "x.jsonl",
+                                                                        COMMIT)
     with pytest.raises(HubError, match="pin a revision"):
         parse("hf://datasets/org/name/x.jsonl")
     with pytest.raises(HubError, match="no file path"):
@@ -112,7 +114,8 @@ class _Hub(BaseHTTPRequestHandler):
             header = next(v["value"] for v in lines if v["key"] == "header")
             self.commits.append({"path": self.path, "files": files, "summary": header["summary"],
                                  "auth": self.headers.get("Authorization", "")})
-            self._reply({"commitUrl": f"{base}/datasets/org/synth/commit/{COMMIT}", "commitOid": COMMIT})
+            self._reply({"commitUrl": f"{base}/datasets/org/synth/commit/{COMMIT}",
+                         "commitOid": COMMIT})
         else:
             self._reply({"error": "not found"}, 404)
 
@@ -132,7 +135,8 @@ def hub_server() -> Iterator[str]:
 
 
 def test_push_files_commits_every_file_once(hub_server):
-    files = {"snips/gpt.jsonl": b'{"text": "a", "label": "b"}\n', "README.md": b"---\n---\n# card\n"}
+    files = {"snips/gpt.jsonl": b'{"text": "a", "label": "b"}\n',
+             "README.md": b"---\n---\n# card\n"}
     out = push_files("org/synth", files, message="add snips", endpoint=hub_server, token="hf_test")
     assert out["commit"] == COMMIT
     [commit] = _Hub.commits

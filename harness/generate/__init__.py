@@ -24,7 +24,10 @@ def output_path(data_dir: Path, spec: DatasetSpec, generator: str) -> Path:
 
 
 def build_context(
-    data_dir: Path, spec: DatasetSpec, settings: GenSettings, templates_dir: str | Path | None = None
+    data_dir: Path,
+    spec: DatasetSpec,
+    settings: GenSettings,
+    templates_dir: str | Path | None = None,
 ) -> GenContext:
     """The examples to show (train split, else the test split), labels and templates."""
     from harness.data import label_set, load_source, load_train

@@ -30,8 +30,8 @@ from harness.generate.writer import (
     META,
     GenerateError,
     ResumableWriter,
-    read_provenance,
     provenance_path,
+    read_provenance,
     write_json_atomic,
 )
 from harness.quality.text import dedup_key
@@ -93,7 +93,7 @@ class Sender:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _identity_mismatch(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -102,7 +102,8 @@ def _identity_mismatch(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         a, b = old.get(key), new.get(key)
         if key == "parameters" and isinstance(a, dict) and isinstance(b, dict):
             # n may grow: plans are per index, so 300 extends a run of 200.
-            a, b = {k: v for k, v in a.items() if k != "n"}, {k: v for k, v in b.items() if k != "n"}
+            a = {k: v for k, v in a.items() if k != "n"}
+            b = {k: v for k, v in b.items() if k != "n"}
         if key == "backend" and isinstance(a, dict) and isinstance(b, dict):
             # Where the answers come from may move (another port, a proxy); who answers may not.
             a, b = {k: v for k, v in a.items() if k != "endpoint"}, \

@@ -48,7 +48,8 @@ def parse_names(answer: str) -> list[str]:
     if isinstance(obj, list):
         items = [str(x) for x in obj if isinstance(x, str | int | float)]
     else:
-        items = [re.sub(r"^\s*(?:[-*]|\d+[.)])\s*", "", ln) for ln in strip_fences(answer).splitlines()]
+        items = [re.sub(r"^\s*(?:[-*]|\d+[.)])\s*", "", ln)
+                 for ln in strip_fences(answer).splitlines()]
     names: list[str] = []
     for item in items:
         name = unquote(item.strip()).strip()
@@ -122,7 +123,9 @@ class NerGenerator:
 
     def plan(self, index: int) -> dict[str, Any]:
         rng = plan_rng(self.ctx, index)
-        keys, weights = weighted_keys(list(self.pools), self.ctx.real_counts, self.ctx.settings.labels)
+        keys, weights = weighted_keys(
+            list(self.pools), self.ctx.real_counts, self.ctx.settings.labels
+        )
         chosen: list[list[str]] = []
         for _ in range(rng.randint(1, MAX_ENTITIES)):
             label = rng.choices(keys, weights)[0]

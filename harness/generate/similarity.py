@@ -37,7 +37,8 @@ def parse_pair(answer: str) -> tuple[str, str] | None:
         if isinstance(t1, str) and isinstance(t2, str) and t1.strip() and t2.strip():
             return t1.strip(), t2.strip()
         return None
-    if isinstance(obj, list) and len(obj) == 2 and all(isinstance(t, str) and t.strip() for t in obj):
+    if (isinstance(obj, list) and len(obj) == 2
+            and all(isinstance(t, str) and t.strip() for t in obj)):
         return obj[0].strip(), obj[1].strip()
     if obj is not None:
         return None
@@ -70,7 +71,8 @@ class SimilarityGenerator:
         rng = plan_rng(self.ctx, index)
         score = rng.choices(self.keys, self.weights)[0]
         pairs = self.by_score[score]
-        return {"score": score, "shots": rng.sample(pairs, min(self.ctx.settings.shots, len(pairs)))}
+        shots = rng.sample(pairs, min(self.ctx.settings.shots, len(pairs)))
+        return {"score": score, "shots": shots}
 
     def messages(self, plan: dict[str, Any]) -> Messages:
         low, high = self.ctx.score_range

@@ -61,7 +61,9 @@ def read_provenance(path: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except json.JSONDecodeError as exc:
-        raise GenerateError(f"{side}: not valid JSON ({exc}); delete it and pass --overwrite") from None
+        raise GenerateError(
+            f"{side}: not valid JSON ({exc}); delete it and pass --overwrite"
+        ) from None
     if not isinstance(value, dict):
         raise GenerateError(f"{side}: expected a JSON object; delete it and pass --overwrite")
     return value
@@ -120,7 +122,8 @@ class ResumableWriter:
 
     def open(self, *, overwrite: bool = False) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(self.path, "w" if overwrite else "a", encoding="utf-8")
+        # Held open across appends (one fsync per record); closed by close().
+        self._fh = open(self.path, "w" if overwrite else "a", encoding="utf-8")  # noqa: SIM115
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one record as one line and make it durable before returning."""

@@ -57,7 +57,7 @@ def _ner(ex: Example, labels: Collection[str], score_range: tuple[float, float])
             problems.append(OFFSETS_NOT_MATCHING_TEXT)
     # Spans outside the text are flawed already; they do not overlap anything real.
     spans = sorted((e.start, e.end) for e in ex.entities if 0 <= e.start < e.end <= len(ex.text))
-    for (_, end), (start, _) in zip(spans, spans[1:]):
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         if start < end:
             problems.append(ENTITIES_OVERLAP)
     return problems

@@ -78,7 +78,8 @@ def run_check(args: argparse.Namespace) -> int:
     for spec, generator, explicit in targets:
         try:
             if explicit is None:
-                q = check_source(data_dir, spec, generator, encoder=encoder, threshold=args.threshold)
+                q = check_source(data_dir, spec, generator, encoder=encoder,
+                                 threshold=args.threshold)
             else:
                 q = check_against(data_dir, spec, generator, explicit, encoder=encoder,
                                   threshold=args.threshold)

@@ -56,5 +56,6 @@ def compare(source: Mapping[str, int], real: Mapping[str, int] | None) -> dict[s
     out["coverage"] = len(real_keys & present) / len(real_keys) if real_keys else None
     out["missing"] = sorted(real_keys - present)
     out["extra"] = sorted(present - real_keys)
-    out["tvd"] = round(0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in keys), 6) if p and q else None
+    tvd = 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in keys)
+    out["tvd"] = round(tvd, 6) if p and q else None
     return out

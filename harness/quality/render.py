@@ -55,5 +55,6 @@ def render_quality(q: dict[str, Any]) -> str:
                 else "near: not computed")
         lines.append(f"  contamination of real test: exact {con['exact']}  {near}")
         for n in con.get("nearest", [])[:1]:
-            lines.append(f"    nearest {n['similarity']:.3f}: {n['text'][:60]!r} ~ {n['real'][:60]!r}")
+            lines.append(f"    nearest {n['similarity']:.3f}: {n['text'][:60]!r} "
+                         f"~ {n['real'][:60]!r}")
     return "\n".join(lines)

@@ -36,7 +36,9 @@ def conventional_spec(data_dir: Path, dataset: str, task: str) -> DatasetSpec:
     )
 
 
-def find_spec(data_dir: Path, dataset: str, suite: Suite | None = None, task: str = "") -> DatasetSpec:
+def find_spec(
+    data_dir: Path, dataset: str, suite: Suite | None = None, task: str = ""
+) -> DatasetSpec:
     """The spec of ``dataset``: the suite's, else the conventional one.
 
     Raises ``ValueError`` naming what is missing when neither knows the task.

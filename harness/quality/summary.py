@@ -36,7 +36,9 @@ def compact(q: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=256)
-def _cached(data_dir: str, spec: DatasetSpec, generator: str, stamp: tuple[int, int]) -> dict[str, Any]:
+def _cached(
+    data_dir: str, spec: DatasetSpec, generator: str, stamp: tuple[int, int]
+) -> dict[str, Any]:
     from harness.quality.report import check_source
 
     return compact(check_source(Path(data_dir), spec, generator))
