@@ -51,10 +51,26 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], width: int, inde
     return lines
 
 
+def with_ci(value: Any, ci: Any, signed: bool = False) -> str:
+    """``0.812 [0.790,0.834]`` when the report has an interval, else the plain figure."""
+    text = fmt(_value(value), signed)
+    if isinstance(ci, Mapping) and ci.get("low") is not None and ci.get("high") is not None and text != NA:
+        text += f" [{fmt(ci['low'], signed)},{fmt(ci['high'], signed)}]"
+    return text
+
+
+def _ci(group: Mapping[str, Any], *path: str) -> Any:
+    node: Any = group.get("ci", {})
+    for key in path:
+        node = node.get(key, {}) if isinstance(node, Mapping) else {}
+    return node or None
+
+
 def _scores(group: Mapping[str, Any], width: int) -> list[str]:
     scores: Mapping[str, Mapping[str, Any]] = group.get("scores", {})
     models = sorted({m for row in scores.values() for m in row})
-    rows = [[gen, *(fmt(_value(scores[gen].get(m))) for m in models)] for gen in scores]
+    rows = [[gen, *(with_ci(scores[gen].get(m), _ci(group, "scores", gen, m)) for m in models)]
+            for gen in scores]
     return table(["generator \\ model", *models], rows, width)
 
 
@@ -68,9 +84,11 @@ def _agreement(group: Mapping[str, Any], width: int) -> list[str]:
         cells = []
         for col in AGREEMENT_COLUMNS:
             v = _value(a.get(col))
-            cells.append(str(v) if col == "n_models" else fmt(v))
-        rows.append([gen, *cells])
-    lines = table(["agreement with real", *AGREEMENT_COLUMNS], rows, width)
+            ci = _ci(group, "agreement", gen, col) if col == "spearman" else None
+            cells.append(str(v) if col == "n_models" else with_ci(v, ci))
+        p = (_ci(group, "agreement", gen, "spearman") or {}).get("p_value")
+        rows.append([gen, *cells, NA if p is None else f"{p:.3f}"])
+    lines = table(["agreement with real", *AGREEMENT_COLUMNS, "p"], rows, width)
     best = _best(agreement)
     if best:
         lines.append(f"  closest to real (Spearman): {best}")
@@ -91,7 +109,7 @@ def _bias(group: Mapping[str, Any]) -> list[str]:
     if not bias:
         return []
     parts = [
-        f"{m} on {b.get('generator')}: {fmt(_value(b.get('value')), signed=True)}"
+        f"{m} on {b.get('generator')}: {with_ci(b.get('value'), _ci(group, 'bias', m), signed=True)}"
         for m, b in bias.items()
     ]
     return ["  bias factor: " + "; ".join(parts)]
@@ -111,9 +129,15 @@ def _undefined(group: Mapping[str, Any]) -> list[str]:
     return [f"  n/a: {r}" for r in uniq[:8]] + ([f"  ... {len(uniq) - 8} more"] if len(uniq) > 8 else [])
 
 
+DATA_COUNTS = ("duplicates", "repaired_entities", "dropped_entities", "dropped_records")
+
+
 def _data_notes(group: Mapping[str, Any]) -> list[str]:
     out = []
     for gen, issues in group.get("data", {}).items():
+        # Only sources the loader had to touch: a clean source needs no line.
+        if not any(issues.get(k) for k in DATA_COUNTS):
+            continue
         for note in issues.get("notes", []):
             out.append(f"  data {gen}: {note}")
     return out
@@ -131,8 +155,23 @@ def render_group(group: Mapping[str, Any], width: int = 100) -> str:
     return "\n".join(line[:width] for line in lines)
 
 
+def render_gates(report: Mapping[str, Any], width: int = 100) -> list[str]:
+    """The gate table: one line per gate, failures first in the eye (FAIL)."""
+    section = report.get("gates")
+    if not section:
+        return []
+    c = section["counts"]
+    lines = [f"gates: {section['status'].upper()} ({c['passed']} passed, {c['failed']} failed, "
+             f"{c['skipped']} skipped)"]
+    tags = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+    for g in section["gates"]:
+        lines.append(f"  {tags.get(g['status'], g['status'])}  {g['name']}: {g['description']}"[:width])
+        lines.append(f"        {g['reason']}"[:width])
+    return lines
+
+
 def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
-    """The whole summary: every group, then case counts and missing cases."""
+    """The whole summary: every group, then case counts, missing cases and the gates."""
     blocks = [render_group(g, width) for g in report.get("groups", [])]
     cases = report.get("cases", {})
     counts = ", ".join(f"{n} {s}" for s, n in cases.get("counts", {}).items())
@@ -145,4 +184,9 @@ def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
     for r in cases.get("not_ok", [])[:10]:
         tail.append(f"  {r['status']}: {r['task']}-{r['dataset']}-{r['generator']}-{r['model']}: "
                     f"{r.get('reason', '')}"[:width])
-    return "\n\n".join([*blocks, "\n".join(tail)])
+    boot = report.get("bootstrap")
+    if boot:
+        tail.append(f"intervals: {boot['level']:.0%} bootstrap, {boot['resamples']} resamples; "
+                    "p: one-sided permutation test of Spearman")
+    gates = render_gates(report, width)
+    return "\n\n".join([*blocks, "\n".join(tail), *(["\n".join(gates)] if gates else [])])
