@@ -65,21 +65,17 @@ class Sender:
         self.temperature, self.max_tokens = temperature, max_tokens
         self.defaults = defaults
 
-    def send(self, batch: Sequence[Messages], seeds: Sequence[int | None]) -> list[str | None]:
-        """Answer texts in order; None for a request that failed after its retries."""
+    def _requests(self, batch: Sequence[Messages], seeds: Sequence[int | None]) -> list[Any]:
         from harness.backends.base import ChatRequest
 
-        if not batch:
-            return []
         params = {"temperature": self.temperature, "max_tokens": self.max_tokens}
         if self.defaults is not None:  # keeps the suite's extra parameters (top_p, stop, ...)
-            requests = [self.defaults.request(m, seed=s, **params)
-                        for m, s in zip(batch, seeds, strict=True)]
-        else:
-            requests = [ChatRequest.of(m, self.info.model, seed=s, **params)
-                        for m, s in zip(batch, seeds, strict=True)]
-        before = (self.client.stats.requests, self.client.stats.retries)
-        completions = self.client.complete_many(requests)
+            return [self.defaults.request(m, seed=s, **params)
+                    for m, s in zip(batch, seeds, strict=True)]
+        return [ChatRequest.of(m, self.info.model, seed=s, **params)
+                for m, s in zip(batch, seeds, strict=True)]
+
+    def _texts(self, completions: Sequence[Any], before: tuple[int, int]) -> list[str | None]:
         self.counts.requests += self.client.stats.requests - before[0]
         self.counts.retries += self.client.stats.retries - before[1]
         out: list[str | None] = []
@@ -90,6 +86,24 @@ class Sender:
                 self.counts.reject("request_failed")
             out.append(c.text if c.ok else None)
         return out
+
+    def send(self, batch: Sequence[Messages], seeds: Sequence[int | None]) -> list[str | None]:
+        """Answer texts in order; None for a request that failed after its retries."""
+        if not batch:
+            return []
+        before = (self.client.stats.requests, self.client.stats.retries)
+        return self._texts(self.client.complete_many(self._requests(batch, seeds)), before)
+
+    async def asend(
+        self, batch: Sequence[Messages], seeds: Sequence[int | None]
+    ) -> list[str | None]:
+        """``send`` inside a running event loop: the backend's connections are reused
+        from one round to the next (a new client per round costs a TLS setup)."""
+        if not batch:
+            return []
+        before = (self.client.stats.requests, self.client.stats.retries)
+        completions = await self.client.acomplete_many(self._requests(batch, seeds))
+        return self._texts(completions, before)
 
 
 def _now() -> str:
@@ -136,6 +150,8 @@ def run_generation(
 ) -> dict[str, Any]:
     """Generate ``ctx.settings.n`` records into ``path`` (resuming), return the provenance."""
     from tqdm import tqdm
+
+    from harness.backends.client import run_sync
 
     s = ctx.settings
     task = TASKS.get(ctx.task)
@@ -189,17 +205,24 @@ def run_generation(
     writer.open(overwrite=overwrite)
     bar = tqdm(total=s.n, initial=min(len(written), s.n), disable=not progress, unit="rec",
                desc=f"{ctx.dataset}/{generator_name}", file=sys.stderr, dynamic_ncols=True)
+    async def rounds() -> None:
+        try:
+            index = 0
+            while len(written) < s.n and not _hopeless(len(written), len(abandoned), s.n):
+                window: list[int] = []
+                while len(window) < min(s.window, s.n - len(written)):
+                    if index not in written and index not in abandoned:
+                        window.append(index)
+                    index += 1
+                await _work_window(gen, ctx, sender, writer, window, written, abandoned, seen,
+                                   counts, bar)
+                save(False)
+        finally:
+            await client.aclose()
+
     try:
         save(False)
-        index = 0
-        while len(written) < s.n and not _hopeless(len(written), len(abandoned), s.n):
-            window: list[int] = []
-            while len(window) < min(s.window, s.n - len(written)):
-                if index not in written and index not in abandoned:
-                    window.append(index)
-                index += 1
-            _work_window(gen, ctx, sender, writer, window, written, abandoned, seen, counts, bar)
-            save(False)
+        run_sync(rounds)
         save(len(written) >= s.n)
     finally:
         bar.close()
@@ -211,7 +234,7 @@ def run_generation(
     return prov
 
 
-def _work_window(
+async def _work_window(
     gen: TaskGenerator, ctx: GenContext, sender: Sender, writer: ResumableWriter,
     window: list[int], written: set[int], abandoned: set[int], seen: set[Any],
     counts: Counts, bar: Any,
@@ -222,8 +245,9 @@ def _work_window(
     attempt = dict.fromkeys(window, 0)
     pending = list(window)
     while pending:
-        answers = sender.send([gen.messages(plans[i]) for i in pending],
-                              [request_seed(s.seed, ctx.dataset, i, attempt[i]) for i in pending])
+        answers = await sender.asend(
+            [gen.messages(plans[i]) for i in pending],
+            [request_seed(s.seed, ctx.dataset, i, attempt[i]) for i in pending])
         retry = []
         for i, answer in zip(pending, answers, strict=True):
             outcome = gen.accept(plans[i], answer) if answer is not None else None
