@@ -28,7 +28,8 @@ N = 64
 
 def bench_generation() -> None:
     os.environ["BENCH_KEY"] = "sk-bench-0123456789"
-    with tempfile.TemporaryDirectory() as tmp, LLMServer(latency=LATENCY, responder=responder) as srv:
+    with tempfile.TemporaryDirectory() as tmp, \
+            LLMServer(latency=LATENCY, responder=responder) as srv:
         spec = write_data(Path(tmp))["intent"]
         warm = {"backend": "openai", "model": "m", "base_url": srv.base_url,
                 "api_key_env": "BENCH_KEY", "cache": "off"}
