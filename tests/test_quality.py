@@ -185,3 +185,32 @@ def test_report_groups_get_per_source_quality(tmp_path):
     assert q["g"]["label_coverage"] == 1.0 and q["real"]["exact_test_matches"] is None
     assert "quality" not in groups[1]
     add_quality(groups[:1], {})  # no data directory: nothing to add, nothing raised
+
+
+def test_data_check_cli_on_a_directory_and_a_file(tmp_path, capsys, monkeypatch):
+    import argparse
+
+    from harness.data.cli import add_data_parser
+
+    write(tmp_path / "real/toy/test.jsonl", [{"text": "play jazz", "label": "play"}])
+    write(tmp_path / "synthetic/toy/g.jsonl",
+          [{"text": "play jazz", "label": "play"}, {"text": "play jazz", "label": "play"}])
+    (tmp_path / "manifest.json").write_text(json.dumps({"real": {"toy": {"task": "intent"}}}))
+    monkeypatch.chdir(tmp_path)  # no benchmarks/suite.toml here: the layout and manifest rule
+    parser = argparse.ArgumentParser()
+    add_data_parser(parser.add_subparsers(dest="command"))
+
+    def run(*argv: str) -> int:
+        args = parser.parse_args(["data", "check", *argv])
+        return args.func(args)
+
+    assert run(str(tmp_path), "--no-embed", "--json", str(tmp_path / "q.json")) == 0
+    out = capsys.readouterr().out
+    assert "toy / real" in out and "toy / g" in out and "duplicates 1 (in 1 groups)" in out
+    reports = json.loads((tmp_path / "q.json").read_text())
+    assert [(r["dataset"], r["generator"]) for r in reports] == [("toy", "real"), ("toy", "g")]
+    assert reports[1]["contamination"]["exact"] == 2
+    assert run(str(tmp_path / "synthetic/toy/g.jsonl"), "--no-embed") == 0
+    assert "toy / g" in capsys.readouterr().out
+    assert run(str(tmp_path / "nope.jsonl"), "--no-embed") == 2
+    assert "no such file" in capsys.readouterr().err
