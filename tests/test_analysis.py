@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from harness import analysis as A
 from harness.records import ENSEMBLE, REAL, CaseKey, CaseResult
 
-# --------------------------------------------------------------------------- the worked example
+# ------------------------------------------------------------------------------ the worked example
 
 WORKED: A.Matrix = {
     "real": {"A": 0.80, "B": 0.70, "C": 0.60, "D": 0.50},
@@ -61,7 +61,9 @@ def test_worked_example_bias_factors() -> None:
         ("gen-E", 1.0, 1.0, 0.9754),
     ],
 )
-def test_worked_example_agreement(gen: str, spearman: float, kendall: float, pearson: float) -> None:
+def test_worked_example_agreement(
+    gen: str, spearman: float, kendall: float, pearson: float
+) -> None:
     a = A.agreement(WORKED[gen], WORKED[REAL], gen)
     assert a.n_models == 4 and a.excluded == ()
     assert a.spearman.value == pytest.approx(spearman, abs=DEC4)
@@ -115,7 +117,7 @@ def test_worked_example_report_group() -> None:
     assert g["missing"] == []
 
 
-# --------------------------------------------------------------------------- scipy-independent checks
+# ------------------------------------------------------------------------ scipy-independent checks
 
 
 def _avg_ranks(xs: list[float]) -> list[float]:
@@ -178,7 +180,7 @@ def test_coefficients_equal_textbook_formulas(pairs: list[tuple[float, float]]) 
     assert a.mse.value == pytest.approx(sum((p - q) ** 2 for p, q in pairs) / len(pairs))
 
 
-# --------------------------------------------------------------------------- properties of the bias factor
+# ------------------------------------------------------------------- properties of the bias factor
 
 MODELS = ("m0", "m1", "m2", "m3", "m4")
 score = st.floats(0.0, 1.0, allow_nan=False)
@@ -267,7 +269,7 @@ def test_bias_normalizes_over_every_model_scored_on_the_generator() -> None:
     assert A.bias_factors(matrix, SAME_AS)["A"].value.value == pytest.approx(want)
 
 
-# --------------------------------------------------------------------------- agreement properties and reasons
+# ---------------------------------------------------------------- agreement properties and reasons
 
 
 @settings(max_examples=150, deadline=None)
@@ -334,7 +336,7 @@ def test_nan_score_excludes_the_model_and_says_so() -> None:
     assert a.spearman.reason == "needs at least 3 models, got 2"
 
 
-# --------------------------------------------------------------------------- grouping, missing cells, determinism
+# ------------------------------------------------------------ grouping, missing cells, determinism
 
 
 def _case(gen: str, model: str, status: str = "ok", score: float = 0.5, dataset: str = "toy"):
@@ -427,7 +429,7 @@ def test_no_real_data_leaves_agreement_undefined() -> None:
     assert a.n_models == 0 and a.spearman.reason.startswith("no model has a defined score")
 
 
-# --------------------------------------------------------------------------- vectorised variant
+# ------------------------------------------------------------------------------ vectorised variant
 
 
 def _scalar_rows(x: np.ndarray, y: np.ndarray) -> dict[str, list[float]]:
@@ -460,7 +462,7 @@ def test_agreement_arrays_refuse_mismatched_shapes() -> None:
         A.agreement_arrays(np.zeros((2, 4)), np.zeros((2, 3)))
 
 
-# --------------------------------------------------------------------------- agreement with the intervals' point
+# ------------------------------------------------------------- agreement with the intervals' point
 
 
 def test_point_figures_match_the_bootstrap_row_zero() -> None:
