@@ -197,6 +197,7 @@ def test_data_check_cli_on_a_directory_and_a_file(tmp_path, capsys, monkeypatch)
           [{"text": "play jazz", "label": "play"}, {"text": "play jazz", "label": "play"}])
     (tmp_path / "manifest.json").write_text(json.dumps({"real": {"toy": {"task": "intent"}}}))
     monkeypatch.chdir(tmp_path)  # no benchmarks/suite.toml here: the layout and manifest rule
+    monkeypatch.delenv("SYNTHBENCH_DATA_DIR", raising=False)
     parser = argparse.ArgumentParser()
     add_data_parser(parser.add_subparsers(dest="command"))
 
@@ -210,6 +211,8 @@ def test_data_check_cli_on_a_directory_and_a_file(tmp_path, capsys, monkeypatch)
     reports = json.loads((tmp_path / "q.json").read_text())
     assert [(r["dataset"], r["generator"]) for r in reports] == [("toy", "real"), ("toy", "g")]
     assert reports[1]["contamination"]["exact"] == 2
+    # a file in a data layout is checked against its own real data, whatever the env says
+    monkeypatch.setenv("SYNTHBENCH_DATA_DIR", str(tmp_path / "elsewhere"))
     assert run(str(tmp_path / "synthetic/toy/g.jsonl"), "--no-embed") == 0
     assert "toy / g" in capsys.readouterr().out
     assert run(str(tmp_path / "nope.jsonl"), "--no-embed") == 2

@@ -36,9 +36,13 @@ def _targets(args: argparse.Namespace) -> tuple[Path, list[tuple[Any, str, str |
         data_dir, target = Path(target), None
     if target and not target.startswith("hf://") and not Path(target).is_file():
         raise ValueError(f"{target}: no such file or directory")
-    if target and data_dir is None and not target.startswith("hf://"):
-        # .../synthetic/<dataset>/<gen>.jsonl or .../real/<dataset>/<split>.jsonl
-        data_dir = Path(target).resolve().parents[2]
+    if target and not target.startswith("hf://"):
+        # A file inside a data layout (.../synthetic/<dataset>/<gen>.jsonl or
+        # .../real/<dataset>/<split>.jsonl) is checked against its own directory's real data.
+        f = Path(target).resolve()
+        root = f.parents[2] if len(f.parents) > 2 else None
+        if root is not None and (root / "real" / f.parent.name).is_dir():
+            data_dir = root
     if data_dir is None:
         raise ValueError(f"no data directory: pass PATH or --data-dir, or set {ENV_VAR}")
     if not target:
