@@ -65,13 +65,16 @@ def warm_cache(url: str, quick: bool) -> None:
         warm = client2.complete_many(reqs)
         t_warm = time.perf_counter() - t
         assert all(c.cached for c in warm) and [c.text for c in warm] == [c.text for c in cold]
-    print(f"cache: {n} requests cold {t_cold:.2f} s ({n / t_cold:.0f}/s, concurrency 32), "
-          f"warm {t_warm:.3f} s ({n / t_warm:.0f}/s): {t_cold / t_warm:.0f}x faster")
+    print(
+        f"cache: {n} requests cold {t_cold:.2f} s ({n / t_cold:.0f}/s, concurrency 32), "
+        f"warm {t_warm:.3f} s ({n / t_warm:.0f}/s): {t_cold / t_warm:.0f}x faster"
+    )
 
 
 def _budget_worker(url: str, cache_dir: str, tag: str, n: int, rpm: float) -> None:
-    client, d = build_client(_params(url, cache="off", cache_dir=cache_dir, concurrency=8,
-                                     rpm=rpm, burst_seconds=1.0))
+    client, d = build_client(
+        _params(url, cache="off", cache_dir=cache_dir, concurrency=8, rpm=rpm, burst_seconds=1.0)
+    )
     out = client.complete_many(_requests(d, n, tag))
     assert all(c.ok for c in out)
 
@@ -82,9 +85,12 @@ def shared_budget(quick: bool) -> None:
     per_worker = int(rpm / 60 * seconds / 2)
     with LLMServer(latency=LATENCY) as server, tempfile.TemporaryDirectory() as cache_dir:
         ctx = mp.get_context("spawn")
-        procs = [ctx.Process(target=_budget_worker,
-                             args=(server.base_url, cache_dir, tag, per_worker, rpm))
-                 for tag in ("w1", "w2")]
+        procs = [
+            ctx.Process(
+                target=_budget_worker, args=(server.base_url, cache_dir, tag, per_worker, rpm)
+            )
+            for tag in ("w1", "w2")
+        ]
         for p in procs:
             p.start()
         for p in procs:
@@ -96,9 +102,11 @@ def shared_budget(quick: bool) -> None:
     # The steady rate, leaving out the initial burst (the bucket starts full: 1 s of budget).
     burst = int(rpm / 60)
     steady = (n - 1 - burst) / (times[-1] - times[burst]) * 60
-    print(f"shared budget: 2 processes, {rpm:.0f} requests/min, {n} requests in {span:.1f} s: "
-          f"{rate_all:.1f}/min overall ({rate_all / rpm - 1:+.1%}), "
-          f"{steady:.1f}/min after the initial burst ({steady / rpm - 1:+.1%})")
+    print(
+        f"shared budget: 2 processes, {rpm:.0f} requests/min, {n} requests in {span:.1f} s: "
+        f"{rate_all:.1f}/min overall ({rate_all / rpm - 1:+.1%}), "
+        f"{steady:.1f}/min after the initial burst ({steady / rpm - 1:+.1%})"
+    )
 
 
 def main() -> None:

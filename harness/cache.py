@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS counters (
 
 
 def resolve_cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """``explicit`` (``--cache-dir``), else ``$SYNTHBENCH_CACHE_DIR``, else ``.synthbench/cache``."""
+    """``explicit`` (``--cache-dir``), else ``$SYNTHBENCH_CACHE_DIR``, else the default."""
     if explicit:
         return Path(explicit)
     env = os.environ.get(ENV_CACHE_DIR)
@@ -157,8 +157,9 @@ def open_db(directory: Path) -> sqlite3.Connection:
 class ResponseCache:
     """A process's handle on the shared cache. Thread-safe; cheap to keep open."""
 
-    def __init__(self, directory: str | os.PathLike[str] | None = None,
-                 run: str | None = None) -> None:
+    def __init__(
+        self, directory: str | os.PathLike[str] | None = None, run: str | None = None
+    ) -> None:
         self.directory = resolve_cache_dir(directory)
         self.run = run or run_id()
         self._con = open_db(self.directory)
@@ -188,16 +189,31 @@ class ResponseCache:
             self._unflushed[0] += 1
         return Reply(row[0], int(row[1]), int(row[2]), row[3])
 
-    def put(self, key: str, provider: str, endpoint: str, revision: str,
-            request: ChatRequest, reply: Reply) -> None:
+    def put(
+        self,
+        key: str,
+        provider: str,
+        endpoint: str,
+        revision: str,
+        request: ChatRequest,
+        reply: Reply,
+    ) -> None:
         """Store ``reply`` under ``key``; the first answer stored for a key wins."""
         with self._lock:
             cur = self._con.execute(
                 "INSERT OR IGNORE INTO responses VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    key, provider, safe_endpoint(endpoint), request.model, revision,
-                    canonical_json(request.to_dict()), reply.text, reply.prompt_tokens,
-                    reply.completion_tokens, reply.finish_reason, time.time(),
+                    key,
+                    provider,
+                    safe_endpoint(endpoint),
+                    request.model,
+                    revision,
+                    canonical_json(request.to_dict()),
+                    reply.text,
+                    reply.prompt_tokens,
+                    reply.completion_tokens,
+                    reply.finish_reason,
+                    time.time(),
                 ),
             )
             if cur.rowcount:
@@ -243,10 +259,17 @@ class ResponseCache:
         )
         for row in cur:
             yield {
-                "key": row[0], "provider": row[1], "endpoint": row[2], "model": row[3],
-                "revision": row[4], "request": json.loads(row[5]), "text": row[6],
-                "prompt_tokens": row[7], "completion_tokens": row[8],
-                "finish_reason": row[9], "created": row[10],
+                "key": row[0],
+                "provider": row[1],
+                "endpoint": row[2],
+                "model": row[3],
+                "revision": row[4],
+                "request": json.loads(row[5]),
+                "text": row[6],
+                "prompt_tokens": row[7],
+                "completion_tokens": row[8],
+                "finish_reason": row[9],
+                "created": row[10],
             }
 
     def export(self, out: IO[str]) -> int:
@@ -285,7 +308,9 @@ def _stats(con: sqlite3.Connection, path: Path, run: str) -> CacheStats:
     return CacheStats(entries, size, int(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
 
-def cache_stats(directory: str | os.PathLike[str] | None = None, run: str | None = None) -> CacheStats:
+def cache_stats(
+    directory: str | os.PathLike[str] | None = None, run: str | None = None
+) -> CacheStats:
     """The shared counts of ``run`` (default: this run id; ``"*"``: all runs).
 
     For the report: every worker flushes its counts after each batch, so the

@@ -11,11 +11,16 @@ from typing import Any
 def add_cache_parser(subparsers: Any) -> None:
     """Add the ``cache`` sub-command (handlers return the exit status)."""
     p = subparsers.add_parser("cache", help="inspect or clear the LLM response cache")
-    p.add_argument("--cache-dir", default=None,
-                   help="cache folder (default: $SYNTHBENCH_CACHE_DIR or .synthbench/cache)")
+    p.add_argument(
+        "--cache-dir",
+        default=None,
+        help="cache folder (default: $SYNTHBENCH_CACHE_DIR or .synthbench/cache)",
+    )
     sub = p.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
     s = sub.add_parser("stats", help="entries, size, hit and miss counts")
-    s.add_argument("--run", default="*", help="count hits/misses of this run id only (default: all)")
+    s.add_argument(
+        "--run", default="*", help="count hits/misses of this run id only (default: all)"
+    )
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=_stats)
     c = sub.add_parser("clear", help="delete every cached response")
@@ -42,8 +47,10 @@ def _stats(args: argparse.Namespace) -> int:
     rate = "n/a" if st.hit_rate is None else f"{st.hit_rate:.1%}"
     print(f"cache: {d / DB_NAME}")
     print(f"entries: {st.entries}  size: {st.size_bytes / 1e6:.2f} MB")
-    print(f"hits: {st.hits}  misses: {st.misses}  stored: {st.stores}  hit rate: {rate}"
-          f"  (processes: {st.processes})")
+    print(
+        f"hits: {st.hits}  misses: {st.misses}  stored: {st.stores}  hit rate: {rate}"
+        f"  (processes: {st.processes})"
+    )
     return 0
 
 

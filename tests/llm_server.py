@@ -22,6 +22,7 @@ the normal answer. Fault codes:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -212,10 +213,8 @@ class _Handler(BaseHTTPRequestHandler):
             if kind == "hang":
                 time.sleep(float(arg or 5))
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return True
         if kind == "malformed":
             payload = b'{"id": "x", "choices": [{"message": {"content": "trunc'
@@ -223,10 +222,14 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         status = int(kind)
         headers = {"Retry-After": arg} if arg else {}
-        self._send(status, {"error": {"message": f"injected {status}", "type": "injected"}}, headers)
+        self._send(
+            status, {"error": {"message": f"injected {status}", "type": "injected"}}, headers
+        )
         return True
 
-    def _send(self, status: int, obj: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, obj: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
         self._raw(status, json.dumps(obj).encode(), "application/json", headers)
 
     def _raw(
@@ -239,10 +242,9 @@ class _Handler(BaseHTTPRequestHandler):
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
             # Headers and body in one write: one segment for the client to wait on.
-            self._headers_buffer.append(b"\r\n")
-            self._headers_buffer.append(payload)
-            self.wfile.write(b"".join(self._headers_buffer))
-            self._headers_buffer = []
+            buffered: list[bytes] = self._headers_buffer
+            self.wfile.write(b"".join([*buffered, b"\r\n", payload]))
+            self._headers_buffer: list[bytes] = []
         except OSError:  # the client gave up (timeout); nothing to answer
             self.close_connection = True
 

@@ -8,14 +8,24 @@ from harness.backends import BACKENDS, ChatRequest, build_client
 from harness.backends.base import Message, redact
 from harness.backends.retry import RetryPolicy, parse_retry_after
 from harness.models.base import NotConfigured
-from tests.llm_server import LLMServer, llm_server  # noqa: F401 - the fixture
+from tests.llm_server import LLMServer, llm_server
+
+# pytest finds fixtures among a module's attributes: this re-exports the server fixture.
+FIXTURES = (llm_server,)
 
 FAST = {"retry_base_delay": 0.01, "retry_max_delay": 0.05}
 
 
 def _client(server: LLMServer, tmp_path, **params):
-    base = {"backend": "openai", "model": "m", "base_url": server.base_url, "api_key_env": "",
-            "cache_dir": str(tmp_path / "cache"), "timeout": 2.0, **FAST}
+    base = {
+        "backend": "openai",
+        "model": "m",
+        "base_url": server.base_url,
+        "api_key_env": "",
+        "cache_dir": str(tmp_path / "cache"),
+        "timeout": 2.0,
+        **FAST,
+    }
     base.update(params)
     return build_client(base)
 
@@ -73,11 +83,23 @@ def test_sdk_retries_are_off(llm_server, tmp_path):
 
 
 def test_request_carries_generation_parameters(llm_server, tmp_path):
-    client, d = _client(llm_server, tmp_path, temperature=0.7, seed=11, max_tokens=33,
-                        extra={"top_p": 0.5}, cache="off")
+    client, d = _client(
+        llm_server,
+        tmp_path,
+        temperature=0.7,
+        seed=11,
+        max_tokens=33,
+        extra={"top_p": 0.5},
+        cache="off",
+    )
     client.complete_many(_reqs(d, 1))
     body = llm_server.received[0].body
-    assert (body["temperature"], body["seed"], body["max_tokens"], body["top_p"]) == (0.7, 11, 33, 0.5)
+    assert (body["temperature"], body["seed"], body["max_tokens"], body["top_p"]) == (
+        0.7,
+        11,
+        33,
+        0.5,
+    )
     assert body["model"] == "m"
 
 
@@ -98,7 +120,7 @@ def test_concurrency_is_bounded(tmp_path):
             peak[0] = max(peak[0], active[0])
         orig(rec)
 
-    server._record = record  # type: ignore[method-assign]
+    server._record = record
     with server:
         orig_answer = server.answer_for
 
@@ -107,7 +129,7 @@ def test_concurrency_is_bounded(tmp_path):
                 active[0] -= 1
             return orig_answer(body, text)
 
-        server.answer_for = answer  # type: ignore[method-assign]
+        server.answer_for = answer
         client, d = _client(server, tmp_path, concurrency=3, cache="off")
         out = client.complete_many(_reqs(d, 12))
     assert all(c.ok for c in out)
@@ -117,8 +139,14 @@ def test_concurrency_is_bounded(tmp_path):
 def test_missing_key_is_not_configured(monkeypatch, tmp_path):
     monkeypatch.delenv("MY_LLM_KEY", raising=False)
     with pytest.raises(NotConfigured, match="MY_LLM_KEY"):
-        build_client({"backend": "openai", "model": "m", "api_key_env": "MY_LLM_KEY",
-                      "cache_dir": str(tmp_path)})
+        build_client(
+            {
+                "backend": "openai",
+                "model": "m",
+                "api_key_env": "MY_LLM_KEY",
+                "cache_dir": str(tmp_path),
+            }
+        )
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(NotConfigured, match="ANTHROPIC_API_KEY"):
         build_client({"backend": "anthropic", "model": "claude", "cache_dir": str(tmp_path)})
@@ -126,8 +154,15 @@ def test_missing_key_is_not_configured(monkeypatch, tmp_path):
 
 def test_unknown_parameter_is_named(tmp_path):
     with pytest.raises(ValueError, match="unknown parameter 'temprature'.*known:.*temperature"):
-        build_client({"backend": "openai", "model": "m", "base_url": "http://x/v1",
-                      "api_key_env": "", "temprature": 0})
+        build_client(
+            {
+                "backend": "openai",
+                "model": "m",
+                "base_url": "http://x/v1",
+                "api_key_env": "",
+                "temprature": 0,
+            }
+        )
 
 
 def test_auth_error_never_echoes_the_key(llm_server, tmp_path, monkeypatch):
@@ -143,9 +178,17 @@ def test_auth_error_never_echoes_the_key(llm_server, tmp_path, monkeypatch):
 def test_anthropic_backend_speaks_messages_api(llm_server, tmp_path, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_TEST_KEY", "ak-test")
     llm_server.answers["<q0>"] = "claude says hi"
-    client, d = build_client({"backend": "anthropic", "model": "claude-x",
-                              "base_url": llm_server.root_url, "api_key_env": "ANTHROPIC_TEST_KEY",
-                              "cache": "off", "temperature": 0.2, **FAST})
+    client, d = build_client(
+        {
+            "backend": "anthropic",
+            "model": "claude-x",
+            "base_url": llm_server.root_url,
+            "api_key_env": "ANTHROPIC_TEST_KEY",
+            "cache": "off",
+            "temperature": 0.2,
+            **FAST,
+        }
+    )
     llm_server.fault("<q1>", "529")  # Anthropic's "overloaded": retried
     msgs = [Message("system", "be brief"), Message("user", "question <q0>")]
     out = client.complete_many([d.request(msgs), d.request([{"role": "user", "content": "<q1>"}])])

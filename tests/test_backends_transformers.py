@@ -20,9 +20,35 @@ from harness.backends.hf_local import fingerprint, pick_device  # noqa: E402
 from harness.models import MODELS, TaskContext  # noqa: E402
 from harness.records import IntentExample, NerExample  # noqa: E402
 
-WORDS = ("play", "music", "get", "weather", "book", "restaurant", "ada", "met", "alan", "in",
-         "paris", "rome", "user", "assistant", "system", ":", "the", "a", "is", "this", "example",
-         "intent", "text", ".", "of", "play_music", "get_weather")
+WORDS = (
+    "play",
+    "music",
+    "get",
+    "weather",
+    "book",
+    "restaurant",
+    "ada",
+    "met",
+    "alan",
+    "in",
+    "paris",
+    "rome",
+    "user",
+    "assistant",
+    "system",
+    ":",
+    "the",
+    "a",
+    "is",
+    "this",
+    "example",
+    "intent",
+    "text",
+    ".",
+    "of",
+    "play_music",
+    "get_weather",
+)
 CHAT_TEMPLATE = (
     "{% for m in messages %}{{ m['role'] }} : {{ m['content'] }}\n{% endfor %}"
     "{% if add_generation_prompt %}assistant :{% endif %}"
@@ -36,8 +62,14 @@ def _tokenizer(path: Path):
     vocab = {w: i for i, w in enumerate(("[UNK]", "[PAD]", "[EOS]", "[CLS]", "[SEP]") + WORDS)}
     tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]",
-                                   eos_token="[EOS]", cls_token="[CLS]", sep_token="[SEP]")
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        eos_token="[EOS]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+    )
     fast.chat_template = CHAT_TEMPLATE
     fast.save_pretrained(path)
     return len(vocab)
@@ -51,8 +83,16 @@ def tiny_lm(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tiny-gpt2")
     n = _tokenizer(path)
     torch.manual_seed(0)
-    cfg = GPT2Config(vocab_size=n, n_embd=16, n_layer=1, n_head=2, n_positions=256,
-                     bos_token_id=2, eos_token_id=2, pad_token_id=1)
+    cfg = GPT2Config(
+        vocab_size=n,
+        n_embd=16,
+        n_layer=1,
+        n_head=2,
+        n_positions=256,
+        bos_token_id=2,
+        eos_token_id=2,
+        pad_token_id=1,
+    )
     GPT2LMHeadModel(cfg).save_pretrained(path)
     return path
 
@@ -64,23 +104,38 @@ def _bert(path: Path, head: str, labels: list[str]) -> Path:
     n = _tokenizer(path)
     torch.manual_seed(0)
     cfg = transformers.BertConfig(
-        vocab_size=n, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=256, pad_token_id=1,
-        id2label=dict(enumerate(labels)), label2id={lab: i for i, lab in enumerate(labels)},
+        vocab_size=n,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=256,
+        pad_token_id=1,
+        id2label=dict(enumerate(labels)),
+        label2id={lab: i for i, lab in enumerate(labels)},
     )
     getattr(transformers, head)(cfg).save_pretrained(path)
     return path
 
 
 def _chat(model: Path, tmp_path: Path, **params):
-    return build_client({"backend": "transformers", "model": str(model), "max_tokens": 6,
-                         "cache_dir": str(tmp_path / "cache"), **params})
+    return build_client(
+        {
+            "backend": "transformers",
+            "model": str(model),
+            "max_tokens": 6,
+            "cache_dir": str(tmp_path / "cache"),
+            **params,
+        }
+    )
 
 
 def test_chat_generation_is_deterministic_and_cached(tiny_lm, tmp_path):
     client, d = _chat(tiny_lm, tmp_path, batch_size=2)
-    reqs = [d.request([{"role": "user", "content": t}])
-            for t in ("play music", "get the weather in paris", "book a restaurant")]
+    reqs = [
+        d.request([{"role": "user", "content": t}])
+        for t in ("play music", "get the weather in paris", "book a restaurant")
+    ]
     first = client.complete_many(reqs)
     assert all(c.ok and isinstance(c.text, str) for c in first)
     assert all(c.completion_tokens > 0 and not c.cached for c in first)
@@ -101,10 +156,12 @@ def test_seeded_sampling_repeats(tiny_lm, tmp_path):
 
 def test_llm_model_on_a_local_backend(tiny_lm, tmp_path):
     ctx = TaskContext("intent", "toy", labels=("play_music", "get_weather"))
-    model = MODELS.get("llm")(ctx, backend="transformers", model=str(tiny_lm), max_tokens=3,
-                              cache_dir=str(tmp_path / "c"))
-    preds = model.predict([IntentExample("play music", "play_music"),
-                           IntentExample("get weather", "get_weather")])
+    model = MODELS.get("llm")(
+        ctx, backend="transformers", model=str(tiny_lm), max_tokens=3, cache_dir=str(tmp_path / "c")
+    )
+    preds = model.predict(
+        [IntentExample("play music", "play_music"), IntentExample("get weather", "get_weather")]
+    )
     assert len(preds) == 2
     for p in preds:  # a random model: either a label, or counted as unparseable with its text
         assert p.raw is not None
@@ -112,8 +169,11 @@ def test_llm_model_on_a_local_backend(tiny_lm, tmp_path):
 
 
 def test_zero_shot_pipeline_model(tmp_path):
-    path = _bert(tmp_path / "nli", "BertForSequenceClassification",
-                 ["entailment", "neutral", "contradiction"])
+    path = _bert(
+        tmp_path / "nli",
+        "BertForSequenceClassification",
+        ["entailment", "neutral", "contradiction"],
+    )
     ctx = TaskContext("intent", "toy", labels=("play_music", "get_weather", "book_restaurant"))
     model = MODELS.get("hf-zero-shot")(ctx, model=str(path), batch_size=2)
     exs = [IntentExample(t, "play_music") for t in ("play music", "the weather", "book a table")]
@@ -123,16 +183,18 @@ def test_zero_shot_pipeline_model(tmp_path):
 
 
 def test_token_classification_pipeline_model(tmp_path):
-    path = _bert(tmp_path / "ner", "BertForTokenClassification",
-                 ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])
+    path = _bert(
+        tmp_path / "ner", "BertForTokenClassification", ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    )
     ctx = TaskContext("ner", "toy", labels=("person", "location"))
     model = MODELS.get("hf-token-classification")(
-        ctx, model=str(path), label_map={"PER": "person", "LOC": "location"})
+        ctx, model=str(path), label_map={"PER": "person", "LOC": "location"}
+    )
     text = "ada met alan in paris"
     [p] = model.predict([NerExample(text, ())])
     assert isinstance(p.value, tuple)
     for e in p.value:
-        assert e.label in ctx.labels and text[e.start:e.end] == e.text and e.start < e.end
+        assert e.label in ctx.labels and text[e.start : e.end] == e.text and e.start < e.end
 
 
 def test_trust_remote_code_off_and_device_auto(monkeypatch, tmp_path):
@@ -148,8 +210,9 @@ def test_trust_remote_code_off_and_device_auto(monkeypatch, tmp_path):
 
     monkeypatch.setattr(transformers, "pipeline", fake_pipeline)
     hf_local.load_pipeline.cache_clear()
-    MODELS.get("hf-token-classification")(TaskContext("ner", "toy", labels=("person",)),
-                                          model="some/model")
+    MODELS.get("hf-token-classification")(
+        TaskContext("ner", "toy", labels=("person",)), model="some/model"
+    )
     assert seen["trust_remote_code"] is False and seen["task"] == "token-classification"
     assert seen["device"] == pick_device("auto")
     hf_local.load_pipeline.cache_clear()

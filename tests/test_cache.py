@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sqlite3
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -13,11 +14,14 @@ from hypothesis import strategies as st
 from harness.backends import ChatRequest, build_client
 from harness.backends.base import Reply
 from harness.cache import DB_NAME, ResponseCache, cache_key, cache_stats, safe_endpoint
-from tests.llm_server import LLMServer, llm_server  # noqa: F401 - the fixture
+from tests.llm_server import llm_server
+
+# pytest finds fixtures among a module's attributes: this re-exports the server fixture.
+FIXTURES = (llm_server,)
 
 
 def _req(**kw) -> ChatRequest:
-    base = {"messages": [{"role": "user", "content": "hi"}], "model": "m"}
+    base: dict[str, Any] = {"messages": [{"role": "user", "content": "hi"}], "model": "m"}
     base.update(kw)
     return ChatRequest.of(**base)
 
@@ -81,8 +85,13 @@ def test_get_put_and_counters(tmp_path):
 
 
 def test_policy_second_run_served_without_requests(llm_server, tmp_path):
-    params = {"backend": "openai", "model": "m", "base_url": llm_server.base_url,
-              "api_key_env": "", "cache_dir": str(tmp_path)}
+    params = {
+        "backend": "openai",
+        "model": "m",
+        "base_url": llm_server.base_url,
+        "api_key_env": "",
+        "cache_dir": str(tmp_path),
+    }
     client, d = build_client(params)
     greedy = [d.request([{"role": "user", "content": f"x{i}"}]) for i in range(5)]
     sampled = [d.request([{"role": "user", "content": "s"}], temperature=0.8, seed=3)]
@@ -131,8 +140,10 @@ def test_four_processes_write_concurrently(tmp_path):
     with ResponseCache(tmp_path, run="check") as c:
         rows = list(c.iter_entries())
     texts = sorted(r["text"] for r in rows)
-    expected = sorted({f"shared {i}" for i in range(0, n, 2)}
-                      | {f"w{w} {i}" for w in range(4) for i in range(1, n, 2)})
+    expected = sorted(
+        {f"shared {i}" for i in range(0, n, 2)}
+        | {f"w{w} {i}" for w in range(4) for i in range(1, n, 2)}
+    )
     assert texts == expected
     stats = cache_stats(tmp_path, run="mp")
     assert stats.processes == 4
@@ -141,8 +152,9 @@ def test_four_processes_write_concurrently(tmp_path):
 
 
 def test_cli_stats_export_clear(tmp_path, capsys):
-    from harness.cache_cli import add_cache_parser
     import argparse
+
+    from harness.cache_cli import add_cache_parser
 
     with ResponseCache(tmp_path) as c:
         for i in range(3):
@@ -169,5 +181,13 @@ def test_cli_stats_export_clear(tmp_path, capsys):
 
 def test_invalid_cache_mode_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="cache mode"):
-        build_client({"backend": "openai", "model": "m", "base_url": "http://x/v1",
-                      "api_key_env": "", "cache": "sometimes", "cache_dir": str(tmp_path)})
+        build_client(
+            {
+                "backend": "openai",
+                "model": "m",
+                "base_url": "http://x/v1",
+                "api_key_env": "",
+                "cache": "sometimes",
+                "cache_dir": str(tmp_path),
+            }
+        )

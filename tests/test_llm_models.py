@@ -3,6 +3,7 @@ the cache across runs, skips without a key, and a key that never reaches an arti
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -10,16 +11,26 @@ import pytest
 
 from harness.models import MODELS, NotConfigured, TaskContext
 from harness.records import Entity, IntentExample, NerExample, SimilarityExample
-from tests.llm_server import LLMServer, llm_server  # noqa: F401 - the fixture
+from tests.llm_server import LLMServer, llm_server
 from tests.synth_fixtures import BENCH_TEST, GENERATORS, suite_text, write_data_dir
+
+# pytest finds fixtures among a module's attributes: this re-exports the server fixture.
+FIXTURES = (llm_server,)
 
 LABELS = ("play_music", "get_weather", "book_restaurant")
 FAST = {"retry_base_delay": 0.01, "retry_max_delay": 0.05}
 
 
 def _llm(server: LLMServer, ctx: TaskContext, tmp_path: Path, **params):
-    base = {"backend": "openai", "model": "m", "base_url": server.base_url, "api_key_env": "",
-            "cache_dir": str(tmp_path / "cache"), "max_retries": 2, **FAST}
+    base = {
+        "backend": "openai",
+        "model": "m",
+        "base_url": server.base_url,
+        "api_key_env": "",
+        "cache_dir": str(tmp_path / "cache"),
+        "max_retries": 2,
+        **FAST,
+    }
     base.update(params)
     return MODELS.get("llm")(ctx, **base)
 
@@ -28,18 +39,27 @@ def test_intent_counts_are_exact(llm_server, tmp_path):
     ctx = TaskContext("intent", "toy", labels=LABELS)
     examples = [IntentExample(f"utterance <u{i}>", LABELS[i % 3]) for i in range(12)]
     answers = {f"<u{i}>": LABELS[i % 3] for i in range(12)}
-    answers["<u1>"] = "  GET_WEATHER.\n"           # case, whitespace, punctuation
+    answers["<u1>"] = "  GET_WEATHER.\n"  # case, whitespace, punctuation
     answers["<u2>"] = "```\nbook_restaurnat\n```"  # fenced near miss: fuzzy match
-    answers["<u3>"] = "banana"                     # outside the label set: invalid
-    answers["<u4>"] = "I cannot help with that"    # unparseable: invalid
+    answers["<u3>"] = "banana"  # outside the label set: invalid
+    answers["<u4>"] = "I cannot help with that"  # unparseable: invalid
     llm_server.answers.update(answers)
     llm_server.fault("<u5>", "500", "500", "500")  # fails after 2 retries: error
-    llm_server.fault("<u6>", "429", "drop")        # recovers on the third attempt
+    llm_server.fault("<u6>", "429", "drop")  # recovers on the third attempt
     preds = _llm(llm_server, ctx, tmp_path).predict(examples)
     assert len(preds) == 12
     assert [p.value for p in preds] == [
-        "play_music", "get_weather", "book_restaurant", None, None, None,
-        "play_music", "get_weather", "book_restaurant", "play_music", "get_weather",
+        "play_music",
+        "get_weather",
+        "book_restaurant",
+        None,
+        None,
+        None,
+        "play_music",
+        "get_weather",
+        "book_restaurant",
+        "play_music",
+        "get_weather",
         "book_restaurant",
     ]
     invalid = [i for i, p in enumerate(preds) if not p.valid]
@@ -72,12 +92,14 @@ def test_second_run_is_served_by_the_cache(llm_server, tmp_path):
 def test_similarity_scale_and_invalid_ratings(llm_server, tmp_path):
     ctx = TaskContext("similarity", "toy", score_range=(0.0, 5.0))
     examples = [SimilarityExample(f"a <s{i}>", "b", 1.0) for i in range(4)]
-    llm_server.answers.update({
-        "<s0>": "<similarity_rating>4</similarity_rating>",
-        "<s1>": "</similarity_rating>\n2.5\n</similarity_rating>",
-        "<s2>": "<similarity_rating>9</similarity_rating>",
-        "<s3>": "They are quite similar.",
-    })
+    llm_server.answers.update(
+        {
+            "<s0>": "<similarity_rating>4</similarity_rating>",
+            "<s1>": "</similarity_rating>\n2.5\n</similarity_rating>",
+            "<s2>": "<similarity_rating>9</similarity_rating>",
+            "<s3>": "They are quite similar.",
+        }
+    )
     preds = _llm(llm_server, ctx, tmp_path).predict(examples)
     assert [p.value for p in preds] == [4.0, 2.5, None, None]
     assert "outside 0-5" in (preds[2].error or "")
@@ -91,10 +113,13 @@ def test_ner_answers_become_every_occurrence(llm_server, tmp_path):
     ctx = TaskContext("ner", "toy", labels=("person", "location"))
     text = "Ada met Ada Lovelace in Paris <n0>."
     examples = [NerExample(text, ()), NerExample("nothing here <n1>", ())]
-    llm_server.answers.update({
-        "<n0>": '```json\n{"Person": ["Ada Lovelace", "Ada"], "location": ["Paris", "Rome"]}\n```',
-        "<n1>": "no entities, sorry",
-    })
+    llm_server.answers.update(
+        {
+            "<n0>": '```json\n{"Person": ["Ada Lovelace", "Ada"], '
+            '"location": ["Paris", "Rome"]}\n```',
+            "<n1>": "no entities, sorry",
+        }
+    )
     preds = _llm(llm_server, ctx, tmp_path).predict(examples)
     assert preds[0].value == (
         Entity(0, 3, "person", "Ada"),
@@ -109,8 +134,7 @@ def test_factory_without_key_raises_not_configured(monkeypatch, tmp_path):
     monkeypatch.delenv("NO_SUCH_KEY_VAR", raising=False)
     ctx = TaskContext("intent", "toy", labels=LABELS)
     with pytest.raises(NotConfigured, match="set NO_SUCH_KEY_VAR"):
-        MODELS.get("llm")(ctx, model="m", api_key_env="NO_SUCH_KEY_VAR",
-                          cache_dir=str(tmp_path))
+        MODELS.get("llm")(ctx, model="m", api_key_env="NO_SUCH_KEY_VAR", cache_dir=str(tmp_path))
 
 
 # ---------------------------------------------------------------- end to end
@@ -129,15 +153,16 @@ def _toy_responder(body: dict) -> str:
 
 def _llm_suite(url: str) -> str:
     return suite_text(
-        "\n[models.llm-a]\nfactory = \"llm\"\nsame_as = \"gen-c\"\n"
-        f"params = {{ backend = \"openai\", model = \"toy-llm\", base_url = \"{url}\", "
-        "api_key_env = \"SYNTH_SENTINEL_KEY\", max_tokens = 64, concurrency = 4 }\n"
+        '\n[models.llm-a]\nfactory = "llm"\nsame_as = "gen-c"\n'
+        f'params = {{ backend = "openai", model = "toy-llm", base_url = "{url}", '
+        'api_key_env = "SYNTH_SENTINEL_KEY", max_tokens = 64, concurrency = 4 }\n'
     )
 
 
 @pytest.fixture
 def llm_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
-    pytest.importorskip("harness.analysis", reason="the report's analysis module is not there yet")
+    if importlib.util.find_spec("harness.analysis") is None:
+        pytest.skip("the report's analysis module is not there yet")
     server = LLMServer(responder=_toy_responder).start()
     monkeypatch.delenv("SYNTHBENCH_DATA_DIR", raising=False)
     monkeypatch.setenv("SYNTHBENCH_CACHE_DIR", str(pytester.path / "cache"))
@@ -157,8 +182,9 @@ N_LLM = 3 * (1 + len(GENERATORS))  # datasets x sources
 def test_suite_run_uses_cache_and_never_stores_the_key(llm_project, monkeypatch):
     project, server = llm_project
     monkeypatch.setenv("SYNTH_SENTINEL_KEY", SENTINEL)
-    first = project.runpytest_subprocess("-n", "2", "-p", "xdist", "-m", "model_llm_a",
-                                         "--log-level=DEBUG", "-rA")
+    first = project.runpytest_subprocess(
+        "-n", "2", "-p", "xdist", "-m", "model_llm_a", "--log-level=DEBUG", "-rA"
+    )
     first.assert_outcomes(passed=N_LLM)
     requests = server.count
     assert requests == N_LLM * 12

@@ -52,9 +52,12 @@ def test_fuzzy_threshold_is_respected():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from(LABELS), st.sampled_from(["", " ", "\n", "  \t"]),
-       st.sampled_from([str.lower, str.upper, str.title, lambda s: s]),
-       st.sampled_from(["{}", "`{}`", "```\n{}\n```", "'{}'", "{}.", "Intent: {}"]))
+@given(
+    st.sampled_from(LABELS),
+    st.sampled_from(["", " ", "\n", "  \t"]),
+    st.sampled_from([str.lower, str.upper, str.title, lambda s: s]),
+    st.sampled_from(["{}", "`{}`", "```\n{}\n```", "'{}'", "{}.", "Intent: {}"]),
+)
 def test_intent_noise_never_changes_the_label(label, ws, case, wrap):
     answer = ws + wrap.format(case(label)) + ws
     assert parse_intent(answer, LABELS).value == label
@@ -90,28 +93,43 @@ def test_ratings_that_do_not(answer):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(0, 4), st.sampled_from(["{}", "<similarity_rating>{}</similarity_rating>",
-                                           "```\n<similarity_rating>\n{}\n</similarity_rating>\n```"]))
+@given(
+    st.integers(0, 4),
+    st.sampled_from(
+        [
+            "{}",
+            "<similarity_rating>{}</similarity_rating>",
+            "```\n<similarity_rating>\n{}\n</similarity_rating>\n```",
+        ]
+    ),
+)
 def test_rating_roundtrip(n, wrap):
     assert parse_rating(wrap.format(n), 0, 4).value == float(n)
 
 
 def test_entities_every_occurrence_longest_first():
     text = "Obama met Barack Obama in New York City; New York is big. Obamas."
-    p = parse_entities('{"person": ["Obama", "Barack Obama"], "location": ["New York City", '
-                       '"New York", "Mars"]}', text, ["person", "location"])
+    p = parse_entities(
+        '{"person": ["Obama", "Barack Obama"], "location": ["New York City", "New York", "Mars"]}',
+        text,
+        ["person", "location"],
+    )
     spans = [(e.start, e.end, e.label) for e in p.value]
-    assert spans == [(0, 5, "person"), (10, 22, "person"), (26, 39, "location"),
-                     (41, 49, "location")]  # "Obamas" is not a whole-word match
-    assert all(text[e.start:e.end] == e.text for e in p.value)
+    assert spans == [
+        (0, 5, "person"),
+        (10, 22, "person"),
+        (26, 39, "location"),
+        (41, 49, "location"),
+    ]  # "Obamas" is not a whole-word match
+    assert all(text[e.start : e.end] == e.text for e in p.value)
 
 
 @pytest.mark.parametrize(
     "answer",
     [
-        "```json\n{'person': ['Ada']}\n```",             # Python literal in a fence
+        "```json\n{'person': ['Ada']}\n```",  # Python literal in a fence
         'Here you go: {"PERSON": "Ada"} hope it helps',  # bare, upper-case key, string value
-        '```json\n{"persons": ["Ada"]}\n```',            # near-miss key
+        '```json\n{"persons": ["Ada"]}\n```',  # near-miss key
     ],
 )
 def test_entity_answer_formats(answer):
@@ -127,9 +145,14 @@ def test_entity_answers_that_do_not_parse():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.sampled_from(["Ada", "Paris", "Alan Turing", "Rome", "Ada Lovelace"]),
-                min_size=1, max_size=6),
-       st.lists(st.sampled_from(["a", "the", "met", "in", "and", ","]), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.sampled_from(["Ada", "Paris", "Alan Turing", "Rome", "Ada Lovelace"]),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(st.sampled_from(["a", "the", "met", "in", "and", ","]), min_size=1, max_size=6),
+)
 def test_located_entities_are_disjoint_and_exact(names, fillers):
     words = [w for pair in zip(fillers, names, strict=False) for w in pair] + names
     text = " ".join(words)
@@ -137,7 +160,7 @@ def test_located_entities_are_disjoint_and_exact(names, fillers):
     assert missing == []
     covered = set()
     for e in ents:
-        assert text[e.start:e.end] == e.text
+        assert text[e.start : e.end] == e.text
         span = set(range(e.start, e.end))
         assert not span & covered
         covered |= span

@@ -21,8 +21,15 @@ from harness.models.base import MissingDependency
 class AnthropicChat:
     provider = "anthropic"
 
-    def __init__(self, model: str, base_url: str, api_key: str, key_env: str,
-                 timeout: float = 60.0, revision: str = "") -> None:
+    def __init__(
+        self,
+        model: str,
+        base_url: str,
+        api_key: str,
+        key_env: str,
+        timeout: float = 60.0,
+        revision: str = "",
+    ) -> None:
         try:
             import anthropic
         except ImportError:
@@ -57,7 +64,9 @@ class AnthropicChat:
         if system:
             kwargs["system"] = system
         resp = await self._sdk().messages.create(**kwargs)
-        text = "".join(getattr(b, "text", "") for b in resp.content if getattr(b, "type", "") == "text")
+        text = "".join(
+            getattr(b, "text", "") for b in resp.content if getattr(b, "type", "") == "text"
+        )
         usage = resp.usage
         return Reply(
             text=text,
@@ -82,10 +91,17 @@ class AnthropicChat:
 
 
 @BACKENDS.register("anthropic", chat=True)
-def anthropic_backend(model: str, base_url: str = "", api_key_env: str = "ANTHROPIC_API_KEY",
-                      base_url_env: str = "ANTHROPIC_BASE_URL", timeout: float = 60.0,
-                      revision: str = "") -> AnthropicChat:
+def anthropic_backend(
+    model: str,
+    base_url: str = "",
+    api_key_env: str = "ANTHROPIC_API_KEY",
+    base_url_env: str = "ANTHROPIC_BASE_URL",
+    timeout: float = 60.0,
+    revision: str = "",
+) -> AnthropicChat:
     """A Claude backend; raises NotConfigured when the key variable is unset."""
     url = resolve_base_url(base_url, base_url_env)
     key = resolve_api_key(api_key_env, "ANTHROPIC_API_KEY", url, f"anthropic model {model!r}")
-    return AnthropicChat(model, url, key, api_key_env or "ANTHROPIC_API_KEY", float(timeout), revision)
+    return AnthropicChat(
+        model, url, key, api_key_env or "ANTHROPIC_API_KEY", float(timeout), revision
+    )

@@ -65,8 +65,9 @@ class ChatRequest:
         )
         if not msgs:
             raise ValueError("a chat request needs at least one message")
-        return cls(msgs, model, float(temperature), int(max_tokens), seed,
-                   tuple(sorted(extra.items())))
+        return cls(
+            msgs, model, float(temperature), int(max_tokens), seed, tuple(sorted(extra.items()))
+        )
 
     @property
     def extra_params(self) -> dict[str, Any]:

@@ -29,12 +29,20 @@ from typing import Any
 
 from harness.backends.base import ChatRequest, Message
 
-_CLIENT = {
-    "concurrency": 8, "rpm": 0.0, "tpm": 0.0, "burst_seconds": 1.0, "rate_key": "",
-    "max_retries": 4, "retry_base_delay": 0.5, "retry_max_delay": 30.0, "max_retry_after": 120.0,
-    "cache": "deterministic", "cache_dir": "",
+_CLIENT: dict[str, Any] = {
+    "concurrency": 8,
+    "rpm": 0.0,
+    "tpm": 0.0,
+    "burst_seconds": 1.0,
+    "rate_key": "",
+    "max_retries": 4,
+    "retry_base_delay": 0.5,
+    "retry_max_delay": 30.0,
+    "max_retry_after": 120.0,
+    "cache": "deterministic",
+    "cache_dir": "",
 }
-_REQUEST = {"temperature": 0.0, "max_tokens": 256, "seed": None, "extra": {}}
+_REQUEST: dict[str, Any] = {"temperature": 0.0, "max_tokens": 256, "seed": None, "extra": {}}
 
 
 @dataclass(frozen=True)
@@ -47,18 +55,25 @@ class RequestDefaults:
     seed: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    def request(self, messages: Sequence[Message | Mapping[str, str]], **overrides: Any) -> ChatRequest:
+    def request(
+        self, messages: Sequence[Message | Mapping[str, str]], **overrides: Any
+    ) -> ChatRequest:
         """A request with these defaults; ``overrides`` (e.g. ``seed=7``) win."""
         params: dict[str, Any] = {
-            "temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
             **dict(self.extra),
         }
         params.update(overrides)
         return ChatRequest.of(messages, self.model, **params)
 
 
-def split_params(params: Mapping[str, Any], backend_keys: Sequence[str], who: str,
-                 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def split_params(
+    params: Mapping[str, Any],
+    backend_keys: Sequence[str],
+    who: str,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """(backend, client, request) parameters; unknown names raise ValueError."""
     known = set(backend_keys) | set(_CLIENT) | set(_REQUEST) | {"backend", "model"}
     for key in params:
@@ -90,7 +105,9 @@ def build_client(params: Mapping[str, Any], who: str = "llm") -> tuple[Any, Requ
     name = str(params.get("backend", "openai"))
     factory = BACKENDS.get(name)
     if not params.get("model"):
-        raise ValueError(f"{who}: parameter 'model' is required (the provider's model id or a path)")
+        raise ValueError(
+            f"{who}: parameter 'model' is required (the provider's model id or a path)"
+        )
     model = str(params["model"])
     bparams, c, r = split_params(params, backend_params(factory), f"{who} (backend {name!r})")
     backend = factory(model, **bparams)
@@ -104,8 +121,12 @@ def build_client(params: Mapping[str, Any], who: str = "llm") -> tuple[Any, Requ
     client = ChatClient(
         backend,
         concurrency=int(c["concurrency"]),
-        retry=RetryPolicy(int(c["max_retries"]), float(c["retry_base_delay"]),
-                          float(c["retry_max_delay"]), float(c["max_retry_after"])),
+        retry=RetryPolicy(
+            int(c["max_retries"]),
+            float(c["retry_base_delay"]),
+            float(c["retry_max_delay"]),
+            float(c["max_retry_after"]),
+        ),
         cache=cache,
         cache_mode=str(c["cache"]),
         limiter=limiter,
@@ -114,6 +135,11 @@ def build_client(params: Mapping[str, Any], who: str = "llm") -> tuple[Any, Requ
     if not isinstance(r["extra"], Mapping):
         raise ValueError(f"{who}: parameter 'extra' must be a table, got {r['extra']!r}")
     seed = r["seed"]
-    defaults = RequestDefaults(model, float(r["temperature"]), int(r["max_tokens"]),
-                               None if seed is None else int(seed), dict(r["extra"]))
+    defaults = RequestDefaults(
+        model,
+        float(r["temperature"]),
+        int(r["max_tokens"]),
+        None if seed is None else int(seed),
+        dict(r["extra"]),
+    )
     return client, defaults

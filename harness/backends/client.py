@@ -81,7 +81,9 @@ class ChatClient:
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
         if cache_mode not in CACHE_MODES:
-            raise ValueError(f"cache mode must be one of {', '.join(CACHE_MODES)}, got {cache_mode!r}")
+            raise ValueError(
+                f"cache mode must be one of {', '.join(CACHE_MODES)}, got {cache_mode!r}"
+            )
         self.backend = backend
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
@@ -127,15 +129,26 @@ class ChatClient:
             if hit is not None:
                 self.stats.cache_hits += 1
                 self.stats.completions += 1
-                return Completion(hit.text, hit.prompt_tokens, hit.completion_tokens,
-                                  cached=True, finish_reason=hit.finish_reason)
+                return Completion(
+                    hit.text,
+                    hit.prompt_tokens,
+                    hit.completion_tokens,
+                    cached=True,
+                    finish_reason=hit.finish_reason,
+                )
             self.stats.cache_misses += 1
         async with self._semaphore():
             completion, reply = await self._attempts(request)
         if reply is not None and key is not None:
             assert self.cache is not None
-            self.cache.put(key, self.backend.provider, self.backend.endpoint,
-                           self.backend.revision, request, reply)
+            self.cache.put(
+                key,
+                self.backend.provider,
+                self.backend.endpoint,
+                self.backend.revision,
+                request,
+                reply,
+            )
         self.stats.completions += 1
         return completion
 
@@ -154,8 +167,10 @@ class ChatClient:
             except Exception as exc:  # noqa: BLE001 - classified, counted, redacted
                 verdict = self.backend.classify(exc)
                 retry_no = attempt - 1
-                too_long = (verdict.retry_after is not None
-                            and verdict.retry_after > self.retry.max_retry_after)
+                too_long = (
+                    verdict.retry_after is not None
+                    and verdict.retry_after > self.retry.max_retry_after
+                )
                 if verdict.retry and retry_no < self.retry.max_retries and not too_long:
                     self.stats.retries += 1
                     await asyncio.sleep(self.retry.delay(retry_no, verdict.retry_after, self._rng))
@@ -163,18 +178,29 @@ class ChatClient:
                 self.stats.failures += 1
                 why = redact(verdict.reason, self._secrets)
                 if too_long:
-                    why += f" (server asked to wait {verdict.retry_after:.0f}s, more than " \
-                           f"max_retry_after={self.retry.max_retry_after:.0f}s)"
-                return Completion(None, error=f"request failed after {attempt} attempt"
-                                  f"{'s' if attempt > 1 else ''}: {why}", attempts=attempt), None
+                    why += (
+                        f" (server asked to wait {verdict.retry_after:.0f}s, more than "
+                        f"max_retry_after={self.retry.max_retry_after:.0f}s)"
+                    )
+                return Completion(
+                    None,
+                    error=f"request failed after {attempt} attempt"
+                    f"{'s' if attempt > 1 else ''}: {why}",
+                    attempts=attempt,
+                ), None
             if self.limiter is not None:
                 used = reply.prompt_tokens + reply.completion_tokens
                 if used:
                     self.limiter.adjust_tokens(used - estimate)
             self.stats.prompt_tokens += reply.prompt_tokens
             self.stats.completion_tokens += reply.completion_tokens
-            return Completion(reply.text, reply.prompt_tokens, reply.completion_tokens,
-                              attempts=attempt, finish_reason=reply.finish_reason), reply
+            return Completion(
+                reply.text,
+                reply.prompt_tokens,
+                reply.completion_tokens,
+                attempts=attempt,
+                finish_reason=reply.finish_reason,
+            ), reply
 
     # ------------------------------------------------------------------ batches
 
@@ -220,8 +246,13 @@ class ChatClient:
                 hit = self.cache.get(keys[i])
                 if hit is not None:
                     self.stats.cache_hits += 1
-                    out[i] = Completion(hit.text, hit.prompt_tokens, hit.completion_tokens,
-                                        cached=True, finish_reason=hit.finish_reason)
+                    out[i] = Completion(
+                        hit.text,
+                        hit.prompt_tokens,
+                        hit.completion_tokens,
+                        cached=True,
+                        finish_reason=hit.finish_reason,
+                    )
                     continue
                 self.stats.cache_misses += 1
             todo.append(i)
@@ -235,17 +266,25 @@ class ChatClient:
                     if isinstance(rep, Exception):
                         self.stats.failures += 1
                         why = redact(self.backend.classify(rep).reason, self._secrets)
-                        out[i] = Completion(None, error=f"request failed after 1 attempt: {why}",
-                                            attempts=1)
+                        out[i] = Completion(
+                            None, error=f"request failed after 1 attempt: {why}", attempts=1
+                        )
                         continue
                     self.stats.prompt_tokens += rep.prompt_tokens
                     self.stats.completion_tokens += rep.completion_tokens
-                    out[i] = Completion(rep.text, rep.prompt_tokens, rep.completion_tokens,
-                                        attempts=1, finish_reason=rep.finish_reason)
+                    out[i] = Completion(
+                        rep.text,
+                        rep.prompt_tokens,
+                        rep.completion_tokens,
+                        attempts=1,
+                        finish_reason=rep.finish_reason,
+                    )
                     if i in keys:
                         assert self.cache is not None
                         b = self.backend
-                        self.cache.put(keys[i], b.provider, b.endpoint, b.revision, requests[i], rep)
+                        self.cache.put(
+                            keys[i], b.provider, b.endpoint, b.revision, requests[i], rep
+                        )
             done = [c for c in out if c is not None]
             assert len(done) == len(requests)
             self.stats.completions += len(done)

@@ -28,7 +28,11 @@ def require(package: str, who: str = "") -> Any:
 def pick_device(device: str | int | None = "auto") -> str:
     """``auto``: the first CUDA device when present, else the CPU."""
     if device not in (None, "auto"):
-        return str(device) if not isinstance(device, int) else ("cpu" if device < 0 else f"cuda:{device}")
+        return (
+            str(device)
+            if not isinstance(device, int)
+            else ("cpu" if device < 0 else f"cuda:{device}")
+        )
     torch = require("torch")
     if torch.cuda.is_available():
         return "cuda:0"
@@ -53,8 +57,9 @@ def fingerprint(model: str, revision: str = "") -> str:
 
 
 @functools.cache
-def load_pipeline(task: str, model: str, revision: str = "", device: str = "auto",
-                  trust_remote_code: bool = False) -> Any:
+def load_pipeline(
+    task: str, model: str, revision: str = "", device: str = "auto", trust_remote_code: bool = False
+) -> Any:
     """A transformers pipeline, loaded once per process per (task, model, revision, device)."""
     transformers = require("transformers", model)
     return transformers.pipeline(
@@ -67,8 +72,9 @@ def load_pipeline(task: str, model: str, revision: str = "", device: str = "auto
 
 
 @functools.cache
-def load_causal_lm(model: str, revision: str = "", device: str = "auto",
-                   trust_remote_code: bool = False) -> tuple[Any, Any, str]:
+def load_causal_lm(
+    model: str, revision: str = "", device: str = "auto", trust_remote_code: bool = False
+) -> tuple[Any, Any, str]:
     """(tokenizer, model, device) of a causal LM, once per process."""
     transformers = require("transformers", model)
     dev = pick_device(device)

@@ -32,9 +32,17 @@ class OpenAIChat:
 
     provider = "openai"
 
-    def __init__(self, model: str, base_url: str, api_key: str, key_env: str,
-                 timeout: float = 60.0, revision: str = "", max_tokens_field: str = "max_tokens",
-                 max_connections: int = 256) -> None:
+    def __init__(
+        self,
+        model: str,
+        base_url: str,
+        api_key: str,
+        key_env: str,
+        timeout: float = 60.0,
+        revision: str = "",
+        max_tokens_field: str = "max_tokens",
+        max_connections: int = 256,
+    ) -> None:
         try:
             import openai
         except ImportError:
@@ -57,8 +65,9 @@ class OpenAIChat:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             httpx = self._httpx
-            limits = httpx.Limits(max_connections=self.max_connections,
-                                  max_keepalive_connections=self.max_connections)
+            limits = httpx.Limits(
+                max_connections=self.max_connections, max_keepalive_connections=self.max_connections
+            )
             self._client = self._sdk_module.AsyncOpenAI(
                 api_key=self._key,
                 base_url=self.endpoint,
@@ -112,12 +121,18 @@ class OpenAIChat:
 
 
 @BACKENDS.register("openai", chat=True)
-def openai_backend(model: str, base_url: str = "", api_key_env: str = "OPENAI_API_KEY",
-                   base_url_env: str = "OPENAI_BASE_URL", timeout: float = 60.0,
-                   revision: str = "", max_tokens_field: str = "max_tokens",
-                   ) -> OpenAIChat:
+def openai_backend(
+    model: str,
+    base_url: str = "",
+    api_key_env: str = "OPENAI_API_KEY",
+    base_url_env: str = "OPENAI_BASE_URL",
+    timeout: float = 60.0,
+    revision: str = "",
+    max_tokens_field: str = "max_tokens",
+) -> OpenAIChat:
     """An OpenAI-compatible backend; raises NotConfigured when the key variable is unset."""
     url = resolve_base_url(base_url, base_url_env)
     key = resolve_api_key(api_key_env, "OPENAI_API_KEY", url, f"openai model {model!r}")
-    return OpenAIChat(model, url, key, api_key_env or "OPENAI_API_KEY", float(timeout),
-                      revision, max_tokens_field)
+    return OpenAIChat(
+        model, url, key, api_key_env or "OPENAI_API_KEY", float(timeout), revision, max_tokens_field
+    )

@@ -9,12 +9,16 @@ ordered by the database lock, so the processes together keep to the rate without
 polling, and a process that is waiting holds no lock.
 
 The capacity of each bucket is ``burst_seconds`` of its rate (at least one request
-and one request's tokens), so a run starts with at most that burst.
+and one request's tokens), so a run starts with at most that burst. A process may
+reserve at most ``lookahead_seconds`` ahead: further waits are slept *before*
+reserving. Otherwise a process that stalls (a first call importing the SDK, a busy
+CPU) would hold many due slots and send them all at once when it wakes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import time
@@ -31,11 +35,13 @@ class RateLimit:
     rpm: float = 0.0
     tpm: float = 0.0
     burst_seconds: float = 1.0
+    lookahead_seconds: float = 0.25
 
     def __post_init__(self) -> None:
-        if self.rpm < 0 or self.tpm < 0 or self.burst_seconds <= 0:
+        if self.rpm < 0 or self.tpm < 0 or self.burst_seconds <= 0 or self.lookahead_seconds < 0:
             raise ValueError(
-                f"rate limit: rpm and tpm must be >= 0 and burst_seconds > 0, got {self}"
+                "rate limit: rpm and tpm must be >= 0, burst_seconds > 0 and "
+                f"lookahead_seconds >= 0, got {self}"
             )
 
     @property
@@ -53,9 +59,9 @@ class SharedRateLimiter:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / DB_NAME
-        from harness.cache import _connect  # the same robust connection settings
-
         from filelock import FileLock
+
+        from harness.cache import _connect  # the same robust connection settings
 
         with FileLock(str(directory / ".ratelimit.init.lock"), timeout=120):
             self._con = _connect(self.path)
@@ -71,57 +77,74 @@ class SharedRateLimiter:
         out = []
         if self.limit.rpm > 0:
             rate = self.limit.rpm / 60.0
-            out.append((f"{self.key}|requests", rate, max(1.0, rate * self.limit.burst_seconds), 1.0))
+            out.append(
+                (f"{self.key}|requests", rate, max(1.0, rate * self.limit.burst_seconds), 1.0)
+            )
         if self.limit.tpm > 0:
             rate = self.limit.tpm / 60.0
             cap = max(float(tokens), rate * self.limit.burst_seconds)
             out.append((f"{self.key}|tokens", rate, cap, float(tokens)))
         return out
 
-    def reserve(self, tokens: int = 0, now: float | None = None) -> float:
-        """Take one request and ``tokens`` tokens; returns the seconds to wait before sending."""
+    def reserve(self, tokens: int = 0, now: float | None = None) -> tuple[float, bool]:
+        """Try to take one request and ``tokens`` tokens.
+
+        Returns ``(wait, reserved)``: when reserved, send after ``wait`` seconds; when
+        not (the wait would exceed the lookahead), nothing was taken: sleep ``wait``
+        and try again.
+        """
         buckets = self._buckets(tokens)
         if not buckets:
-            return 0.0
-        wait = 0.0
+            return 0.0, True
         con = self._con
         con.execute("BEGIN IMMEDIATE")
         try:
             t = time.time() if now is None else now
+            levels = []
+            wait = 0.0
             for bkey, rate, cap, cost in buckets:
-                row = con.execute("SELECT level, updated FROM buckets WHERE key = ?", (bkey,)).fetchone()
+                row = con.execute(
+                    "SELECT level, updated FROM buckets WHERE key = ?", (bkey,)
+                ).fetchone()
                 level = cap if row is None else min(cap, row[0] + max(0.0, t - row[1]) * rate)
-                level -= cost
+                levels.append(level - cost)
+                if level - cost < 0:
+                    wait = max(wait, (cost - level) / rate)
+            if wait > self.limit.lookahead_seconds:
+                con.execute("ROLLBACK")
+                return wait - self.limit.lookahead_seconds, False
+            for (bkey, _, _, _), level in zip(buckets, levels, strict=True):
                 con.execute(
                     "INSERT INTO buckets (key, level, updated) VALUES (?,?,?) ON CONFLICT(key) "
                     "DO UPDATE SET level = excluded.level, updated = excluded.updated",
                     (bkey, level, t),
                 )
-                if level < 0:
-                    wait = max(wait, -level / rate)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            if con.in_transaction:
+                con.execute("ROLLBACK")
             raise
-        return wait
+        return wait, True
 
     def adjust_tokens(self, delta: int) -> None:
         """Correct the token bucket once the real usage is known (delta = used - reserved)."""
         if self.limit.tpm <= 0 or delta == 0:
             return
         self._con.execute(
-            "UPDATE buckets SET level = level - ? WHERE key = ?", (float(delta), f"{self.key}|tokens")
+            "UPDATE buckets SET level = level - ? WHERE key = ?",
+            (float(delta), f"{self.key}|tokens"),
         )
 
     async def acquire(self, tokens: int = 0) -> None:
         """Reserve, then sleep (without blocking the event loop) until the reservation is due."""
-        wait = self.reserve(tokens)
-        if wait > 0:
-            self.waited += wait
-            await asyncio.sleep(wait)
+        while True:
+            wait, reserved = self.reserve(tokens)
+            if wait > 0:
+                self.waited += wait
+                await asyncio.sleep(wait)
+            if reserved:
+                return
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(sqlite3.Error):
             self._con.close()
-        except sqlite3.Error:
-            pass

@@ -43,7 +43,9 @@ class RetryPolicy:
         r = (rng or random).random()
         return step / 2 + r * step / 2
 
-    def delay(self, retry: int, retry_after: float | None, rng: random.Random | None = None) -> float:
+    def delay(
+        self, retry: int, retry_after: float | None, rng: random.Random | None = None
+    ) -> float:
         """The wait before the next attempt: the backoff, but at least ``retry_after``."""
         wait = self.backoff(retry, rng)
         if retry_after is not None:

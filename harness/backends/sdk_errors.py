@@ -16,7 +16,9 @@ from harness.backends.retry import RETRYABLE_STATUS, parse_retry_after
 _AUTH = (401, 403)
 
 
-def classify_sdk_error(exc: BaseException, sdk: ModuleType, key_env: str, timeout: float) -> Verdict:
+def classify_sdk_error(
+    exc: BaseException, sdk: ModuleType, key_env: str, timeout: float
+) -> Verdict:
     """Retry or not, and why, for an exception raised by ``sdk``'s async client."""
     if isinstance(exc, sdk.APIStatusError):
         status = int(exc.status_code)
@@ -26,8 +28,9 @@ def classify_sdk_error(exc: BaseException, sdk: ModuleType, key_env: str, timeou
             return Verdict(False, f"HTTP {status}: authentication failed; check {where}")
         headers = dict(exc.response.headers.items()) if getattr(exc, "response", None) else {}
         message = str(getattr(exc, "message", "") or exc)[:300]
-        return Verdict(status in RETRYABLE_STATUS, f"HTTP {status}: {message}",
-                       parse_retry_after(headers))
+        return Verdict(
+            status in RETRYABLE_STATUS, f"HTTP {status}: {message}", parse_retry_after(headers)
+        )
     if isinstance(exc, sdk.APITimeoutError):
         return Verdict(True, f"timed out after {timeout:g}s")
     if isinstance(exc, sdk.APIConnectionError):

@@ -20,8 +20,14 @@ from harness.backends.hf_local import fingerprint, load_causal_lm, require
 class TransformersChat:
     provider = "transformers"
 
-    def __init__(self, model: str, revision: str = "", device: str = "auto",
-                 trust_remote_code: bool = False, batch_size: int = 8) -> None:
+    def __init__(
+        self,
+        model: str,
+        revision: str = "",
+        device: str = "auto",
+        trust_remote_code: bool = False,
+        batch_size: int = 8,
+    ) -> None:
         require("torch", model)
         require("transformers", model)
         self.model = model
@@ -51,15 +57,19 @@ class TransformersChat:
             tok.pad_token = tok.eos_token if tok.eos_token is not None else tok.unk_token
         tok.padding_side = "left"  # decoder-only models continue from the right end
         enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(dev)
-        kwargs: dict[str, Any] = {"max_new_tokens": request.max_tokens,
-                                  "pad_token_id": tok.pad_token_id}
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": request.max_tokens,
+            "pad_token_id": tok.pad_token_id,
+        }
         if request.temperature > 0:
             kwargs.update(do_sample=True, temperature=request.temperature)
             if request.seed is not None:
                 torch.manual_seed(request.seed)
         else:
             kwargs.update(do_sample=False)
-        kwargs.update({k: v for k, v in request.extra if k in ("top_p", "top_k", "repetition_penalty")})
+        kwargs.update(
+            {k: v for k, v in request.extra if k in ("top_p", "top_k", "repetition_penalty")}
+        )
         with torch.no_grad():
             out = lm.generate(**enc, **kwargs)
         width = enc["input_ids"].shape[1]
@@ -114,7 +124,12 @@ class TransformersChat:
 
 
 @BACKENDS.register("transformers", chat=True)
-def transformers_backend(model: str, revision: str = "", device: str = "auto",
-                         trust_remote_code: bool = False, batch_size: int = 8) -> TransformersChat:
+def transformers_backend(
+    model: str,
+    revision: str = "",
+    device: str = "auto",
+    trust_remote_code: bool = False,
+    batch_size: int = 8,
+) -> TransformersChat:
     """A local causal LM (hub id or folder), loaded on first use."""
     return TransformersChat(model, revision, device, bool(trust_remote_code), int(batch_size))

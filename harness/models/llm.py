@@ -87,8 +87,9 @@ def _task_io(ctx: TaskContext, threshold: float, scale: str) -> tuple[Prompt, Pa
 
 
 @MODELS.register("llm", tasks=("intent", "similarity", "ner"))
-def llm(ctx: TaskContext, fuzzy_threshold: float = DEFAULT_THRESHOLD, scale: str = "",
-        **params: Any) -> Predictor:
+def llm(
+    ctx: TaskContext, fuzzy_threshold: float = DEFAULT_THRESHOLD, scale: str = "", **params: Any
+) -> Predictor:
     """A zero-shot chat LLM through any registered backend (see the module docstring)."""
     from harness.backends import build_client
 

@@ -49,8 +49,12 @@ class ZeroShot:
         texts = [ex.text for ex in examples if isinstance(ex, IntentExample)]
         if len(texts) != len(examples):
             raise TypeError("hf-zero-shot predicts intent examples only")
-        outs = self.pipe(texts, candidate_labels=names, hypothesis_template=self.hypothesis,
-                         batch_size=self.batch_size)
+        outs = self.pipe(
+            texts,
+            candidate_labels=names,
+            hypothesis_template=self.hypothesis,
+            batch_size=self.batch_size,
+        )
         if isinstance(outs, dict):
             outs = [outs]
         return [Prediction(back[o["labels"][0]]) for o in outs]
@@ -88,22 +92,36 @@ class TokenClassifier:
 
 
 @MODELS.register("hf-zero-shot", tasks=("intent",))
-def hf_zero_shot(ctx: TaskContext, model: str = "facebook/bart-large-mnli", revision: str = "",
-                 device: str = "auto", batch_size: int = 16, trust_remote_code: bool = False,
-                 hypothesis: str = "This example is {}.") -> Predictor:
+def hf_zero_shot(
+    ctx: TaskContext,
+    model: str = "facebook/bart-large-mnli",
+    revision: str = "",
+    device: str = "auto",
+    batch_size: int = 16,
+    trust_remote_code: bool = False,
+    hypothesis: str = "This example is {}.",
+) -> Predictor:
     """Zero-shot intent classification with an NLI model."""
     require("torch", "hf-zero-shot")
     if not ctx.labels:
         raise ValueError(f"hf-zero-shot: dataset {ctx.dataset!r} has no label set")
-    pipe = load_pipeline("zero-shot-classification", model, revision, device, bool(trust_remote_code))
+    pipe = load_pipeline(
+        "zero-shot-classification", model, revision, device, bool(trust_remote_code)
+    )
     return ZeroShot(pipe, tuple(ctx.labels), hypothesis, int(batch_size))
 
 
 @MODELS.register("hf-token-classification", tasks=("ner",))
-def hf_token_classification(ctx: TaskContext, model: str = "", revision: str = "",
-                            device: str = "auto", batch_size: int = 8,
-                            trust_remote_code: bool = False, aggregation_strategy: str = "simple",
-                            label_map: Mapping[str, str] | None = None) -> Predictor:
+def hf_token_classification(
+    ctx: TaskContext,
+    model: str = "",
+    revision: str = "",
+    device: str = "auto",
+    batch_size: int = 8,
+    trust_remote_code: bool = False,
+    aggregation_strategy: str = "simple",
+    label_map: Mapping[str, str] | None = None,
+) -> Predictor:
     """NER with a token-classification model; spans come from the tokenizer's offsets."""
     require("torch", "hf-token-classification")
     if not model:

@@ -21,8 +21,9 @@ from harness.records import Entity, Prediction
 
 DEFAULT_THRESHOLD = 85.0
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*(.*?)```", re.DOTALL)
-_PREFIX = re.compile(r"^(?:the\s+)?(?:intent|label|answer|class|category)\s*(?:is)?\s*[:=\-]?\s*",
-                     re.IGNORECASE)
+_PREFIX = re.compile(
+    r"^(?:the\s+)?(?:intent|label|answer|class|category)\s*(?:is)?\s*[:=\-]?\s*", re.IGNORECASE
+)
 
 
 def _unparseable(raw: str, why: str) -> Prediction:
@@ -46,7 +47,9 @@ def _short(s: str, n: int = 60) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
-def match_label(answer: str, labels: Sequence[str], threshold: float = DEFAULT_THRESHOLD) -> str | None:
+def match_label(
+    answer: str, labels: Sequence[str], threshold: float = DEFAULT_THRESHOLD
+) -> str | None:
     """The label ``answer`` names: exact (normalised), by list number, by mention, or fuzzy."""
     if not labels:
         return None
@@ -81,7 +84,9 @@ def match_label(answer: str, labels: Sequence[str], threshold: float = DEFAULT_T
     return None
 
 
-def parse_intent(raw: str, labels: Sequence[str], threshold: float = DEFAULT_THRESHOLD) -> Prediction:
+def parse_intent(
+    raw: str, labels: Sequence[str], threshold: float = DEFAULT_THRESHOLD
+) -> Prediction:
     """One of ``labels``, or an invalid prediction naming the answer."""
     lab = match_label(raw, labels, threshold)
     if lab is None:
@@ -89,8 +94,9 @@ def parse_intent(raw: str, labels: Sequence[str], threshold: float = DEFAULT_THR
     return Prediction(lab, raw=raw)
 
 
-_TAG = re.compile(r"<\s*/?\s*similarity_rating\s*>(.*?)<\s*/?\s*similarity_rating\s*>",
-                  re.DOTALL | re.IGNORECASE)
+_TAG = re.compile(
+    r"<\s*/?\s*similarity_rating\s*>(.*?)<\s*/?\s*similarity_rating\s*>", re.DOTALL | re.IGNORECASE
+)
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
 
@@ -168,8 +174,9 @@ def locate_entities(text: str, named: Sequence[tuple[str, str]]) -> tuple[list[E
     return sorted(out), missing
 
 
-def parse_entities(raw: str, text: str, labels: Sequence[str],
-                   threshold: float = DEFAULT_THRESHOLD) -> Prediction:
+def parse_entities(
+    raw: str, text: str, labels: Sequence[str], threshold: float = DEFAULT_THRESHOLD
+) -> Prediction:
     """``{label: [entity, ...]}`` located back into character spans of ``text``."""
     obj = _json_object(raw)
     if obj is None:
