@@ -60,15 +60,16 @@ def baseline_doc(
     name: str,
     reps: Mapping[tuple[str, str], GroupReplicates],
     settings: BootstrapSettings,
+    same_as: Mapping[str, str],
     created: str = "",
 ) -> dict[str, Any]:
     """The baseline file's content from a run's replicates (cells sorted: stable bytes)."""
     cells = []
     for (task, dataset), rep in sorted(reps.items()):
-        for gen in rep.generators:
-            for model in rep.models:
-                col = rep.cell(gen, model)
-                if col is None:
+        for gen, block in rep.sources(same_as).items():
+            for j, model in enumerate(rep.models):
+                col = block[:, j]
+                if np.isnan(col[0]):
                     continue
                 ci = interval(float(col[0]), col[1:], settings.level)
                 cells.append(
@@ -82,7 +83,7 @@ def baseline_doc(
                         "low": ci["low"],
                         "high": ci["high"],
                         "se": ci["se"],
-                        "fingerprint": rep.fingerprints.get(gen, ""),
+                        "fingerprint": rep.fingerprint_of(gen),
                         "reps": _pack(col[1:]),
                     }
                 )
@@ -130,7 +131,9 @@ class SavedComparison:
         doc: Mapping[str, Any],
         reps: Mapping[tuple[str, str], GroupReplicates],
         settings: BootstrapSettings,
+        same_as: Mapping[str, str],
     ) -> None:
+        self.same_as = dict(same_as)
         self.name = str(doc.get("name", ""))
         self.cells = {
             (c["task"], c["dataset"], c["generator"], c["model"]): c for c in doc["cells"]
@@ -142,6 +145,13 @@ class SavedComparison:
         self.reps = reps
         self.settings = settings
 
+    def _current(self, rep: GroupReplicates, generator: str, model: str) -> np.ndarray | None:
+        block = rep.sources(self.same_as).get(generator)
+        if block is None or model not in rep.models:
+            return None
+        col = block[:, rep.models.index(model)]
+        return None if np.isnan(col[0]) else col
+
     def __call__(self, task: str, dataset: str, generator: str, model: str) -> dict[str, Any] | str:
         base = self.cells.get((task, dataset, generator, model))
         if base is None:
@@ -149,7 +159,7 @@ class SavedComparison:
         if base.get("value") is None:
             return f"score undefined in baseline {self.name!r}"
         rep = self.reps.get((task, dataset))
-        col = rep.cell(generator, model) if rep is not None else None
+        col = self._current(rep, generator, model) if rep is not None else None
         if rep is None or col is None:
             return "no current score with per-example outcomes"
         if base.get("metric") not in (None, rep.metric):
@@ -158,12 +168,14 @@ class SavedComparison:
         paired = (
             self.same_draws
             and "reps" in base
-            and base.get("fingerprint") == rep.fingerprints.get(generator)
+            and base.get("fingerprint") == rep.fingerprint_of(generator)
         )
         if paired:
             base_reps = _unpack(base["reps"])
             if base_reps.size == col.size - 1:
-                diff = interval(float(base["value"]) - float(col[0]), base_reps - col[1:], level)
+                # Both sides on the same 1e-4 grid: identical runs differ by exactly 0.
+                current = _unpack(_pack(col[1:]))
+                diff = interval(float(base["value"]) - float(col[0]), base_reps - current, level)
                 return {**diff, "note": "paired"}
         cur = interval(float(col[0]), col[1:], level)
         if cur["se"] is None or base.get("se") is None:
@@ -172,7 +184,7 @@ class SavedComparison:
         half = NormalDist().inv_cdf(0.5 + level / 2) * math.hypot(float(base["se"]), cur["se"])
         why = (
             "examples changed"
-            if base.get("fingerprint") != rep.fingerprints.get(generator)
+            if base.get("fingerprint") != rep.fingerprint_of(generator)
             else "resampling changed"
         )
         return {

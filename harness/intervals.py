@@ -24,6 +24,9 @@ from typing import Any
 import numpy as np
 
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
+
+#: The leave-own-out ensemble's name in reports (as ``harness.analysis`` calls it).
+LEAVE_OWN_OUT = "mean-loo"
 from harness.results import CASES, case_filename, read_case
 from harness.stats import (
     DEFAULT_LEVEL,
@@ -98,6 +101,16 @@ class GroupReplicates:
             return None
         col = ensemble(self)[:, self.models.index(model)]
         return None if np.isnan(col[0]) else col
+
+    def sources(self, same_as: Mapping[str, str]) -> dict[str, FloatArray]:
+        """Every source's ``(R, M)`` scores, ensembles included (see ``_source_scores``)."""
+        return _source_scores(self, same_as)
+
+    def fingerprint_of(self, source: str) -> str:
+        """The examples behind a source; an ensemble's are those of all synthetic sources."""
+        if source in self.fingerprints:
+            return self.fingerprints[source]
+        return fingerprint(sorted(v for g, v in self.fingerprints.items() if g != REAL))
 
     def invalid_cell(self, generator: str, model: str) -> FloatArray | None:
         if self.cell(generator, model) is None:
@@ -227,11 +240,29 @@ def bias(rep: GroupReplicates, same_as: Mapping[str, str]) -> dict[str, tuple[st
 # --------------------------------------------------------------------------- report section
 
 
-def _source_scores(rep: GroupReplicates) -> dict[str, FloatArray]:
-    """Every source's score matrix ``(R, M)``, the ensemble ``mean`` included."""
+def leave_own_out(rep: GroupReplicates, same_as: Mapping[str, str]) -> FloatArray:
+    """The leave-own-out ensemble ``(R, M)``: a generator's model skips its own data."""
+    plain = ensemble(rep)
+    out = plain.copy()
+    for j, m in enumerate(rep.models):
+        own = same_as.get(m, "")
+        if own in rep.generators:
+            out[:, j] = ensemble(rep, exclude=own)[:, j]
+    return out
+
+
+def _source_scores(rep: GroupReplicates, same_as: Mapping[str, str]) -> dict[str, FloatArray]:
+    """Every source's score matrix ``(R, M)``, the ensembles ``mean`` and ``mean-loo`` included.
+
+    Like ``harness.analysis``: the ensembles need 2 synthetic generators, and the
+    leave-own-out row exists only when a model here is one of the generators here.
+    """
     out = {g: rep.scores[:, i, :] for i, g in enumerate(rep.generators)}
-    if sum(g != REAL for g in rep.generators) >= 2:
+    synth = [g for g in rep.generators if g != REAL]
+    if len(synth) >= 2:
         out[ENSEMBLE] = ensemble(rep)
+        if any(same_as.get(m) in synth for m in rep.models):
+            out[LEAVE_OWN_OUT] = leave_own_out(rep, same_as)
     return out
 
 
@@ -250,7 +281,7 @@ def group_section(
 ) -> dict[str, Any]:
     """The ``ci`` dict of one report group: intervals of scores, agreement, bias; pairs."""
     level = settings.level
-    sources = _source_scores(rep)
+    sources = _source_scores(rep, same_as)
     scores = {g: _matrix_intervals(rep.models, s, level) for g, s in sources.items()}
     invalid = {
         g: _matrix_intervals(rep.models, rep.invalid[:, i, :], level, rep.scores[0, i, :])

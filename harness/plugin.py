@@ -43,6 +43,22 @@ _OPTIONS: tuple[tuple[str, str, str, Any, str], ...] = (
      "missing data files are errors, not skips"),
     ("--synth-generate", "synth_generate", "str", "missing",
      "sources of kind generate: never, missing (write when absent) or always (rewrite)"),
+    ("--synth-bootstrap", "synth_bootstrap", "int", 1000,
+     "bootstrap resamples for confidence intervals and gates (0: no intervals)"),
+    ("--synth-ci-level", "synth_ci_level", "str", "0.95", "confidence level of the intervals"),
+    ("--synth-gate", "synth_gates", "list", None,
+     "one-off gate 'KIND key=value ...', repeatable (e.g. 'min_agreement generator=mean "
+     "threshold=0.6'); kinds: min_score, max_drop, min_agreement, max_bias, max_invalid_rate"),
+    ("--synth-save-baseline", "synth_save_baseline", "str", None,
+     "save this run's scores as baseline NAME (a file meant to be committed)"),
+    ("--synth-compare", "synth_compare", "str", None,
+     "compare with saved baseline NAME (max_drop gates with baseline = \"saved\")"),
+    ("--synth-baseline-dir", "synth_baseline_dir", "path", "benchmarks/baselines",
+     "folder of saved baselines"),
+    ("--synth-junit-xml", "synth_junit_xml", "path", None,
+     "write the gate verdicts as JUnit XML, one test case per gate"),
+    ("--synth-formats", "synth_formats", "str", "md,html",
+     "extra report files in the report dir: md, html, both (md,html) or none"),
 )
 
 
@@ -53,6 +69,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         if kind == "bool":
             group.addoption(opt, action="store_true", dest=dest, default=None, help=help_)
             parser.addini(ini, f"{help_} (bool)", type="bool", default=default)
+        elif kind == "list":
+            group.addoption(opt, action="append", dest=dest, default=None, help=help_)
+            parser.addini(ini, f"{help_} (one per line)", type="linelist", default=[])
         else:
             group.addoption(opt, dest=dest, default=None,
                             type=int if kind == "int" else str, help=help_)
@@ -68,6 +87,8 @@ def _setting(config: pytest.Config, opt: str) -> Any:
     raw = config.getini(ini)
     if kind == "bool":
         return bool(raw)
+    if kind == "list":
+        return list(raw)
     if raw in ("", None):
         return None
     if kind == "str":
@@ -152,11 +173,41 @@ def _ensure_session(config: pytest.Config) -> SynthSession:
                 "max_examples": settings.max_examples,
                 "seed": settings.seed,
             },
+            post=None if _is_worker(config) else _post_options(config),
         )
         if not _is_worker(config):
             session.start()
         config.stash[SESSION_KEY] = session
     return config.stash[SESSION_KEY]
+
+
+def _post_options(config: pytest.Config) -> Any:
+    """Intervals, gates, baselines and report files, from options and ini; bad input stops."""
+    from harness.gates import GateError, suite_gates
+    from harness.intervals import BootstrapSettings
+    from harness.postrun import FORMATS, PostRunOptions
+
+    suite = _suite(config)
+    try:
+        gates = tuple(suite_gates(suite.raw, suite.path, _setting(config, "--synth-gate") or ()))
+        resamples = _setting(config, "--synth-bootstrap")
+        level = float(_setting(config, "--synth-ci-level") or 0.95)
+        boot = BootstrapSettings(resamples, level, _run_settings(config).seed) if resamples else None
+    except (GateError, ValueError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    formats = tuple(f.strip() for f in str(_setting(config, "--synth-formats") or "").split(",") if f.strip())
+    unknown = [f for f in formats if f not in (*FORMATS, "none")]
+    if unknown:
+        raise pytest.UsageError(f"--synth-formats: unknown {', '.join(unknown)}; known: md, html, none")
+    return PostRunOptions(
+        bootstrap=boot, gates=gates,
+        save_baseline=_setting(config, "--synth-save-baseline") or "",
+        compare=_setting(config, "--synth-compare") or "",
+        baseline_dir=_setting(config, "--synth-baseline-dir"),
+        junit_xml=_setting(config, "--synth-junit-xml"),
+        formats=tuple(f for f in formats if f != "none"),
+        step_summary=PostRunOptions.step_summary_from_env(),
+    )
 
 
 # ------------------------------------------------------------------ collection
@@ -232,6 +283,8 @@ class SynthPlugin:
             return
         if synth.results or synth.expected:
             synth.finish()
+            if synth.gates_failed:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
         synth = _session(self.config)
@@ -244,6 +297,8 @@ class SynthPlugin:
         for line in render_terminal(synth.report, width=width).splitlines():
             terminalreporter.write_line(line)
         terminalreporter.write_line(f"report: {synth.results_dir / 'report.json'}")
+        for path in synth.written:
+            terminalreporter.write_line(f"report: {path}")
 
 
 # ------------------------------------------------------------------ running

@@ -50,6 +50,7 @@ def complete_report(
 ) -> list[Verdict]:
     """Add intervals, baseline comparison and gate verdicts to ``report``; returns verdicts."""
     from harness.baseline import (
+        BaselineError,
         SavedComparison,
         baseline_doc,
         baseline_path,
@@ -64,19 +65,31 @@ def complete_report(
     saved = None
     baseline: dict[str, str] = {}
     if opts.compare:
-        path = baseline_path(opts.baseline_dir, opts.compare)
-        saved = SavedComparison(load_baseline(path), reps, settings)
-        baseline["compared_with"] = str(path)
+        try:
+            path = baseline_path(opts.baseline_dir, opts.compare)
+            saved = SavedComparison(load_baseline(path), reps, settings, same_as)
+            baseline["compared_with"] = str(path)
+        except BaselineError as exc:
+            # The gates that need it cannot be judged, and say why; the run still reports.
+            saved = _unavailable(str(exc))
+            baseline["error"] = str(exc)
     verdicts = judge_gates(opts.gates, report, paired_drops(reps, settings.level), saved)
     if opts.gates:
         report["gates"] = gates_section(verdicts)
     if opts.save_baseline and reps:
         path = baseline_path(opts.baseline_dir, opts.save_baseline)
-        save_baseline(path, baseline_doc(opts.save_baseline, reps, settings, timestamp))
+        save_baseline(path, baseline_doc(opts.save_baseline, reps, settings, same_as, timestamp))
         baseline["saved_to"] = str(path)
     if baseline:
         report["baseline"] = baseline
     return verdicts
+
+
+def _unavailable(reason: str):  # type: ignore[no-untyped-def]
+    def saved(task: str, dataset: str, generator: str, model: str) -> str:
+        return reason
+
+    return saved
 
 
 def write_reports(report: Mapping[str, Any], results_dir: Path, opts: PostRunOptions,

@@ -45,6 +45,15 @@ class SynthSession:
     results: dict[CaseKey, CaseResult] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
     report: dict[str, Any] | None = None
+    #: ``harness.postrun.PostRunOptions``: intervals, gates, baselines, report files.
+    post: Any = None
+    verdicts: list[Any] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def gates_failed(self) -> bool:
+        """A gate failed: the run must exit with status 1."""
+        return any(v.failed for v in self.verdicts)
 
     def __post_init__(self) -> None:
         self._by_id = {k.id: k for k in iter_cases(self.suite)}
@@ -106,9 +115,19 @@ class SynthSession:
             },
             extra=extra,
         )
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        if self.post is not None:
+            from harness.postrun import complete_report
+
+            self.verdicts = complete_report(self.report, self.results_dir, list(self.results.values()),
+                                            self.suite.same_as(), self.post, stamp)
         atomic_write_text(
             self.results_dir / REPORT_JSON, json.dumps(self.report, indent=1, sort_keys=False) + "\n"
         )
+        if self.post is not None:
+            from harness.postrun import write_reports
+
+            self.written = write_reports(self.report, self.results_dir, self.post, stamp)
         return self.report
 
 
