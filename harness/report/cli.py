@@ -93,10 +93,13 @@ def run_report(args: argparse.Namespace) -> int:
         results, same_as=same_as, expected=expected or None,
         run={"inputs": [str(p) for p in args.paths]}, rows=rows,
     )
+    from harness.postrun import run_report_extras
+
+    status = run_report_extras(report, args, results, same_as)
     if args.json:
         atomic_write_text(Path(args.json), json.dumps(report, indent=1) + "\n")
     print(render_terminal(report, width=args.width))
-    return 0
+    return status
 
 
 def add_report_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -108,4 +111,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:  # type: 
                    help="declare a model to be the same LLM as a generator (bias factor)")
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     p.add_argument("--width", type=int, default=100, help="terminal width (default 100)")
+    from harness.postrun import add_report_arguments
+
+    add_report_arguments(p)
     p.set_defaults(func=run_report)

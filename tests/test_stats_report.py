@@ -1,0 +1,108 @@
+"""Intervals on a real (toy) run: the bootstrap's point row equals the analysis' figures."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.config import parse_suite
+from harness.intervals import BootstrapSettings
+from harness.postrun import PostRunOptions, complete_report
+from harness.records import CaseResult
+from harness.reporting import build_run_report
+from harness.runner import RunSettings, iter_cases, run_case
+from tests.synth_fixtures import suite_text, write_data_dir
+
+
+def toy_run(root: Path, extra: str = "", n: int = 30) -> tuple[Path, list[CaseResult], dict[str, str]]:
+    """Run the toy suite's every case without pytest; returns results dir, results, same_as."""
+    write_data_dir(root / "data", n=n)
+    suite = parse_suite(tomllib.loads(suite_text(extra)), str(root / "suite.toml"))
+    settings = RunSettings(root / "data", root / "out", 0, 3)
+    results = [run_case(k, suite, settings) for k in iter_cases(suite)]
+    return root / "out", results, suite.same_as()
+
+
+def toy_report(root: Path, resamples: int = 200, gates: tuple = ()) -> dict[str, Any]:
+    out, results, same_as = toy_run(root)
+    report = build_run_report(results, same_as=same_as, expected={r.key for r in results})
+    opts = PostRunOptions(bootstrap=BootstrapSettings(resamples=resamples), gates=gates)
+    complete_report(report, out, results, same_as, opts)
+    return report
+
+
+def _close(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+
+
+def test_interval_points_equal_the_analysis(tmp_path: Path) -> None:
+    report = toy_report(tmp_path)
+    assert report["bootstrap"]["resamples"] == 200
+    for g in report["groups"]:
+        ci = g["ci"]
+        # every score, the ensembles mean and mean-loo included
+        assert set(ci["scores"]) == set(g["scores"])
+        for gen, row in g["scores"].items():
+            for model, value in row.items():
+                assert _close(ci["scores"][gen][model]["value"], value), (g["task"], gen, model)
+        for gen, a in g["agreement"].items():
+            for coef in ("spearman", "kendall", "pearson", "mae", "mse"):
+                assert _close(ci["agreement"][gen][coef]["value"], a[coef]), (g["task"], gen, coef)
+            assert ci["agreement"][gen]["n_models"] == a["n_models"]
+        assert set(ci["bias"]) == set(g["bias"])
+        for model, b in g["bias"].items():
+            assert _close(ci["bias"][model]["value"], b["value"])
+            assert ci["bias"][model]["generator"] == b["generator"]
+
+
+def test_intervals_bracket_most_points_and_widen_with_level(tmp_path: Path) -> None:
+    report = toy_report(tmp_path)
+    inside = total = 0
+    for g in report["groups"]:
+        for row in g["ci"]["scores"].values():
+            for c in row.values():
+                total += 1
+                inside += c["low"] <= c["value"] <= c["high"]
+                assert c["undefined"] == 0
+    assert inside / total > 0.9
+    narrow = toy_report(tmp_path / "b", resamples=200)
+    opts = PostRunOptions(bootstrap=BootstrapSettings(resamples=200, level=0.5))
+    out, results, same_as = toy_run(tmp_path / "c")
+    wide_report = build_run_report(results, same_as=same_as)
+    complete_report(wide_report, out, results, same_as, opts)
+    a = narrow["groups"][0]["ci"]["scores"]["real"]["good"]
+    b = wide_report["groups"][0]["ci"]["scores"]["real"]["good"]
+    assert b["high"] - b["low"] < a["high"] - a["low"]
+
+
+def test_invalid_answers_are_sampled_and_counted(tmp_path: Path) -> None:
+    report = toy_report(tmp_path)
+    fair = [k for k in report["invalid_samples"] if k.endswith("-fair")]
+    assert fair and all(s["error"] for k in fair for s in report["invalid_samples"][k])
+    g = report["groups"][0]
+    assert g["ci"]["invalid_rate"]["real"]["fair"]["value"] > 0
+
+
+def test_same_results_same_intervals(tmp_path: Path) -> None:
+    a = toy_report(tmp_path / "a")
+    b = toy_report(tmp_path / "b")
+    assert [g["ci"] for g in a["groups"]] == [g["ci"] for g in b["groups"]]
+
+
+def test_no_bootstrap_leaves_no_ci(tmp_path: Path) -> None:
+    out, results, same_as = toy_run(tmp_path)
+    report = build_run_report(results, same_as=same_as)
+    complete_report(report, out, results, same_as, PostRunOptions(bootstrap=None))
+    assert all("ci" not in g for g in report["groups"]) and "bootstrap" not in report
+
+
+@pytest.mark.parametrize("level", [0.0, 1.0, 1.5])
+def test_bad_level_is_refused(level: float) -> None:
+    with pytest.raises(ValueError, match="confidence level"):
+        BootstrapSettings(level=level)
