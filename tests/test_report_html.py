@@ -1,0 +1,179 @@
+"""report.html: self-contained, escaped, deterministic; rendered in a real headless browser.
+
+The browser tests use Debian's ``chromium`` (``apt-get install -y chromium``) and skip
+with that reason when it is absent. They load the page with scripts given time to
+run, dump the DOM (an injected script would have marked it), and take a screenshot:
+the plots must paint colour where the same page without its plots paints none. The
+screenshot is kept in the test's tmp dir, and copied to ``$SYNTHBENCH_ARTIFACT_DIR``
+when that is set (CI uploads it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.report.html import render_html
+from harness.report.plots import PLOTS
+from tests.test_stats_report import toy_report
+
+PWN = "<script>document.documentElement.setAttribute('data-pwned','script')</script>"
+PWN_IMG = "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','img')\">"
+EVIL = f"{PWN}{PWN_IMG}\"'&"
+
+
+def _inject(report: dict[str, Any]) -> dict[str, Any]:
+    """Markup in every kind of string that comes from data or models."""
+    g = report["groups"][0]
+    g["scores"]["real"][EVIL] = 0.5
+    g["ci"]["scores"]["real"][EVIL] = {"value": 0.5, "low": 0.4, "high": 0.6}
+    g["data"]["real"] = {"notes": [EVIL], "duplicates": 1}
+    g["missing"] = [{"generator": EVIL, "model": EVIL}]
+    report["invalid_samples"] = {EVIL: [{"i": 0, "raw": EVIL, "error": EVIL}]}
+    report["cases"]["not_ok"] = [{"status": "error", "task": "intent", "dataset": EVIL,
+                                  "generator": "real", "model": EVIL, "reason": EVIL}]
+    return report
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("html")
+    report = _inject(toy_report(root / "run", resamples=100))
+    text = render_html(report, timestamp="2030-01-01T00:00:00Z")
+    path = root / "report.html"
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def test_page_is_self_contained_and_escaped(page: tuple[Path, str]) -> None:
+    _, text = page
+    assert "<script" not in text.lower()
+    assert "onerror=" not in text.replace("onerror=&quot;", "")
+    assert "&lt;script&gt;" in text
+    assert "Content-Security-Policy" in text and "default-src 'none'" in text
+    # no external reference of any kind
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", text)
+    assert "http:" not in re.sub(r'xmlns(:\w+)?="[^"]*"', "", text)
+    assert "https:" not in text
+
+
+def test_every_group_has_its_plots(page: tuple[Path, str]) -> None:
+    _, text = page
+    for plot_id in ("heatmap", "scatter", "agreement", "bias"):
+        assert text.count(f'data-plot="{plot_id}"') == 3, plot_id  # intent, ner, similarity
+    assert text.count("<svg") >= 12
+    assert {p[0] for p in PLOTS} >= {"heatmap", "scatter", "agreement", "bias", "quality"}
+
+
+def test_html_is_deterministic_apart_from_the_timestamp(tmp_path: Path) -> None:
+    a = render_html(toy_report(tmp_path / "a", resamples=50), timestamp="2030-01-01T00:00:00Z")
+    b = render_html(toy_report(tmp_path / "b", resamples=50), timestamp="2031-01-01T00:00:00Z")
+    assert a != b
+    assert a.replace("2030-01-01T00:00:00Z", "T") == b.replace("2031-01-01T00:00:00Z", "T")
+
+
+# --------------------------------------------------------------------------- in a browser
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no chromium: `apt-get install -y chromium` to test report.html in a browser")
+
+
+def _run_browser(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+           "--disable-background-networking", "--disable-component-update", "--no-first-run",
+           f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=3000", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _colour_fraction(png: Path) -> float:
+    """Share of clearly coloured (saturated) pixels: plots paint them, text and tables do not."""
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    img = mpimg.imread(png)[..., :3]
+    sat = img.max(axis=-1) - img.min(axis=-1)
+    return float((sat > 0.25).mean())
+
+
+def test_browser_renders_plots_and_runs_no_injected_script(page: tuple[Path, str], tmp_path: Path) -> None:
+    path, text = page
+    dom = _run_browser(["--dump-dom", path.as_uri()], tmp_path)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert "<svg" in dom.stdout and "synthbench report" in dom.stdout
+    html_tag = re.search(r"<html[^>]*>", dom.stdout)
+    assert html_tag and "data-pwned" not in html_tag.group(0)  # no injected script or handler ran
+    assert not re.search(r"<(script|img)\b", dom.stdout)  # markup stayed text, never elements
+    assert "&lt;script&gt;" in dom.stdout  # the injected markup shows as text
+
+    shot = tmp_path / "report.png"
+    r = _run_browser(["--window-size=1280,3000", f"--screenshot={shot}", path.as_uri()], tmp_path)
+    assert r.returncode == 0 and shot.exists(), r.stderr[-2000:]
+    without = tmp_path / "no-plots.html"
+    without.write_text(re.sub(r"<svg.*?</svg>", "", text, flags=re.S), encoding="utf-8")
+    bare = tmp_path / "no-plots.png"
+    _run_browser(["--window-size=1280,3000", f"--screenshot={bare}", without.as_uri()], tmp_path)
+    assert _colour_fraction(shot) > 0.02
+    assert _colour_fraction(bare) < 0.002
+    artifacts = os.environ.get("SYNTHBENCH_ARTIFACT_DIR")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(artifacts) / "report-html-screenshot.png")
+
+
+def test_shared_data_run_produces_markdown_and_html(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The default suite's datasets and generators on ../shared/data, with fast models."""
+    data = os.environ.get("SYNTHBENCH_DATA_DIR")
+    if not data:
+        pytest.skip("SYNTHBENCH_DATA_DIR is not set: the shared data run needs the real data")
+    import tomllib
+
+    repo_suite = Path(__file__).resolve().parents[1] / "benchmarks" / "suite.toml"
+    text = repo_suite.read_text(encoding="utf-8")
+    head = text[: text.index("[models.")] if "[models." in text else text
+    assert tomllib.loads(head)["datasets"]
+    models = """
+[models.oracle-good]
+factory = "oracle"
+params = { accuracy = 0.9, salt = "good" }
+same_as = "gpt-4o"
+[models.oracle-fair]
+factory = "oracle"
+params = { accuracy = 0.7, salt = "fair", invalid = 0.05 }
+same_as = "llama-3-8b"
+[models.oracle-poor]
+factory = "oracle"
+params = { accuracy = 0.5, salt = "poor" }
+[models.majority]
+factory = "majority"
+"""
+    pytester.makefile(".toml", suite=head + models)
+    pytester.makeini(f"[pytest]\nsynth_suite = suite.toml\nsynth_data_dir = {data}\n"
+                     "synth_report_dir = out\n")
+    pytester.makepyfile(test_bench=(repo_suite.parent / "test_benchmark.py").read_text())
+    r = pytester.runpytest_subprocess("--synth-max-examples", "120", "--synth-bootstrap", "300",
+                                      "-p", "no:randomly", "-n", "2")
+    assert r.ret == 0, r.stdout.str()[-3000:]
+    md = (pytester.path / "out" / "report.md").read_text()
+    html = (pytester.path / "out" / "report.html").read_text()
+    for dataset in ("atis", "snips", "headlines", "tweet-news", "crossner_politics", "crossner_literature"):
+        assert f"/ {dataset.replace('_', chr(92) + '_')} (" in md, dataset
+        assert f"/ {dataset} <small>" in html
+    assert html.count('data-plot="heatmap"') == 6 and html.count('data-plot="quality"') >= 1
+    shot = tmp_path / "shared.png"
+    _run_browser(["--window-size=1280,4000", f"--screenshot={shot}",
+                  (pytester.path / "out" / "report.html").as_uri()], tmp_path)
+    assert _colour_fraction(shot) > 0.02
+    artifacts = os.environ.get("SYNTHBENCH_ARTIFACT_DIR")
+    if artifacts:
+        shutil.copy(shot, Path(artifacts) / "report-html-shared-data.png")
