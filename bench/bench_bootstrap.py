@@ -112,12 +112,14 @@ def main() -> None:
         group_section(rep, same_as, settings)
     t_derived = time.perf_counter() - t0
     print(
-        f"cases {len(cases)}  ({args.models} models x {args.sources} sources x {len(DATASETS)} datasets)"
+        f"cases {len(cases)}  ({args.models} models x {args.sources} sources x "
+        f"{len(DATASETS)} datasets)"
         f"  examples {args.examples}  resamples {args.resamples}"
     )
     print(f"stats     {t_stats:7.2f} s   (per-example statistics, once per case)")
     print(
-        f"resample  {t_boot - t_stats:7.2f} s   (weights + batch scores; bootstrap_cases total {t_boot:.2f} s)"
+        f"resample  {t_boot - t_stats:7.2f} s   (weights + batch scores; "
+        f"bootstrap_cases total {t_boot:.2f} s)"
     )
     print(
         f"derived   {t_derived:7.2f} s   (ensembles, agreement, p-values, bias, pairs, intervals)"

@@ -477,14 +477,13 @@ def _judge(gate: Gate, fig: Figure) -> Check:
     lower_better = gate.kind in _LOWER_IS_BETTER
     bound = fig.high if lower_better else fig.low
     judged = fig.value if gate.on == "point" else bound
-    base = {"cell": fig.cell, "value": fig.value, "low": fig.low, "high": fig.high}
     if judged is None:
         reason = fig.reason or (
             'no interval (no per-example outcomes); use on = "point" to judge the point value'
             if fig.value is not None
             else "figure missing"
         )
-        return Check(status=SKIPPED, reason=reason, **base)
+        return Check(fig.cell, SKIPPED, fig.value, fig.low, fig.high, reason=reason)
     ok = judged <= gate.threshold if lower_better else judged >= gate.threshold
     op = "<=" if lower_better else ">="
     word = "bound" if gate.on == "interval" else "value"
@@ -493,7 +492,8 @@ def _judge(gate: Gate, fig: Figure) -> Check:
         if ok
         else f"{word} {judged:.4g} not {op} {gate.threshold:g}"
     )
-    return Check(status=PASSED if ok else FAILED, judged=judged, reason=text, **base)
+    status = PASSED if ok else FAILED
+    return Check(fig.cell, status, fig.value, fig.low, fig.high, judged=judged, reason=text)
 
 
 def judge_gate(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,6 @@ from typing import Any
 import numpy as np
 
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
-
-#: The leave-own-out ensemble's name in reports (as ``harness.analysis`` calls it).
-LEAVE_OWN_OUT = "mean-loo"
 from harness.results import CASES, case_filename, read_case
 from harness.stats import (
     DEFAULT_LEVEL,
@@ -43,6 +40,9 @@ from harness.stats import (
     score_batch,
 )
 from harness.tasks import TASKS
+
+#: The leave-own-out ensemble's name in reports (as ``harness.analysis`` calls it).
+LEAVE_OWN_OUT = "mean-loo"
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,8 @@ def bootstrap_cases(
         task = TASKS.get(r.key.task)
         golds = [o.gold for o in outcomes]
         fp = fingerprint(golds)
-        stats = task.example_stats(golds, [o.prediction for o in outcomes])
+        # Every registered task offers the StatsTask fast path (harness.tasks.stats).
+        stats = task.example_stats(golds, [o.prediction for o in outcomes])  # type: ignore[attr-defined]
         by_source.setdefault((r.key.task, r.key.dataset, r.key.generator, fp), []).append(
             (r, stats)
         )
@@ -156,7 +157,7 @@ def bootstrap_cases(
     cells: dict[tuple[str, str], dict[tuple[str, str], tuple[FloatArray, FloatArray]]] = {}
     for (task_name, dataset, gen, fp), members in by_source.items():
         n = len(members[0][1])
-        parts = (task_name, dataset, gen, str(n))
+        parts: tuple[str, ...] = (task_name, dataset, gen, str(n))
         if fps[(task_name, dataset)][gen] != fp:  # a second set of examples for one source
             parts = (*parts, fp)
         weights = resample_weights(n, settings.resamples, derive_seed(settings.seed, *parts))
@@ -273,7 +274,7 @@ def _matrix_intervals(
     ran = arr[0] if ran is None else ran
     keep = np.flatnonzero(np.isfinite(ran))
     found = intervals(arr[0, keep], arr[1:, keep], level)
-    return {models[j]: ci for j, ci in zip(keep, found, strict=True)}
+    return {models[int(j)]: ci for j, ci in zip(keep, found, strict=True)}
 
 
 def group_section(
@@ -367,19 +368,25 @@ def intervals_for_run(
     return reps
 
 
-def invalid_samples(cases: Sequence[tuple[CaseResult, Sequence[Outcome]]], per_case: int = 3
-                    ) -> dict[str, list[dict[str, Any]]]:
+def invalid_samples(
+    cases: Sequence[tuple[CaseResult, Sequence[Outcome]]], per_case: int = 3
+) -> dict[str, list[dict[str, Any]]]:
     """A few invalid answers per case, raw text and reason, so a reader sees what failed."""
     out: dict[str, list[dict[str, Any]]] = {}
     for r, outcomes in sorted(cases, key=lambda kv: kv[0].key):
-        bad = [{"i": o.index, "raw": (o.raw or "")[:500], "error": o.error or ""}
-               for o in outcomes if o.prediction is None][:per_case]
+        bad = [
+            {"i": o.index, "raw": (o.raw or "")[:500], "error": o.error or ""}
+            for o in outcomes
+            if o.prediction is None
+        ][:per_case]
         if bad:
             out[r.key.id] = bad
     return out
 
 
-def paired_drops(reps: Mapping[tuple[str, str], GroupReplicates], level: float = DEFAULT_LEVEL):  # type: ignore[no-untyped-def]
+def paired_drops(
+    reps: Mapping[tuple[str, str], GroupReplicates], level: float = DEFAULT_LEVEL
+) -> Callable[[str, str, str, str, str], dict[str, Any] | None]:
     """A ``gates.PairedDrop``: ``baseline - candidate`` on the same resamples of one source."""
 
     def drop(

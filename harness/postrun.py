@@ -10,12 +10,12 @@ exit status, and rendering never decides anything.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.gates import Gate, Verdict, gates_section, judge_gates
+from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates
 from harness.intervals import BootstrapSettings, intervals_for_run, paired_drops
 from harness.records import CaseResult
 from harness.results import atomic_write_text
@@ -45,8 +45,12 @@ class PostRunOptions:
 
 
 def complete_report(
-    report: dict[str, Any], results_dir: Path | None, results: Sequence[CaseResult],
-    same_as: Mapping[str, str], opts: PostRunOptions, timestamp: str = "",
+    report: dict[str, Any],
+    results_dir: Path | None,
+    results: Sequence[CaseResult],
+    same_as: Mapping[str, str],
+    opts: PostRunOptions,
+    timestamp: str = "",
 ) -> list[Verdict]:
     """Add intervals, baseline comparison and gate verdicts to ``report``; returns verdicts."""
     from harness.baseline import (
@@ -62,7 +66,7 @@ def complete_report(
     if opts.bootstrap is not None and results_dir is not None:
         reps = intervals_for_run(report, results_dir, results, same_as, opts.bootstrap)
     settings = opts.bootstrap or BootstrapSettings()
-    saved = None
+    saved: SavedDrop | None = None
     baseline: dict[str, str] = {}
     if opts.compare:
         try:
@@ -85,15 +89,16 @@ def complete_report(
     return verdicts
 
 
-def _unavailable(reason: str):  # type: ignore[no-untyped-def]
+def _unavailable(reason: str) -> Callable[[str, str, str, str], str]:
     def saved(task: str, dataset: str, generator: str, model: str) -> str:
         return reason
 
     return saved
 
 
-def write_reports(report: Mapping[str, Any], results_dir: Path, opts: PostRunOptions,
-                  timestamp: str = "") -> list[Path]:
+def write_reports(
+    report: Mapping[str, Any], results_dir: Path, opts: PostRunOptions, timestamp: str = ""
+) -> list[Path]:
     """Write the requested report files; returns their paths."""
     written = []
     markdown = None
@@ -135,16 +140,28 @@ def add_report_arguments(p: Any) -> None:
     p.add_argument("--html", metavar="FILE", help="also write the report as self-contained HTML")
     p.add_argument("--junit-xml", metavar="FILE", help="write the gate verdicts as JUnit XML")
     p.add_argument("--gates", metavar="SUITE", help="judge the [[gates]] of this suite file")
-    p.add_argument("--gate", action="append", default=[], metavar="SPEC",
-                   help="a one-off gate 'KIND key=value ...' (repeatable)")
+    p.add_argument(
+        "--gate",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="a one-off gate 'KIND key=value ...' (repeatable)",
+    )
     p.add_argument("--compare", metavar="FILE", help="saved baseline file for max_drop gates")
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                   help="bootstrap resamples for intervals (default 1000; 0: none)")
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="bootstrap resamples for intervals (default 1000; 0: none)",
+    )
     p.add_argument("--ci-level", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
 
 
-def outcomes_from_dirs(dirs: Sequence[Path], results: Sequence[CaseResult]) -> list[tuple[CaseResult, list[Any]]]:
+def outcomes_from_dirs(
+    dirs: Sequence[Path], results: Sequence[CaseResult]
+) -> list[tuple[CaseResult, list[Any]]]:
     """Each ok case's outcomes from the last directory that holds its case file."""
     from harness.results import CASES, case_filename, read_case
 
@@ -157,8 +174,9 @@ def outcomes_from_dirs(dirs: Sequence[Path], results: Sequence[CaseResult]) -> l
     return out
 
 
-def run_report_extras(report: dict[str, Any], args: Any, results: Sequence[CaseResult],
-                      same_as: Mapping[str, str]) -> int:
+def run_report_extras(
+    report: dict[str, Any], args: Any, results: Sequence[CaseResult], same_as: Mapping[str, str]
+) -> int:
     """Intervals, gates and extra files for ``synthbench report``; returns the exit status."""
     import sys
 
@@ -170,9 +188,13 @@ def run_report_extras(report: dict[str, Any], args: Any, results: Sequence[CaseR
         if args.gates:
             import tomllib
 
-            gates = suite_gates(tomllib.loads(Path(args.gates).read_text(encoding="utf-8")), args.gates)
+            gates = suite_gates(
+                tomllib.loads(Path(args.gates).read_text(encoding="utf-8")), args.gates
+            )
         gates += [parse_gate_option(text, i) for i, text in enumerate(args.gate)]
-        boot = BootstrapSettings(args.bootstrap, args.ci_level, args.seed) if args.bootstrap else None
+        boot = (
+            BootstrapSettings(args.bootstrap, args.ci_level, args.seed) if args.bootstrap else None
+        )
     except (GateError, ValueError, OSError) as exc:
         print(f"synthbench report: {exc}", file=sys.stderr)
         return 2
@@ -186,15 +208,19 @@ def run_report_extras(report: dict[str, Any], args: Any, results: Sequence[CaseR
         add_intervals(report, reps, same_as, boot)
         if samples := invalid_samples(cases):
             report["invalid_samples"] = samples
-    saved = None
+    saved: SavedDrop | None = None
     if args.compare:
         from harness.baseline import BaselineError, SavedComparison, load_baseline
 
         try:
-            saved = SavedComparison(load_baseline(Path(args.compare)), reps, boot or BootstrapSettings(), same_as)
+            saved = SavedComparison(
+                load_baseline(Path(args.compare)), reps, boot or BootstrapSettings(), same_as
+            )
         except BaselineError as exc:
             saved = _unavailable(str(exc))
-    verdicts = judge_gates(gates, report, paired_drops(reps, (boot or BootstrapSettings()).level), saved)
+    verdicts = judge_gates(
+        gates, report, paired_drops(reps, (boot or BootstrapSettings()).level), saved
+    )
     if gates:
         report["gates"] = gates_section(verdicts)
     for flag, render in (("md", "markdown"), ("html", "html"), ("junit_xml", "junit")):

@@ -378,7 +378,7 @@ def paired_difference(a: FloatArray, b: FloatArray, level: float = DEFAULT_LEVEL
     return out
 
 
-# --------------------------------------------------------------------------- coefficients over models
+# ------------------------------------------------------------------- coefficients over models
 
 
 def _ptp_zero(x: FloatArray) -> npt.NDArray[np.bool_]:

@@ -67,12 +67,19 @@ def test_failing_gate_sets_exit_status_and_is_reported_everywhere(
     r = p.runpytest_subprocess(*FAST, "--synth-junit-xml", "gates.xml")
     r.assert_outcomes(passed=48)  # every case passed ...
     assert r.ret == 1  # ... but a gate failed
-    r.stdout.fnmatch_lines(["gates: FAILED (2 passed, 1 failed, 1 skipped)",
-                            "*FAIL  fair answers: invalid rate <= 0.02 (interval)*"])
+    r.stdout.fnmatch_lines(
+        [
+            "gates: FAILED (2 passed, 1 failed, 1 skipped)",
+            "*FAIL  fair answers: invalid rate <= 0.02 (interval)*",
+        ]
+    )
     gates = {g["name"]: g for g in _report(p)["gates"]["gates"]}
     assert {n: g["status"] for n, g in gates.items()} == {
-        "mean agrees": "passed", "best is good on real": "passed", "fair answers": "failed",
-        "ghost": "skipped"}
+        "mean agrees": "passed",
+        "best is good on real": "passed",
+        "fair answers": "failed",
+        "ghost": "skipped",
+    }
     assert "no cell matches model=ghost" in gates["ghost"]["reason"]
     # JUnit: one test case per gate.
     suite = ET.parse(p.path / "gates.xml").getroot().find("testsuite")
@@ -94,8 +101,15 @@ def test_passing_gates_exit_zero_and_cli_gate_can_fail(
     assert r.ret == 0
     r.stdout.fnmatch_lines(["gates: PASSED (2 passed, 0 failed, 0 skipped)"])
     assert not (p.path / "out" / "report.html").exists()
-    r = p.runpytest_subprocess(*FAST, "--synth-formats", "none", "-m", "task_intent",
-                               "--synth-gate", "min_score model=poor generator=real threshold=0.99")
+    r = p.runpytest_subprocess(
+        *FAST,
+        "--synth-formats",
+        "none",
+        "-m",
+        "task_intent",
+        "--synth-gate",
+        "min_score model=poor generator=real threshold=0.99",
+    )
     assert r.ret == 1
     r.stdout.fnmatch_lines(["*FAIL  cli-1: score >= 0.99 (interval) on generator=real model=poor"])
 
@@ -119,9 +133,13 @@ def test_bad_gate_is_a_usage_error_naming_file_and_key(
     r.stderr.fnmatch_lines(["*suite.toml: gates[[]0[]].threshold: expected a number, got 'high'*"])
 
 
-def test_saved_baseline_round_trip(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    gate = ('[[gates]]\nname = "no regression"\nkind = "max_drop"\nmodel = "good"\n'
-            'dataset = "toy-sim"\nbaseline = "saved"\nthreshold = 0.0\n')
+def test_saved_baseline_round_trip(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = (
+        '[[gates]]\nname = "no regression"\nkind = "max_drop"\nmodel = "good"\n'
+        'dataset = "toy-sim"\nbaseline = "saved"\nthreshold = 0.0\n'
+    )
     p = _project(pytester, monkeypatch, gate)
     args = (*FAST, "--synth-formats", "none", "-m", "task_similarity")
     r = p.runpytest_subprocess(*args, "--synth-save-baseline", "main")
@@ -141,16 +159,25 @@ def test_saved_baseline_round_trip(pytester: pytest.Pytester, monkeypatch: pytes
     r.stdout.fnmatch_lines(["*FAIL  no regression*"])
     r = p.runpytest_subprocess(*args, "--synth-compare", "nope")
     assert r.ret == 1
-    assert "no such baseline; write it with --synth-save-baseline nope" in _report(p)["gates"]["gates"][0]["reason"]
+    assert (
+        "no such baseline; write it with --synth-save-baseline nope"
+        in _report(p)["gates"]["gates"][0]["reason"]
+    )
 
 
-def test_report_files_are_deterministic(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_files_are_deterministic(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     p = _project(pytester, monkeypatch, GATES)
     outs = []
     for folder in ("o1", "o2"):
         p.runpytest_subprocess(*FAST, "-m", "task_intent", "--synth-report-dir", folder)
-        outs.append({name: _strip_stamp((p.path / folder / name).read_text())
-                     for name in ("report.md", "report.html")})
+        outs.append(
+            {
+                name: _strip_stamp((p.path / folder / name).read_text())
+                for name in ("report.md", "report.html")
+            }
+        )
     assert outs[0] == outs[1]
 
 

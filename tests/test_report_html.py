@@ -36,8 +36,16 @@ def _inject(report: dict[str, Any]) -> dict[str, Any]:
     g["data"]["real"] = {"notes": [EVIL], "duplicates": 1}
     g["missing"] = [{"generator": EVIL, "model": EVIL}]
     report["invalid_samples"] = {EVIL: [{"i": 0, "raw": EVIL, "error": EVIL}]}
-    report["cases"]["not_ok"] = [{"status": "error", "task": "intent", "dataset": EVIL,
-                                  "generator": "real", "model": EVIL, "reason": EVIL}]
+    report["cases"]["not_ok"] = [
+        {
+            "status": "error",
+            "task": "intent",
+            "dataset": EVIL,
+            "generator": "real",
+            "model": EVIL,
+            "reason": EVIL,
+        }
+    ]
     return report
 
 
@@ -90,23 +98,33 @@ def _chromium() -> str:
 
 
 def _run_browser(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-           "--disable-background-networking", "--disable-component-update", "--no-first-run",
-           f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=3000", *args]
+    cmd = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=3000",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
 
 
 def _colour_fraction(png: Path) -> float:
     """Share of clearly coloured (saturated) pixels: plots paint them, text and tables do not."""
     import matplotlib.image as mpimg
-    import numpy as np
 
     img = mpimg.imread(png)[..., :3]
     sat = img.max(axis=-1) - img.min(axis=-1)
     return float((sat > 0.25).mean())
 
 
-def test_browser_renders_plots_and_runs_no_injected_script(page: tuple[Path, str], tmp_path: Path) -> None:
+def test_browser_renders_plots_and_runs_no_injected_script(
+    page: tuple[Path, str], tmp_path: Path
+) -> None:
     path, text = page
     dom = _run_browser(["--dump-dom", path.as_uri()], tmp_path)
     assert dom.returncode == 0, dom.stderr[-2000:]
@@ -131,7 +149,9 @@ def test_browser_renders_plots_and_runs_no_injected_script(page: tuple[Path, str
         shutil.copy(shot, Path(artifacts) / "report-html-screenshot.png")
 
 
-def test_shared_data_run_produces_markdown_and_html(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_shared_data_run_produces_markdown_and_html(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     """The default suite's datasets and generators on ../shared/data, with fast models."""
     data = os.environ.get("SYNTHBENCH_DATA_DIR")
     if not data:
@@ -158,21 +178,36 @@ params = { accuracy = 0.5, salt = "poor" }
 factory = "majority"
 """
     pytester.makefile(".toml", suite=head + models)
-    pytester.makeini(f"[pytest]\nsynth_suite = suite.toml\nsynth_data_dir = {data}\n"
-                     "synth_report_dir = out\n")
+    pytester.makeini(
+        f"[pytest]\nsynth_suite = suite.toml\nsynth_data_dir = {data}\nsynth_report_dir = out\n"
+    )
     pytester.makepyfile(test_bench=(repo_suite.parent / "test_benchmark.py").read_text())
-    r = pytester.runpytest_subprocess("--synth-max-examples", "120", "--synth-bootstrap", "300",
-                                      "-p", "no:randomly", "-n", "2")
+    r = pytester.runpytest_subprocess(
+        "--synth-max-examples", "120", "--synth-bootstrap", "300", "-p", "no:randomly", "-n", "2"
+    )
     assert r.ret == 0, r.stdout.str()[-3000:]
     md = (pytester.path / "out" / "report.md").read_text()
     html = (pytester.path / "out" / "report.html").read_text()
-    for dataset in ("atis", "snips", "headlines", "tweet-news", "crossner_politics", "crossner_literature"):
+    for dataset in (
+        "atis",
+        "snips",
+        "headlines",
+        "tweet-news",
+        "crossner_politics",
+        "crossner_literature",
+    ):
         assert f"/ {dataset.replace('_', chr(92) + '_')} (" in md, dataset
         assert f"/ {dataset} <small>" in html
     assert html.count('data-plot="heatmap"') == 6 and html.count('data-plot="quality"') >= 1
     shot = tmp_path / "shared.png"
-    _run_browser(["--window-size=1280,4000", f"--screenshot={shot}",
-                  (pytester.path / "out" / "report.html").as_uri()], tmp_path)
+    _run_browser(
+        [
+            "--window-size=1280,4000",
+            f"--screenshot={shot}",
+            (pytester.path / "out" / "report.html").as_uri(),
+        ],
+        tmp_path,
+    )
     assert _colour_fraction(shot) > 0.02
     artifacts = os.environ.get("SYNTHBENCH_ARTIFACT_DIR")
     if artifacts:

@@ -16,17 +16,34 @@ EVIL = "<script>alert(1)</script> | **bold** [x](http://e.vil)\n# head"
 
 def _evil_report() -> dict[str, Any]:
     return {
-        "groups": [{
-            "task": "intent", "dataset": EVIL, "metric": "macro_f1",
-            "scores": {"real": {EVIL: 0.5, "b": 0.7}},
-            "agreement": {EVIL: {"spearman": None, "undefined": {"spearman": EVIL}, "n_models": 2}},
-            "bias": {EVIL: {"generator": EVIL, "value": None, "reason": EVIL}},
-            "missing": [{"generator": EVIL, "model": "b"}],
-            "data": {"real": {"notes": [EVIL]}},
-        }],
-        "cases": {"counts": {"ok": 2}, "missing": [],
-                  "not_ok": [{"status": "error", "task": "t", "dataset": "d", "generator": "g",
-                              "model": EVIL, "reason": EVIL}]},
+        "groups": [
+            {
+                "task": "intent",
+                "dataset": EVIL,
+                "metric": "macro_f1",
+                "scores": {"real": {EVIL: 0.5, "b": 0.7}},
+                "agreement": {
+                    EVIL: {"spearman": None, "undefined": {"spearman": EVIL}, "n_models": 2}
+                },
+                "bias": {EVIL: {"generator": EVIL, "value": None, "reason": EVIL}},
+                "missing": [{"generator": EVIL, "model": "b"}],
+                "data": {"real": {"notes": [EVIL]}},
+            }
+        ],
+        "cases": {
+            "counts": {"ok": 2},
+            "missing": [],
+            "not_ok": [
+                {
+                    "status": "error",
+                    "task": "t",
+                    "dataset": "d",
+                    "generator": "g",
+                    "model": EVIL,
+                    "reason": EVIL,
+                }
+            ],
+        },
     }
 
 
@@ -47,8 +64,10 @@ def test_data_strings_are_escaped_everywhere() -> None:
 
 
 def test_intervals_and_gates_in_markdown(tmp_path: Path) -> None:
-    gates = (parse_gate_option("min_agreement generator=mean threshold=0.0"),
-             parse_gate_option("max_invalid_rate model=fair threshold=0.0", 1))
+    gates = (
+        parse_gate_option("min_agreement generator=mean threshold=0.0"),
+        parse_gate_option("max_invalid_rate model=fair threshold=0.0", 1),
+    )
     report = toy_report(tmp_path, gates=gates)
     text = render_markdown(report, timestamp="2030-01-01T00:00:00Z")
     assert "## Gates: FAILED (1 passed, 1 failed, 0 skipped)" in text
@@ -68,8 +87,10 @@ def test_markdown_is_deterministic_apart_from_the_timestamp(tmp_path: Path) -> N
 
 def test_junit_one_case_per_gate_escaped() -> None:
     report = _evil_report()
-    gates = [parse_gate_option(f"min_score generator=real threshold=0.6 name={n}", i)
-             for i, n in enumerate(("a\x01<b>", "c"))]
+    gates = [
+        parse_gate_option(f"min_score generator=real threshold=0.6 name={n}", i)
+        for i, n in enumerate(("a\x01<b>", "c"))
+    ]
     gates.append(parse_gate_option("min_score model=zz threshold=0.1 optional=true", 2))
     report["gates"] = gates_section(judge_gates(gates, report))
     root = ET.fromstring(render_junit(report, timestamp="2030"))

@@ -43,8 +43,8 @@ def test_ner_f1_and_paired_difference_cover_population_values() -> None:
     """Per example: 2 gold entities, each found with probability q; no false positives.
 
     Then tp ~ Binomial(2, q), fn = 2 - tp, fp = 0, and the population micro F1 is
-    2 E[tp] / (2 E[tp] + E[fn]) (``f1`` below). The difference between two models (q = 0.8 and 0.7, on the same examples) is
-    resampled as a pair.
+    2 E[tp] / (2 E[tp] + E[fn]) (``f1`` below). The difference between two models
+    (q = 0.8 and 0.7, on the same examples) is resampled as a pair.
     """
     rng = np.random.default_rng(5)
     task = TASKS.get("ner")

@@ -18,7 +18,9 @@ from harness.runner import RunSettings, iter_cases, run_case
 from tests.synth_fixtures import suite_text, write_data_dir
 
 
-def toy_run(root: Path, extra: str = "", n: int = 30) -> tuple[Path, list[CaseResult], dict[str, str]]:
+def toy_run(
+    root: Path, extra: str = "", n: int = 30
+) -> tuple[Path, list[CaseResult], dict[str, str]]:
     """Run the toy suite's every case without pytest; returns results dir, results, same_as."""
     write_data_dir(root / "data", n=n)
     suite = parse_suite(tomllib.loads(suite_text(extra)), str(root / "suite.toml"))

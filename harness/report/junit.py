@@ -33,17 +33,27 @@ def render_junit(report: Mapping[str, Any], timestamp: str = "") -> str:
     section = report.get("gates") or {"gates": [], "counts": {"failed": 0, "skipped": 0}}
     gates = section["gates"]
     root = ET.Element("testsuites")
-    suite = ET.SubElement(root, "testsuite", {
-        "name": "synthbench.gates", "tests": str(len(gates)),
-        "failures": str(section["counts"].get("failed", 0)), "errors": "0",
-        "skipped": str(section["counts"].get("skipped", 0)),
-    })
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        {
+            "name": "synthbench.gates",
+            "tests": str(len(gates)),
+            "failures": str(section["counts"].get("failed", 0)),
+            "errors": "0",
+            "skipped": str(section["counts"].get("skipped", 0)),
+        },
+    )
     if timestamp:
         suite.set("timestamp", clean(timestamp))
     for g in gates:
-        case = ET.SubElement(suite, "testcase", {"classname": "synthbench.gates", "name": clean(g["name"])})
+        case = ET.SubElement(
+            suite, "testcase", {"classname": "synthbench.gates", "name": clean(g["name"])}
+        )
         if g["status"] == "failed":
-            node = ET.SubElement(case, "failure", {"message": clean(g["reason"]), "type": clean(g["kind"])})
+            node = ET.SubElement(
+                case, "failure", {"message": clean(g["reason"]), "type": clean(g["kind"])}
+            )
             node.text = _checks_text(g)
         elif g["status"] == "skipped":
             ET.SubElement(case, "skipped", {"message": clean(g["reason"])})

@@ -43,8 +43,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "")
     """A GitHub table; ``align`` is one letter per column (l/r), default label left, rest right."""
     align = align or "l" + "r" * (len(header) - 1)
     sep = ["---" if a == "l" else "--:" for a in align]
-    return ["| " + " | ".join(header) + " |", "| " + " | ".join(sep) + " |",
-            *("| " + " | ".join(r) + " |" for r in rows)]
+    return [
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join(sep) + " |",
+        *("| " + " | ".join(r) + " |" for r in rows),
+    ]
 
 
 def _scores(group: Mapping[str, Any]) -> list[str]:
@@ -52,8 +55,16 @@ def _scores(group: Mapping[str, Any]) -> list[str]:
     ci = group.get("ci", {}).get("scores", {})
     sources = list(dict.fromkeys([*scores, *ci]))
     models = sorted({m for s in sources for m in [*scores.get(s, {}), *ci.get(s, {})]})
-    rows = [[md(s), *(with_ci(scores.get(s, {}).get(m, ci.get(s, {}).get(m)), ci.get(s, {}).get(m))
-                      for m in models)] for s in sources]
+    rows = [
+        [
+            md(s),
+            *(
+                with_ci(scores.get(s, {}).get(m, ci.get(s, {}).get(m)), ci.get(s, {}).get(m))
+                for m in models
+            ),
+        ]
+        for s in sources
+    ]
     return table(["generator \\ model", *(md(m) for m in models)], rows) if rows else []
 
 
@@ -83,8 +94,14 @@ def _bias(group: Mapping[str, Any]) -> list[str]:
         b = bias.get(m, ci.get(m, {}))
         b = b if isinstance(b, Mapping) else {"value": b}
         why = b.get("reason") or ""
-        rows.append([md(m), md(b.get("generator", "")), with_ci(b.get("value"), ci.get(m), signed=True),
-                     md(why)])
+        rows.append(
+            [
+                md(m),
+                md(b.get("generator", "")),
+                with_ci(b.get("value"), ci.get(m), signed=True),
+                md(why),
+            ]
+        )
     return table(["model", "own data", "bias factor", "note"], rows, "llrl") if rows else []
 
 
@@ -93,13 +110,23 @@ def _paired(group: Mapping[str, Any]) -> list[str]:
     rows = []
     for gen, items in pairs.items():
         for p in items:
-            rows.append([md(gen), f"{md(p['better'])} - {md(p['worse'])}",
-                         with_ci(p.get("value"), p, signed=True),
-                         "n/a" if p.get("p_value") is None else f"{p['p_value']:.3f}"])
+            rows.append(
+                [
+                    md(gen),
+                    f"{md(p['better'])} - {md(p['worse'])}",
+                    with_ci(p.get("value"), p, signed=True),
+                    "n/a" if p.get("p_value") is None else f"{p['p_value']:.3f}",
+                ]
+            )
     if not rows:
         return []
-    return ["<details><summary>paired differences of neighbouring models</summary>", "",
-            *table(["source", "models", "difference", "p"], rows, "llrr"), "", "</details>"]
+    return [
+        "<details><summary>paired differences of neighbouring models</summary>",
+        "",
+        *table(["source", "models", "difference", "p"], rows, "llrr"),
+        "",
+        "</details>",
+    ]
 
 
 def _notes(group: Mapping[str, Any]) -> list[str]:
@@ -119,7 +146,14 @@ def _notes(group: Mapping[str, Any]) -> list[str]:
 
 def render_group(group: Mapping[str, Any]) -> list[str]:
     title = f"### {md(group['task'])} / {md(group['dataset'])} ({md(group.get('metric', ''))})"
-    parts = [[title], _scores(group), _agreement(group), _bias(group), _paired(group), _notes(group)]
+    parts = [
+        [title],
+        _scores(group),
+        _agreement(group),
+        _bias(group),
+        _paired(group),
+        _notes(group),
+    ]
     out: list[str] = []
     for p in parts:
         if p:
@@ -134,10 +168,18 @@ def render_gates(report: Mapping[str, Any]) -> list[str]:
     section = report.get("gates")
     if not section:
         return []
-    rows = [[GATE_ICONS.get(g["status"], g["status"]), md(g["name"]), md(g["description"]), md(g["reason"])]
-            for g in section["gates"]]
+    rows = [
+        [
+            GATE_ICONS.get(g["status"], g["status"]),
+            md(g["name"]),
+            md(g["description"]),
+            md(g["reason"]),
+        ]
+        for g in section["gates"]
+    ]
     c = section["counts"]
-    head = f"## Gates: {section['status'].upper()} ({c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped)"
+    counts = f"{c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped"
+    head = f"## Gates: {section['status'].upper()} ({counts})"
     return [head, "", *table(["", "gate", "rule", "verdict"], rows, "llll"), ""]
 
 
@@ -148,9 +190,12 @@ def render_markdown(report: Mapping[str, Any], timestamp: str = "") -> str:
         lines += [f"_generated {md(timestamp)}_", ""]
     boot = report.get("bootstrap")
     if boot:
-        lines += [f"Intervals: {boot['level']:.0%} {boot['method']} bootstrap, {boot['resamples']} "
-                  f"resamples of the examples (paired across models), seed {boot['seed']}; p: one-sided "
-                  f"permutation test of the agreement ({boot['permutations']} permutations).", ""]
+        lines += [
+            f"Intervals: {boot['level']:.0%} {boot['method']} bootstrap, {boot['resamples']} "
+            f"resamples of the examples (paired across models), seed {boot['seed']}; p: one-sided "
+            f"permutation test of the agreement ({boot['permutations']} permutations).",
+            "",
+        ]
     lines += render_gates(report)
     for group in report.get("groups", []):
         lines += render_group(group)
@@ -159,9 +204,16 @@ def render_markdown(report: Mapping[str, Any], timestamp: str = "") -> str:
     lines.append(f"Cases: {counts or 'none'}.")
     missing = cases.get("missing", [])
     if missing:
-        lines.append(f"Missing (never reported): {len(missing)}: " + ", ".join(
-            md(f"{k['task']}-{k['dataset']}-{k['generator']}-{k['model']}") for k in missing[:20]))
+        lines.append(
+            f"Missing (never reported): {len(missing)}: "
+            + ", ".join(
+                md(f"{k['task']}-{k['dataset']}-{k['generator']}-{k['model']}")
+                for k in missing[:20]
+            )
+        )
     for r in cases.get("not_ok", [])[:20]:
-        lines.append(f"- {md(r['status'])}: {md(r['task'])}-{md(r['dataset'])}-{md(r['generator'])}-"
-                     f"{md(r['model'])}: {md(r.get('reason', ''))}")
+        lines.append(
+            f"- {md(r['status'])}: {md(r['task'])}-{md(r['dataset'])}-{md(r['generator'])}-"
+            f"{md(r['model'])}: {md(r.get('reason', ''))}"
+        )
     return "\n".join(lines).rstrip() + "\n"

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-_RC = {
+_RC: dict[str, Any] = {
     "svg.fonttype": "path",
     "svg.hashsalt": "synthbench",
     "text.parse_math": False,
@@ -41,7 +41,7 @@ def _svg(fig: Any) -> str:
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
-    text = text[text.index("<svg"):]  # drop the XML prolog and doctype: the SVG is inline
+    text = text[text.index("<svg") :]  # drop the XML prolog and doctype: the SVG is inline
     return re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.S)  # RDF boilerplate
 
 
@@ -51,7 +51,8 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    matplotlib.rcParams.update(_RC)
+    for key, value in _RC.items():
+        matplotlib.rcParams[key] = value  # type: ignore[index]
     return plt.subplots(figsize=(width, height))
 
 
@@ -81,8 +82,12 @@ def heatmap(group: Mapping[str, Any]) -> str:
     sources, models = _sources_models(group)
     if not sources or not models:
         return ""
-    grid = np.array([[(_score(group, s, m) if _score(group, s, m) is not None else np.nan)
-                      for m in models] for s in sources])
+    grid = np.array(
+        [
+            [(_score(group, s, m) if _score(group, s, m) is not None else np.nan) for m in models]
+            for s in sources
+        ]
+    )
     fig, ax = _figure(1.2 + 0.75 * len(models), 0.9 + 0.35 * len(sources))
     ax.set_facecolor("#dddddd")
     image = ax.imshow(np.ma.masked_invalid(grid), cmap="viridis", aspect="auto")
@@ -93,8 +98,15 @@ def heatmap(group: Mapping[str, Any]) -> str:
     for i in range(len(sources)):
         for j in range(len(models)):
             if np.isfinite(grid[i, j]):
-                ax.text(j, i, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if grid[i, j] < mid else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{grid[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if grid[i, j] < mid else "black",
+                )
     fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     ax.set_title(f"{group.get('metric', 'score')} by source and model")
     return _svg(fig)
@@ -120,7 +132,9 @@ def scatter(group: Mapping[str, Any]) -> str:
     if not math.isfinite(lo):
         return ""
     pad = 0.05 * (hi - lo or 1.0)
-    ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="#888888", lw=1, ls="--", label="identity")
+    ax.plot(
+        [lo - pad, hi + pad], [lo - pad, hi + pad], color="#888888", lw=1, ls="--", label="identity"
+    )
     ax.set_xlabel("score on real data")
     ax.set_ylabel("score on synthetic data")
     ax.set_title("real vs synthetic score per model")
@@ -128,8 +142,14 @@ def scatter(group: Mapping[str, Any]) -> str:
     return _svg(fig)
 
 
-def _bars(labels: Sequence[str], values: Sequence[float | None], cis: Sequence[Mapping[str, Any] | None],
-          title: str, ylabel: str, zero_line: bool = False) -> str:
+def _bars(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    cis: Sequence[Mapping[str, Any] | None],
+    title: str,
+    ylabel: str,
+    zero_line: bool = False,
+) -> str:
     import numpy as np
 
     if not labels:
@@ -141,8 +161,14 @@ def _bars(labels: Sequence[str], values: Sequence[float | None], cis: Sequence[M
     for i, (v, c) in enumerate(zip(vals, cis, strict=True)):
         if c and c.get("low") is not None and c.get("high") is not None and np.isfinite(v):
             err[0, i], err[1, i] = max(v - c["low"], 0.0), max(c["high"] - v, 0.0)
-    ax.bar(x, np.nan_to_num(vals), color=[COLORS[0] if np.isfinite(v) else "#dddddd" for v in vals],
-           yerr=err, capsize=3, ecolor="#333333")
+    ax.bar(
+        x,
+        np.nan_to_num(vals),
+        color=[COLORS[0] if np.isfinite(v) else "#dddddd" for v in vals],
+        yerr=err,
+        capsize=3,
+        ecolor="#333333",
+    )
     for i, v in enumerate(vals):
         if not np.isfinite(v):
             ax.text(i, 0, "n/a", ha="center", va="bottom", fontsize=7)
@@ -159,9 +185,17 @@ def agreement_bars(group: Mapping[str, Any], coefficient: str = "spearman") -> s
     agreement = group.get("agreement", {})
     ci = group.get("ci", {}).get("agreement", {})
     gens = list(dict.fromkeys([*agreement, *ci]))
-    values = [_value(agreement.get(g, {}).get(coefficient, ci.get(g, {}).get(coefficient))) for g in gens]
-    return _bars(gens, values, [ci.get(g, {}).get(coefficient) for g in gens],
-                 f"agreement with real ({coefficient})", coefficient, zero_line=True)
+    values = [
+        _value(agreement.get(g, {}).get(coefficient, ci.get(g, {}).get(coefficient))) for g in gens
+    ]
+    return _bars(
+        gens,
+        values,
+        [ci.get(g, {}).get(coefficient) for g in gens],
+        f"agreement with real ({coefficient})",
+        coefficient,
+        zero_line=True,
+    )
 
 
 def bias_bars(group: Mapping[str, Any]) -> str:
@@ -170,12 +204,22 @@ def bias_bars(group: Mapping[str, Any]) -> str:
     ci = group.get("ci", {}).get("bias", {})
     models = list(dict.fromkeys([*bias, *ci]))
     values = [_value(bias.get(m, ci.get(m))) for m in models]
-    return _bars(models, values, [ci.get(m) for m in models], "bias factor (own data)", "bias",
-                 zero_line=True)
+    return _bars(
+        models,
+        values,
+        [ci.get(m) for m in models],
+        "bias factor (own data)",
+        "bias",
+        zero_line=True,
+    )
 
 
-QUALITY_FIGURES = (("duplicates", "duplicates"), ("label_tvd", "label TVD vs real"),
-                   ("distinct_2", "distinct-2"), ("mean_words", "mean words"))
+QUALITY_FIGURES = (
+    ("duplicates", "duplicates"),
+    ("label_tvd", "label TVD vs real"),
+    ("distinct_2", "distinct-2"),
+    ("mean_words", "mean words"),
+)
 
 
 def quality_bars(group: Mapping[str, Any]) -> str:
@@ -185,10 +229,16 @@ def quality_bars(group: Mapping[str, Any]) -> str:
     sources = list(dict.fromkeys([*quality, *data]))
     if not sources:
         return ""
-    panels = [(k, t) for k, t in QUALITY_FIGURES if any(_value(quality.get(s, {}).get(k)) is not None
-                                                          for s in sources)]
-    repaired = [(_value(data.get(s, {}).get("repaired_entities")) or 0.0) +
-                (_value(data.get(s, {}).get("dropped_entities")) or 0.0) for s in sources]
+    panels = [
+        (k, t)
+        for k, t in QUALITY_FIGURES
+        if any(_value(quality.get(s, {}).get(k)) is not None for s in sources)
+    ]
+    repaired = [
+        (_value(data.get(s, {}).get("repaired_entities")) or 0.0)
+        + (_value(data.get(s, {}).get("dropped_entities")) or 0.0)
+        for s in sources
+    ]
     if any(repaired):
         panels.append(("_entities", "repaired + dropped entities"))
     if not panels:
@@ -199,9 +249,19 @@ def quality_bars(group: Mapping[str, Any]) -> str:
     plt.close("all")
     fig, axes = plt.subplots(1, len(panels), figsize=(2.3 * len(panels), 2.6), squeeze=False)
     for ax, (key, title) in zip(axes[0], panels, strict=True):
-        vals = repaired if key == "_entities" else [_value(quality.get(s, {}).get(key)) or 0.0 for s in sources]
-        ax.bar(range(len(sources)), vals, color=[COLORS[1] if s == "real" else COLORS[0] for s in sources])
-        ax.set_xticks(range(len(sources)), [_short(s, 12) for s in sources], rotation=45, ha="right")
+        vals = (
+            repaired
+            if key == "_entities"
+            else [_value(quality.get(s, {}).get(key)) or 0.0 for s in sources]
+        )
+        ax.bar(
+            range(len(sources)),
+            vals,
+            color=[COLORS[1] if s == "real" else COLORS[0] for s in sources],
+        )
+        ax.set_xticks(
+            range(len(sources)), [_short(s, 12) for s in sources], rotation=45, ha="right"
+        )
         ax.set_title(title)
     fig.tight_layout()
     return _svg(fig)
