@@ -6,6 +6,7 @@ pytest session. Wide tables are split into column chunks instead of wrapping.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -143,6 +144,14 @@ def _data_notes(group: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def _fit(line: str, width: int) -> str:
+    """Wrap a long prose line under its own indent; tables are already split to fit."""
+    if len(line) <= width:
+        return line
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    return textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False)
+
+
 def render_group(group: Mapping[str, Any], width: int = 100) -> str:
     title = f"{group['task']} / {group['dataset']}  ({group['metric']})"
     lines = [title, *_scores(group, width), *_agreement(group, width), *_bias(group)]
@@ -152,7 +161,7 @@ def render_group(group: Mapping[str, Any], width: int = 100) -> str:
         more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
         lines.append(f"  missing cells: {cells}{more}")
     lines += _undefined(group) + _data_notes(group)
-    return "\n".join(line[:width] for line in lines)
+    return "\n".join(_fit(line, width) for line in lines)
 
 
 def render_gates(report: Mapping[str, Any], width: int = 100) -> list[str]:
@@ -165,8 +174,8 @@ def render_gates(report: Mapping[str, Any], width: int = 100) -> list[str]:
              f"{c['skipped']} skipped)"]
     tags = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
     for g in section["gates"]:
-        lines.append(f"  {tags.get(g['status'], g['status'])}  {g['name']}: {g['description']}"[:width])
-        lines.append(f"        {g['reason']}"[:width])
+        lines.append(_fit(f"  {tags.get(g['status'], g['status'])}  {g['name']}: {g['description']}", width))
+        lines.append(_fit(f"        {g['reason']}", width))
     return lines
 
 
@@ -183,7 +192,7 @@ def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
             tail.append(f"  {k['task']}-{k['dataset']}-{k['generator']}-{k['model']}")
     for r in cases.get("not_ok", [])[:10]:
         tail.append(f"  {r['status']}: {r['task']}-{r['dataset']}-{r['generator']}-{r['model']}: "
-                    f"{r.get('reason', '')}"[:width])
+                    f"{r.get('reason', '')}"[:width])  # one line per case: cut, see report.json
     boot = report.get("bootstrap")
     if boot:
         tail.append(f"intervals: {boot['level']:.0%} bootstrap, {boot['resamples']} resamples; "
