@@ -16,6 +16,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("harness.report.cli", "add_report_parser"),
     ("harness.data.cli", "add_data_parser"),
     ("harness.generate.cli", "add_generate_parser"),
+    ("harness.cache_cli", "add_cache_parser"),
 )
 
 
