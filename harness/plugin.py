@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "synthbench: a pytest-synthbench case (task, dataset, generator, model)"
     )
     config.pluginmanager.register(SynthPlugin(config), "synthbench-session")
+    if not _is_worker(config):
+        from harness.cache import ENV_RUN_ID
+
+        # A fresh id per run (never inherited from an enclosing run), passed on to
+        # xdist workers, so the response cache sums this run's hits and misses only.
+        os.environ[ENV_RUN_ID] = uuid.uuid4().hex
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

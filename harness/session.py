@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,7 @@ class SynthSession:
                 "duration_s": round(time.time() - self.started, 3),
                 **self.settings,
             },
-            extra=extra,
+            extra={**_cache_figures(), **(extra or {})},
         )
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         if self.post is not None:
@@ -131,5 +131,11 @@ class SynthSession:
         return self.report
 
 
-def expected_from(items: Iterable[pytest.Item]) -> list[str]:
-    return [item.nodeid for item in items]
+def _cache_figures() -> dict[str, Any]:
+    """This run's response-cache hits and misses, summed over all processes."""
+    from harness.cache import cache_stats
+
+    stats = cache_stats()
+    if stats.hits + stats.misses == 0:
+        return {}
+    return {"cache": stats.to_dict()}

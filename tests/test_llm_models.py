@@ -188,12 +188,16 @@ def test_suite_run_uses_cache_and_never_stores_the_key(llm_project, monkeypatch)
     first.assert_outcomes(passed=N_LLM)
     requests = server.count
     assert requests == N_LLM * 12
+    first_report = json.loads((project.path / "out" / "report.json").read_text())
+    assert first_report["cache"]["misses"] == requests and first_report["cache"]["hits"] == 0
     assert all(r.headers.get("authorization") == f"Bearer {SENTINEL}" for r in server.received)
     second = project.runpytest_subprocess("-m", "model_llm_a", "--log-level=DEBUG", "-rA")
     second.assert_outcomes(passed=N_LLM)
     assert server.count == requests  # the whole second run came from the cache
     report = json.loads((project.path / "out" / "report.json").read_text())
     assert report["cases"]
+    # The report counts this run's cache use, summed over processes: all hits now.
+    assert report["cache"]["hits"] == requests and report["cache"]["misses"] == 0
     # The key is nowhere: not in the cache, the results, the report, or any output.
     outputs = "\n".join(first.outlines + first.errlines + second.outlines + second.errlines)
     assert SENTINEL not in outputs and SENTINEL[-8:] not in outputs

@@ -185,6 +185,9 @@ def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
     cases = report.get("cases", {})
     counts = ", ".join(f"{n} {s}" for s, n in cases.get("counts", {}).items())
     tail = [f"cases: {counts or 'none'}"]
+    cache = report.get("cache")
+    if cache:
+        tail.append(f"llm response cache: {cache['hits']} hits, {cache['misses']} misses")
     missing = cases.get("missing", [])
     if missing:
         tail.append(f"missing (never reported): {len(missing)}")
