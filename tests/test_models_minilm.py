@@ -178,3 +178,12 @@ def test_entity_names_sample_is_seeded_and_per_label() -> None:
     assert entity_names(NER_TRAIN, ("country",), k=0, seed=0) == {
         "country": ["France", "Germany", "Spain"]
     }
+
+
+def test_knn_per_label_keeps_a_seeded_sample(embedder: Embedder) -> None:
+    ctx = TaskContext("intent", "toy", LABELS, TRAIN, seed=4)
+    model = MODELS.get("minilm-knn")(ctx, neighbors=1, per_label=1)
+    assert len(model.train_labels) == 3  # type: ignore[attr-defined]
+    assert sorted(model.train_labels.tolist()) == [0, 1, 2]  # type: ignore[attr-defined]
+    again = MODELS.get("minilm-knn")(ctx, neighbors=1, per_label=1)
+    assert (model.train_matrix == again.train_matrix).all()  # type: ignore[attr-defined]
