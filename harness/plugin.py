@@ -26,6 +26,8 @@ from harness.session import PROPERTY, SynthSession, param_id
 
 SESSION_KEY = pytest.StashKey[SynthSession]()
 SUITE_KEY = pytest.StashKey[Suite]()
+GROUPED_KEY = pytest.StashKey[bool]()
+LOADGROUP = "synthbench_loadgroup"
 SETTINGS_KEY = pytest.StashKey["RunSettings"]()
 FIXTURE = "synth_case"
 
@@ -187,19 +189,23 @@ def _post_options(config: pytest.Config) -> Any:
     from harness.gates import GateError, suite_gates
     from harness.intervals import BootstrapSettings
     from harness.postrun import FORMATS, PostRunOptions
+    from harness.runner import iter_cases
 
     suite = _suite(config)
     try:
         gates = tuple(suite_gates(suite.raw, suite.path, _setting(config, "--synth-gate") or ()))
         resamples = _setting(config, "--synth-bootstrap")
         level = float(_setting(config, "--synth-ci-level") or 0.95)
-        boot = BootstrapSettings(resamples, level, _run_settings(config).seed) if resamples else None
+        seed = _run_settings(config).seed
+        boot = BootstrapSettings(resamples, level, seed) if resamples else None
     except (GateError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
-    formats = tuple(f.strip() for f in str(_setting(config, "--synth-formats") or "").split(",") if f.strip())
+    raw_formats = str(_setting(config, "--synth-formats") or "").split(",")
+    formats = tuple(f.strip() for f in raw_formats if f.strip())
     unknown = [f for f in formats if f not in (*FORMATS, "none")]
     if unknown:
-        raise pytest.UsageError(f"--synth-formats: unknown {', '.join(unknown)}; known: md, html, none")
+        raise pytest.UsageError(
+            f"--synth-formats: unknown {', '.join(unknown)}; known: md, html, none")
     return PostRunOptions(
         bootstrap=boot, gates=gates,
         save_baseline=_setting(config, "--synth-save-baseline") or "",
@@ -208,6 +214,7 @@ def _post_options(config: pytest.Config) -> Any:
         junit_xml=_setting(config, "--synth-junit-xml"),
         formats=tuple(f for f in formats if f != "none"),
         step_summary=PostRunOptions.step_summary_from_env(),
+        declared=tuple((k.task, k.dataset, k.generator, k.model) for k in iter_cases(suite)),
     )
 
 
@@ -219,12 +226,51 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "synthbench: a pytest-synthbench case (task, dataset, generator, model)"
     )
     config.pluginmanager.register(SynthPlugin(config), "synthbench-session")
-    if not _is_worker(config):
-        from harness.cache import ENV_RUN_ID
+    if _is_worker(config):
+        _share_cores(config)
+        if config.workerinput.get(LOADGROUP):  # type: ignore[attr-defined]
+            # Workers derive loadgroup from the command line alone; the controller
+            # switched the mode, so tell them to tag node ids with their group.
+            config.option.loadgroup = True
+        return
+    from harness.cache import ENV_RUN_ID
 
-        # A fresh id per run (never inherited from an enclosing run), passed on to
-        # xdist workers, so the response cache sums this run's hits and misses only.
-        os.environ[ENV_RUN_ID] = uuid.uuid4().hex
+    # A fresh id per run (never inherited from an enclosing run), passed on to
+    # xdist workers, so the response cache sums this run's hits and misses only.
+    os.environ[ENV_RUN_ID] = uuid.uuid4().hex
+    _group_by_model(config)
+
+
+def _share_cores(config: pytest.Config) -> None:
+    """Give each xdist worker its share of the cores for torch and BLAS threads.
+
+    Every worker's torch would otherwise start one thread per core, and N workers
+    on N cores then fight over them (measured: slower than -n 0 for MiniLM). Set
+    before any model library is imported; a user's own setting wins.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, workers)))
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, threads)
+
+
+def _explicit_dist(config: pytest.Config) -> bool:
+    args = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split(),
+            *config.getini("addopts")]
+    return any(a == "--dist" or a.startswith("--dist=") or a == "-d" for a in args)
+
+
+def _group_by_model(config: pytest.Config) -> None:
+    """Under xdist's default ``load`` mode, switch to ``loadgroup``.
+
+    Every case carries an ``xdist_group`` of its (dataset, model), so one worker
+    trains or loads a model for a dataset once and scores all its sources, instead
+    of every worker doing it again. Tests without groups are spread as by ``load``.
+    An explicit ``--dist`` is respected.
+    """
+    if getattr(config.option, "dist", "no") == "load" and not _explicit_dist(config):
+        config.option.dist = "loadgroup"
+        config.stash[GROUPED_KEY] = True
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -233,6 +279,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from harness.runner import iter_cases
 
     config = metafunc.config
+    xdist = config.pluginmanager.has_plugin("xdist")
     params = []
     for key in iter_cases(_suite(config)):
         names = _markers(key)
@@ -240,6 +287,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             # Registered before use, so --strict-markers accepts them.
             config.addinivalue_line("markers", f"{name}: synthbench cases of this value")
         marks = [getattr(pytest.mark, n) for n in names] + [pytest.mark.synthbench]
+        if xdist:
+            marks.append(pytest.mark.xdist_group(f"{key.dataset}::{key.model}"))
         params.append(pytest.param(key, id=key.id, marks=marks))
     metafunc.parametrize(FIXTURE, params)
 
@@ -257,6 +306,11 @@ class SynthPlugin:
         ids = [i.nodeid for i in session.items if FIXTURE in getattr(i, "fixturenames", ())]
         if ids:
             _ensure_session(self.config).set_collected(ids)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        if self.config.stash.get(GROUPED_KEY, False):
+            node.workerinput[LOADGROUP] = True
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:

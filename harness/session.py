@@ -28,7 +28,12 @@ PROPERTY = "synthbench_case"
 
 
 def param_id(nodeid: str) -> str:
-    """``path::test[intent-snips-real-m]`` -> ``intent-snips-real-m``."""
+    """``path::test[intent-snips-real-m]`` -> ``intent-snips-real-m``.
+
+    Under xdist's loadgroup mode node ids carry an ``@group`` suffix: dropped.
+    """
+    if "@" in nodeid and "]@" in nodeid:
+        nodeid = nodeid[: nodeid.rindex("]@") + 1]
     if nodeid.endswith("]") and "[" in nodeid:
         return nodeid[nodeid.index("[") + 1 : -1]
     return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,19 @@ def test_plugin_is_dormant_in_ordinary_projects(pytester: pytest.Pytester) -> No
     r.assert_outcomes(passed=1)
     assert "= synthbench =" not in r.stdout.str()
     assert not Path(pytester.path / ".synthbench").exists()
+
+
+def test_each_dataset_model_pair_stays_on_one_worker(project: pytest.Pytester) -> None:
+    """Under plain ``-n 2`` the plugin switches xdist to loadgroup: one model build per pair."""
+    r = project.runpytest_subprocess("-n", "2", "-v")
+    r.assert_outcomes(passed=N_CASES)
+    workers: dict[tuple[str, str], set[str]] = {}
+    for line in r.outlines:
+        m = re.match(r"\[(gw\d+)\].* PASSED .*test_benchmark\[(\w+-[\w-]+?)-(real|gen-\w)-(\w+)\]", line)
+        if m:
+            workers.setdefault((m.group(2), m.group(4)), set()).add(m.group(1))
+    assert len(workers) == 3 * 4
+    assert all(len(w) == 1 for w in workers.values()), workers
+    # An explicit --dist is the user's choice and is kept.
+    r = project.runpytest_subprocess("-n", "2", "--dist", "load", "-v")
+    r.assert_outcomes(passed=N_CASES)
