@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import shlex
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -501,8 +501,14 @@ def judge_gate(
     report: Mapping[str, Any],
     paired: PairedDrop | None = None,
     saved: SavedDrop | None = None,
+    declared: Collection[Sequence[str]] | None = None,
 ) -> Verdict:
-    """The verdict of one gate on a report dict (with ``ci`` sections for intervals)."""
+    """The verdict of one gate on a report dict (with ``ci`` sections for intervals).
+
+    ``declared`` are the suite's (task, dataset, generator, model) cells: a gate whose
+    cells the suite declares but this run deselected (``-m``/``-k``) is skipped with
+    that reason; cells that were selected and never reported still fail it.
+    """
     figures = {
         "min_score": lambda: _score_figures(gate, report),
         "max_invalid_rate": lambda: _invalid_figures(gate, report),
@@ -512,6 +518,8 @@ def judge_gate(
     }[gate.kind]()
     checks = tuple(_judge(gate, f) for f in figures)
     unjudged = SKIPPED if gate.optional else FAILED
+    if not checks and declared is not None and _deselected(gate, report, declared):
+        return Verdict(gate, SKIPPED, f"not judged: {_deselected(gate, report, declared)}")
     if not checks:
         sel = " ".join(f"{k}={v}" for k, v in gate.selectors().items() if v) or "(any)"
         return Verdict(
@@ -556,9 +564,34 @@ def judge_gates(
     report: Mapping[str, Any],
     paired: PairedDrop | None = None,
     saved: SavedDrop | None = None,
+    declared: Collection[Sequence[str]] | None = None,
 ) -> list[Verdict]:
     """Every gate's verdict, in declaration order."""
-    return [judge_gate(g, report, paired, saved) for g in gates]
+    return [judge_gate(g, report, paired, saved, declared) for g in gates]
+
+
+_ENSEMBLES = ("mean", "mean-loo")
+
+
+def _deselected(gate: Gate, report: Mapping[str, Any], declared: Collection[Sequence[str]]) -> str:
+    """Why a gate covers nothing this run, when that is deselection; else ""."""
+    cases = report.get("cases", {})
+    selected = {
+        (c["task"], c["dataset"], c["generator"], c["model"])
+        for part in ("all", "missing")
+        for c in cases.get(part, [])
+    }
+    sel = gate.selectors()
+    ensemble = sel["generator"] in _ENSEMBLES
+    covered = [
+        tuple(cell)
+        for cell in declared
+        if _matches(gate, task=cell[0], dataset=cell[1], model=cell[3])
+        and (sel["generator"] in ("", cell[2]) or (ensemble and cell[2] != "real"))
+    ]
+    if not covered or any(c in selected for c in covered):
+        return ""
+    return f"none of its {len(covered)} cell(s) in the suite was selected in this run (-m/-k)"
 
 
 def gates_section(verdicts: Sequence[Verdict]) -> dict[str, Any]:

@@ -37,6 +37,8 @@ class PostRunOptions:
     junit_xml: Path | None = None
     formats: tuple[str, ...] = FORMATS
     step_summary: Path | None = None
+    #: The suite's (task, dataset, generator, model) cells; gates on deselected cells skip.
+    declared: tuple[tuple[str, str, str, str], ...] | None = None
 
     @staticmethod
     def step_summary_from_env(env: Mapping[str, str] = os.environ) -> Path | None:
@@ -77,7 +79,9 @@ def complete_report(
             # The gates that need it cannot be judged, and say why; the run still reports.
             saved = _unavailable(str(exc))
             baseline["error"] = str(exc)
-    verdicts = judge_gates(opts.gates, report, paired_drops(reps, settings.level), saved)
+    verdicts = judge_gates(
+        opts.gates, report, paired_drops(reps, settings.level), saved, opts.declared
+    )
     if opts.gates:
         report["gates"] = gates_section(verdicts)
     if opts.save_baseline and reps:

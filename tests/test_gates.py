@@ -255,3 +255,21 @@ def test_gates_section_counts() -> None:
     assert section["status"] == FAILED
     assert section["counts"] == {PASSED: 1, FAILED: 1, SKIPPED: 1}
     assert section["gates"][0]["description"].startswith("|bias| <= 0.07 (interval)")
+
+
+def test_deselected_cells_skip_but_missing_cells_fail() -> None:
+    report = _report()
+    declared = [("intent", "snips", g, m) for g in ("real", "g1", "g2") for m in "abcd"]
+    declared += [("ner", "pol", "real", "a"), ("ner", "pol", "g1", "a")]
+    ner = gate(kind="min_score", task="ner", threshold=0.5)
+    v = judge_gate(ner, report, declared=declared)
+    assert v.status == SKIPPED and "selected in this run" in v.reason
+    assert judge_gate(ner, report).status == FAILED  # without the suite's cells: cannot tell
+    report["cases"]["missing"] = [
+        {"task": "ner", "dataset": "pol", "generator": "real", "model": "a"}
+    ]
+    v = judge_gate(ner, report, declared=declared)
+    assert v.status == FAILED and "ner/pol/real/a" in v.reason  # selected, never reported
+    ensemble = gate(kind="min_agreement", dataset="pol", generator="mean", threshold=0.5)
+    report["cases"]["missing"] = []
+    assert judge_gate(ensemble, report, declared=declared).status == SKIPPED

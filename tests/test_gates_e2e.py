@@ -114,14 +114,19 @@ def test_passing_gates_exit_zero_and_cli_gate_can_fail(
     r.stdout.fnmatch_lines(["*FAIL  cli-1: score >= 0.99 (interval) on generator=real model=poor"])
 
 
-def test_deselected_cells_fail_a_gate_unless_optional(
+def test_deselected_cells_skip_a_gate_missing_cells_fail_it(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gates = GATES.split("[[gates]]")[2]  # best on real toy-intent
-    p = _project(pytester, monkeypatch, "[[gates]]" + gates)
+    gates = "[[gates]]" + GATES.split("[[gates]]")[2]  # best on real toy-intent
+    gates += '[[gates]]\nname = "typo"\nkind = "min_score"\nmodel = "bets"\nthreshold = 0.1\n'
+    p = _project(pytester, monkeypatch, gates)
     r = p.runpytest_subprocess(*FAST, "--synth-formats", "none", "-m", "task_ner")
-    assert r.ret == 1
-    r.stdout.fnmatch_lines(["*cannot be judged: no cell matches dataset=toy-intent*"])
+    assert r.ret == 1  # the typo fails; the deselected gate only skips
+    verdicts = {g["name"]: g for g in _report(p)["gates"]["gates"]}
+    assert verdicts["best is good on real"]["status"] == "skipped"
+    assert "was selected in this run" in verdicts["best is good on real"]["reason"]
+    assert verdicts["typo"]["status"] == "failed"
+    assert "no cell matches model=bets" in verdicts["typo"]["reason"]
 
 
 def test_bad_gate_is_a_usage_error_naming_file_and_key(
