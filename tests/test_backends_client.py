@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from harness.backends import BACKENDS, ChatRequest, build_client
@@ -194,8 +196,10 @@ def test_anthropic_backend_speaks_messages_api(llm_server, tmp_path, monkeypatch
     out = client.complete_many([d.request(msgs), d.request([{"role": "user", "content": "<q1>"}])])
     assert [c.ok for c in out] == [True, True] and out[0].text == "claude says hi"
     assert out[1].attempts == 2
-    body = llm_server.received[0].body
-    assert llm_server.received[0].path == "/v1/messages"
+    # Both requests run concurrently: find the first one by its content, not its order.
+    first = next(r for r in llm_server.received if "<q0>" in json.dumps(r.body))
+    body = first.body
+    assert first.path == "/v1/messages"
     assert body["system"] == "be brief" and body["temperature"] == 0.2
     assert [m["role"] for m in body["messages"]] == ["user"]
 

@@ -28,6 +28,10 @@ PWN_IMG = "<img src=x onerror=\"document.documentElement.setAttribute('data-pwne
 EVIL = f"{PWN}{PWN_IMG}\"'&"
 
 
+# Resolved at import: pytester changes the working directory before a test body runs.
+_DATA = str(Path(os.environ["SYNTHBENCH_DATA_DIR"]).resolve()) if os.environ.get(
+    "SYNTHBENCH_DATA_DIR") else None
+
 def _inject(report: dict[str, Any]) -> dict[str, Any]:
     """Markup in every kind of string that comes from data or models."""
     g = report["groups"][0]
@@ -153,7 +157,7 @@ def test_shared_data_run_produces_markdown_and_html(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
     """The default suite's datasets and generators on ../shared/data, with fast models."""
-    data = os.environ.get("SYNTHBENCH_DATA_DIR")
+    data = _DATA
     if not data:
         pytest.skip("SYNTHBENCH_DATA_DIR is not set: the shared data run needs the real data")
     import tomllib
