@@ -30,19 +30,43 @@ def main() -> None:
     n_gens = 10
     n_sets = max(1, args.cases // (n_models * n_gens))
     gens = {f"gen-{g}": {"model_id": f"x/{g}"} for g in range(n_gens - 1)}
-    suite = parse_suite({
-        "generators": gens,
-        "datasets": {f"d{d}": {"task": "intent", "test": f"real/d{d}/test.jsonl"} for d in range(n_sets)},
-        "models": {f"m{m}": {"factory": "oracle", "params": {"accuracy": m / n_models}} for m in range(n_models)},
-    })
-    keys = [CaseKey("intent", f"d{d}", g, f"m{m}") for d in range(n_sets)
-            for g in ["real", *gens] for m in range(n_models)][: args.cases]
+    suite = parse_suite(
+        {
+            "generators": gens,
+            "datasets": {
+                f"d{d}": {"task": "intent", "test": f"real/d{d}/test.jsonl"} for d in range(n_sets)
+            },
+            "models": {
+                f"m{m}": {"factory": "oracle", "params": {"accuracy": m / n_models}}
+                for m in range(n_models)
+            },
+        }
+    )
+    keys = [
+        CaseKey("intent", f"d{d}", g, f"m{m}")
+        for d in range(n_sets)
+        for g in ["real", *gens]
+        for m in range(n_models)
+    ][: args.cases]
     reports = []
     for i, k in enumerate(keys):
-        r = CaseResult(k, "ok", "macro_f1", {"macro_f1": (i % 97) / 97, "accuracy": 0.5, "invalid_rate": 0.0},
-                       200, 0, data=DataIssues(rows=200, kept=200))
-        reports.append(SimpleNamespace(user_properties=[(PROPERTY, json.dumps(r.to_dict()))],
-                                       nodeid=f"t.py::test[{k.id}]", failed=False, longrepr=None))
+        r = CaseResult(
+            k,
+            "ok",
+            "macro_f1",
+            {"macro_f1": (i % 97) / 97, "accuracy": 0.5, "invalid_rate": 0.0},
+            200,
+            0,
+            data=DataIssues(rows=200, kept=200),
+        )
+        reports.append(
+            SimpleNamespace(
+                user_properties=[(PROPERTY, json.dumps(r.to_dict()))],
+                nodeid=f"t.py::test[{k.id}]",
+                failed=False,
+                longrepr=None,
+            )
+        )
     with tempfile.TemporaryDirectory() as tmp:
         session = SynthSession(suite, Path(tmp))
         tracemalloc.start()
@@ -56,8 +80,10 @@ def main() -> None:
         start = time.perf_counter()
         session.finish()
         finish = time.perf_counter() - start
-    print(f"{len(keys)} case records: session holds {held / 2**20:.1f} MiB "
-          f"({held / len(keys):.0f} B per case); ingest {ingest:.2f} s; report {finish:.2f} s")
+    print(
+        f"{len(keys)} case records: session holds {held / 2**20:.1f} MiB "
+        f"({held / len(keys):.0f} B per case); ingest {ingest:.2f} s; report {finish:.2f} s"
+    )
 
 
 if __name__ == "__main__":

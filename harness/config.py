@@ -146,15 +146,19 @@ def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> Generator
     """A generator entry, with the optional source kinds ``generate`` and ``hub``."""
     kind = _str(f"{where}.kind", spec.get("kind", "file"))
     if kind not in SOURCE_KINDS:
-        raise ConfigError(f"{where}.kind: unknown source kind {kind!r}; known: {', '.join(SOURCE_KINDS)}")
+        raise ConfigError(
+            f"{where}.kind: unknown source kind {kind!r}; known: {', '.join(SOURCE_KINDS)}"
+        )
     uri = _str(f"{where}.uri", spec.get("uri", ""))
     params = dict(_table(f"{where}.params", spec.get("params", {})))
     gen = dict(_table(f"{where}.generate", spec.get("generate", {})))
     if kind == "hub" and not uri.startswith("hf://datasets/"):
-        raise ConfigError(f"{where}.uri: a hub source needs uri = "
-                          f"\"hf://datasets/ORG/NAME/{{dataset}}.jsonl@REVISION\", got {uri!r}")
+        raise ConfigError(
+            f"{where}.uri: a hub source needs uri = "
+            f'"hf://datasets/ORG/NAME/{{dataset}}.jsonl@REVISION", got {uri!r}'
+        )
     if kind != "hub" and uri:
-        raise ConfigError(f"{where}.uri: only a source of kind \"hub\" takes a uri")
+        raise ConfigError(f'{where}.uri: only a source of kind "hub" takes a uri')
     if kind == "generate":
         if not params.get("model"):
             raise ConfigError(f"{where}.params.model: a generate source needs the LLM's model id")
@@ -165,9 +169,10 @@ def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> Generator
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{where}.generate: {exc}") from None
     elif params or gen:
-        raise ConfigError(f"{where}: params and generate belong to a source of kind \"generate\"")
-    return GeneratorSpec(name, _str(f"{where}.model_id", spec.get("model_id", "")), kind, uri,
-                         params, gen)
+        raise ConfigError(f'{where}: params and generate belong to a source of kind "generate"')
+    return GeneratorSpec(
+        name, _str(f"{where}.model_id", spec.get("model_id", "")), kind, uri, params, gen
+    )
 
 
 def load_suite(path: str | Path) -> Suite:
@@ -219,18 +224,25 @@ def parse_suite(raw: Mapping[str, Any], path: str = "suite.toml") -> Suite:
         _check_keys(where, spec, _DATASET_KEYS)
         task = _str(f"{where}.task", spec.get("task"))
         if task not in TASKS:
-            raise ConfigError(f"{where}.task: unknown task {task!r}; known: {', '.join(TASKS.names())}")
+            raise ConfigError(
+                f"{where}.task: unknown task {task!r}; known: {', '.join(TASKS.names())}"
+            )
         if "test" not in spec:
             raise ConfigError(f"{where}.test: missing; the path of the real test split")
         dgens = _str_list(f"{where}.generators", spec.get("generators", []))
         for g in dgens:
             if g not in gen_names:
                 raise ConfigError(
-                    f"{where}.generators: unknown generator {g!r}; known: {', '.join(sorted(gen_names))}"
+                    f"{where}.generators: unknown generator {g!r}; "
+                    f"known: {', '.join(sorted(gen_names))}"
                 )
         sr = spec.get("score_range", [0.0, 5.0])
-        if not (isinstance(sr, list) and len(sr) == 2 and all(isinstance(x, int | float) for x in sr)
-                and sr[0] < sr[1]):
+        if not (
+            isinstance(sr, list)
+            and len(sr) == 2
+            and all(isinstance(x, int | float) for x in sr)
+            and sr[0] < sr[1]
+        ):
             raise ConfigError(f"{where}.score_range: expected [low, high], got {sr!r}")
         datasets.append(
             DatasetSpec(
@@ -242,8 +254,9 @@ def parse_suite(raw: Mapping[str, Any], path: str = "suite.toml") -> Suite:
                 synthetic=_str(f"{where}.synthetic", spec.get("synthetic", DatasetSpec.synthetic)),
                 score_range=(float(sr[0]), float(sr[1])),
                 generators=dgens,
-                sources=tuple((g.name, g.uri.format(dataset=name)) for g in generators
-                              if g.kind == "hub"),
+                sources=tuple(
+                    (g.name, g.uri.format(dataset=name)) for g in generators if g.kind == "hub"
+                ),
             )
         )
 
@@ -255,7 +268,8 @@ def parse_suite(raw: Mapping[str, Any], path: str = "suite.toml") -> Suite:
         factory = _str(f"{where}.factory", spec.get("factory", name))
         if factory not in MODELS:
             raise ConfigError(
-                f"{where}.factory: unknown model factory {factory!r}; known: {', '.join(MODELS.names())}"
+                f"{where}.factory: unknown model factory {factory!r}; "
+                f"known: {', '.join(MODELS.names())}"
             )
         supported = tuple(MODELS.entry(factory).meta.get("tasks", ()))
         tasks = _str_list(f"{where}.tasks", spec.get("tasks", list(supported)))

@@ -33,35 +33,94 @@ FIXTURE = "synth_case"
 
 # (option, ini name, kind, default, help): one table so every option has its ini twin.
 _OPTIONS: tuple[tuple[str, str, str, Any, str], ...] = (
-    ("--synth-suite", "synth_suite", "path", "benchmarks/suite.toml",
-     "suite file declaring tasks, datasets, generators and models"),
-    ("--synth-data-dir", "synth_data_dir", "path", None,
-     "data directory (else the SYNTHBENCH_DATA_DIR environment variable)"),
-    ("--synth-report-dir", "synth_report_dir", "path", ".synthbench",
-     "results directory: per-case JSONL files and report.json"),
-    ("--synth-max-examples", "synth_max_examples", "int", None,
-     "evaluate a seeded sample of at most N examples per source (0: all)"),
+    (
+        "--synth-suite",
+        "synth_suite",
+        "path",
+        "benchmarks/suite.toml",
+        "suite file declaring tasks, datasets, generators and models",
+    ),
+    (
+        "--synth-data-dir",
+        "synth_data_dir",
+        "path",
+        None,
+        "data directory (else the SYNTHBENCH_DATA_DIR environment variable)",
+    ),
+    (
+        "--synth-report-dir",
+        "synth_report_dir",
+        "path",
+        ".synthbench",
+        "results directory: per-case JSONL files and report.json",
+    ),
+    (
+        "--synth-max-examples",
+        "synth_max_examples",
+        "int",
+        None,
+        "evaluate a seeded sample of at most N examples per source (0: all)",
+    ),
     ("--synth-seed", "synth_seed", "int", None, "seed for sampling and models"),
-    ("--synth-strict", "synth_strict", "bool", False,
-     "missing data files are errors, not skips"),
-    ("--synth-generate", "synth_generate", "str", "missing",
-     "sources of kind generate: never, missing (write when absent) or always (rewrite)"),
-    ("--synth-bootstrap", "synth_bootstrap", "int", 1000,
-     "bootstrap resamples for confidence intervals and gates (0: no intervals)"),
+    ("--synth-strict", "synth_strict", "bool", False, "missing data files are errors, not skips"),
+    (
+        "--synth-generate",
+        "synth_generate",
+        "str",
+        "missing",
+        "sources of kind generate: never, missing (write when absent) or always (rewrite)",
+    ),
+    (
+        "--synth-bootstrap",
+        "synth_bootstrap",
+        "int",
+        1000,
+        "bootstrap resamples for confidence intervals and gates (0: no intervals)",
+    ),
     ("--synth-ci-level", "synth_ci_level", "str", "0.95", "confidence level of the intervals"),
-    ("--synth-gate", "synth_gates", "list", None,
-     "one-off gate 'KIND key=value ...', repeatable (e.g. 'min_agreement generator=mean "
-     "threshold=0.6'); kinds: min_score, max_drop, min_agreement, max_bias, max_invalid_rate"),
-    ("--synth-save-baseline", "synth_save_baseline", "str", None,
-     "save this run's scores as baseline NAME (a file meant to be committed)"),
-    ("--synth-compare", "synth_compare", "str", None,
-     "compare with saved baseline NAME (max_drop gates with baseline = \"saved\")"),
-    ("--synth-baseline-dir", "synth_baseline_dir", "path", "benchmarks/baselines",
-     "folder of saved baselines"),
-    ("--synth-junit-xml", "synth_junit_xml", "path", None,
-     "write the gate verdicts as JUnit XML, one test case per gate"),
-    ("--synth-formats", "synth_formats", "str", "md,html",
-     "extra report files in the report dir: md, html, both (md,html) or none"),
+    (
+        "--synth-gate",
+        "synth_gates",
+        "list",
+        None,
+        "one-off gate 'KIND key=value ...', repeatable (e.g. 'min_agreement generator=mean "
+        "threshold=0.6'); kinds: min_score, max_drop, min_agreement, max_bias, max_invalid_rate",
+    ),
+    (
+        "--synth-save-baseline",
+        "synth_save_baseline",
+        "str",
+        None,
+        "save this run's scores as baseline NAME (a file meant to be committed)",
+    ),
+    (
+        "--synth-compare",
+        "synth_compare",
+        "str",
+        None,
+        'compare with saved baseline NAME (max_drop gates with baseline = "saved")',
+    ),
+    (
+        "--synth-baseline-dir",
+        "synth_baseline_dir",
+        "path",
+        "benchmarks/baselines",
+        "folder of saved baselines",
+    ),
+    (
+        "--synth-junit-xml",
+        "synth_junit_xml",
+        "path",
+        None,
+        "write the gate verdicts as JUnit XML, one test case per gate",
+    ),
+    (
+        "--synth-formats",
+        "synth_formats",
+        "str",
+        "md,html",
+        "extra report files in the report dir: md, html, both (md,html) or none",
+    ),
 )
 
 
@@ -76,9 +135,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(opt, action="append", dest=dest, default=None, help=help_)
             parser.addini(ini, f"{help_} (one per line)", type="linelist", default=[])
         else:
-            group.addoption(opt, dest=dest, default=None,
-                            type=int if kind == "int" else str, help=help_)
-            parser.addini(ini, help_, type="string", default="" if default is None else str(default))
+            group.addoption(
+                opt, dest=dest, default=None, type=int if kind == "int" else str, help=help_
+            )
+            parser.addini(
+                ini, help_, type="string", default="" if default is None else str(default)
+            )
 
 
 def _setting(config: pytest.Config, opt: str) -> Any:
@@ -100,7 +162,9 @@ def _setting(config: pytest.Config, opt: str) -> Any:
         try:
             return int(raw)
         except ValueError:
-            raise pytest.UsageError(f"ini option {ini}: expected a whole number, got {raw!r}") from None
+            raise pytest.UsageError(
+                f"ini option {ini}: expected a whole number, got {raw!r}"
+            ) from None
     return (config.rootpath / str(raw)).resolve()
 
 
@@ -145,7 +209,9 @@ def _generate_mode(config: pytest.Config) -> str:
 
     mode = str(_setting(config, "--synth-generate") or "missing")
     if mode not in MODES:
-        raise pytest.UsageError(f"--synth-generate: expected one of {', '.join(MODES)}, got {mode!r}")
+        raise pytest.UsageError(
+            f"--synth-generate: expected one of {', '.join(MODES)}, got {mode!r}"
+        )
     return mode
 
 
@@ -205,9 +271,11 @@ def _post_options(config: pytest.Config) -> Any:
     unknown = [f for f in formats if f not in (*FORMATS, "none")]
     if unknown:
         raise pytest.UsageError(
-            f"--synth-formats: unknown {', '.join(unknown)}; known: md, html, none")
+            f"--synth-formats: unknown {', '.join(unknown)}; known: md, html, none"
+        )
     return PostRunOptions(
-        bootstrap=boot, gates=gates,
+        bootstrap=boot,
+        gates=gates,
         save_baseline=_setting(config, "--synth-save-baseline") or "",
         compare=_setting(config, "--synth-compare") or "",
         baseline_dir=_setting(config, "--synth-baseline-dir"),
@@ -255,8 +323,11 @@ def _share_cores(config: pytest.Config) -> None:
 
 
 def _explicit_dist(config: pytest.Config) -> bool:
-    args = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split(),
-            *config.getini("addopts")]
+    args = [
+        *config.invocation_params.args,
+        *os.environ.get("PYTEST_ADDOPTS", "").split(),
+        *config.getini("addopts"),
+    ]
     return any(a == "--dist" or a.startswith("--dist=") or a == "-d" for a in args)
 
 
@@ -395,7 +466,8 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
-    key = getattr(item, "callspec", None) and item.callspec.params.get(FIXTURE)
+    callspec = getattr(item, "callspec", None)
+    key = callspec.params.get(FIXTURE) if callspec is not None else None
     if not isinstance(key, CaseKey) or not report.failed:
         return
     if any(name == PROPERTY for name, _ in report.user_properties):

@@ -98,7 +98,9 @@ def outcomes_of(task: Task, data: Dataset, preds: Sequence[Prediction]) -> list[
     return out
 
 
-def score_outcomes(task: Task, outcomes: Sequence[Outcome], labels: Sequence[str]) -> dict[str, float]:
+def score_outcomes(
+    task: Task, outcomes: Sequence[Outcome], labels: Sequence[str]
+) -> dict[str, float]:
     return task.score([o.gold for o in outcomes], [o.prediction for o in outcomes], labels)
 
 
@@ -129,7 +131,9 @@ def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
         from harness.generate.ondemand import prepare_source
 
         # hf:// sources resolve to the Hub cache; `generate` sources are written if missing.
-        source_spec = prepare_source(suite, spec, key.generator, settings.data_dir, settings.generate)
+        source_spec = prepare_source(
+            suite, spec, key.generator, settings.data_dir, settings.generate
+        )
         data = load_source(
             settings.data_dir,
             source_spec,

@@ -88,7 +88,7 @@ class SynthSession:
         """Take the case record a test report carries, or note a crash or error."""
         for name, value in report.user_properties:
             if name == PROPERTY:
-                result = CaseResult.from_dict(json.loads(value))
+                result = CaseResult.from_dict(json.loads(str(value)))
                 # A call-phase record supersedes a setup-phase one of the same case.
                 self.results[result.key] = result
                 return
@@ -124,10 +124,17 @@ class SynthSession:
         if self.post is not None:
             from harness.postrun import complete_report
 
-            self.verdicts = complete_report(self.report, self.results_dir, list(self.results.values()),
-                                            self.suite.same_as(), self.post, stamp)
+            self.verdicts = complete_report(
+                self.report,
+                self.results_dir,
+                list(self.results.values()),
+                self.suite.same_as(),
+                self.post,
+                stamp,
+            )
         atomic_write_text(
-            self.results_dir / REPORT_JSON, json.dumps(self.report, indent=1, sort_keys=False) + "\n"
+            self.results_dir / REPORT_JSON,
+            json.dumps(self.report, indent=1, sort_keys=False) + "\n",
         )
         if self.post is not None:
             from harness.postrun import write_reports

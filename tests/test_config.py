@@ -34,24 +34,42 @@ def test_valid_suite_parses_with_real_first() -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (_with(extra={}), "suite.toml.extra: unknown key; known: datasets, gates, generators, models, run"),
-        (_with(models={"m": {"factory": "nope"}}),
-         "models.m.factory: unknown model factory 'nope'; known: "),
-        (_with(datasets={"d": {"task": "summarize", "test": "x"}}),
-         "datasets.d.task: unknown task 'summarize'; known: intent, ner, similarity"),
+        (
+            _with(extra={}),
+            "suite.toml.extra: unknown key; known: datasets, gates, generators, models, run",
+        ),
+        (
+            _with(models={"m": {"factory": "nope"}}),
+            "models.m.factory: unknown model factory 'nope'; known: ",
+        ),
+        (
+            _with(datasets={"d": {"task": "summarize", "test": "x"}}),
+            "datasets.d.task: unknown task 'summarize'; known: intent, ner, similarity",
+        ),
         (_with(datasets={"d": {"task": "intent"}}), "datasets.d.test: missing"),
-        (_with(models={"m": {"factory": "oracle", "same_as": "gpt-9"}}),
-         "models.m.same_as: 'gpt-9' is not a synthetic generator; known: gen-a"),
-        (_with(models={"m": {"factory": "oracle", "same_as": "real"}}), "is not a synthetic generator"),
-        (_with(models={"m": {"factory": "oracle", "tasks": ["translate"]}}),
-         "does not support task 'translate'"),
+        (
+            _with(models={"m": {"factory": "oracle", "same_as": "gpt-9"}}),
+            "models.m.same_as: 'gpt-9' is not a synthetic generator; known: gen-a",
+        ),
+        (
+            _with(models={"m": {"factory": "oracle", "same_as": "real"}}),
+            "is not a synthetic generator",
+        ),
+        (
+            _with(models={"m": {"factory": "oracle", "tasks": ["translate"]}}),
+            "does not support task 'translate'",
+        ),
         (_with(models={"m": {"factory": "oracle", "colour": 1}}), "models.m.colour: unknown key"),
         (_with(run={"seed": -1}), "run.seed: expected a whole number >= 0"),
         (_with(generators={"mean": {}}), "reserved for the generator ensemble"),
-        (_with(datasets={"d": {"task": "intent", "test": "x", "generators": ["gen-z"]}}),
-         "datasets.d.generators: unknown generator 'gen-z'"),
-        (_with(datasets={"d": {"task": "similarity", "test": "x", "score_range": [5, 0]}}),
-         "datasets.d.score_range: expected [low, high]"),
+        (
+            _with(datasets={"d": {"task": "intent", "test": "x", "generators": ["gen-z"]}}),
+            "datasets.d.generators: unknown generator 'gen-z'",
+        ),
+        (
+            _with(datasets={"d": {"task": "similarity", "test": "x", "score_range": [5, 0]}}),
+            "datasets.d.score_range: expected [low, high]",
+        ),
     ],
 )
 def test_errors_name_file_key_and_known_names(raw: dict, message: str) -> None:

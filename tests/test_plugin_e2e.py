@@ -45,8 +45,14 @@ def _stable(report: dict[str, Any]) -> dict[str, Any]:
 def test_run_writes_matrix_agreement_and_bias(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("--strict-markers")
     result.assert_outcomes(passed=N_CASES)
-    result.stdout.fnmatch_lines(["*= synthbench =*", "intent / toy-intent  (macro_f1)*",
-                                 "*agreement with real*", "*bias factor:*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*= synthbench =*",
+            "intent / toy-intent  (macro_f1)*",
+            "*agreement with real*",
+            "*bias factor:*",
+        ]
+    )
     report = _report(project)
     assert report["schema"] == 1
     groups = {(g["task"], g["dataset"]): g for g in report["groups"]}
@@ -83,7 +89,7 @@ def test_n0_and_n2_give_identical_reports(project: pytest.Pytester) -> None:
     assert _stable(_report(project, "out0")) == _stable(_report(project, "out2"))
 
 
-CRASH_CONFTEST = '''
+CRASH_CONFTEST = """
 import os
 from harness.models import MODELS
 from harness.records import Prediction
@@ -101,13 +107,17 @@ class Crasher:
 
 
 MODELS.add("crasher", lambda ctx, **kw: Crasher(ctx), tasks=("intent", "similarity"))
-'''
+"""
 
 
 def test_worker_crash_keeps_finished_cases_and_names_missing(project: pytest.Pytester) -> None:
     project.makeconftest(CRASH_CONFTEST)
-    project.makefile(".toml", suite=suite_text(
-        '\n[models.crasher]\nfactory = "crasher"\ntasks = ["intent", "similarity"]\n'))
+    project.makefile(
+        ".toml",
+        suite=suite_text(
+            '\n[models.crasher]\nfactory = "crasher"\ntasks = ["intent", "similarity"]\n'
+        ),
+    )
     result = project.runpytest_subprocess("-n", "2", "--max-worker-restart", "0")
     report = _report(project)
     cases = report["cases"]
@@ -117,7 +127,9 @@ def test_worker_crash_keeps_finished_cases_and_names_missing(project: pytest.Pyt
     assert "crashed" in crashed[0]["reason"]
     # Every finished case before and beside the crash is in the report ...
     assert ok > 0
-    ok_keys = {(c["dataset"], c["generator"], c["model"]) for c in cases["all"] if c["status"] == "ok"}
+    ok_keys = {
+        (c["dataset"], c["generator"], c["model"]) for c in cases["all"] if c["status"] == "ok"
+    }
     files = list((project.path / "out" / "cases").glob("*.jsonl"))
     assert len(files) == ok == len(ok_keys)
     # ... and whatever never ran is named, so expected = reported + missing.
@@ -139,9 +151,16 @@ def test_markers_and_keywords_select_cases(project: pytest.Pytester) -> None:
 
 def test_options_sit_in_one_group_with_ini_twins(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("--help")
-    result.stdout.fnmatch_lines(["synthbench: synthetic-vs-real benchmark harness:",
-                                 "*--synth-data-dir*", "*--synth-report-dir*", "*--synth-strict*",
-                                 "*synth_data_dir*", "*synth_strict*"])
+    result.stdout.fnmatch_lines(
+        [
+            "synthbench: synthetic-vs-real benchmark harness:",
+            "*--synth-data-dir*",
+            "*--synth-report-dir*",
+            "*--synth-strict*",
+            "*synth_data_dir*",
+            "*synth_strict*",
+        ]
+    )
 
 
 def test_missing_data_skips_with_reason_and_strict_fails(project: pytest.Pytester) -> None:
@@ -154,7 +173,8 @@ def test_missing_data_skips_with_reason_and_strict_fails(project: pytest.Pyteste
     assert {c["generator"] for c in skipped} == {"gen-c"}
     group = report["groups"][0]
     assert {(m["generator"], m["model"]) for m in group["missing"]} == {
-        ("gen-c", m) for m in ("best", "good", "fair", "poor")}
+        ("gen-c", m) for m in ("best", "good", "fair", "poor")
+    }
     r = project.runpytest_subprocess("-k", "toy-intent", "--synth-strict")
     r.assert_outcomes(passed=12, failed=4, deselected=N_CASES - 16)
 
@@ -176,7 +196,7 @@ def test_unknown_factory_is_a_usage_error_listing_known(project: pytest.Pytester
     assert not (project.path / "out" / "cases").exists()
 
 
-RAISING_CONFTEST = '''
+RAISING_CONFTEST = """
 from harness.models import MODELS
 
 
@@ -186,7 +206,7 @@ class Broken:
 
 
 MODELS.add("broken", lambda ctx, **kw: Broken(), tasks=("intent",))
-'''
+"""
 
 
 def test_a_failing_case_is_reported_and_loses_nothing_else(project: pytest.Pytester) -> None:
@@ -214,7 +234,9 @@ def test_each_dataset_model_pair_stays_on_one_worker(project: pytest.Pytester) -
     r.assert_outcomes(passed=N_CASES)
     workers: dict[tuple[str, str], set[str]] = {}
     for line in r.outlines:
-        m = re.match(r"\[(gw\d+)\].* PASSED .*test_benchmark\[(\w+-[\w-]+?)-(real|gen-\w)-(\w+)\]", line)
+        m = re.match(
+            r"\[(gw\d+)\].* PASSED .*test_benchmark\[(\w+-[\w-]+?)-(real|gen-\w)-(\w+)\]", line
+        )
         if m:
             workers.setdefault((m.group(2), m.group(4)), set()).add(m.group(1))
     assert len(workers) == 3 * 4

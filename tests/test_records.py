@@ -21,7 +21,9 @@ metric = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.just(mat
     n=st.integers(0, 10_000),
     status=st.sampled_from(["ok", "skipped", "error"]),
 )
-def test_case_result_round_trips_through_json(key: CaseKey, metrics: dict, n: int, status: str) -> None:
+def test_case_result_round_trips_through_json(
+    key: CaseKey, metrics: dict, n: int, status: str
+) -> None:
     r = CaseResult(key, status, "f1", metrics, n, n // 2, "why", 1.5, DataIssues(rows=n, kept=n))
     back = CaseResult.from_dict(json.loads(json.dumps(r.to_dict(), allow_nan=False)))
     assert back.key == key and back.status == status and back.data == r.data
@@ -30,8 +32,11 @@ def test_case_result_round_trips_through_json(key: CaseKey, metrics: dict, n: in
         assert (math.isnan(v) and math.isnan(back.metrics[k])) or back.metrics[k] == v
 
 
-@given(gold=st.one_of(st.text(), st.floats(allow_nan=False)), pred=st.one_of(st.none(), st.text()),
-       raw=st.one_of(st.none(), st.text()))
+@given(
+    gold=st.one_of(st.text(), st.floats(allow_nan=False)),
+    pred=st.one_of(st.none(), st.text()),
+    raw=st.one_of(st.none(), st.text()),
+)
 def test_outcome_round_trips(gold: object, pred: object, raw: str | None) -> None:
     o = Outcome(3, gold, pred, pred is not None, raw, None if raw is None else "e")
     assert Outcome.from_dict(json.loads(json.dumps(o.to_dict()))) == o
@@ -45,4 +50,7 @@ def test_other_schema_is_refused_by_name() -> None:
 
 
 def test_case_id_is_readable() -> None:
-    assert CaseKey("ner", "crossner_politics", "gpt-4o", "spacy").id == "ner-crossner_politics-gpt-4o-spacy"
+    assert (
+        CaseKey("ner", "crossner_politics", "gpt-4o", "spacy").id
+        == "ner-crossner_politics-gpt-4o-spacy"
+    )

@@ -20,7 +20,9 @@ from harness.results import (
 
 
 def _case(model: str = "m") -> CaseResult:
-    return CaseResult(CaseKey("intent", "d", "gen/a:b", model), "ok", "macro_f1", {"macro_f1": 0.5}, 2)
+    return CaseResult(
+        CaseKey("intent", "d", "gen/a:b", model), "ok", "macro_f1", {"macro_f1": 0.5}, 2
+    )
 
 
 def test_case_file_round_trip(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ DATA = Path(_ENV).resolve() if _ENV else None
 SELECTION = (
     "(dataset_snips and (model_tfidf_logreg or model_tfidf_centroid or model_majority))"
     " or (dataset_headlines and (model_jaccard or model_tfidf_cosine or model_bm25))"
-    " or (dataset_crossner_politics and (model_gazetteer or model_crf or model_capitalised_majority))"
+    " or (dataset_crossner_politics"
+    " and (model_gazetteer or model_crf or model_capitalised_majority))"
 )
 
 pytestmark = pytest.mark.skipif(
@@ -37,7 +38,12 @@ def test_selection_of_default_suite_on_shared_data(pytester: pytest.Pytester) ->
     assert DATA is not None
     manifest = json.loads((DATA / "manifest.json").read_text())
     result = pytester.runpytest_subprocess(
-        "-n", "2", "--strict-markers", "-m", SELECTION, f"--synth-data-dir={DATA}",
+        "-n",
+        "2",
+        "--strict-markers",
+        "-m",
+        SELECTION,
+        f"--synth-data-dir={DATA}",
         "--synth-max-examples=150",
     )
     result.assert_outcomes(passed=3 * 7 * 3)

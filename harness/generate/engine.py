@@ -68,11 +68,12 @@ class Sender:
     def _requests(self, batch: Sequence[Messages], seeds: Sequence[int | None]) -> list[Any]:
         from harness.backends.base import ChatRequest
 
-        params = {"temperature": self.temperature, "max_tokens": self.max_tokens}
         if self.defaults is not None:  # keeps the suite's extra parameters (top_p, stop, ...)
-            return [self.defaults.request(m, seed=s, **params)
+            return [self.defaults.request(m, seed=s, temperature=self.temperature,
+                                          max_tokens=self.max_tokens)
                     for m, s in zip(batch, seeds, strict=True)]
-        return [ChatRequest.of(m, self.info.model, seed=s, **params)
+        return [ChatRequest.of(m, self.info.model, temperature=self.temperature,
+                               max_tokens=self.max_tokens, seed=s)
                 for m, s in zip(batch, seeds, strict=True)]
 
     def _texts(self, completions: Sequence[Any], before: tuple[int, int]) -> list[str | None]:

@@ -25,7 +25,7 @@ from harness.records import IntentExample
 
 
 class IntentGenerator:
-    template_names = ("intent",)
+    template_names: tuple[str, ...] = ("intent",)
 
     def __init__(self, ctx: GenContext) -> None:
         self.ctx = ctx

@@ -90,7 +90,7 @@ def locate(text: str, entities: list[list[str]]) -> tuple[list[dict[str, Any]], 
 
 
 class NerGenerator:
-    template_names = ("ner_entities", "ner_text")
+    template_names: tuple[str, ...] = ("ner_entities", "ner_text")
 
     def __init__(self, ctx: GenContext) -> None:
         self.ctx = ctx

@@ -48,7 +48,7 @@ def parse_pair(answer: str) -> tuple[str, str] | None:
 
 
 class SimilarityGenerator:
-    template_names = ("similarity",)
+    template_names: tuple[str, ...] = ("similarity",)
 
     def __init__(self, ctx: GenContext) -> None:
         self.ctx = ctx

@@ -29,4 +29,11 @@ MODEL_MODULES: tuple[str, ...] = (
 
 MODELS: Registry[ModelFactory] = Registry("model", modules=MODEL_MODULES)
 
-__all__ = ["MODELS", "MissingDependency", "ModelFactory", "NotConfigured", "Predictor", "TaskContext"]
+__all__ = [
+    "MODELS",
+    "MissingDependency",
+    "ModelFactory",
+    "NotConfigured",
+    "Predictor",
+    "TaskContext",
+]

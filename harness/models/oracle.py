@@ -60,8 +60,12 @@ class Oracle:
 
 
 @MODELS.register("oracle", tasks=("intent", "similarity", "ner"))
-def oracle(ctx: TaskContext, accuracy: float = 0.8, invalid: float = 0.0, salt: str = "") -> Predictor:
+def oracle(
+    ctx: TaskContext, accuracy: float = 0.8, invalid: float = 0.0, salt: str = ""
+) -> Predictor:
     """Gold answers kept with probability ``accuracy``; ``invalid`` share unanswered."""
     if not 0.0 <= accuracy <= 1.0 or not 0.0 <= invalid <= 1.0:
-        raise ValueError(f"oracle: accuracy and invalid must lie in [0, 1], got {accuracy}, {invalid}")
+        raise ValueError(
+            f"oracle: accuracy and invalid must lie in [0, 1], got {accuracy}, {invalid}"
+        )
     return Oracle(ctx, float(accuracy), float(invalid), salt)

@@ -46,7 +46,8 @@ def _targets(args: argparse.Namespace) -> tuple[Path, list[tuple[Any, str, str |
     if data_dir is None:
         raise ValueError(f"no data directory: pass PATH or --data-dir, or set {ENV_VAR}")
     if not target:
-        found = [(s, g, None) for s, g in all_sources(data_dir, suite)
+        found: list[tuple[Any, str, str | None]] = [
+            (s, g, None) for s, g in all_sources(data_dir, suite)
                  if (not args.dataset or s.name == args.dataset)
                  and (not args.generator or g == args.generator)]
         if not found:

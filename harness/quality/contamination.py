@@ -49,7 +49,7 @@ def exact_matches(source: Sequence[Sequence[str]], real: Sequence[Sequence[str]]
 def _unit_normalize(m: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
     m = np.asarray(m, dtype=np.float32)
     norms = np.linalg.norm(m, axis=1, keepdims=True)
-    return m / np.where(norms == 0, 1.0, norms)
+    return (m / np.where(norms == 0, 1.0, norms)).astype(np.float32, copy=False)
 
 
 def nearest_similarity(

@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from harness.config import DatasetSpec
 from harness.quality.checks import run_checks
@@ -57,8 +57,11 @@ def _duplicates(examples: Sequence[Example]) -> dict[str, Any]:
         # Extra copies: rows minus distinct examples (the data README's count).
         "count": len(examples) - len(counts),
         "groups": len(repeated),
-        "top": [{"text": k if isinstance(k, str) else " || ".join(k), "copies": n}
-                for k, n in repeated[:LISTED]],
+        "top": [
+            {"text": k if isinstance(k, str) else " || ".join(cast(tuple[str, ...], k)),
+             "copies": n}
+            for k, n in repeated[:LISTED]
+        ],
     }
 
 

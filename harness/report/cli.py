@@ -36,12 +36,22 @@ def read_score_rows(path: Path) -> list[ScoreRow]:
             raise ValueError(f"{path}:{n}: expected an object with keys {', '.join(ROW_KEYS)}")
         for key in ROW_KEYS:
             if key not in obj:
-                raise ValueError(f"{path}:{n}: missing key {key!r} (a score row needs {', '.join(ROW_KEYS)})")
+                raise ValueError(
+                    f"{path}:{n}: missing key {key!r} (a score row needs {', '.join(ROW_KEYS)})"
+                )
         score = obj["score"]
         if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
             raise ValueError(f"{path}:{n}: key 'score': expected a number or null, got {score!r}")
-        rows.append(ScoreRow(*(str(obj[k]) for k in ROW_KEYS[:5]),
-                             math.nan if score is None else float(score)))
+        rows.append(
+            ScoreRow(
+                task=str(obj["task"]),
+                dataset=str(obj["dataset"]),
+                generator=str(obj["generator"]),
+                model=str(obj["model"]),
+                metric=str(obj["metric"]),
+                score=math.nan if score is None else float(score),
+            )
+        )
     return rows
 
 
@@ -55,7 +65,9 @@ def parse_same_as(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def load_inputs(paths: list[Path]) -> tuple[list[CaseResult], list[ScoreRow], dict[str, str], set[CaseKey]]:
+def load_inputs(
+    paths: list[Path],
+) -> tuple[list[CaseResult], list[ScoreRow], dict[str, str], set[CaseKey]]:
     """Merge results directories and score-row files; later inputs win on a clash."""
     results: dict[CaseKey, CaseResult] = {}
     rows: list[ScoreRow] = []
@@ -65,8 +77,10 @@ def load_inputs(paths: list[Path]) -> tuple[list[CaseResult], list[ScoreRow], di
         if path.is_dir():
             for r in read_case_results(path):
                 if r.key in results:
-                    print(f"synthbench: {r.key.id} appears twice; keeping the one in {path}",
-                          file=sys.stderr)
+                    print(
+                        f"synthbench: {r.key.id} appears twice; keeping the one in {path}",
+                        file=sys.stderr,
+                    )
                 results[r.key] = r
             run = read_run(path)
             same_as.update(run.get("same_as", {}))
@@ -90,8 +104,11 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"synthbench report: {exc}", file=sys.stderr)
         return 2
     report: dict[str, Any] = build_run_report(
-        results, same_as=same_as, expected=expected or None,
-        run={"inputs": [str(p) for p in args.paths]}, rows=rows,
+        results,
+        same_as=same_as,
+        expected=expected or None,
+        run={"inputs": [str(p) for p in args.paths]},
+        rows=rows,
     )
     from harness.postrun import run_report_extras
 
@@ -102,13 +119,26 @@ def run_report(args: argparse.Namespace) -> int:
     return status
 
 
-def add_report_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser("report", help="recompute the report from stored results",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="results directory (.synthbench) or JSONL file of score rows")
-    p.add_argument("--same-as", action="append", default=[], metavar="MODEL=GENERATOR",
-                   help="declare a model to be the same LLM as a generator (bias factor)")
+def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "report",
+        help="recompute the report from stored results",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="results directory (.synthbench) or JSONL file of score rows",
+    )
+    p.add_argument(
+        "--same-as",
+        action="append",
+        default=[],
+        metavar="MODEL=GENERATOR",
+        help="declare a model to be the same LLM as a generator (bias factor)",
+    )
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     p.add_argument("--width", type=int, default=100, help="terminal width (default 100)")
     from harness.postrun import add_report_arguments

@@ -29,7 +29,9 @@ def _value(v: Any) -> Any:
     return v
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], width: int, indent: str = "  ") -> list[str]:
+def table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int, indent: str = "  "
+) -> list[str]:
     """Render a left-labelled table, splitting the value columns to fit ``width``."""
     if not rows:
         return []
@@ -43,11 +45,17 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], width: int, inde
             used += 2 + col_w[end]
             end += 1
         cols = range(start, end)
-        lines.append(indent + header[0].ljust(label_w) + "".join(
-            "  " + header[c + 1].rjust(col_w[c]) for c in cols))
+        lines.append(
+            indent
+            + header[0].ljust(label_w)
+            + "".join("  " + header[c + 1].rjust(col_w[c]) for c in cols)
+        )
         for r in rows:
-            lines.append(indent + r[0].ljust(label_w) + "".join(
-                "  " + r[c + 1].rjust(col_w[c]) for c in cols))
+            lines.append(
+                indent
+                + r[0].ljust(label_w)
+                + "".join("  " + r[c + 1].rjust(col_w[c]) for c in cols)
+            )
         start = end
     return lines
 
@@ -55,7 +63,12 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], width: int, inde
 def with_ci(value: Any, ci: Any, signed: bool = False) -> str:
     """``0.812 [0.790,0.834]`` when the report has an interval, else the plain figure."""
     text = fmt(_value(value), signed)
-    if isinstance(ci, Mapping) and ci.get("low") is not None and ci.get("high") is not None and text != NA:
+    if (
+        isinstance(ci, Mapping)
+        and ci.get("low") is not None
+        and ci.get("high") is not None
+        and text != NA
+    ):
         text += f" [{fmt(ci['low'], signed)},{fmt(ci['high'], signed)}]"
     return text
 
@@ -70,8 +83,10 @@ def _ci(group: Mapping[str, Any], *path: str) -> Any:
 def _scores(group: Mapping[str, Any], width: int) -> list[str]:
     scores: Mapping[str, Mapping[str, Any]] = group.get("scores", {})
     models = sorted({m for row in scores.values() for m in row})
-    rows = [[gen, *(with_ci(scores[gen].get(m), _ci(group, "scores", gen, m)) for m in models)]
-            for gen in scores]
+    rows = [
+        [gen, *(with_ci(scores[gen].get(m), _ci(group, "scores", gen, m)) for m in models)]
+        for gen in scores
+    ]
     return table(["generator \\ model", *models], rows, width)
 
 
@@ -110,7 +125,8 @@ def _bias(group: Mapping[str, Any]) -> list[str]:
     if not bias:
         return []
     parts = [
-        f"{m} on {b.get('generator')}: {with_ci(b.get('value'), _ci(group, 'bias', m), signed=True)}"
+        f"{m} on {b.get('generator')}: "
+        f"{with_ci(b.get('value'), _ci(group, 'bias', m), signed=True)}"
         for m, b in bias.items()
     ]
     return ["  bias factor: " + "; ".join(parts)]
@@ -127,7 +143,9 @@ def _undefined(group: Mapping[str, Any]) -> list[str]:
         if why:
             reasons.append(f"bias {model}: {why}")
     uniq = list(dict.fromkeys(reasons))
-    return [f"  n/a: {r}" for r in uniq[:8]] + ([f"  ... {len(uniq) - 8} more"] if len(uniq) > 8 else [])
+    return [f"  n/a: {r}" for r in uniq[:8]] + (
+        [f"  ... {len(uniq) - 8} more"] if len(uniq) > 8 else []
+    )
 
 
 DATA_COUNTS = ("duplicates", "repaired_entities", "dropped_entities", "dropped_records")
@@ -170,11 +188,15 @@ def render_gates(report: Mapping[str, Any], width: int = 100) -> list[str]:
     if not section:
         return []
     c = section["counts"]
-    lines = [f"gates: {section['status'].upper()} ({c['passed']} passed, {c['failed']} failed, "
-             f"{c['skipped']} skipped)"]
+    lines = [
+        f"gates: {section['status'].upper()} ({c['passed']} passed, {c['failed']} failed, "
+        f"{c['skipped']} skipped)"
+    ]
     tags = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
     for g in section["gates"]:
-        lines.append(_fit(f"  {tags.get(g['status'], g['status'])}  {g['name']}: {g['description']}", width))
+        lines.append(
+            _fit(f"  {tags.get(g['status'], g['status'])}  {g['name']}: {g['description']}", width)
+        )
         lines.append(_fit(f"        {g['reason']}", width))
     return lines
 
@@ -194,11 +216,15 @@ def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
         for k in missing[:10]:
             tail.append(f"  {k['task']}-{k['dataset']}-{k['generator']}-{k['model']}")
     for r in cases.get("not_ok", [])[:10]:
-        tail.append(f"  {r['status']}: {r['task']}-{r['dataset']}-{r['generator']}-{r['model']}: "
-                    f"{r.get('reason', '')}"[:width])  # one line per case: cut, see report.json
+        tail.append(
+            f"  {r['status']}: {r['task']}-{r['dataset']}-{r['generator']}-{r['model']}: "
+            f"{r.get('reason', '')}"[:width]
+        )  # one line per case: cut, see report.json
     boot = report.get("bootstrap")
     if boot:
-        tail.append(f"intervals: {boot['level']:.0%} bootstrap, {boot['resamples']} resamples; "
-                    "p: one-sided permutation test of Spearman")
+        tail.append(
+            f"intervals: {boot['level']:.0%} bootstrap, {boot['resamples']} resamples; "
+            "p: one-sided permutation test of Spearman"
+        )
     gates = render_gates(report, width)
     return "\n\n".join([*blocks, "\n".join(tail), *(["\n".join(gates)] if gates else [])])
