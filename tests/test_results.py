@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,8 @@ def test_case_file_round_trip(tmp_path: Path) -> None:
     assert result == _case() and back == outs
     assert read_case_results(tmp_path) == [_case()]
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")], "temp file left over"
+    # Readable like any file the user writes, not private like a temp file.
+    assert path.stat().st_mode & 0o044 == 0o644 & 0o044 & ~os.umask(os.umask(0))
 
 
 def test_broken_case_file_names_file_and_line(tmp_path: Path) -> None:
