@@ -27,7 +27,6 @@ from harness.session import PROPERTY, SynthSession, param_id
 SESSION_KEY = pytest.StashKey[SynthSession]()
 SUITE_KEY = pytest.StashKey[Suite]()
 GROUPED_KEY = pytest.StashKey[bool]()
-LOADGROUP = "synthbench_loadgroup"
 SETTINGS_KEY = pytest.StashKey["RunSettings"]()
 FIXTURE = "synth_case"
 
@@ -296,10 +295,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(SynthPlugin(config), "synthbench-session")
     if _is_worker(config):
         _share_cores(config)
-        if config.workerinput.get(LOADGROUP):  # type: ignore[attr-defined]
-            # Workers derive loadgroup from the command line alone; the controller
-            # switched the mode, so tell them to tag node ids with their group.
-            config.option.loadgroup = True
         return
     from harness.cache import ENV_RUN_ID
 
@@ -332,15 +327,13 @@ def _explicit_dist(config: pytest.Config) -> bool:
 
 
 def _group_by_model(config: pytest.Config) -> None:
-    """Under xdist's default ``load`` mode, switch to ``loadgroup``.
+    """Under xdist's default ``load`` mode, schedule each (dataset, model) as one unit.
 
-    Every case carries an ``xdist_group`` of its (dataset, model), so one worker
-    trains or loads a model for a dataset once and scores all its sources, instead
-    of every worker doing it again. Tests without groups are spread as by ``load``.
-    An explicit ``--dist`` is respected.
+    One worker then trains or loads a model for a dataset once and scores all its
+    sources, instead of every worker doing it again (``harness.scheduling``). Other
+    tests are spread as by ``load``. An explicit ``--dist`` is respected.
     """
     if getattr(config.option, "dist", "no") == "load" and not _explicit_dist(config):
-        config.option.dist = "loadgroup"
         config.stash[GROUPED_KEY] = True
 
 
@@ -350,7 +343,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from harness.runner import iter_cases
 
     config = metafunc.config
-    xdist = config.pluginmanager.has_plugin("xdist")
     params = []
     for key in iter_cases(_suite(config)):
         names = _markers(key)
@@ -358,8 +350,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             # Registered before use, so --strict-markers accepts them.
             config.addinivalue_line("markers", f"{name}: synthbench cases of this value")
         marks = [getattr(pytest.mark, n) for n in names] + [pytest.mark.synthbench]
-        if xdist:
-            marks.append(pytest.mark.xdist_group(f"{key.dataset}::{key.model}"))
         params.append(pytest.param(key, id=key.id, marks=marks))
     metafunc.parametrize(FIXTURE, params)
 
@@ -379,9 +369,15 @@ class SynthPlugin:
             _ensure_session(self.config).set_collected(ids)
 
     @pytest.hookimpl(optionalhook=True)
-    def pytest_configure_node(self, node: Any) -> None:
-        if self.config.stash.get(GROUPED_KEY, False):
-            node.workerinput[LOADGROUP] = True
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """Our scheduler when the plugin grouped cases (see ``_group_by_model``)."""
+        if not self.config.stash.get(GROUPED_KEY, False) or not self._has_suite():
+            return None
+        from harness.runner import iter_cases
+        from harness.scheduling import CaseGroupScheduling
+
+        groups = {k.id: f"{k.dataset}::{k.model}" for k in iter_cases(_suite(self.config))}
+        return CaseGroupScheduling(config, log, lambda nodeid: groups.get(param_id(nodeid)))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:

@@ -229,7 +229,7 @@ def test_plugin_is_dormant_in_ordinary_projects(pytester: pytest.Pytester) -> No
 
 
 def test_each_dataset_model_pair_stays_on_one_worker(project: pytest.Pytester) -> None:
-    """Under plain ``-n 2`` the plugin switches xdist to loadgroup: one model build per pair."""
+    """Under plain ``-n 2`` the plugin schedules each pair as one unit: one model build per pair."""
     r = project.runpytest_subprocess("-n", "2", "-v")
     r.assert_outcomes(passed=N_CASES)
     workers: dict[tuple[str, str], set[str]] = {}
