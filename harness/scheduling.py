@@ -17,7 +17,7 @@ from typing import Any
 from xdist.scheduler import LoadScopeScheduling
 
 
-class CaseGroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+class CaseGroupScheduling(LoadScopeScheduling):
     """``load``-like scheduling in which each work unit is one (dataset, model) pair.
 
     ``group_of(nodeid)`` names the unit of a case, or returns None for any other
