@@ -12,13 +12,13 @@ import asyncio
 from typing import Any
 
 from harness.backends import BACKENDS
-from harness.backends.base import ChatRequest, Reply, Verdict
+from harness.backends.base import ChatRequest, Reply
 from harness.backends.keys import resolve_api_key, resolve_base_url
-from harness.backends.sdk_errors import classify_sdk_error
+from harness.backends.sdk_base import SdkChat
 from harness.models.base import MissingDependency
 
 
-class AnthropicChat:
+class AnthropicChat(SdkChat):
     provider = "anthropic"
 
     def __init__(
@@ -74,20 +74,6 @@ class AnthropicChat:
             completion_tokens=int(getattr(usage, "output_tokens", 0) or 0),
             finish_reason=str(resp.stop_reason or ""),
         )
-
-    def classify(self, exc: BaseException) -> Verdict:
-        return classify_sdk_error(exc, self._sdk_module, self.key_env, self.timeout)
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            try:
-                await self._client.close()
-            finally:
-                self._client = None
-                self._loop = None
-
-    def secrets(self) -> tuple[str, ...]:
-        return (self._key,)
 
 
 @BACKENDS.register("anthropic", chat=True)

@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from harness.backends import BACKENDS
-from harness.backends.base import ChatRequest, Reply, Verdict
+from harness.backends.base import ChatRequest, Reply
 from harness.backends.keys import resolve_api_key, resolve_base_url
-from harness.backends.sdk_errors import classify_sdk_error
+from harness.backends.sdk_base import SdkChat
 from harness.models.base import MissingDependency
 
 
@@ -27,7 +27,7 @@ def _httpx_module(sdk: Any) -> Any:
     return importlib.import_module(base.__module__.split(".")[0])
 
 
-class OpenAIChat:
+class OpenAIChat(SdkChat):
     """One model behind one OpenAI-compatible endpoint."""
 
     provider = "openai"
@@ -104,20 +104,6 @@ class OpenAIChat:
             completion_tokens=int(usage.get("completion_tokens") or 0),
             finish_reason=str(choice.get("finish_reason") or ""),
         )
-
-    def classify(self, exc: BaseException) -> Verdict:
-        return classify_sdk_error(exc, self._sdk_module, self.key_env, self.timeout)
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            try:
-                await self._client.close()
-            finally:
-                self._client = None
-                self._loop = None
-
-    def secrets(self) -> tuple[str, ...]:
-        return (self._key,)
 
 
 @BACKENDS.register("openai", chat=True)
