@@ -14,7 +14,7 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.report.markdown import num, with_ci
+from harness.report.cells import agreement_cells, num, score_cells, with_ci
 from harness.report.plots import PLOTS
 from harness.report.terminal import AGREEMENT_COLUMNS
 
@@ -49,42 +49,13 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "") 
 
 
 def _scores_table(group: Mapping[str, Any]) -> str:
-    scores = group.get("scores", {})
-    ci = group.get("ci", {}).get("scores", {})
-    sources = list(dict.fromkeys([*scores, *ci]))
-    models = sorted({m for s in sources for m in [*scores.get(s, {}), *ci.get(s, {})]})
-    rows = [
-        [
-            esc(s),
-            *(
-                esc(with_ci(scores.get(s, {}).get(m, ci.get(s, {}).get(m)), ci.get(s, {}).get(m)))
-                for m in models
-            ),
-        ]
-        for s in sources
-    ]
-    return _table(["generator \\ model", *(esc(m) for m in models)], rows)
+    models, rows = score_cells(group)
+    cells = [[esc(c) for c in r] for r in rows]
+    return _table(["generator \\ model", *(esc(m) for m in models)], cells)
 
 
 def _agreement_table(group: Mapping[str, Any]) -> str:
-    agreement = group.get("agreement", {})
-    ci = group.get("ci", {}).get("agreement", {})
-    rows = []
-    for gen in dict.fromkeys([*agreement, *ci]):
-        a, c = agreement.get(gen, {}), ci.get(gen, {})
-        cells = []
-        for col in AGREEMENT_COLUMNS:
-            if col == "n_models":
-                cells.append(esc(a.get(col, c.get(col, "n/a"))))
-                continue
-            p = (c.get(col) or {}).get("p_value")
-            cells.append(
-                esc(
-                    with_ci(a.get(col, c.get(col)), c.get(col))
-                    + (f" p={p:.3f}" if p is not None else "")
-                )
-            )
-        rows.append([esc(gen), *cells])
+    rows = [[esc(c) for c in r] for r in agreement_cells(group, p_format=" p={:.3f}")]
     return _table(["agreement with real", *AGREEMENT_COLUMNS], rows)
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from harness.report.cells import agreement_cells, score_cells, with_ci
 from harness.report.terminal import AGREEMENT_COLUMNS
 
 _SPECIAL = re.compile(r"([\\`*_\[\]#|<>~])")
@@ -20,23 +21,6 @@ def md(text: Any) -> str:
     """Escape a data string for a Markdown table cell (markup characters, pipes, newlines)."""
     s = str(text).replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
     return _SPECIAL.sub(r"\\\1", s)
-
-
-def num(v: Any, signed: bool = False) -> str:
-    """A figure with 3 decimals; ``n/a`` for undefined."""
-    if isinstance(v, Mapping):
-        v = v.get("value")
-    if v is None or isinstance(v, bool) or not isinstance(v, int | float) or v != v:
-        return "n/a"
-    return f"{v:+.3f}" if signed else f"{v:.3f}"
-
-
-def with_ci(point: Any, ci: Mapping[str, Any] | None, signed: bool = False) -> str:
-    """``0.812 [0.790, 0.834]``, or just the point when there is no interval."""
-    text = num(point, signed)
-    if ci and ci.get("low") is not None and ci.get("high") is not None and text != "n/a":
-        text += f" [{num(ci['low'], signed)}, {num(ci['high'], signed)}]"
-    return text
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> list[str]:
@@ -51,38 +35,13 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "")
 
 
 def _scores(group: Mapping[str, Any]) -> list[str]:
-    scores = group.get("scores", {})
-    ci = group.get("ci", {}).get("scores", {})
-    sources = list(dict.fromkeys([*scores, *ci]))
-    models = sorted({m for s in sources for m in [*scores.get(s, {}), *ci.get(s, {})]})
-    rows = [
-        [
-            md(s),
-            *(
-                with_ci(scores.get(s, {}).get(m, ci.get(s, {}).get(m)), ci.get(s, {}).get(m))
-                for m in models
-            ),
-        ]
-        for s in sources
-    ]
+    models, rows = score_cells(group)
+    rows = [[md(r[0]), *r[1:]] for r in rows]
     return table(["generator \\ model", *(md(m) for m in models)], rows) if rows else []
 
 
 def _agreement(group: Mapping[str, Any]) -> list[str]:
-    agreement = group.get("agreement", {})
-    ci = group.get("ci", {}).get("agreement", {})
-    rows = []
-    for gen in dict.fromkeys([*agreement, *ci]):
-        a, c = agreement.get(gen, {}), ci.get(gen, {})
-        cells = []
-        for col in AGREEMENT_COLUMNS:
-            if col == "n_models":
-                cells.append(str(a.get(col, c.get(col, "n/a"))))
-                continue
-            cell = with_ci(a.get(col, c.get(col)), c.get(col))
-            p = (c.get(col) or {}).get("p_value")
-            cells.append(cell + (f" (p={p:.3f})" if p is not None else ""))
-        rows.append([md(gen), *cells])
+    rows = [[md(r[0]), *r[1:]] for r in agreement_cells(group)]
     return table(["agreement with real", *AGREEMENT_COLUMNS], rows) if rows else []
 
 
