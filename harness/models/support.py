@@ -83,6 +83,15 @@ def entity_labels(train: Iterable[NerExample], allowed: Sequence[str]) -> list[s
     return [e.label for ex in train for e in ex.entities if not keep or e.label in keep]
 
 
+def intent_texts(examples: Sequence[Example]) -> list[str]:
+    """The texts of intent examples (an assertion names a wrong example type)."""
+    out = []
+    for ex in examples:
+        assert isinstance(ex, IntentExample), f"an intent model got {type(ex).__name__}"
+        out.append(ex.text)
+    return out
+
+
 def ner_texts(examples: Sequence[Example]) -> list[str]:
     """The texts of NER examples (an assertion names a wrong example type)."""
     out = []

@@ -16,16 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
-from harness.models.support import need_train, sample_per_label
+from harness.models.support import intent_texts, need_train, sample_per_label
 from harness.records import Example, IntentExample, Prediction
-
-
-def _texts(examples: Sequence[Example]) -> list[str]:
-    out = []
-    for ex in examples:
-        assert isinstance(ex, IntentExample), f"an intent model got {type(ex).__name__}"
-        out.append(ex.text)
-    return out
 
 
 def _require_sklearn(model: str) -> None:
@@ -48,7 +40,7 @@ class Pipeline:
     classifier: Any
 
     def predict(self, examples: Sequence[Example]) -> list[Prediction]:
-        texts = _texts(examples)
+        texts = intent_texts(examples)
         if not texts:
             return []
         labels = self.classifier.predict(self.vectorizer.transform(texts))
@@ -81,7 +73,7 @@ class Centroids:
     matrix: Any  # (labels, features) dense, rows L2-normalised
 
     def predict(self, examples: Sequence[Example]) -> list[Prediction]:
-        texts = _texts(examples)
+        texts = intent_texts(examples)
         if not texts:
             return []
         sims = self.vectorizer.transform(texts) @ self.matrix.T
