@@ -140,7 +140,9 @@ class SavedComparison:
         }
         boot = doc.get("bootstrap", {})
         self.same_draws = (
-            boot.get("resamples") == settings.resamples and boot.get("seed") == settings.seed
+            boot.get("resamples") == settings.resamples
+            and boot.get("seed") == settings.seed
+            and boot.get("scheme", 1) == settings.to_dict()["scheme"]
         )
         self.reps = reps
         self.settings = settings

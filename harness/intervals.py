@@ -26,6 +26,8 @@ import numpy as np
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
 from harness.results import CASES, case_filename, read_case
 from harness.stats import (
+    AGREEMENT_METHOD,
+    COEFFICIENT_RANGE,
     DEFAULT_LEVEL,
     DEFAULT_PERMUTATIONS,
     DEFAULT_RESAMPLES,
@@ -38,9 +40,12 @@ from harness.stats import (
     permutation_pvalues,
     resample_weights,
     score_batch,
+    strata_of,
 )
 from harness.tasks import TASKS
 
+#: Version of the resampling rule; saved replicates pair only with the same one.
+RESAMPLING_SCHEME = 2
 #: The leave-own-out ensemble's name in reports (as ``harness.analysis`` calls it).
 LEAVE_OWN_OUT = "mean-loo"
 
@@ -65,6 +70,13 @@ class BootstrapSettings:
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": "percentile",
+            "methods": {
+                "scores": "percentile",
+                "bias": "percentile",
+                "agreement": AGREEMENT_METHOD,
+            },
+            # 2: intent sources resampled within each gold label; 1 (absent): plain.
+            "scheme": RESAMPLING_SCHEME,
             "paired": True,
             "resamples": self.resamples,
             "level": self.level,
@@ -160,8 +172,11 @@ def bootstrap_cases(
         parts: tuple[str, ...] = (task_name, dataset, gen, str(n))
         if fps[(task_name, dataset)][gen] != fp:  # a second set of examples for one source
             parts = (*parts, fp)
-        weights = resample_weights(n, settings.resamples, derive_seed(settings.seed, *parts))
-        primary, invalid = score_batch(TASKS.get(task_name), [s for _, s in members], weights)
+        task = TASKS.get(task_name)
+        strata = strata_of(task, members[0][1])  # the gold is shared by every model here
+        seed = derive_seed(settings.seed, *parts)
+        weights = resample_weights(n, settings.resamples, seed, strata=strata)
+        primary, invalid = score_batch(task, [s for _, s in members], weights)
         group = cells.setdefault((task_name, dataset), {})
         for i, (r, _) in enumerate(members):
             group[(gen, r.key.model)] = (primary[i], invalid[i])
@@ -312,7 +327,9 @@ def group_section(
             )
             entry: dict[str, Any] = {}
             for name, arr in figures.items():
-                entry[name] = interval(float(arr[0]), arr[1:], level)
+                entry[name] = interval(
+                    float(arr[0]), arr[1:], level, AGREEMENT_METHOD, COEFFICIENT_RANGE[name]
+                )
                 if name in p_values:
                     entry[name]["p_value"] = p_values[name]
             entry["n_models"] = int(both.sum())

@@ -199,3 +199,40 @@ def test_interval_and_paired_difference() -> None:
     b = np.r_[0.5, np.linspace(0.4, 0.6, 100)]
     better = S.paired_difference(a, b)
     assert better["low"] > 0 and better["p_value"] == 0.0
+
+
+def test_stratified_weights_keep_every_stratum_and_its_size() -> None:
+    strata = np.array([2, 0, 2, 1, 2, 0, 2])
+    w = S.resample_weights(strata.size, 50, seed=9, strata=strata)
+    assert (w[:, 0] == 1).all()
+    for code in (0, 1, 2):
+        members = strata == code
+        assert (w[members].sum(axis=0) == members.sum()).all()
+    assert (w[3] == 1).all()  # a stratum of one is always drawn once
+    assert w[strata == 2].std() > 0  # and the others do vary
+    assert np.array_equal(w, S.resample_weights(strata.size, 50, seed=9, strata=strata))
+
+
+def test_plain_weights_are_unchanged_without_strata() -> None:
+    w = S.resample_weights(9, 30, seed=5)
+    rng = np.random.default_rng(5)
+    idx = rng.integers(0, 9, size=(30, 9))
+    want = np.stack([np.bincount(row, minlength=9) for row in idx], axis=1)
+    assert np.array_equal(w[:, 1:], want)
+
+
+def test_intent_sources_are_stratified_by_gold_label() -> None:
+    task = TASKS.get("intent")
+    stats = task.example_stats(["b", "a", "b", "c"], ["b", "b", None, "c"])
+    assert S.strata_of(task, stats).tolist() == [1, 0, 1, 2]
+    assert S.strata_of(TASKS.get("ner"), stats) is None
+
+
+def test_basic_interval_reflects_the_percentile_one_and_clips() -> None:
+    reps = np.linspace(0.0, 0.5, 101)
+    pct = S.interval(0.6, reps, 0.9)
+    basic = S.interval(0.6, reps, 0.9, "basic", (-1.0, 1.0))
+    assert basic["low"] == pytest.approx(1.2 - pct["high"])
+    assert basic["high"] == pytest.approx(1.0)  # 2 * 0.6 - 0.025 clipped to the range
+    with pytest.raises(ValueError, match="known: percentile, basic"):
+        S.interval(0.6, reps, 0.9, "bca")
