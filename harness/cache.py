@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness.backends.base import ChatRequest, Reply, canonical_json
+from harness.textsafe import from_sql, hash_bytes, json_dumps, sql_text
 
 ENV_CACHE_DIR = "SYNTHBENCH_CACHE_DIR"
 ENV_RUN_ID = "SYNTHBENCH_RUN_ID"
@@ -96,7 +97,7 @@ def cache_key(provider: str, endpoint: str, revision: str, request: ChatRequest)
         "revision": revision,
         "request": request.to_dict(),
     }
-    return hashlib.sha256(canonical_json(doc).encode("utf-8")).hexdigest()
+    return hashlib.sha256(hash_bytes(canonical_json(doc))).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ class ResponseCache:
                 return None
             self.hits += 1
             self._unflushed[0] += 1
-        return Reply(row[0], int(row[1]), int(row[2]), row[3])
+        return Reply(from_sql(row[0]), int(row[1]), int(row[2]), from_sql(row[3]))
 
     def put(
         self,
@@ -204,15 +205,18 @@ class ResponseCache:
                 "INSERT OR IGNORE INTO responses VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     key,
-                    provider,
-                    safe_endpoint(endpoint),
-                    request.model,
-                    revision,
-                    canonical_json(request.to_dict()),
-                    reply.text,
+                    # Every text column may hold what UTF-8 cannot encode (a lone
+                    # surrogate from data or an endpoint): sql_text stores it losslessly.
+                    sql_text(provider),
+                    sql_text(safe_endpoint(endpoint)),
+                    sql_text(request.model),
+                    sql_text(revision),
+                    json_dumps(request.to_dict(), sort_keys=True, separators=(",", ":"),
+                               default=str),
+                    sql_text(reply.text),
                     reply.prompt_tokens,
                     reply.completion_tokens,
-                    reply.finish_reason,
+                    sql_text(reply.finish_reason),
                     time.time(),
                 ),
             )
@@ -260,15 +264,15 @@ class ResponseCache:
         for row in cur:
             yield {
                 "key": row[0],
-                "provider": row[1],
-                "endpoint": row[2],
-                "model": row[3],
-                "revision": row[4],
-                "request": json.loads(row[5]),
-                "text": row[6],
+                "provider": from_sql(row[1]),
+                "endpoint": from_sql(row[2]),
+                "model": from_sql(row[3]),
+                "revision": from_sql(row[4]),
+                "request": json.loads(from_sql(row[5])),
+                "text": from_sql(row[6]),
                 "prompt_tokens": row[7],
                 "completion_tokens": row[8],
-                "finish_reason": row[9],
+                "finish_reason": from_sql(row[9]),
                 "created": row[10],
             }
 
@@ -276,7 +280,7 @@ class ResponseCache:
         """Write every entry as one JSON line to ``out``; returns the count."""
         n = 0
         for entry in self.iter_entries():
-            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            out.write(json_dumps(entry) + "\n")
             n += 1
         return n
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
-from harness.results import CASES, case_filename, read_case
+from harness.results import CASES, CaseFileError, case_filename, read_case
 from harness.stats import (
     AGREEMENT_METHOD,
     COEFFICIENT_RANGE,
@@ -43,6 +44,7 @@ from harness.stats import (
     strata_of,
 )
 from harness.tasks import TASKS
+from harness.textsafe import hash_bytes
 
 #: Version of the resampling rule; saved replicates pair only with the same one.
 RESAMPLING_SCHEME = 2
@@ -133,7 +135,7 @@ class GroupReplicates:
 def fingerprint(golds: Sequence[Any]) -> str:
     """A short hash of a source's gold values: equal fingerprints, same examples."""
     text = json.dumps(list(golds), sort_keys=True, ensure_ascii=False)
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return hashlib.blake2b(hash_bytes(text), digest_size=8).hexdigest()
 
 
 def read_outcomes_of(
@@ -144,7 +146,10 @@ def read_outcomes_of(
     for r in results:
         path = results_dir / CASES / case_filename(r.key)
         if r.status == "ok" and path.exists():
-            out.append((r, read_case(path)[1]))
+            try:
+                out.append((r, read_case(path)[1]))
+            except CaseFileError as exc:  # the scores stand; only this interval is lost
+                print(f"synthbench: {exc}; no interval for {r.key.id}", file=sys.stderr)
     return out
 
 

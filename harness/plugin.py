@@ -422,8 +422,13 @@ class SynthPlugin:
 
         width = min(terminalreporter._tw.fullwidth, 100)
         terminalreporter.write_sep("=", "synthbench", bold=True)
-        for line in render_terminal(synth.report, width=width).splitlines():
+        from harness.textsafe import scrub_tree
+
+        shown = scrub_tree(synth.report)[0]  # a lone surrogate would crash the print
+        for line in render_terminal(shown, width=width).splitlines():
             terminalreporter.write_line(line)
+        if note := synth.report.get("text_safety", {}).get("note"):
+            terminalreporter.write_line(note)
         terminalreporter.write_line(f"report: {synth.results_dir / 'report.json'}")
         for path in synth.written:
             terminalreporter.write_line(f"report: {path}")

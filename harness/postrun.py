@@ -104,6 +104,9 @@ def write_reports(
     report: Mapping[str, Any], results_dir: Path, opts: PostRunOptions, timestamp: str = ""
 ) -> list[Path]:
     """Write the requested report files; returns their paths."""
+    from harness.textsafe import scrub_tree
+
+    report = scrub_tree(report)[0]  # rendered for people: U+FFFD, counted in report.json
     written = []
     markdown = None
     if "md" in opts.formats or opts.step_summary is not None:
@@ -167,14 +170,20 @@ def outcomes_from_dirs(
     dirs: Sequence[Path], results: Sequence[CaseResult]
 ) -> list[tuple[CaseResult, list[Any]]]:
     """Each ok case's outcomes from the last directory that holds its case file."""
-    from harness.results import CASES, case_filename, read_case
+    import sys
+
+    from harness.results import CASES, CaseFileError, case_filename, read_case
 
     out = []
     for r in results:
         paths = [d / CASES / case_filename(r.key) for d in dirs]
         found = [p for p in paths if p.exists()]
         if r.status == "ok" and found:
-            out.append((r, read_case(found[-1])[1]))
+            try:
+                out.append((r, read_case(found[-1])[1]))
+            except CaseFileError as exc:
+                # The case's scores (line 1) are still reported; only its interval is lost.
+                print(f"synthbench report: {exc}; no interval for {r.key.id}", file=sys.stderr)
     return out
 
 

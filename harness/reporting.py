@@ -70,4 +70,12 @@ def build_run_report(
         "all": [_case_row(r) for r in sorted(results, key=lambda r: r.key)],
     }
     report.update(extra or {})
+    from harness.textsafe import count_unencodable, replaced_note
+
+    # report.json keeps every string exactly (escaped); people see U+FFFD instead.
+    if replaced := count_unencodable(report):
+        report["text_safety"] = {
+            "replaced_when_rendered": replaced,
+            "note": replaced_note(replaced, "the terminal, Markdown, HTML and JUnit reports"),
+        }
     return report

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.records import SCHEMA_VERSION, CaseKey, CaseResult, Outcome
+from harness.textsafe import json_dumps, scrub
 
 CASES = "cases"
 RUN_FILE = "run.json"
@@ -36,9 +37,20 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that no reader ever sees a partial file."""
+class CaseFileError(ValueError):
+    """A damaged case or run file; the message names the file and line."""
+
+
+def atomic_write_text(path: Path, text: str) -> int:
+    """Write ``text`` to ``path`` so that no reader ever sees a partial file.
+
+    Lone surrogates (which UTF-8 cannot encode) become U+FFFD rather than losing the
+    whole file; returns how many were replaced (0 for JSON from ``json_dumps``).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    replaced = 0
+    if isinstance(text, str):  # anything else fails in write() below, leaving no file
+        text, replaced = scrub(text)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -49,6 +61,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return replaced
 
 
 def case_filename(key: CaseKey) -> str:
@@ -58,28 +71,63 @@ def case_filename(key: CaseKey) -> str:
 
 def write_case(results_dir: Path, result: CaseResult, outcomes: Sequence[Outcome]) -> Path:
     """Write one case file atomically; returns its path."""
-    lines = [json.dumps({"case": result.to_dict()}, ensure_ascii=False)]
-    lines.extend(json.dumps(o.to_dict(), ensure_ascii=False) for o in outcomes)
+    # json_dumps escapes lone surrogates (from data or model answers) losslessly.
+    lines = [json_dumps({"case": result.to_dict()})]
+    lines.extend(json_dumps(o.to_dict()) for o in outcomes)
     path = results_dir / CASES / case_filename(result.key)
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
 
 
-def read_case(path: Path) -> tuple[CaseResult, list[Outcome]]:
-    """Read one case file; errors name the file and line."""
-    with path.open(encoding="utf-8") as fh:
-        head = fh.readline()
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of a results file; decoding errors name file and line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CaseFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    for n, raw in enumerate(data.split(b"\n"), start=1):
         try:
-            result = CaseResult.from_dict(json.loads(head)["case"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:1: not a case record: {exc}") from None
-        outcomes = []
-        for n, line in enumerate(fh, start=2):
-            if line.strip():
-                try:
-                    outcomes.append(Outcome.from_dict(json.loads(line)))
-                except (ValueError, KeyError, TypeError) as exc:
-                    raise ValueError(f"{path}:{n}: not an outcome record: {exc}") from None
+            yield n, raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CaseFileError(
+                f"{path}:{n}: not UTF-8 text ({exc.reason}); the file is damaged, rerun the case"
+            ) from None
+
+
+def _record(path: Path, n: int, line: str, what: str) -> dict[str, Any]:
+    where = f"{path}:{n}" if n else str(path)
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+        raise CaseFileError(f"{where}: not {what}: {exc}; rerun the case") from None
+    if not isinstance(obj, dict):
+        raise CaseFileError(f"{where}: not {what}: a JSON {type(obj).__name__}; rerun the case")
+    return obj
+
+
+def _case_head(path: Path, n: int, line: str) -> CaseResult:
+    obj = _record(path, n, line, "a case record")
+    try:
+        return CaseResult.from_dict(obj["case"])
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise CaseFileError(f"{path}:{n}: not a case record: {exc!r}; rerun the case") from None
+
+
+def read_case(path: Path) -> tuple[CaseResult, list[Outcome]]:
+    """Read one case file; every error is a ``CaseFileError`` naming file and line."""
+    lines = _lines(path)
+    first = next(lines, (1, ""))
+    result = _case_head(path, *first)
+    outcomes = []
+    for n, line in lines:
+        if line.strip():
+            obj = _record(path, n, line, "an outcome record")
+            try:
+                outcomes.append(Outcome.from_dict(obj))
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+                raise CaseFileError(
+                    f"{path}:{n}: not an outcome record: {exc!r}; rerun the case"
+                ) from None
     return result, outcomes
 
 
@@ -91,12 +139,18 @@ def read_case_results(results_dir: Path) -> list[CaseResult]:
     """The case records of a results directory (first line of each file only)."""
     out = []
     for path in iter_case_files(results_dir):
-        with path.open(encoding="utf-8") as fh:
-            head = fh.readline()
         try:
-            out.append(CaseResult.from_dict(json.loads(head)["case"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:1: not a case record: {exc}") from None
+            with path.open("rb") as fh:
+                head = fh.readline()
+        except OSError as exc:
+            raise CaseFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CaseFileError(
+                f"{path}:1: not UTF-8 text ({exc.reason}); the file is damaged, rerun the case"
+            ) from None
+        out.append(_case_head(path, 1, text))
     return out
 
 
@@ -118,11 +172,16 @@ def write_run(results_dir: Path, expected: Iterable[CaseKey], same_as: dict[str,
         "expected": [k.to_dict() for k in sorted(expected)],
         **(extra or {}),
     }
-    atomic_write_text(results_dir / RUN_FILE, json.dumps(doc, indent=1) + "\n")
+    atomic_write_text(results_dir / RUN_FILE, json_dumps(doc, indent=1) + "\n")
 
 
 def read_run(results_dir: Path) -> dict[str, Any]:
     path = results_dir / RUN_FILE
     if not path.exists():
         return {}
-    return dict(json.loads(path.read_text(encoding="utf-8")))
+    text = "\n".join(line for _, line in _lines(path))
+    obj = _record(path, 0, text, "a run description (run.json)")
+    for key, kind in (("same_as", dict), ("expected", list)):
+        if key in obj and not isinstance(obj[key], kind):
+            raise CaseFileError(f"{path}: key {key!r}: expected a JSON {kind.__name__}")
+    return obj

@@ -22,6 +22,7 @@ from harness.config import Suite
 from harness.records import CaseKey, CaseResult
 from harness.results import REPORT_JSON, atomic_write_text, clear_cases, write_run
 from harness.runner import iter_cases
+from harness.textsafe import json_dumps
 
 #: The user-property name under which a case record travels on a test report.
 PROPERTY = "synthbench_case"
@@ -131,7 +132,7 @@ class SynthSession:
             )
         atomic_write_text(
             self.results_dir / REPORT_JSON,
-            json.dumps(self.report, indent=1, sort_keys=False) + "\n",
+            json_dumps(self.report, indent=1, sort_keys=False) + "\n",
         )
         if self.post is not None:
             from harness.postrun import write_reports

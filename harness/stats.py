@@ -60,7 +60,7 @@ def derive_seed(seed: int, *parts: str) -> int:
     Seeding by name (not by position) keeps a source's resamples identical when other
     cases are added or deselected, which lets a later run pair with a saved baseline.
     """
-    text = "\x1f".join([str(seed), *parts]).encode()
+    text = "\x1f".join([str(seed), *parts]).encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from harness.data.unpickle import ForbiddenGlobal, safe_loads
 from harness.registry import Registry
+from harness.textsafe import json_dumps
 
 #: dataset -> task, for the six datasets of the paper.
 DATASETS: Mapping[str, str] = {
@@ -75,7 +76,7 @@ FILE_KINDS: Registry[FileKind] = Registry("release file kind")
 
 
 def _jsonl(rows: Iterable[Mapping[str, Any]]) -> bytes:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+    return "".join(json_dumps(r) + "\n" for r in rows).encode("utf-8")
 
 
 def _attr(obj: Any, name: str, source: str) -> Any:

@@ -59,6 +59,7 @@ def push_generated(
     from harness.generate import output_path
     from harness.generate.writer import GenerateError, provenance_path, read_provenance
     from harness.hub import push_files
+    from harness.textsafe import scrub
 
     path = Path(out) if out is not None else output_path(data_dir, spec, generator)
     prov = read_provenance(path)
@@ -68,7 +69,7 @@ def push_generated(
     files = {
         data_file: path.read_bytes(),
         f"{spec.name}/{generator}.provenance.json": provenance_path(path).read_bytes(),
-        "README.md": dataset_card(prov, data_file).encode("utf-8"),
+        "README.md": scrub(dataset_card(prov, data_file))[0].encode("utf-8"),
     }
     return push_files(repo_id, files, message=f"synthbench: {spec.name} by {generator}",
                       endpoint=endpoint, token=token, private=private)

@@ -16,6 +16,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from harness.textsafe import json_dumps
 
 #: The key of the per-record generation metadata.
 META = "_gen"
@@ -45,8 +46,8 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     """Replace ``path`` with ``obj`` as JSON so readers never see half a file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=1, ensure_ascii=False)
-        fh.write("\n")
+        # json_dumps: a lone surrogate in an answer is escaped, not a crash at every resume.
+        fh.write(json_dumps(obj, indent=1) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -128,7 +129,7 @@ class ResumableWriter:
     def append(self, record: dict[str, Any]) -> None:
         """Write one record as one line and make it durable before returning."""
         assert self._fh is not None, "open() first"
-        self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._fh.write(json_dumps(record) + "\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
 

@@ -19,7 +19,9 @@ from harness.records import Example, IntentExample, NerExample, Prediction, Simi
 
 def _unit(*parts: str) -> float:
     """A uniform number in [0, 1) from text, identical in every process (no hash())."""
-    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
+    # surrogatepass: a lone surrogate in a data text must not crash the hash.
+    raw = "\x1f".join(parts).encode("utf-8", "surrogatepass")
+    digest = hashlib.blake2b(raw, digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from harness.analysis import ScoreRow
 from harness.records import CaseKey, CaseResult
 from harness.results import read_case_results, read_run
+from harness.textsafe import json_dumps
 
 ROW_KEYS = ("task", "dataset", "generator", "model", "metric", "score")
 
@@ -84,7 +85,10 @@ def load_inputs(
                 results[r.key] = r
             run = read_run(path)
             same_as.update(run.get("same_as", {}))
-            expected.update(CaseKey.from_dict(k) for k in run.get("expected", []))
+            try:
+                expected.update(CaseKey.from_dict(k) for k in run.get("expected", []))
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise ValueError(f"{path}/run.json: key 'expected': bad cell {exc!r}") from None
         elif path.is_file():
             rows.extend(read_score_rows(path))
         else:
@@ -114,8 +118,12 @@ def run_report(args: argparse.Namespace) -> int:
 
     status = run_report_extras(report, args, results, same_as)
     if args.json:
-        atomic_write_text(Path(args.json), json.dumps(report, indent=1) + "\n")
-    print(render_terminal(report, width=args.width))
+        atomic_write_text(Path(args.json), json_dumps(report, indent=1) + "\n")
+    from harness.textsafe import scrub_tree
+
+    print(render_terminal(scrub_tree(report)[0], width=args.width))
+    if note := report.get("text_safety", {}).get("note"):
+        print(note)
     return status
 
 
