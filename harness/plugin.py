@@ -25,6 +25,7 @@ from harness.runner import RunSettings
 from harness.session import PROPERTY, SynthSession, param_id
 
 SESSION_KEY = pytest.StashKey[SynthSession]()
+SERVERS_KEY = pytest.StashKey[Any]()  # the managed-servers run this controller opened
 SUITE_KEY = pytest.StashKey[Suite]()
 GROUPED_KEY = pytest.StashKey[bool]()
 SETTINGS_KEY = pytest.StashKey["RunSettings"]()
@@ -302,6 +303,18 @@ def pytest_configure(config: pytest.Config) -> None:
     # xdist workers, so the response cache sums this run's hits and misses only.
     os.environ[ENV_RUN_ID] = uuid.uuid4().hex
     _group_by_model(config)
+    from harness.backends.managed import open_run
+
+    # Local LLM servers (llama-cpp) belong to the controller: workers inherit the run.
+    config.stash[SERVERS_KEY] = open_run()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop this run's local LLM servers; runs after failures and interrupts too."""
+    if not _is_worker(config) and SERVERS_KEY in config.stash:
+        from harness.backends.managed import close_run
+
+        close_run(config.stash[SERVERS_KEY])
 
 
 def _share_cores(config: pytest.Config) -> None:

@@ -1,6 +1,6 @@
 """The clients that models and generators talk through, one registry of backends.
 
-``BACKENDS`` maps a name (``openai``, ``anthropic``, ``transformers``) to a factory
+``BACKENDS`` maps a name (``openai``, ``anthropic``, ``transformers``, ``llama-cpp``) to a factory
 ``factory(model, **backend_params) -> ChatBackend``; each lives in its own module,
 imported on first lookup, and imports its SDK only when a backend is built.
 ``build_client(params)`` turns a suite's model parameters into a ready
@@ -31,6 +31,7 @@ BACKENDS: Registry[BackendFactory] = Registry(
         "harness.backends.openai_chat",
         "harness.backends.anthropic_chat",
         "harness.backends.transformers_chat",
+        "harness.backends.llama_server",
     ),
 )
 

@@ -51,6 +51,9 @@ class OpenAIChat(SdkChat):
         self._httpx = _httpx_module(openai)
         self.model = model
         self.endpoint = base_url or "https://api.openai.com/v1"
+        # Where requests go; ``endpoint`` is the identity in the cache key, which a
+        # subclass may make stabler than a URL (a managed server's port changes).
+        self.base_url = self.endpoint
         self.revision = revision
         self.timeout = timeout
         self.key_env = key_env
@@ -70,7 +73,7 @@ class OpenAIChat(SdkChat):
             )
             self._client = self._sdk_module.AsyncOpenAI(
                 api_key=self._key,
-                base_url=self.endpoint,
+                base_url=self.base_url,
                 timeout=self.timeout,
                 max_retries=0,
                 http_client=self._sdk_module.DefaultAsyncHttpxClient(limits=limits),

