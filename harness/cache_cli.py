@@ -1,4 +1,8 @@
-"""``synthbench cache stats|clear|export``: inspect and manage the response cache."""
+"""``synthbench cache stats|clear|export``: the response cache and the embedding store.
+
+Both live in the cache folder: ``responses.sqlite`` (LLM answers) and
+``embeddings.sqlite`` (sentence vectors, ``harness.models.embedding_store``).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ def add_cache_parser(subparsers: Any) -> None:
     )
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=_stats)
-    c = sub.add_parser("clear", help="delete every cached response")
+    c = sub.add_parser("clear", help="delete every cached response (or every stored vector)")
+    c.add_argument("--embeddings", action="store_true", help="clear the embedding store instead")
     c.set_defaults(func=_clear)
     e = sub.add_parser("export", help="write every cached response as JSON Lines")
     e.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
@@ -38,11 +43,15 @@ def _cache(args: argparse.Namespace) -> Any:
 
 def _stats(args: argparse.Namespace) -> int:
     from harness.cache import DB_NAME, cache_stats, resolve_cache_dir
+    from harness.models.embedding_store import STORE_NAME, store_stats
 
     d = resolve_cache_dir(args.cache_dir)
     st = cache_stats(d, run=args.run)
+    emb = store_stats(d)
     if args.json:
-        print(json.dumps({"path": str(d / DB_NAME), **st.to_dict()}))
+        doc = {"path": str(d / DB_NAME), **st.to_dict()}
+        doc["embeddings"] = {"path": str(d / STORE_NAME), **(emb.to_dict() if emb else {})}
+        print(json.dumps(doc))
         return 0
     rate = "n/a" if st.hit_rate is None else f"{st.hit_rate:.1%}"
     print(f"cache: {d / DB_NAME}")
@@ -51,10 +60,29 @@ def _stats(args: argparse.Namespace) -> int:
         f"hits: {st.hits}  misses: {st.misses}  stored: {st.stores}  hit rate: {rate}"
         f"  (processes: {st.processes})"
     )
+    print(f"embedding store: {d / STORE_NAME}")
+    if emb is None:
+        print("vectors: 0 (no store yet)")
+        return 0
+    per = ", ".join(f"{name} {n}" for name, n in sorted(emb.encoders.items())) or "none"
+    print(
+        f"vectors: {emb.entries}  vector bytes: {emb.vector_bytes / 1e6:.2f} MB"
+        f"  file: {emb.file_bytes / 1e6:.2f} MB  bound: {emb.max_bytes / 1e6:.0f} MB"
+        f"  evicted: {emb.evicted} (least recently used first)"
+    )
+    print(f"per encoder: {per}")
     return 0
 
 
 def _clear(args: argparse.Namespace) -> int:
+    if args.embeddings:
+        from harness.cache import resolve_cache_dir
+        from harness.models.embedding_store import STORE_NAME, EmbeddingStore
+
+        path = resolve_cache_dir(args.cache_dir) / STORE_NAME
+        with EmbeddingStore(path) as store:
+            print(f"cleared {store.clear()} stored vectors from {path}")
+        return 0
     with _cache(args) as cache:
         n = cache.clear()
         print(f"cleared {n} cached responses from {cache.path}")

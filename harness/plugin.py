@@ -387,10 +387,16 @@ class SynthPlugin:
         if not self.config.stash.get(GROUPED_KEY, False) or not self._has_suite():
             return None
         from harness.runner import iter_cases
-        from harness.scheduling import CaseGroupScheduling
+        from harness.scheduling import CaseGroupScheduling, plan_units
 
-        groups = {k.id: f"{k.dataset}::{k.model}" for k in iter_cases(_suite(self.config))}
-        return CaseGroupScheduling(config, log, lambda nodeid: groups.get(param_id(nodeid)))
+        suite, settings = _suite(self.config), _run_settings(self.config)
+        keys = iter_cases(suite)
+        return CaseGroupScheduling(
+            config,
+            log,
+            lambda n: plan_units(keys, suite, settings.data_dir, n, settings.max_examples),
+            lambda nodeid: param_id(nodeid) or None,
+        )
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:

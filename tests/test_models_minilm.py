@@ -15,6 +15,7 @@ import pytest
 
 from harness.models import MODELS, MissingDependency, TaskContext
 from harness.models.embeddings import Embedder, get_embedder, load_model, model_dir
+from harness.models.encoders import ENCODERS, TorchEncoder
 from harness.models.minilm_ner import entity_names
 from harness.records import Entity, IntentExample, NerExample, SimilarityExample
 
@@ -49,7 +50,7 @@ QUERIES = [
 
 
 def test_embedder_gives_unit_float32_rows_and_encodes_each_text_once(embedder: Embedder) -> None:
-    fresh = Embedder(embedder.model)
+    fresh = Embedder(embedder.encoder)  # no store: the per-process dict only
     out = fresh.encode(["a red car", "a red car", "the sky"])
     assert out.shape == (3, 384) and out.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
@@ -61,12 +62,56 @@ def test_embedder_gives_unit_float32_rows_and_encodes_each_text_once(embedder: E
     assert fresh.encode([]).shape == (0, 384)
 
 
-def test_embedder_matches_sentence_transformers_encode(embedder: Embedder) -> None:
+@pytest.fixture(scope="module")
+def torch_encoder(embedder: Embedder) -> TorchEncoder:
+    enc = get_embedder("torch").encoder
+    assert isinstance(enc, TorchEncoder)
+    return enc
+
+
+def test_torch_encoder_matches_sentence_transformers_encode(torch_encoder: TorchEncoder) -> None:
     texts = ["a man is playing a guitar", "stocks fell sharply on monday", "ok"]
-    ours = Embedder(embedder.model).encode(texts)
-    theirs = embedder.model.encode(texts, convert_to_numpy=True)
+    ours = torch_encoder.encode(texts)
+    theirs = torch_encoder.model.encode(texts, convert_to_numpy=True)
     theirs = theirs / np.linalg.norm(theirs, axis=1, keepdims=True)
     np.testing.assert_allclose(ours, theirs, atol=1e-5)
+
+
+#: Short, long (past the 256-token limit), odd and non-English texts, in one call so
+#: they share batches of different widths.
+PARITY_TEXTS = [
+    "ok",
+    "a man is playing a guitar",
+    "Stocks fell sharply on Monday as investors weighed the central bank's decision.",
+    "book a flight from boston to denver next tuesday morning please " * 40,
+    "Emmanuel Macron",
+    "¿Dónde está la estación de tren? 東京へ行きます",
+    "",
+]
+
+
+def test_onnx_fp32_is_within_cosine_0_9999_of_torch(torch_encoder: TorchEncoder) -> None:
+    pytest.importorskip("onnxruntime", reason="pip install onnxruntime")
+    onnx = ENCODERS.get("onnx")(model_dir())
+    a, b = onnx.encode(PARITY_TEXTS), torch_encoder.encode(PARITY_TEXTS)
+    assert a.shape == b.shape and a.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert (a * b).sum(axis=1).min() >= 0.9999
+    assert onnx.name != torch_encoder.name and onnx.weights == torch_encoder.weights
+    # Batch composition does not change a text's vector beyond float noise.
+    alone = onnx.encode(PARITY_TEXTS[2:3])
+    np.testing.assert_allclose(alone[0], a[2], atol=1e-5)
+
+
+def test_onnx_int8_is_a_distinct_encoder_of_unit_rows(torch_encoder: TorchEncoder) -> None:
+    pytest.importorskip("onnxruntime", reason="pip install onnxruntime")
+    int8 = ENCODERS.get("onnx-int8")(model_dir())
+    a, b = int8.encode(PARITY_TEXTS[:3]), torch_encoder.encode(PARITY_TEXTS[:3])
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    # Quantised: close to torch, but not equal (score differences: docs/models.md).
+    cos = (a * b).sum(axis=1)
+    assert cos.min() > 0.8 and not np.allclose(a, b, atol=1e-4)
+    assert int8.name.endswith("onnx-int8")
 
 
 def test_model_loads_with_the_network_blocked(
@@ -81,14 +126,30 @@ def test_model_loads_with_the_network_blocked(
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     model = load_model(model_dir())
+    assert TorchEncoder(model, "w").dim == 384
+    if pytest.importorskip("onnxruntime", reason="pip install onnxruntime"):
+        assert ENCODERS.get("onnx")(model_dir()).dim == 384
     assert attempts == []
-    assert Embedder(model).dim == 384
 
 
 def test_missing_sentence_transformers_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)
     with pytest.raises(MissingDependency, match="pip install sentence-transformers"):
+        MODELS.get("minilm-cosine")(TaskContext("similarity", "toy"), encoder="torch")
+
+
+def test_missing_onnxruntime_names_it_when_onnx_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    monkeypatch.setenv("SYNTHBENCH_ENCODER", "onnx")
+    with pytest.raises(MissingDependency, match="pip install onnxruntime"):
         MODELS.get("minilm-cosine")(TaskContext("similarity", "toy"))
+    # Without an explicit choice the default falls back to the torch backend.
+    monkeypatch.delenv("SYNTHBENCH_ENCODER")
+    from harness.models.encoders import default_backend
+
+    assert default_backend() == "torch"
 
 
 def test_missing_weights_package_names_it(monkeypatch: pytest.MonkeyPatch) -> None:

