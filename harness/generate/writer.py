@@ -16,6 +16,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
 from harness.textsafe import json_dumps
 
 #: The key of the per-record generation metadata.
