@@ -107,19 +107,36 @@ def save_baseline(path: Path, doc: Mapping[str, Any]) -> None:
 def load_baseline(path: Path) -> dict[str, Any]:
     """Read a baseline file; errors name the file and what is wrong."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise BaselineError(
             f"{path}: no such baseline; write it with --synth-save-baseline {path.stem}"
         ) from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}: not JSON: {exc.msg} (line {exc.lineno})") from None
+    except (ValueError, RecursionError, OSError) as exc:  # not UTF-8, too deep, huge int
+        why = f"{type(exc).__name__}: {exc}"
+        raise BaselineError(f"{path}: not a readable baseline ({why})") from None
     if not isinstance(doc, dict) or doc.get("schema") != BASELINE_SCHEMA:
         raise BaselineError(f"{path}: not a baseline of schema {BASELINE_SCHEMA}")
-    for i, cell in enumerate(doc.get("cells", [])):
+    cells = doc.get("cells", [])
+    if not isinstance(cells, list):
+        raise BaselineError(f"{path}: key 'cells': expected a list of cells")
+    for i, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            raise BaselineError(f"{path}: cells[{i}]: expected an object")
         for key in ("task", "dataset", "generator", "model", "value"):
             if key not in cell:
                 raise BaselineError(f"{path}: cells[{i}] lacks key {key!r}")
+        for key in ("task", "dataset", "generator", "model"):
+            if not isinstance(cell[key], str):
+                raise BaselineError(f"{path}: cells[{i}].{key}: expected a string")
+        for key in ("value", "se"):
+            v = cell.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+                raise BaselineError(f"{path}: cells[{i}].{key}: expected a number or null")
+    if not isinstance(doc.get("bootstrap", {}), dict):
+        raise BaselineError(f"{path}: key 'bootstrap': expected an object")
     return doc
 
 

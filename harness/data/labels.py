@@ -10,12 +10,12 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from harness.config import DatasetSpec
 from harness.data.errors import DataError, DataMissing
+from harness.data.jsonl import loads_line
 from harness.data.records import parse_file
 from harness.records import IntentExample, NerExample
 from harness.registry import Registry
@@ -71,9 +71,12 @@ def _union_of_real_labels(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
 def _labels_file(key: tuple[str, int, int]) -> tuple[str, ...]:
     path = Path(key[0])
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(path, 0, "", f"not a JSON file ({exc})") from None
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(path, 0, "", f"not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise DataError(path, 0, "", f"cannot read: {exc.strerror or exc}") from None
+    value = loads_line(path, 0, text)
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise DataError(path, 0, "", "expected a JSON list of non-empty label strings")
     if len(set(value)) != len(value):

@@ -46,3 +46,6 @@ def parse_file(path: Path, task: str) -> Iterator[tuple[int, Example | None]]:
             yield lineno, parse(obj)
         except RecordError as exc:
             raise DataError(path, lineno, exc.field, str(exc)) from None
+        except (TypeError, ValueError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+            # A task's checks missed some hostile shape; still name the file and line.
+            raise DataError(path, lineno, "", f"not a valid {task} record ({exc!r:.200})") from None

@@ -59,12 +59,13 @@ def read_provenance(path: Path) -> dict[str, Any] | None:
     """The sidecar of the JSONL at ``path``, or None when there is none."""
     side = provenance_path(path)
     try:
-        value = json.loads(side.read_text(encoding="utf-8"))
+        value = json.loads(side.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         return None
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError, OSError) as exc:  # bad JSON, not UTF-8, too deep
         raise GenerateError(
-            f"{side}: not valid JSON ({exc}); delete it and pass --overwrite"
+            f"{side}: not a readable provenance file ({type(exc).__name__}: {exc}); "
+            "delete it and pass --overwrite"
         ) from None
     if not isinstance(value, dict):
         raise GenerateError(f"{side}: expected a JSON object; delete it and pass --overwrite")
@@ -99,7 +100,7 @@ class ResumableWriter:
             try:
                 obj = json.loads(line) if line.strip() else None
                 complete = nl >= 0
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep, huge int
                 obj, complete = None, False
             if obj is not None and complete and isinstance(obj, dict) and META in obj:
                 records.append(obj)

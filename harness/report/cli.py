@@ -26,13 +26,19 @@ ROW_KEYS = ("task", "dataset", "generator", "model", "metric", "score")
 def read_score_rows(path: Path) -> list[ScoreRow]:
     """Score rows from JSONL; an error names the file, line and key."""
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
+    try:
+        raw_lines = path.read_bytes().split(b"\n")
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    for n, raw in enumerate(raw_lines, start=1):
+        if not raw.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(raw.decode("utf-8"))
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}:{n}: not JSON: {exc.msg}") from None
+        except (ValueError, RecursionError) as exc:  # not UTF-8, too deep, huge integer
+            raise ValueError(f"{path}:{n}: unreadable line ({type(exc).__name__})") from None
         if not isinstance(obj, dict):
             raise ValueError(f"{path}:{n}: expected an object with keys {', '.join(ROW_KEYS)}")
         for key in ROW_KEYS:
@@ -40,6 +46,10 @@ def read_score_rows(path: Path) -> list[ScoreRow]:
                 raise ValueError(
                     f"{path}:{n}: missing key {key!r} (a score row needs {', '.join(ROW_KEYS)})"
                 )
+        for key in ROW_KEYS[:-1]:
+            if not isinstance(obj[key], str):
+                got = type(obj[key]).__name__
+                raise ValueError(f"{path}:{n}: key {key!r}: expected a string, got {got}")
         score = obj["score"]
         if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
             raise ValueError(f"{path}:{n}: key 'score': expected a number or null, got {score!r}")
