@@ -6,12 +6,14 @@ and, for unknown names, lists the known ones, so a typo is fixed in one go.
 
 from __future__ import annotations
 
+import inspect
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import values
 from harness.records import ENSEMBLE, REAL
 
 
@@ -112,7 +114,7 @@ class Suite:
 
 
 _TOP_KEYS = {"run", "generators", "datasets", "models", "gates"}
-_RUN_KEYS = {"seed", "max_examples"}
+_RUN_KEYS = {"seed", "max_examples", "data_paths"}
 _GEN_KEYS = {"model_id", "kind", "uri", "params", "generate"}
 _DATASET_KEYS = {"task", "test", "train", "labels", "synthetic", "score_range", "generators"}
 _MODEL_KEYS = {"factory", "tasks", "params", "same_as"}
@@ -142,6 +144,14 @@ def _str_list(where: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _checked(check: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a ``harness.values`` check; its ValueError (key named) becomes a ConfigError."""
+    try:
+        return check(*args, **kwargs)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> GeneratorSpec:
     """A generator entry, with the optional source kinds ``generate`` and ``hub``."""
     kind = _str(f"{where}.kind", spec.get("kind", "file"))
@@ -164,6 +174,8 @@ def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> Generator
             raise ConfigError(f"{where}.params.model: a generate source needs the LLM's model id")
         from harness.generate.base import GenSettings
 
+        _checked(values.check_chat_params, f"{where}.params", params)
+        _checked(values.check_kwargs, f"{where}.generate", GenSettings, gen)
         try:
             GenSettings(**gen)
         except (TypeError, ValueError) as exc:
@@ -179,13 +191,20 @@ def load_suite(path: str | Path) -> Suite:
     """Read and validate a suite file."""
     p = Path(path)
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        raw = tomllib.loads(p.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(
             f"{p}: suite file not found; pass --synth-suite PATH or set synth_suite in the ini"
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        line = p.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{p}:{line}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+    except (ValueError, RecursionError) as exc:  # nesting too deep, integer too long
+        raise ConfigError(f"{p}: unreadable TOML ({type(exc).__name__}: {exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read the suite file: {exc.strerror or exc}") from None
     return parse_suite(raw, str(p))
 
 
@@ -202,7 +221,13 @@ def parse_suite(raw: Mapping[str, Any], path: str = "suite.toml") -> Suite:
     max_examples = run.get("max_examples", 0)
     for key, val in (("seed", seed), ("max_examples", max_examples)):
         if not isinstance(val, int) or isinstance(val, bool) or val < 0:
-            raise ConfigError(f"{f}: run.{key}: expected a whole number >= 0, got {val!r}")
+            raise ConfigError(f"{f}: run.{key}: expected a whole number >= 0, got {val!r:.60}")
+    data_paths = run.get("data_paths", "confined")
+    if data_paths not in ("confined", "any"):
+        raise ConfigError(
+            f'{f}: run.data_paths: expected "confined" or "any", got {data_paths!r:.60}'
+        )
+    anywhere = data_paths == "any"
 
     gens_raw = _table(f"{f}: generators", raw.get("generators", {}))
     generators = [GeneratorSpec(REAL, "human-annotated")]
@@ -244,14 +269,27 @@ def parse_suite(raw: Mapping[str, Any], path: str = "suite.toml") -> Suite:
             and sr[0] < sr[1]
         ):
             raise ConfigError(f"{where}.score_range: expected [low, high], got {sr!r}")
+        paths = {
+            key: _str(f"{where}.{key}", spec.get(key, ""))
+            for key in ("test", "train", "labels")
+        }
+        synthetic = _str(f"{where}.synthetic", spec.get("synthetic", DatasetSpec.synthetic))
+        _checked(values.template_fields, f"{where}.synthetic", synthetic, ("dataset", "generator"))
+        for key, value in paths.items():
+            if value:
+                _checked(values.confined_path, f"{where}.{key}", value, allow_outside=anywhere)
+        for g in dgens or [g.name for g in generators if g.kind != "hub"]:
+            filled = synthetic.format(dataset=name, generator=g)
+            _checked(values.confined_path, f"{where}.synthetic (generator {g!r})", filled,
+                     allow_outside=anywhere)
         datasets.append(
             DatasetSpec(
                 name=name,
                 task=task,
-                test=_str(f"{where}.test", spec["test"]),
-                train=_str(f"{where}.train", spec.get("train", "")),
-                labels=_str(f"{where}.labels", spec.get("labels", "")),
-                synthetic=_str(f"{where}.synthetic", spec.get("synthetic", DatasetSpec.synthetic)),
+                test=paths["test"],
+                train=paths["train"],
+                labels=paths["labels"],
+                synthetic=synthetic,
                 score_range=(float(sr[0]), float(sr[1])),
                 generators=dgens,
                 sources=tuple(
@@ -286,6 +324,15 @@ def parse_suite(raw: Mapping[str, Any], path: str = "suite.toml") -> Suite:
                 f"known: {', '.join(sorted(gen_names - {REAL}))}"
             )
         params = _table(f"{where}.params", spec.get("params", {}))
+        # Checked against the factory's own annotations (its first parameter is the
+        # TaskContext); an ``llm`` model's extra parameters are its backend's.
+        make = MODELS.get(factory)
+        _checked(values.check_kwargs, f"{where}.params", make, params,
+                 skip=tuple(list(inspect.signature(make).parameters)[:1]))
+        if factory == "llm":
+            known = set(inspect.signature(make).parameters)
+            _checked(values.check_chat_params, f"{where}.params",
+                     {k: v for k, v in params.items() if k not in known})
         models.append(ModelSpec(name, factory, tasks, dict(params), same_as))
 
     return Suite(

@@ -15,6 +15,7 @@ from typing import Any
 from harness.backends import BACKENDS
 from harness.backends.base import ChatRequest, Reply, Verdict
 from harness.backends.hf_local import fingerprint, load_causal_lm, require
+from harness.values import strict_bool
 
 
 class TransformersChat:
@@ -132,4 +133,7 @@ def transformers_backend(
     batch_size: int = 8,
 ) -> TransformersChat:
     """A local causal LM (hub id or folder), loaded on first use."""
-    return TransformersChat(model, revision, device, bool(trust_remote_code), int(batch_size))
+    return TransformersChat(
+        model, revision, device, strict_bool("trust_remote_code", trust_remote_code),
+        int(batch_size),
+    )

@@ -26,6 +26,7 @@ from typing import Any
 from harness.backends.hf_local import load_pipeline, require
 from harness.models import MODELS, Predictor, TaskContext
 from harness.records import Entity, Example, IntentExample, NerExample, Prediction
+from harness.values import strict_bool
 
 
 def readable(label: str) -> str:
@@ -106,7 +107,8 @@ def hf_zero_shot(
     if not ctx.labels:
         raise ValueError(f"hf-zero-shot: dataset {ctx.dataset!r} has no label set")
     pipe = load_pipeline(
-        "zero-shot-classification", model, revision, device, bool(trust_remote_code)
+        "zero-shot-classification", model, revision, device,
+        strict_bool("hf-zero-shot: trust_remote_code", trust_remote_code),
     )
     return ZeroShot(pipe, tuple(ctx.labels), hypothesis, int(batch_size))
 
@@ -126,7 +128,8 @@ def hf_token_classification(
     require("torch", "hf-token-classification")
     if not model:
         raise ValueError("hf-token-classification: parameter 'model' is required")
-    pipe = load_pipeline("token-classification", model, revision, device, bool(trust_remote_code))
+    remote = strict_bool("hf-token-classification: trust_remote_code", trust_remote_code)
+    pipe = load_pipeline("token-classification", model, revision, device, remote)
     pipe_agg = _with_aggregation(pipe, aggregation_strategy)
     return TokenClassifier(pipe_agg, tuple(ctx.labels), dict(label_map or {}), int(batch_size))
 
