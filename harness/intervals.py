@@ -26,6 +26,7 @@ import numpy as np
 
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
 from harness.results import CASES, CaseFileError, case_filename, read_case
+from harness.selfpref import bias_test
 from harness.stats import (
     AGREEMENT_METHOD,
     COEFFICIENT_RANGE,
@@ -45,6 +46,7 @@ from harness.stats import (
 )
 from harness.tasks import TASKS
 from harness.textsafe import hash_bytes
+from harness.twolevel import leave_one_model_out, model_resampled
 
 #: Version of the resampling rule; saved replicates pair only with the same one.
 RESAMPLING_SCHEME = 2
@@ -76,6 +78,7 @@ class BootstrapSettings:
                 "scores": "percentile",
                 "bias": "percentile",
                 "agreement": AGREEMENT_METHOD,
+                "hierarchical": "percentile",
             },
             # 2: intent sources resampled within each gold label; 1 (absent): plain.
             "scheme": RESAMPLING_SCHEME,
@@ -330,6 +333,11 @@ def group_section(
                 settings.permutations,
                 derive_seed(settings.seed, rep.task, rep.dataset, g),
             )
+            hier = model_resampled(
+                s[:, both], real[:, both], derive_seed(settings.seed, rep.task, rep.dataset, g, "m")
+            )
+            names = [m for m, ok in zip(rep.models, both, strict=True) if ok]
+            lomo = leave_one_model_out(names, s[0, both], real[0, both])
             entry: dict[str, Any] = {}
             for name, arr in figures.items():
                 entry[name] = interval(
@@ -337,10 +345,28 @@ def group_section(
                 )
                 if name in p_values:
                     entry[name]["p_value"] = p_values[name]
+                # Over models like these, not only these models (harness.twolevel).
+                entry[name]["hierarchical"] = interval(float(arr[0]), hier[name], level)
+                if name in lomo:
+                    entry[name]["leave_one_model_out"] = lomo[name].to_dict()
             entry["n_models"] = int(both.sum())
             section["agreement"][g] = entry
     for m, (own, arr) in bias(rep, same_as).items():
         section["bias"][m] = {"generator": own, **interval(float(arr[0]), arr[1:], level)}
+    if section["bias"]:
+        synth = [i for i, g in enumerate(rep.generators) if g != REAL]
+        test = bias_test(
+            [rep.generators[i] for i in synth],
+            rep.models,
+            rep.scores[0][synth],
+            same_as,
+            settings.permutations,
+            derive_seed(settings.seed, rep.task, rep.dataset, "bias"),
+        )
+        for m, p in test.per_model.items():
+            if m in section["bias"]:
+                section["bias"][m]["p_value"] = None if p is None else round(p, 6)
+        section["self_preference"] = test.to_dict()
     for g, s in sources.items():
         ran = [
             j

@@ -108,3 +108,30 @@ def test_no_bootstrap_leaves_no_ci(tmp_path: Path) -> None:
 def test_bad_level_is_refused(level: float) -> None:
     with pytest.raises(ValueError, match="confidence level"):
         BootstrapSettings(level=level)
+
+
+def test_report_carries_model_level_figures_and_bias_tests(tmp_path: Path) -> None:
+    """The hierarchical interval, the leave-one-model-out range and the bias p-values."""
+    report = toy_report(tmp_path)
+    assert report["bootstrap"]["methods"]["agreement"] == "basic"
+    seen_bias = seen_lomo = False
+    for g in report["groups"]:
+        ci = g["ci"]
+        for entry in ci["agreement"].values():
+            for coef in ("spearman", "pearson", "mae"):
+                hier = entry[coef]["hierarchical"]
+                assert hier["value"] == entry[coef]["value"]
+                if hier["low"] is not None:
+                    assert hier["low"] <= hier["high"]
+                lomo = entry[coef].get("leave_one_model_out")
+                if lomo and lomo["low"] is not None:
+                    seen_lomo = True
+                    assert lomo["low"] <= lomo["high"]
+        for b in ci["bias"].values():
+            seen_bias = True
+            assert 0 < b["p_value"] <= 1
+        if ci["bias"]:
+            test = ci["self_preference"]
+            assert 0 < test["p_value"] <= 1 and test["models"] == len(ci["bias"])
+    assert seen_bias
+    assert seen_lomo  # the toy suite has four models
