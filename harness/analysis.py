@@ -26,15 +26,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats as _sps
 
+from harness.names import LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS, RESERVED
 from harness.records import ENSEMBLE, REAL, CaseResult
 
-#: The pseudo-generator of the leave-own-out ensemble.
-LEAVE_OWN_OUT = "mean-loo"
-#: Generator names a data source may not use: they name derived rows of the report.
-RESERVED = (ENSEMBLE, LEAVE_OWN_OUT)
 REPORT_SCHEMA = 1
-MIN_MODELS = 3
-MIN_GENERATORS = 2
 ASSOCIATION = ("spearman", "kendall", "pearson")
 ERRORS = ("mae", "mse")
 FIGURES = ASSOCIATION + ERRORS
@@ -184,12 +179,17 @@ def _collect(
         score = float(r.score)
         if old is not None and not (old == score or (old != old and score != score)):
             dups.setdefault(key, []).append(
-                {"generator": r.generator, "model": r.model,
-                 "dropped": old if old == old else None, "kept": score if score == score else None}
+                {
+                    "generator": r.generator,
+                    "model": r.model,
+                    "dropped": old if old == old else None,
+                    "kept": score if score == score else None,
+                }
             )
         row[r.model] = score
-    canonical = {k: {g: dict(sorted(m[g].items())) for g in generator_order(m)}
-                 for k, m in out.items()}
+    canonical = {
+        k: {g: dict(sorted(m[g].items())) for g in generator_order(m)} for k, m in out.items()
+    }
     return canonical, dups
 
 
@@ -256,8 +256,9 @@ def agreement(
         tau = _sps.kendalltau(sx, ry, variant="b").statistic
         r = _sps.pearsonr(sx, ry).statistic
     why = f"scipy found no correlation between {generator} and {REAL} (near-constant scores)"
-    return Agreement(_value(rho, why), _value(tau, why), _value(r, why), mae, mse, n,
-                     tuple(excluded))
+    return Agreement(
+        _value(rho, why), _value(tau, why), _value(r, why), mae, mse, n, tuple(excluded)
+    )
 
 
 def agreement_arrays(
@@ -409,7 +410,10 @@ class GroupAnalysis:
 
 
 def _analyse_group(
-    key: GroupKey, matrix: Matrix, same_as: Mapping[str, str], missing: list[dict[str, str]],
+    key: GroupKey,
+    matrix: Matrix,
+    same_as: Mapping[str, str],
+    missing: list[dict[str, str]],
     duplicates: list[dict[str, Any]],
 ) -> GroupAnalysis:
     real = matrix.get(REAL, {})
@@ -431,8 +435,17 @@ def _analyse_group(
         if wants_loo:
             agree[LEAVE_OWN_OUT] = undefined_agreement(why)
     task, dataset, metric = key
-    return GroupAnalysis(task, dataset, metric, matrix, agree, bias_factors(matrix, same_as),
-                         missing, ensembles, duplicates)
+    return GroupAnalysis(
+        task,
+        dataset,
+        metric,
+        matrix,
+        agree,
+        bias_factors(matrix, same_as),
+        missing,
+        ensembles,
+        duplicates,
+    )
 
 
 def analyse(
@@ -455,8 +468,9 @@ def analyse(
     for key in sorted(matrices):
         matrix = matrices[key]
         present = {(g, m) for g, row in matrix.items() for m in row}
-        missing = [{"generator": g, "model": m}
-                   for g, m in sorted(wanted.get(key[:2], set()) - present)]
+        missing = [
+            {"generator": g, "model": m} for g, m in sorted(wanted.get(key[:2], set()) - present)
+        ]
         groups.append(_analyse_group(key, matrix, same_as, missing, dups.get(key, [])))
     return groups
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.names import LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
 from harness.results import CASES, CaseFileError, case_filename, read_case
 from harness.selfpref import bias_test
@@ -50,8 +51,6 @@ from harness.twolevel import leave_one_model_out, model_resampled
 
 #: Version of the resampling rule; saved replicates pair only with the same one.
 RESAMPLING_SCHEME = 2
-#: The leave-own-out ensemble's name in reports (as ``harness.analysis`` calls it).
-LEAVE_OWN_OUT = "mean-loo"
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ class GroupReplicates:
         """Like ``cell``, and ``mean`` gives the generator ensemble's score of the model."""
         if generator != ENSEMBLE:
             return self.cell(generator, model)
-        if model not in self.models or sum(g != REAL for g in self.generators) < 2:
+        if model not in self.models or sum(g != REAL for g in self.generators) < MIN_GENERATORS:
             return None
         col = ensemble(self)[:, self.models.index(model)]
         return None if np.isnan(col[0]) else col
@@ -283,7 +282,7 @@ def _source_scores(rep: GroupReplicates, same_as: Mapping[str, str]) -> dict[str
     """
     out = {g: rep.scores[:, i, :] for i, g in enumerate(rep.generators)}
     synth = [g for g in rep.generators if g != REAL]
-    if len(synth) >= 2:
+    if len(synth) >= MIN_GENERATORS:
         out[ENSEMBLE] = ensemble(rep)
         if any(same_as.get(m) in synth for m in rep.models):
             out[LEAVE_OWN_OUT] = leave_own_out(rep, same_as)
@@ -324,7 +323,7 @@ def group_section(
             if g == REAL:
                 continue
             both = np.isfinite(s[0]) & np.isfinite(real[0])
-            if both.sum() < 3:
+            if both.sum() < MIN_MODELS:
                 continue
             figures = agreement_figures(s[:, both], real[:, both])
             p_values = permutation_pvalues(

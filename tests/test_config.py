@@ -62,6 +62,7 @@ def test_valid_suite_parses_with_real_first() -> None:
         (_with(models={"m": {"factory": "oracle", "colour": 1}}), "models.m.colour: unknown key"),
         (_with(run={"seed": -1}), "run.seed: expected a whole number >= 0"),
         (_with(generators={"mean": {}}), "reserved for the generator ensemble"),
+        (_with(generators={"mean-loo": {}}), "reserved for the generator ensemble"),
         (
             _with(datasets={"d": {"task": "intent", "test": "x", "generators": ["gen-z"]}}),
             "datasets.d.generators: unknown generator 'gen-z'",

@@ -273,3 +273,29 @@ def test_deselected_cells_skip_but_missing_cells_fail() -> None:
     ensemble = gate(kind="min_agreement", dataset="pol", generator="mean", threshold=0.5)
     report["cases"]["missing"] = []
     assert judge_gate(ensemble, report, declared=declared).status == SKIPPED
+
+
+def test_every_kind_is_one_object_with_its_keys_direction_and_reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new kind is one GateKind in KINDS: parsing and judging need nothing else."""
+    from harness.gates import KINDS, Figure, GateKind
+
+    assert set(KINDS) == {"min_score", "max_drop", "min_agreement", "max_bias", "max_invalid_rate"}
+    assert {k.name for k in KINDS.values() if k.lower_is_better} == {
+        "max_drop",
+        "max_bias",
+        "max_invalid_rate",
+    }
+
+    def reader(gate: Any, report: Any, drops: Any) -> Any:
+        yield Figure("x/y", 0.3, 0.2, 0.4)
+
+    kind = GateKind("max_width", frozenset({"model"}), True, lambda g: "width", reader)
+    monkeypatch.setitem(KINDS, "max_width", kind)
+    gate = parse_gate_option("max_width model=m threshold=0.35")
+    assert gate.describe() == "width <= 0.35 (interval) on model=m"
+    verdict = judge_gate(gate, {"groups": []})
+    assert verdict.status == FAILED and "bound 0.4 not <= 0.35" in verdict.reason
+    with pytest.raises(GateError, match="unknown key for a max_width gate"):
+        parse_gate_option("max_width dataset=d generator=g threshold=1")

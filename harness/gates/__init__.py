@@ -1,0 +1,70 @@
+"""Release gates: declared in the suite (``[[gates]]``) or on the command line, judged
+on the report's confidence intervals, turned into verdicts. Pure: no pytest here; the
+session turns a failed verdict into exit status 1.
+
+Kinds (``threshold`` is always required):
+
+============== ============================================= ==========================
+kind           passes when (``on = "interval"``, the default) with ``on = "point"``
+============== ============================================= ==========================
+min_score      lower bound of the score >= threshold         score >= threshold
+max_drop       upper bound of (baseline - candidate) <= thr. drop <= threshold
+min_agreement  lower bound of the coefficient >= threshold    coefficient >= threshold
+max_bias       largest |bias| in the interval <= threshold    |bias| <= threshold
+max_invalid    upper bound of the invalid rate <= threshold   invalid rate <= threshold
+============== ============================================= ==========================
+
+Judging on the interval means a gate passes only when the data leave little doubt;
+with a handful of models and a few hundred examples that is the honest reading.
+Selectors ``task``, ``dataset``, ``generator`` and ``model`` narrow the cells a gate
+covers (omitted: every cell); every covered cell must pass. A gate that covers no
+cell, or a cell whose figure is missing or undefined, cannot be judged: it fails
+with the reason, unless ``optional = true`` (then it is reported as skipped).
+
+The package: ``model`` (the records), ``kinds`` (one ``GateKind`` per kind: keys,
+direction, description, the figures it reads), ``parse`` (declarations into gates)
+and ``judge`` (gates and report into verdicts).
+"""
+
+from __future__ import annotations
+
+from harness.gates.judge import gates_section, judge_figure, judge_gate, judge_gates
+from harness.gates.kinds import KINDS, Drops, GateKind, PairedDrop, SavedDrop, kind_of
+from harness.gates.model import (
+    COEFFICIENTS,
+    FAILED,
+    PASSED,
+    SKIPPED,
+    Check,
+    Figure,
+    Gate,
+    GateError,
+    Verdict,
+)
+from harness.gates.parse import parse_gate, parse_gate_option, parse_gates, suite_gates
+
+__all__ = [
+    "COEFFICIENTS",
+    "FAILED",
+    "KINDS",
+    "PASSED",
+    "SKIPPED",
+    "Check",
+    "Drops",
+    "Figure",
+    "Gate",
+    "GateError",
+    "GateKind",
+    "PairedDrop",
+    "SavedDrop",
+    "Verdict",
+    "gates_section",
+    "judge_figure",
+    "judge_gate",
+    "judge_gates",
+    "kind_of",
+    "parse_gate",
+    "parse_gate_option",
+    "parse_gates",
+    "suite_gates",
+]

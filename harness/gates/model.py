@@ -1,0 +1,114 @@
+"""The records of gating: a declared gate, the figure it judges, checks and verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+#: Agreement figures a ``min_agreement`` gate may name.
+COEFFICIENTS = ("spearman", "kendall", "pearson", "mae", "mse")
+
+
+class GateError(ValueError):
+    """An invalid gate declaration; the message names the file (or option) and key."""
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One declared gate; empty selectors cover every value."""
+
+    name: str
+    kind: str
+    threshold: float
+    task: str = ""
+    dataset: str = ""
+    generator: str = ""
+    model: str = ""
+    metric: str = ""
+    coefficient: str = "spearman"
+    baseline_model: str = ""
+    baseline: str = ""
+    on: str = "interval"
+    optional: bool = False
+    where: str = ""
+
+    def describe(self) -> str:
+        """``spearman >= 0.6 (interval) on dataset=snips generator=mean``."""
+        from harness.gates.kinds import kind_of  # the kinds read Gate: import when used
+
+        kind = kind_of(self.kind)
+        sel = " ".join(f"{k}={v}" for k, v in self.selectors().items() if v)
+        head = f"{kind.what(self)} {kind.op} {self.threshold:g} ({self.on})"
+        return head + (f" on {sel}" if sel else "")
+
+    def selectors(self) -> dict[str, str]:
+        return {
+            "task": self.task,
+            "dataset": self.dataset,
+            "generator": self.generator,
+            "model": self.model,
+        }
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure a gate judges: where it is, its point value and its interval."""
+
+    cell: str
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One covered cell of a gate: its figure, interval and verdict."""
+
+    cell: str
+    status: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    judged: float | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cell": self.cell,
+            "status": self.status,
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "judged": self.judged,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    gate: Gate
+    status: str
+    reason: str
+    checks: tuple[Check, ...] = field(default_factory=tuple)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == FAILED
+
+    def to_dict(self) -> dict[str, Any]:
+        g = self.gate
+        return {
+            "name": g.name,
+            "kind": g.kind,
+            "threshold": g.threshold,
+            "on": g.on,
+            "optional": g.optional,
+            "selectors": {k: v for k, v in g.selectors().items() if v},
+            "description": g.describe(),
+            "status": self.status,
+            "reason": self.reason,
+            "where": g.where,
+            "checks": [c.to_dict() for c in self.checks],
+        }
