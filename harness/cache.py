@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness.backends.base import ChatRequest, Reply, canonical_json
+from harness.redaction import redact, redact_tree
 from harness.textsafe import from_sql, hash_bytes, json_dumps, sql_text
 
 ENV_CACHE_DIR = "SYNTHBENCH_CACHE_DIR"
@@ -211,9 +212,9 @@ class ResponseCache:
                     sql_text(safe_endpoint(endpoint)),
                     sql_text(request.model),
                     sql_text(revision),
-                    json_dumps(request.to_dict(), sort_keys=True, separators=(",", ":"),
-                               default=str),
-                    sql_text(reply.text),
+                    json_dumps(redact_tree(request.to_dict()), sort_keys=True,
+                               separators=(",", ":"), default=str),
+                    sql_text(redact(reply.text)),
                     reply.prompt_tokens,
                     reply.completion_tokens,
                     sql_text(reply.finish_reason),

@@ -441,9 +441,10 @@ class SynthPlugin:
 
         width = min(terminalreporter._tw.fullwidth, 100)
         terminalreporter.write_sep("=", "synthbench", bold=True)
+        from harness.redaction import redact_tree
         from harness.textsafe import scrub_tree
 
-        shown = scrub_tree(synth.report)[0]  # a lone surrogate would crash the print
+        shown = redact_tree(scrub_tree(synth.report)[0])  # a lone surrogate would crash print
         for line in render_terminal(shown, width=width).splitlines():
             terminalreporter.write_line(line)
         if note := synth.report.get("text_safety", {}).get("note"):

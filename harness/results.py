@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.records import SCHEMA_VERSION, CaseKey, CaseResult, Outcome
+from harness.redaction import redact
 from harness.textsafe import json_dumps, scrub
 
 CASES = "cases"
@@ -50,7 +51,7 @@ def atomic_write_text(path: Path, text: str) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     replaced = 0
     if isinstance(text, str):  # anything else fails in write() below, leaving no file
-        text, replaced = scrub(text)
+        text, replaced = scrub(redact(text))  # no configured secret reaches a file
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -158,6 +158,10 @@ def check_chat_params(where: str, params: Mapping[str, Any]) -> None:
         raise ValueError(f"{where}.model: expected a string, got {_describe(params['model'])}")
     factory = BACKENDS.get(name)
     keys = backend_params(factory)
+    if isinstance(params.get("api_key_env"), str):
+        from harness.redaction import register_env
+
+        register_env(params["api_key_env"])  # its value must never reach an artifact
     split_params(params, keys, where)  # unknown names, with the known ones listed
     check_kwargs(where, factory, {k: v for k, v in params.items() if k in keys}, skip=("model",))
     for key, default in {**_CLIENT, **_REQUEST}.items():

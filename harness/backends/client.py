@@ -24,6 +24,8 @@ from harness.backends.base import ChatBackend, ChatRequest, Completion, Reply, r
 from harness.backends.ratelimit import SharedRateLimiter
 from harness.backends.retry import RetryPolicy
 from harness.cache import ResponseCache, cache_key
+from harness.redaction import redact as redact_known
+from harness.redaction import register
 
 CacheMode = Literal["deterministic", "always", "off"]
 CACHE_MODES: tuple[str, ...] = ("deterministic", "always", "off")
@@ -92,6 +94,7 @@ class ChatClient:
         self.limiter = limiter
         self.stats = ClientStats()
         self._secrets = tuple(s for s in secrets if s)
+        register(*self._secrets)  # every artifact writer of this process masks them
         self._rng = random.Random(jitter_seed)
         self._sem: asyncio.Semaphore | None = None
         self._sem_loop: asyncio.AbstractEventLoop | None = None
@@ -194,6 +197,8 @@ class ChatClient:
                     self.limiter.adjust_tokens(used - estimate)
             self.stats.prompt_tokens += reply.prompt_tokens
             self.stats.completion_tokens += reply.completion_tokens
+            # A server may echo request headers (the bearer key) into its answer.
+            reply = _masked(reply)
             return Completion(
                 reply.text,
                 reply.prompt_tokens,
@@ -272,6 +277,7 @@ class ChatClient:
                         continue
                     self.stats.prompt_tokens += rep.prompt_tokens
                     self.stats.completion_tokens += rep.completion_tokens
+                    rep = _masked(rep)
                     out[i] = Completion(
                         rep.text,
                         rep.prompt_tokens,
@@ -322,3 +328,11 @@ class ChatClient:
     async def aclose(self) -> None:
         self._flush()
         await self.backend.aclose()
+
+
+def _masked(reply: Reply) -> Reply:
+    """``reply`` with every configured secret removed from its text."""
+    text = redact_known(reply.text)
+    if text == reply.text:
+        return reply
+    return Reply(text, reply.prompt_tokens, reply.completion_tokens, reply.finish_reason)

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from harness.redaction import redact_tree
 from harness.textsafe import json_dumps
 
 #: The key of the per-record generation metadata.
@@ -48,7 +49,7 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         # json_dumps: a lone surrogate in an answer is escaped, not a crash at every resume.
-        fh.write(json_dumps(obj, indent=1) + "\n")
+        fh.write(json_dumps(redact_tree(obj), indent=1) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -131,7 +132,7 @@ class ResumableWriter:
     def append(self, record: dict[str, Any]) -> None:
         """Write one record as one line and make it durable before returning."""
         assert self._fh is not None, "open() first"
-        self._fh.write(json_dumps(record) + "\n")
+        self._fh.write(json_dumps(redact_tree(record)) + "\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
 

@@ -129,9 +129,10 @@ def run_report(args: argparse.Namespace) -> int:
     status = run_report_extras(report, args, results, same_as)
     if args.json:
         atomic_write_text(Path(args.json), json_dumps(report, indent=1) + "\n")
+    from harness.redaction import redact_tree
     from harness.textsafe import scrub_tree
 
-    print(render_terminal(scrub_tree(report)[0], width=args.width))
+    print(render_terminal(redact_tree(scrub_tree(report)[0]), width=args.width))
     if note := report.get("text_safety", {}).get("note"):
         print(note)
     return status

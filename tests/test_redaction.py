@@ -1,0 +1,115 @@
+"""No configured secret reaches any artifact, whatever field carries it (issue 15.4).
+
+A loopback server echoes the request headers (``Authorization: Bearer <key>``)
+into every completion; after a real pytest run with an ``llm`` model on it, the
+sentinel key (and its tail) must be in no file the run wrote: case files,
+report.json, report.html, report.md, run.json and the response cache's SQLite rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from harness.redaction import MASK, redact, redact_tree
+from tests.synth_fixtures import BENCH_TEST, write_data_dir
+
+SENTINEL = "sk-sentinel-7f3a9c2e5b1d4680"  # never a real key
+
+
+class _Echo(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        echoed = json.dumps(dict(self.headers.items()))
+        body = json.dumps({
+            "id": "x", "object": "chat.completion", "created": 0, "model": "echo",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": f"headers: {echoed}"}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def echo_server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_redact_masks_keys_and_tails_in_any_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_SERVICE_API_KEY", SENTINEL)
+    assert redact(f"Bearer {SENTINEL}") == f"Bearer {MASK}"
+    assert SENTINEL[-8:] not in redact(f"key ...{SENTINEL[-8:]} rejected")
+    tree = redact_tree({SENTINEL: [f"x{SENTINEL}", 3]})
+    assert SENTINEL not in json.dumps(tree)
+    monkeypatch.delenv("MY_SERVICE_API_KEY")
+    assert redact(f"Bearer {SENTINEL}") == f"Bearer {SENTINEL}"  # not configured: unchanged
+
+
+SUITE = """
+[run]
+seed = 1
+
+[generators]
+"gen-a" = {{ model_id = "toy/gen-a" }}
+
+[datasets.toy-intent]
+task = "intent"
+test = "real/toy-intent/test.jsonl"
+train = "real/toy-intent/train.jsonl"
+generators = ["gen-a"]
+
+[models.echo]
+factory = "llm"
+params = {{ backend = "openai", model = "echo", base_url = "{url}", api_key_env = "SENTINEL_KEY", max_retries = 0, cache_dir = "cache" }}
+"""
+
+
+def test_sentinel_key_reaches_no_artifact(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, echo_server: str
+) -> None:
+    monkeypatch.delenv("SYNTHBENCH_DATA_DIR", raising=False)
+    monkeypatch.setenv("SENTINEL_KEY", SENTINEL)
+    write_data_dir(pytester.path / "data", n=6)
+    pytester.makefile(".toml", suite=SUITE.format(url=echo_server))
+    pytester.makeini("[pytest]\nsynth_suite = suite.toml\nsynth_data_dir = data\n"
+                     "synth_report_dir = out\nsynth_formats = md,html\n")
+    pytester.makepyfile(test_bench=BENCH_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    assert SENTINEL not in result.stdout.str()
+    written = [p for p in (pytester.path / "out").rglob("*") if p.is_file()]
+    names = {p.name for p in written}
+    assert {"report.json", "report.html", "report.md", "run.json"} <= names
+    cases = [p for p in written if p.parent.name == "cases"]
+    assert cases, "the llm cases wrote no case file"
+    # The server did echo the key: the answers carry the masked header.
+    raws = [json.loads(line).get("raw", "") for p in cases for line in p.read_text().splitlines()[1:]]
+    assert any(f"Bearer {MASK}" in r for r in raws), raws[:2]
+    db = pytester.path / "cache" / "responses.sqlite"
+    assert db.exists()
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT * FROM responses").fetchall()
+    assert rows
+    for p in [*written, *db.parent.glob("responses.sqlite*")]:
+        data = p.read_bytes()
+        assert SENTINEL.encode() not in data and SENTINEL[-8:].encode() not in data, p
+    for row in rows:
+        assert SENTINEL not in repr(row)
