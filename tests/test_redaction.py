@@ -13,7 +13,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -78,7 +77,13 @@ generators = ["gen-a"]
 
 [models.echo]
 factory = "llm"
-params = {{ backend = "openai", model = "echo", base_url = "{url}", api_key_env = "SENTINEL_KEY", max_retries = 0, cache_dir = "cache" }}
+[models.echo.params]
+backend = "openai"
+model = "echo"
+base_url = "{url}"
+api_key_env = "SENTINEL_KEY"
+max_retries = 0
+cache_dir = "cache"
 """
 
 
@@ -101,7 +106,8 @@ def test_sentinel_key_reaches_no_artifact(
     cases = [p for p in written if p.parent.name == "cases"]
     assert cases, "the llm cases wrote no case file"
     # The server did echo the key: the answers carry the masked header.
-    raws = [json.loads(line).get("raw", "") for p in cases for line in p.read_text().splitlines()[1:]]
+    lines = [line for p in cases for line in p.read_text().splitlines()[1:]]
+    raws = [json.loads(line).get("raw", "") for line in lines]
     assert any(f"Bearer {MASK}" in r for r in raws), raws[:2]
     db = pytester.path / "cache" / "responses.sqlite"
     assert db.exists()
