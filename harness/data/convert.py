@@ -13,12 +13,13 @@ changes, edit a table or add a kind; the pinned checksums (``pins.py``) catch dr
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import pickle
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,62 @@ class ConvertError(ValueError):
     """A release file that cannot be converted; the message names it."""
 
 
+#: Most characters one conversion may write. The converted release is about 12 MB;
+#: pickles can point many times at one string (a token list naming one 8 MB string
+#: 3,000 times is 24 GB when joined), so the archive's size alone bounds nothing.
+MAX_OUTPUT_CHARS = 256 * 2**20
+
+
+class _Budget:
+    """Characters left for this conversion; charged *before* anything is built."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+        self.limit = limit
+
+    def charge(self, n: int, source: str) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise ConvertError(
+                f"{source}: converting it would write more than {self.limit} characters; "
+                "refusing (the release's data is a few MB: this file is damaged or hostile)"
+            )
+
+
+_budget = _Budget(MAX_OUTPUT_CHARS)
+
+
+@contextlib.contextmanager
+def _reading(source: str) -> Iterator[None]:
+    """Any failure while converting ``source`` becomes a ConvertError naming it."""
+    try:
+        yield
+    except ConvertError:
+        raise
+    except RecursionError:
+        raise ConvertError(f"{source}: nested too deeply to convert") from None
+    except MemoryError:
+        raise ConvertError(f"{source}: too large to convert in memory") from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, csv.Error) as exc:
+        why = f"{type(exc).__name__}: {exc}"[:300]
+        raise ConvertError(f"{source}: unexpected content ({why})") from None
+
+
+def _text(value: Any, source: str, what: str) -> str:
+    """A string field of a record, its length charged to the conversion's budget."""
+    if not isinstance(value, str):
+        got = type(value).__name__
+        raise ConvertError(f"{source}: field {what!r}: expected a string, got {got}")
+    _budget.charge(len(value), source)
+    return value
+
+
+def _int(value: Any, source: str, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31:
+        raise ConvertError(f"{source}: field {what!r}: expected a character offset")
+    return value
+
+
 Matches = list[tuple["re.Match[str]", bytes]]
 Outputs = dict[str, bytes]
 
@@ -87,28 +144,40 @@ def _attr(obj: Any, name: str, source: str) -> Any:
 
 
 def _intent_row(o: Any, src: str) -> dict[str, Any]:
-    return {"text": _attr(o, "text", src), "label": _attr(o, "label", src)}
+    return {"text": _text(_attr(o, "text", src), src, "text"),
+            "label": _text(_attr(o, "label", src), src, "label")}
 
 
 def _similarity_row(o: Any, src: str) -> dict[str, Any]:
+    score = _attr(o, "score", src)
+    if isinstance(score, bool) or not isinstance(score, int | float):
+        raise ConvertError(f"{src}: field 'score': expected a number, got {type(score).__name__}")
     return {
-        "text1": _attr(o, "text1", src),
-        "text2": _attr(o, "text2", src),
-        "score": float(_attr(o, "score", src)),
+        "text1": _text(_attr(o, "text1", src), src, "text1"),
+        "text2": _text(_attr(o, "text2", src), src, "text2"),
+        "score": float(score),
     }
 
 
 def _ner_row(o: Any, src: str) -> dict[str, Any]:
     tokens = _attr(o, "text", src)
-    text = " ".join(tokens) if isinstance(tokens, list) else str(tokens)
+    if isinstance(tokens, list):
+        # Charge every token before joining: the join is where a bomb would explode.
+        parts = [_text(t, src, "text") for t in tokens]
+        text = " ".join(parts)
+    else:
+        text = _text(tokens, src, "text")
+    ners = _attr(o, "ners", src)
+    if not isinstance(ners, list):
+        raise ConvertError(f"{src}: field 'ners': expected a list, got {type(ners).__name__}")
     entities = [
         {
-            "start": _attr(m, "start", src),
-            "end": _attr(m, "end", src),
-            "label": _attr(m, "label", src),
-            "text": _attr(m, "text", src),
+            "start": _int(_attr(m, "start", src), src, "start"),
+            "end": _int(_attr(m, "end", src), src, "end"),
+            "label": _text(_attr(m, "label", src), src, "label"),
+            "text": _text(_attr(m, "text", src), src, "text"),
         }
-        for m in _attr(o, "ners", src)
+        for m in ners
     ]
     return {"text": text, "entities": entities}
 
@@ -129,8 +198,10 @@ def _unpickle(data: bytes, source: str) -> Any:
         return safe_loads(data, source)
     except ForbiddenGlobal as exc:
         raise ConvertError(str(exc)) from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
-        raise ConvertError(f"{source}: not a readable pickle: {exc}") from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+            KeyError, IndexError, RecursionError, MemoryError, OverflowError) as exc:
+        why = f"{type(exc).__name__}: {exc}"
+        raise ConvertError(f"{source}: not a readable pickle: {why}") from None
 
 
 def _split_generated_stem(stem: str) -> tuple[str, str, int, int] | None:
@@ -159,16 +230,18 @@ def _convert_generated(matches: Matches) -> Outputs:
             kind = type(records).__name__
             raise ConvertError(f"{m.string}: expected a list of records, got {kind}")
         row = ROW_CONVERTERS[task]
-        out[f"synthetic/{dataset}/{GENERATORS[llm][0]}.jsonl"] = _jsonl(
-            row(r, m.string) for r in records
-        )
+        with _reading(m.string):
+            out[f"synthetic/{dataset}/{GENERATORS[llm][0]}.jsonl"] = _jsonl(
+                row(r, m.string) for r in records
+            )
     return out
 
 
 def _convert_intent(matches: Matches) -> Outputs:
     parts: dict[tuple[str, str], dict[str, list[str]]] = {}
     for m, data in matches:
-        lines = data.decode("utf-8").split("\n")
+        with _reading(m.string):
+            lines = data.decode("utf-8").split("\n")
         parts.setdefault((m["dataset"], m["split"]), {})[m["part"]] = lines
     out: Outputs = {}
     for (dataset, split), files in sorted(parts.items()):
@@ -186,41 +259,49 @@ def _convert_intent(matches: Matches) -> Outputs:
 def _convert_sts(matches: Matches) -> Outputs:
     out: Outputs = {}
     for m, data in matches:
-        reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter="\t")
-        next(reader, None)  # header
-        rows = []
-        for lineno, rec in enumerate(reader, 2):
-            if not rec:
-                continue
-            try:
-                rows.append({"text1": rec[1], "text2": rec[2], "score": float(rec[0])})
-            except (IndexError, ValueError):
-                raise ConvertError(f"{m.string}:{lineno}: expected score, text1, text2") from None
-        out[f"real/{m['dataset']}/test.jsonl"] = _jsonl(rows)
+        with _reading(m.string):
+            reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter="\t")
+            next(reader, None)  # header
+            rows = []
+            for lineno, rec in enumerate(reader, 2):
+                if not rec:
+                    continue
+                try:
+                    rows.append({"text1": rec[1], "text2": rec[2], "score": float(rec[0])})
+                except (IndexError, ValueError):
+                    raise ConvertError(
+                        f"{m.string}:{lineno}: expected score, text1, text2"
+                    ) from None
+            out[f"real/{m['dataset']}/test.jsonl"] = _jsonl(rows)
     return out
 
 
 def _convert_crossner(matches: Matches) -> Outputs:
     out: Outputs = {}
     for m, data in matches:
-        dataset = CROSSNER[m["domain"]]
-        value = json.loads(data.decode("utf-8"))
-        if m["split"] == "labels":
-            out[f"real/{dataset}/labels.json"] = (
-                json.dumps([str(v).lower() for v in value]) + "\n"
-            ).encode("utf-8")
-            continue
-        rows = []
-        for item in value:
-            text = item["sentence"]
-            ents = []
-            for e in item["entities"]:
-                start, end = e["pos"]
-                ents.append({"start": start, "end": end, "label": e["type"].lower(),
-                             "text": text[start:end]})
-            rows.append({"text": text, "entities": ents})
-        out[f"real/{dataset}/{m['split']}.jsonl"] = _jsonl(rows)
+        with _reading(m.string):
+            out.update(_crossner_file(m, data))
     return out
+
+
+def _crossner_file(m: re.Match[str], data: bytes) -> Outputs:
+    """One CrossNER JSON file (a split, or the label list)."""
+    dataset = CROSSNER[m["domain"]]
+    _budget.charge(len(data), m.string)
+    value = json.loads(data.decode("utf-8"))
+    if m["split"] == "labels":
+        labels = [_text(v, m.string, "label").lower() for v in value]
+        return {f"real/{dataset}/labels.json": (json.dumps(labels) + "\n").encode("utf-8")}
+    rows = []
+    for item in value:
+        text = _text(item["sentence"], m.string, "sentence")
+        ents = []
+        for e in item["entities"]:
+            start, end = (_int(p, m.string, "pos") for p in e["pos"])
+            ents.append({"start": start, "end": end, "label": e["type"].lower(),
+                         "text": text[start:end]})
+        rows.append({"text": text, "entities": ents})
+    return {f"real/{dataset}/{m['split']}.jsonl": _jsonl(rows)}
 
 
 FILE_KINDS.add("generated", FileKind(
@@ -255,8 +336,13 @@ def wanted(path: str) -> str | None:
     return None
 
 
-def convert_release(files: Mapping[str, bytes]) -> Outputs:
-    """All data files converted from ``files`` (release path -> bytes)."""
+def convert_release(files: Mapping[str, bytes], max_chars: int = MAX_OUTPUT_CHARS) -> Outputs:
+    """All data files converted from ``files`` (release path -> bytes).
+
+    At most ``max_chars`` characters are written in all (see ``MAX_OUTPUT_CHARS``).
+    """
+    global _budget
+    _budget = _Budget(max_chars)
     out: Outputs = {}
     for entry in FILE_KINDS:
         matches = [

@@ -32,6 +32,10 @@ from harness.data import convert, pins
 TIMEOUT = 10.0
 #: Largest release file read into memory; the data files are a few MB.
 MAX_MEMBER_BYTES = 256 * 2**20
+#: Most bytes read from all the release files the converter wants, together.
+MAX_READ_BYTES = 1024 * 2**20
+#: Most archive entries looked at: a tar of millions of empty files is work too.
+MAX_MEMBERS = 200_000
 
 Downloader = Callable[[str, Path, float], None]
 
@@ -111,23 +115,48 @@ def _read_checked(name: str, size: int, read: Callable[[], bytes]) -> bytes:
     return read()
 
 
+class _Limits:
+    """The archive-wide bounds: entries seen and bytes read, across all members."""
+
+    def __init__(self) -> None:
+        self.members = 0
+        self.read = 0
+
+    def entry(self) -> None:
+        self.members += 1
+        if self.members > MAX_MEMBERS:
+            raise FetchError(f"archive has more than {MAX_MEMBERS} entries; refusing")
+
+    def reading(self, name: str, size: int) -> None:
+        self.read += size
+        if self.read > MAX_READ_BYTES:
+            raise FetchError(f"archive member {name}: the data files would exceed "
+                             f"{MAX_READ_BYTES} bytes in all; refusing")
+
+
 def _tar_members(path: Path) -> Iterator[tuple[str, bytes]]:
+    limits = _Limits()
     with tarfile.open(path, "r:*") as tar:
         for member in tar:
+            limits.entry()
             rel = _strip_top(member.name)
             if not member.isfile() or convert.wanted(rel) is None:
                 continue
             fh = tar.extractfile(member)
             assert fh is not None  # regular files always have a stream
+            limits.reading(member.name, member.size)
             yield rel, _read_checked(member.name, member.size, fh.read)
 
 
 def _zip_members(path: Path) -> Iterator[tuple[str, bytes]]:
+    limits = _Limits()
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():
+            limits.entry()
             rel = _strip_top(info.filename)
             if info.is_dir() or convert.wanted(rel) is None:
                 continue
+            limits.reading(info.filename, info.file_size)
             read = functools.partial(zf.read, info)
             yield rel, _read_checked(info.filename, info.file_size, read)
 

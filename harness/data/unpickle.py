@@ -7,8 +7,9 @@ own modules. Any other global (``os.system``, ``builtins.eval``, ...) is refused
 with an error naming it, before anything is called.
 
 The release stores lists of the dataclasses of its ``src/config.py``
-(``IntentDataPoint``, ``TextSimilarityDataPoint``, ``NERDataPoint``, ``NERMolecule``)
-and dicts/lists/strings, which need no globals at all.
+(``IntentDataPoint``, ``TextSimilarityDataPoint``, ``NERDataPoint``, ``NERMolecule``,
+named under ``config`` or ``src.config``) and dicts/lists/strings, which need no
+globals at all.
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ def _reconstructor(cls: Any, base: Any, state: Any) -> ReleaseRecord:
 
 #: (module, name) -> the object the unpickler hands out for it.
 ALLOWED: dict[tuple[str, str], Callable[..., Any] | type] = {
-    **{("config", c.__name__): c for c in _RECORDS},
+    # The release pickled its records from two entry points: scripts run inside
+    # ``src/`` name them ``config.*``, scripts run from the repository root
+    # ``src.config.*`` (49 of its 97 pickles). Both name the same four classes.
+    **{(module, c.__name__): c for module in ("config", "src.config") for c in _RECORDS},
     ("copyreg", "_reconstructor"): _reconstructor,
     ("builtins", "object"): object,
     # Protocols 0-2 write Python 2 module names; our find_class sees them unmapped.
