@@ -17,6 +17,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("harness.data.cli", "add_data_parser"),
     ("harness.generate.cli", "add_generate_parser"),
     ("harness.cache_cli", "add_cache_parser"),
+    ("harness.plan_cli", "add_plan_parser"),
 )
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.items import source_items
 from harness.names import LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
 from harness.results import CASES, CaseFileError, case_filename, read_case
@@ -101,6 +102,8 @@ class GroupReplicates:
     scores: FloatArray
     invalid: FloatArray
     fingerprints: dict[str, str] = field(default_factory=dict)
+    #: Per synthetic source, its most misleading examples (``harness.items``).
+    items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def cell(self, generator: str, model: str) -> FloatArray | None:
         """Row 0 point, rows 1.. resamples of one cell; None when it was not run."""
@@ -160,6 +163,7 @@ def bootstrap_cases(
 ) -> dict[tuple[str, str], GroupReplicates]:
     """Resample every source once and score every case on it; see the module docstring."""
     by_source: dict[tuple[str, str, str, str], list[tuple[CaseResult, Any]]] = {}
+    outcomes_of: dict[Any, Sequence[Outcome]] = {}
     metric: dict[tuple[str, str], str] = {}
     fps: dict[tuple[str, str], dict[str, str]] = {}
     for r, outcomes in sorted(cases, key=lambda kv: kv[0].key):
@@ -171,6 +175,7 @@ def bootstrap_cases(
         by_source.setdefault((r.key.task, r.key.dataset, r.key.generator, fp), []).append(
             (r, stats)
         )
+        outcomes_of[r.key] = outcomes
         metric.setdefault((r.key.task, r.key.dataset), r.primary or task.primary)
         fps.setdefault((r.key.task, r.key.dataset), {}).setdefault(r.key.generator, fp)
     cells: dict[tuple[str, str], dict[tuple[str, str], tuple[FloatArray, FloatArray]]] = {}
@@ -206,7 +211,46 @@ def bootstrap_cases(
             invalid,
             fps[(task_name, dataset)],
         )
+    for (task_name, dataset, gen, fp), members in by_source.items():
+        rep = out[(task_name, dataset)]
+        if gen != REAL and fps[(task_name, dataset)][gen] == fp:
+            found = _source_items(rep, gen, members, outcomes_of)
+            if found:
+                rep.items[gen] = found
     return out
+
+
+def _source_items(
+    rep: GroupReplicates,
+    gen: str,
+    members: Sequence[tuple[CaseResult, Any]],
+    outcomes_of: Mapping[Any, Sequence[Outcome]],
+) -> list[dict[str, Any]]:
+    """The most misleading examples of one synthetic source (``harness.items``)."""
+    if REAL not in rep.generators:
+        return []
+    real = rep.scores[0, rep.generators.index(REAL)]
+    both = [
+        (r, s)
+        for r, s in members
+        if np.isfinite(real[rep.models.index(r.key.model)])
+        and np.isfinite(rep.scores[0, rep.generators.index(gen), rep.models.index(r.key.model)])
+    ]
+    if not both:
+        return []
+    outcomes = [outcomes_of[r.key] for r, _ in both]
+    verdicts = [[o.correct for o in out] for out in outcomes]
+    correct = (
+        None if any(v is None for row in verdicts for v in row) else np.array(verdicts, dtype=bool)
+    )
+    found = source_items(
+        TASKS.get(rep.task),
+        [s for _, s in both],
+        np.array([real[rep.models.index(r.key.model)] for r, _ in both]),
+        [o.index for o in outcomes[0]],
+        correct,
+    )
+    return [item.to_dict() for item in found]
 
 
 def _order_generators(gens: set[str]) -> tuple[str, ...]:
@@ -395,6 +439,8 @@ def add_intervals(
         rep = reps.get((group["task"], group["dataset"]))
         if rep is not None and group.get("metric", rep.metric) == rep.metric:
             group["ci"] = group_section(rep, same_as, settings)
+            if rep.items:
+                group["items"] = rep.items
     return report
 
 

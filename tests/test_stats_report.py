@@ -135,3 +135,16 @@ def test_report_carries_model_level_figures_and_bias_tests(tmp_path: Path) -> No
             assert 0 < test["p_value"] <= 1 and test["models"] == len(ci["bias"])
     assert seen_bias
     assert seen_lomo  # the toy suite has four models
+
+
+def test_report_lists_misleading_examples_per_synthetic_source(tmp_path: Path) -> None:
+    report = toy_report(tmp_path, resamples=20)
+    listed = 0
+    for g in report["groups"]:
+        for gen, items in g.get("items", {}).items():
+            assert gen not in ("real", "mean", "mean-loo")
+            infl = [it["influence"] for it in items]
+            assert infl == sorted(infl) and 0 < len(items) <= 10
+            assert all(isinstance(it["i"], int) and it["i"] >= 0 for it in items)
+            listed += 1
+    assert listed >= 2  # every synthetic source of every toy task with 3+ models

@@ -1,0 +1,113 @@
+"""Which synthetic examples mislead? Per-example diagnostics of one synthetic source.
+
+* **influence** of example ``i``: the source's Spearman agreement with the real data
+  minus the agreement with ``i`` left out (every model re-scored without it, the
+  real scores unchanged). Negative: the source ranks the models more like real data
+  without that example, so it misleads; positive: it helps.
+* **inversion** of example ``i`` (tasks with a per-example correct / wrong): over the
+  pairs of models whose real scores differ, the share that the example orders
+  against the real data (the worse model right, the better one wrong) minus the
+  share it orders with it; +1: every informative pair is inverted.
+
+Leaving an example out is a column of weights (ones, one zero), so the models are
+re-scored by the same batch scorers as the bootstrap (``harness.stats``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from harness.names import MIN_MODELS
+from harness.stats import pearson_last, rank_last, score_batch
+from harness.tasks.stats import ExampleStats
+
+FloatArray = npt.NDArray[np.float64]
+#: How many examples per source the report lists (the most misleading first).
+TOP = 10
+#: Leave-one-out columns scored per batch (bounds memory at ``n * CHUNK`` weights).
+CHUNK = 256
+
+
+@dataclass(frozen=True)
+class Item:
+    """One example of a synthetic source and how it bears on the ranking."""
+
+    i: int
+    influence: float
+    inversion: float | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "i": self.i,
+            "influence": round(self.influence, 6),
+            "inversion": None if self.inversion is None else round(self.inversion, 6),
+        }
+
+
+def spearman_with(scores: FloatArray, real: FloatArray) -> FloatArray:
+    """Spearman of every column of ``scores`` (M, K) with ``real`` (M,), NaN if constant."""
+    ranks = rank_last(scores.T)
+    return pearson_last(ranks, np.broadcast_to(rank_last(real), ranks.shape))
+
+
+def influence(task: object, stats: Sequence[ExampleStats], real: FloatArray) -> FloatArray:
+    """Per example: full agreement minus the agreement without it, shape ``(n,)``."""
+    n = len(stats[0])
+    full = score_batch(task, stats, np.ones((n, 1)))[0][:, 0]
+    base = float(spearman_with(full[:, None], real)[0])
+    out = np.empty(n)
+    for start in range(0, n, CHUNK):
+        cols = np.arange(start, min(n, start + CHUNK))
+        weights = np.ones((n, cols.size))
+        weights[cols, np.arange(cols.size)] = 0.0
+        scores = score_batch(task, stats, weights)[0]
+        out[cols] = base - spearman_with(scores, real)
+    return out
+
+
+def inversion(correct: npt.NDArray[np.bool_], real: FloatArray) -> FloatArray:
+    """Per example (columns of ``correct`` (M, n)), discordant minus concordant share."""
+    i, j = np.triu_indices(real.size, k=1)
+    order = np.sign(real[i] - real[j])
+    keep = order != 0
+    if not keep.any():
+        return np.full(correct.shape[1], np.nan)
+    c = correct.astype(np.int8)
+    says = c[i[keep]] - c[j[keep]]  # +1: the first of the pair right, the second wrong
+    agree = says * order[keep, None]
+    return -agree.sum(axis=0) / keep.sum()
+
+
+def source_items(
+    task: object,
+    stats: Sequence[ExampleStats],
+    real: FloatArray,
+    indices: Sequence[int],
+    correct: npt.NDArray[np.bool_] | None,
+    top: int = TOP,
+) -> list[Item]:
+    """The ``top`` most misleading examples of one source (lowest influence first).
+
+    ``stats`` and ``real`` cover the same models (those scored on both sides);
+    ``indices`` are the examples' positions in the source file; ``correct`` is
+    ``(M, n)`` or None for tasks without a per-example verdict. Empty with fewer
+    than ``MIN_MODELS`` models or a constant real ranking.
+    """
+    if len(stats) < MIN_MODELS or np.ptp(real) == 0:
+        return []
+    infl = influence(task, stats, real)
+    inv = inversion(correct, real) if correct is not None else None
+    order = np.argsort(np.nan_to_num(infl, nan=np.inf), kind="stable")[:top]
+    return [
+        Item(
+            int(indices[k]),
+            float(infl[k]),
+            None if inv is None or not np.isfinite(inv[k]) else float(inv[k]),
+        )
+        for k in order
+        if np.isfinite(infl[k])
+    ]
