@@ -54,6 +54,14 @@ CREATE TABLE IF NOT EXISTS responses (
     finish_reason TEXT NOT NULL,
     created REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS batches (
+    name TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    batch_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS counters (
     run TEXT NOT NULL,
     pid INTEGER NOT NULL,
@@ -224,6 +232,27 @@ class ResponseCache:
             if cur.rowcount:
                 self.stores += 1
                 self._unflushed[2] += 1
+
+    # A provider batch in flight (harness.backends.batch): stored as soon as it is
+    # submitted, so a killed run resumes it instead of paying for it again.
+
+    def get_batch(self, name: str) -> str | None:
+        with self._lock:
+            row = self._con.execute(
+                "SELECT batch_id FROM batches WHERE name = ?", (name,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def put_batch(self, name: str, provider: str, endpoint: str, batch_id: str, size: int) -> None:
+        with self._lock:
+            self._con.execute(
+                "INSERT OR REPLACE INTO batches VALUES (?,?,?,?,?,?)",
+                (name, provider, sql_text(safe_endpoint(endpoint)), batch_id, size, time.time()),
+            )
+
+    def drop_batch(self, name: str) -> None:
+        with self._lock:
+            self._con.execute("DELETE FROM batches WHERE name = ?", (name,))
 
     def flush(self) -> None:
         """Add this process's unflushed hit/miss/store counts to the shared counters."""

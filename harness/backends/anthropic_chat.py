@@ -53,27 +53,44 @@ class AnthropicChat(SdkChat):
             self._loop = loop
         return self._client
 
-    async def acomplete(self, request: ChatRequest) -> Reply:
+    def params(self, request: ChatRequest) -> dict[str, Any]:
+        """The Messages API parameters (also one request of a message batch)."""
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
-        kwargs: dict[str, Any] = {
+        params: dict[str, Any] = {
             "model": request.model or self.model,
             "max_tokens": request.max_tokens,
             "messages": [m.to_dict() for m in request.messages if m.role != "system"],
-            "extra_body": {"temperature": request.temperature, **request.extra_params},
+            "temperature": request.temperature,
+            **request.extra_params,
         }
         if system:
-            kwargs["system"] = system
-        resp = await self._sdk().messages.create(**kwargs)
-        text = "".join(
-            getattr(b, "text", "") for b in resp.content if getattr(b, "type", "") == "text"
-        )
-        usage = resp.usage
-        return Reply(
-            text=text,
-            prompt_tokens=int(getattr(usage, "input_tokens", 0) or 0),
-            completion_tokens=int(getattr(usage, "output_tokens", 0) or 0),
-            finish_reason=str(resp.stop_reason or ""),
-        )
+            params["system"] = system
+        return params
+
+    async def acomplete(self, request: ChatRequest) -> Reply:
+        params = self.params(request)
+        body = {k: params.pop(k) for k in list(params) if k not in _TYPED}
+        resp = await self._sdk().messages.create(**params, extra_body=body)
+        return reply_of(resp)
+
+
+# Sent as typed arguments; the rest (temperature, extras) goes in the body, so SDK
+# versions without a typed ``temperature`` argument accept it too.
+_TYPED = ("model", "max_tokens", "messages", "system")
+
+
+def reply_of(message: Any) -> Reply:
+    """A ``Reply`` from a Messages API message (a call's response or a batch result)."""
+    text = "".join(
+        getattr(b, "text", "") for b in message.content if getattr(b, "type", "") == "text"
+    )
+    usage = message.usage
+    return Reply(
+        text=text,
+        prompt_tokens=int(getattr(usage, "input_tokens", 0) or 0),
+        completion_tokens=int(getattr(usage, "output_tokens", 0) or 0),
+        finish_reason=str(message.stop_reason or ""),
+    )
 
 
 @BACKENDS.register("anthropic", chat=True)
@@ -84,10 +101,25 @@ def anthropic_backend(
     base_url_env: str = "ANTHROPIC_BASE_URL",
     timeout: float = 60.0,
     revision: str = "",
+    batch: bool = False,
+    batch_poll_s: float = 5.0,
+    batch_poll_max_s: float = 60.0,
+    batch_timeout_s: float = 86400.0,
 ) -> AnthropicChat:
-    """A Claude backend; raises NotConfigured when the key variable is unset."""
+    """A Claude backend; raises NotConfigured when the key variable is unset.
+
+    ``batch = true``: a batch of requests goes through Message Batches
+    (``harness.backends.batch``).
+    """
     url = resolve_base_url(base_url, base_url_env)
     key = resolve_api_key(api_key_env, "ANTHROPIC_API_KEY", url, f"anthropic model {model!r}")
-    return AnthropicChat(
+    chat = AnthropicChat(
         model, url, key, api_key_env or "ANTHROPIC_API_KEY", float(timeout), revision
     )
+    if batch:
+        from harness.backends.anthropic_batch import AnthropicBatch
+        from harness.backends.batch import BatchPolicy
+
+        policy = BatchPolicy(float(batch_poll_s), float(batch_poll_max_s), float(batch_timeout_s))
+        chat.batch_api = AnthropicBatch(chat, policy)
+    return chat

@@ -219,6 +219,18 @@ class ChatClient:
         ``progress(i, completion)`` is called as each one finishes (for progress bars
         and for writing generated records as they arrive).
         """
+        api = getattr(self.backend, "batch_api", None)
+        if api is not None:
+            from harness.backends.batch import run_provider_batch
+
+            try:
+                done = await run_provider_batch(self, requests, api)
+            finally:
+                self._flush()
+            if progress is not None:
+                for i, c in enumerate(done):
+                    progress(i, c)
+            return done
         batch = getattr(self.backend, "complete_batch", None)
         if batch is not None:
             return await self._batched(requests, batch, progress)

@@ -20,6 +20,8 @@ class SdkChat:
     timeout: float
     _client: Any = None
     _loop: asyncio.AbstractEventLoop | None = None
+    #: The provider's batch API when the suite asks for ``batch = true``.
+    batch_api: Any = None
 
     def classify(self, exc: BaseException) -> Verdict:
         return classify_sdk_error(exc, self._sdk_module, self.key_env, self.timeout)
