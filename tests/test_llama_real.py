@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.backends import build_client, managed
 from harness.models import MODELS, TaskContext
-from harness.records import IntentExample, SimilarityExample
+from harness.records import IntentExample, NerExample, SimilarityExample
 
 LABELS = ("play_music", "get_weather", "book_restaurant")
 TEXTS = (
@@ -71,3 +71,9 @@ def test_grammar_constrained_answers_are_always_valid(smollm2_params: dict[str, 
     ]
     ratings = sim.predict(pairs)
     assert all(r.error is None and 0.0 <= r.value <= 5.0 for r in ratings), ratings
+    ner_params = {**params, "max_tokens": 96}
+    ner = MODELS.get("llm")(TaskContext("ner", "toy", labels=("person", "country")), **ner_params)
+    text = "Angela Merkel visited France in May."
+    (entities,) = ner.predict([NerExample(text, ())])
+    assert entities.error is None, entities  # a JSON object with exactly the two keys
+    assert all(text[e.start : e.end] == e.text for e in entities.value)

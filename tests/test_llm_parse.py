@@ -178,7 +178,7 @@ def test_located_entities_are_disjoint_and_exact(names, fillers):
 def test_prompts_render_and_hash():
     msgs = intent_messages("book a flight", ["a", "b"])
     assert [m.role for m in msgs] == ["system", "user"]
-    assert "1: a\n2: b" in msgs[1].content and "book a flight" in msgs[1].content
+    assert "- a\n- b" in msgs[1].content and "book a flight" in msgs[1].content
     ner = ner_messages("t", ["person"])[1].content
     assert '{"person": []}' in ner
     assert scale_template((0.0, 4.0))[0] == "similarity_0_4"
@@ -190,3 +190,14 @@ def test_prompts_render_and_hash():
         render("intent", text="only one field")
     with pytest.raises(FileNotFoundError, match="known:.*intent"):
         render("nope")
+
+
+def test_answer_grammars_escape_labels():
+    """Their sampling is checked on the real server (tests/test_llama_real.py)."""
+    from harness.prompts.grammar import entities_grammar, intent_grammar, literal, rating_grammar
+
+    assert literal('say "hi"\\') == '"say \\"hi\\"\\\\"'
+    assert intent_grammar(["a_b", "c"]) == 'root ::= "a_b" | "c"\n'
+    assert '"5" (".0")?' in rating_grammar(5.0) and "[0-3]" in rating_grammar(4.0)
+    ner = entities_grammar(["person", "political party"])
+    assert '"\\"person\\""' in ner and '"\\"political party\\""' in ner
