@@ -7,6 +7,8 @@ every session, so heavy modules (models, backends, reports) load on first use.
 from __future__ import annotations
 
 from harness.config import ConfigError, DatasetSpec, ModelSpec, Suite, load_suite
+from harness.extend import backend, model, task
+from harness.models.base import MissingDependency, NotConfigured, Predictor, TaskContext
 from harness.records import (
     ENSEMBLE,
     REAL,
@@ -36,14 +38,21 @@ __all__ = [
     "DatasetSpec",
     "Entity",
     "IntentExample",
+    "MissingDependency",
     "ModelSpec",
     "NerExample",
+    "NotConfigured",
     "Outcome",
     "Prediction",
+    "Predictor",
     "Registry",
     "SimilarityExample",
     "Suite",
+    "TaskContext",
     "UnknownNameError",
     "__version__",
+    "backend",
     "load_suite",
+    "model",
+    "task",
 ]

@@ -188,8 +188,49 @@ def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> Generator
     )
 
 
-def load_suite(path: str | Path) -> Suite:
-    """Read and validate a suite file."""
+def _model_tasks(
+    where: str, factory: str, spec: Mapping[str, Any], build: bool
+) -> tuple[tuple[str, ...], Any]:
+    """The tasks a model runs on, and its factory (None when not resolved).
+
+    The factory is resolved (registered name, ``module:attr`` or entry point); a
+    factory that declares no tasks may run on every task, and the suite's ``tasks``
+    narrows that. ``build=False`` (tools that never build models, such as
+    ``synthbench data check``) skips the import.
+    """
+    from harness.models.factories import FactoryError, resolve
+    from harness.tasks import TASKS
+
+    declared = spec.get("tasks")
+    if not build:
+        return (_str_list(f"{where}.tasks", declared) if declared is not None else ()), None
+    try:
+        found = resolve(factory)
+    except FactoryError as exc:
+        raise ConfigError(f"{where}.factory: {exc}") from None
+    supported = found.tasks or tuple(TASKS.names())
+    tasks = _str_list(f"{where}.tasks", declared if declared is not None else list(supported))
+    for t in tasks:
+        if t not in supported:
+            raise ConfigError(
+                f"{where}.tasks: factory {factory!r} does not support task {t!r}; "
+                f"it supports: {', '.join(supported)}"
+            )
+    return tasks, found.factory
+
+
+def _checked_factory(where: str, factory: str, make: Any, params: Mapping[str, Any]) -> None:
+    """``make(ctx, **params)`` must bind: no required parameter left without a value."""
+    from harness.models.factories import FactoryError, check_params
+
+    try:
+        check_params(factory, make, params)
+    except FactoryError as exc:
+        raise ConfigError(f"{where}.factory: {exc}") from None
+
+
+def load_suite(path: str | Path, *, resolve_models: bool = True) -> Suite:
+    """Read and validate a suite file; see ``_model_tasks`` for ``resolve_models``."""
     p = Path(path)
     try:
         raw = tomllib.loads(p.read_bytes().decode("utf-8"))
@@ -206,12 +247,13 @@ def load_suite(path: str | Path) -> Suite:
         raise ConfigError(f"{p}: unreadable TOML ({type(exc).__name__}: {exc})") from None
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read the suite file: {exc.strerror or exc}") from None
-    return parse_suite(raw, str(p))
+    return parse_suite(raw, str(p), resolve_models=resolve_models)
 
 
-def parse_suite(raw: Mapping[str, Any], path: str = "suite.toml") -> Suite:
+def parse_suite(
+    raw: Mapping[str, Any], path: str = "suite.toml", *, resolve_models: bool = True
+) -> Suite:
     """Validate a decoded suite; ``path`` is only used in messages."""
-    from harness.models import MODELS
     from harness.tasks import TASKS
 
     f = Path(path).name
@@ -305,35 +347,24 @@ def parse_suite(raw: Mapping[str, Any], path: str = "suite.toml") -> Suite:
         spec = _table(where, spec)
         _check_keys(where, spec, _MODEL_KEYS)
         factory = _str(f"{where}.factory", spec.get("factory", name))
-        if factory not in MODELS:
-            raise ConfigError(
-                f"{where}.factory: unknown model factory {factory!r}; "
-                f"known: {', '.join(MODELS.names())}"
-            )
-        supported = tuple(MODELS.entry(factory).meta.get("tasks", ()))
-        tasks = _str_list(f"{where}.tasks", spec.get("tasks", list(supported)))
-        for t in tasks:
-            if t not in supported:
-                raise ConfigError(
-                    f"{where}.tasks: factory {factory!r} does not support task {t!r}; "
-                    f"it supports: {', '.join(supported)}"
-                )
+        params = _table(f"{where}.params", spec.get("params", {}))
+        tasks, make = _model_tasks(where, factory, spec, resolve_models)
         same_as = _str(f"{where}.same_as", spec.get("same_as", ""))
         if same_as and (same_as not in gen_names or same_as == REAL):
             raise ConfigError(
                 f"{where}.same_as: {same_as!r} is not a synthetic generator; "
                 f"known: {', '.join(sorted(gen_names - {REAL}))}"
             )
-        params = _table(f"{where}.params", spec.get("params", {}))
-        # Checked against the factory's own annotations (its first parameter is the
-        # TaskContext); an ``llm`` model's extra parameters are its backend's.
-        make = MODELS.get(factory)
-        _checked(values.check_kwargs, f"{where}.params", make, params,
-                 skip=tuple(list(inspect.signature(make).parameters)[:1]))
-        if factory == "llm":
-            known = set(inspect.signature(make).parameters)
-            _checked(values.check_chat_params, f"{where}.params",
-                     {k: v for k, v in params.items() if k not in known})
+        if make is not None:
+            # Checked against the factory's own annotations (its first parameter is the
+            # TaskContext); an ``llm`` model's extra parameters are its backend's.
+            _checked(values.check_kwargs, f"{where}.params", make, params,
+                     skip=tuple(list(inspect.signature(make).parameters)[:1]))
+            if factory == "llm":
+                known = set(inspect.signature(make).parameters)
+                _checked(values.check_chat_params, f"{where}.params",
+                         {k: v for k, v in params.items() if k not in known})
+            _checked_factory(where, factory, make, params)
         models.append(ModelSpec(name, factory, tasks, dict(params), same_as))
 
     return Suite(

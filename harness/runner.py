@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.config import DatasetSpec, ModelSpec, Suite
-from harness.models import MODELS, MissingDependency, NotConfigured, Predictor, TaskContext
+from harness.models import MissingDependency, NotConfigured, Predictor, TaskContext
 from harness.models.base import params_key
+from harness.models.factories import resolve_factory
 from harness.records import CaseKey, CaseResult, Dataset, Outcome, Prediction
 from harness.results import write_case
 from harness.tasks import TASKS, Task
@@ -74,7 +75,7 @@ def get_predictor(model: ModelSpec, spec: DatasetSpec, settings: RunSettings) ->
     """The process-wide predictor of ``model`` for dataset ``spec``."""
     key = (model.name, model.factory, params_key(dict(model.params)), spec.name)
     if key not in _PREDICTORS:
-        factory = MODELS.get(model.factory)
+        factory = resolve_factory(model.factory)
         _PREDICTORS[key] = factory(_context(spec, settings), **dict(model.params))
     return _PREDICTORS[key]
 

@@ -33,6 +33,7 @@ BACKENDS: Registry[BackendFactory] = Registry(
         "harness.backends.transformers_chat",
         "harness.backends.llama_server",
     ),
+    group="synthbench.backends",
 )
 
 from harness.backends.build import RequestDefaults, build_client  # noqa: E402

@@ -27,7 +27,9 @@ MODEL_MODULES: tuple[str, ...] = (
     "harness.models.oracle",
 )
 
-MODELS: Registry[ModelFactory] = Registry("model", modules=MODEL_MODULES)
+MODELS: Registry[ModelFactory] = Registry(
+    "model", modules=MODEL_MODULES, group="synthbench.models"
+)
 
 __all__ = [
     "MODELS",

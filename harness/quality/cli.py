@@ -19,7 +19,7 @@ def _suite(path: str | None) -> Any:
             raise ValueError(f"{candidate}: suite file not found")
         return None
     try:
-        return load_suite(candidate)
+        return load_suite(candidate, resolve_models=False)
     except ConfigError as exc:
         raise ValueError(str(exc)) from None
 

@@ -65,7 +65,7 @@ def add_quality(groups: list[dict[str, Any]], run: Mapping[str, Any]) -> None:
     from harness.config import ConfigError, load_suite
 
     try:
-        suite = load_suite(str(suite_path))
+        suite = load_suite(str(suite_path), resolve_models=False)
     except ConfigError:
         return
     specs = {d.name: d for d in suite.datasets}

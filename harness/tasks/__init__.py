@@ -8,6 +8,7 @@ from harness.tasks.base import RecordError, Task
 TASKS: Registry[Task] = Registry(
     "task",
     modules=("harness.tasks.intent", "harness.tasks.similarity", "harness.tasks.ner"),
+    group="synthbench.tasks",
 )
 
 __all__ = ["TASKS", "RecordError", "Task"]

@@ -1,0 +1,67 @@
+"""The public extension decorators: ``@model``, ``@task`` and ``@backend``.
+
+Each registers its object in the harness's registry of that kind and leaves the
+metadata on the object (``__synthbench__``), so the same object also works as an
+import-path factory (``factory = "pkg.mod:build"``) or as an entry point value,
+without being registered twice under different metadata. See docs/extending.md.
+
+The registries are imported inside the decorators: ``import harness`` stays light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from harness.models.factories import META_ATTR
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _names(what: str, values: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(values, str) or not values or not all(isinstance(v, str) and v for v in values):
+        raise TypeError(f"{what}: expected a non-empty sequence of task names, got {values!r}")
+    return tuple(values)
+
+
+def model(name: str, *, tasks: Sequence[str]) -> Callable[[F], F]:
+    """Register ``factory(ctx: TaskContext, **params) -> Predictor`` as model ``name``.
+
+    ``tasks`` are the tasks it predicts; a suite entry ``factory = "<name>"`` then
+    runs it on every dataset of those tasks.
+    """
+    declared = _names(f"@model({name!r}) tasks", tasks)
+
+    def deco(factory: F) -> F:
+        from harness.models import MODELS
+
+        meta = {"tasks": declared}
+        setattr(factory, META_ATTR, meta)
+        MODELS.add(name, factory, **meta)
+        return factory
+
+    return deco
+
+
+def task(name: str) -> Callable[[F], F]:
+    """Register a task class (instantiated with no arguments) as task ``name``."""
+
+    def deco(cls: F) -> F:
+        from harness.tasks import TASKS
+
+        TASKS.add(name, cls())
+        return cls
+
+    return deco
+
+
+def backend(name: str) -> Callable[[F], F]:
+    """Register ``factory(model: str, **params) -> ChatBackend`` as chat backend ``name``."""
+
+    def deco(factory: F) -> F:
+        from harness.backends import BACKENDS
+
+        BACKENDS.add(name, factory)
+        return factory
+
+    return deco
