@@ -16,6 +16,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "harness.models.baselines",
     "harness.models.crf",
     "harness.models.gazetteer",
+    "harness.models.hf_sentence",
+    "harness.models.hf_text_classification",
     "harness.models.llm",
     "harness.models.llm_local",
     "harness.models.lexical_similarity",
