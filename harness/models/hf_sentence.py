@@ -88,7 +88,9 @@ class CrossEncoderModel:
         left, right = _pairs(examples, "cross-encoder")
         if not left:
             return []
-        scores = self.encoder.predict(list(zip(left, right, strict=True)), batch_size=self.batch_size)
+        scores = self.encoder.predict(
+            list(zip(left, right, strict=True)), batch_size=self.batch_size
+        )
         if getattr(scores, "ndim", 1) != 1:
             raise ValueError(
                 "cross-encoder: the model returns several scores per pair; a similarity "
