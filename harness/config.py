@@ -61,6 +61,11 @@ class DatasetSpec:
 
     #: ``(generator, path or hf:// URI)`` pairs that replace the ``synthetic`` template.
     sources: tuple[tuple[str, str], ...] = ()
+    #: Datasets-format sources (``harness.data.hf_datasets``): the split of ``test``
+    #: and of ``train``, and ``(task field, dataset column)`` pairs.
+    split: str = "test"
+    train_split: str = "train"
+    columns: tuple[tuple[str, str], ...] = ()
 
     def source_path(self, generator: str) -> str:
         if generator == REAL:
@@ -117,7 +122,10 @@ class Suite:
 _TOP_KEYS = {"run", "generators", "datasets", "models", "gates"}
 _RUN_KEYS = {"seed", "max_examples", "data_paths"}
 _GEN_KEYS = {"model_id", "kind", "uri", "params", "generate"}
-_DATASET_KEYS = {"task", "test", "train", "labels", "synthetic", "score_range", "generators"}
+_DATASET_KEYS = {
+    "task", "test", "train", "labels", "synthetic", "score_range", "generators",
+    "split", "train_split", "columns",
+}
 _MODEL_KEYS = {"factory", "tasks", "params", "same_as"}
 
 
@@ -186,6 +194,14 @@ def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> Generator
     return GeneratorSpec(
         name, _str(f"{where}.model_id", spec.get("model_id", "")), kind, uri, params, gen
     )
+
+
+def _columns(where: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """``columns = { text = "utterance", ... }``: task field -> dataset column, both strings."""
+    table = _table(where, value)
+    for name, column in table.items():
+        _str(f"{where}.{name}", column)
+    return tuple(sorted(table.items()))
 
 
 def _model_tasks(
@@ -338,6 +354,11 @@ def parse_suite(
                 sources=tuple(
                     (g.name, g.uri.format(dataset=name)) for g in generators if g.kind == "hub"
                 ),
+                split=_str(f"{where}.split", spec.get("split", DatasetSpec.split)),
+                train_split=_str(
+                    f"{where}.train_split", spec.get("train_split", DatasetSpec.train_split)
+                ),
+                columns=_columns(f"{where}.columns", spec.get("columns", {})),
             )
         )
 

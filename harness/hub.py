@@ -14,10 +14,14 @@ commit. huggingface_hub is imported on first use only.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.data.errors import DataMissing
 
@@ -34,11 +38,44 @@ class HubMissing(DataMissing):
 
     def __init__(self, uri: str, why: str) -> None:
         self.path = uri
-        FileNotFoundError.__init__(
-            self,
-            f"{uri}: {why}; download it once with network access (or `hf download "
-            f"--repo-type dataset ...`), or unset HF_HUB_OFFLINE",
-        )
+        FileNotFoundError.__init__(self, f"{uri}: {why}")
+
+
+def _offline_fix() -> str:
+    """What to do about a file that is not cached, for the way we are offline."""
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        return "unset HF_HUB_OFFLINE to download it"
+    return (
+        "connect to the network once to cache it (or `hf download --repo-type dataset ...` "
+        "on a machine that can, and copy its HF_HOME)"
+    )
+
+
+#: Seconds to wait for a TCP connection to the Hub before calling it unreachable.
+PROBE_TIMEOUT = 3.0
+
+
+@functools.cache
+def hub_reachable() -> bool:
+    """Whether the Hub endpoint accepts a TCP connection (asked once per process).
+
+    Without this, huggingface_hub retries an unreachable Hub for about 24 s per
+    file, so every case of an uncached source would wait that long before its
+    skip. Behind a proxy the connection goes elsewhere: then we let the library try.
+    """
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY")):
+        return True
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    url = urlsplit(constants.ENDPOINT)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.hostname or "", port), timeout=PROBE_TIMEOUT).close()
+    except OSError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -105,15 +142,67 @@ def resolve(uri: str, *, cache_dir: str | Path | None = None) -> Path:
         local = hf_hub_download(
             hp.repo_id, hp.path, repo_type="dataset", revision=hp.revision,
             cache_dir=str(cache_dir) if cache_dir is not None else None,
+            local_files_only=not hub_reachable(),
         )
     except LocalEntryNotFoundError:
-        raise HubMissing(uri, "not in the Hub cache and the Hub cannot be reached") from None
+        raise HubMissing(
+            uri, f"not in the Hub cache and the Hub cannot be reached; {_offline_fix()}"
+        ) from None
     except EntryNotFoundError:
         raise HubMissing(uri, f"no file {hp.path!r} at revision {hp.revision!r}") from None
     except RevisionNotFoundError:
         raise HubMissing(uri, f"no revision {hp.revision!r}") from None
     except RepositoryNotFoundError:
         raise HubMissing(uri, f"no dataset repository {hp.repo_id!r} (or no access)") from None
+    return Path(str(local))
+
+
+def is_repo_uri(value: str) -> bool:
+    """``hf://datasets/ORG/NAME@REVISION`` with no file path: a whole dataset repository."""
+    if not value.startswith(PREFIX):
+        return False
+    body = value[len(PREFIX):]
+    return body.count("/") == 1 and "@" in body.split("/")[1]
+
+
+def parse_repo(uri: str) -> tuple[str, str]:
+    """``(repo id, revision)`` of a repository URI; the revision must be pinned."""
+    body = uri[len(PREFIX):] if uri.startswith(PREFIX) else ""
+    repo, _, revision = body.partition("@")
+    parts = repo.split("/")
+    if len(parts) != 2 or not all(_REPO_PART.match(p) for p in parts) or not revision:
+        raise HubError(f"{uri!r}: expected hf://datasets/ORG/NAME@REVISION (a pinned revision)")
+    return repo, revision
+
+
+def snapshot(uri: str, *, cache_dir: str | Path | None = None) -> Path:
+    """The local folder of a whole dataset repository at its pinned revision.
+
+    Fetched through the Hub cache like ``resolve``; offline and uncached raises
+    ``HubMissing`` at once (see ``hub_reachable``).
+    """
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import (
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    repo, revision = parse_repo(uri)
+    try:
+        local = snapshot_download(
+            repo, repo_type="dataset", revision=revision,
+            cache_dir=str(cache_dir) if cache_dir is not None else None,
+            local_files_only=not hub_reachable(),
+        )
+    except LocalEntryNotFoundError:
+        raise HubMissing(
+            uri, f"not in the Hub cache and the Hub cannot be reached; {_offline_fix()}"
+        ) from None
+    except RevisionNotFoundError:
+        raise HubMissing(uri, f"no revision {revision!r}") from None
+    except RepositoryNotFoundError:
+        raise HubMissing(uri, f"no dataset repository {repo!r} (or no access)") from None
     return Path(str(local))
 
 

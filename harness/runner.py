@@ -129,8 +129,11 @@ def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
             "data",
         )
     try:
+        from harness.data.hf_datasets import materialise
         from harness.generate.ondemand import prepare_source
 
+        # Datasets-format splits (Hub repos, Parquet/CSV folders) become JSONL once.
+        spec = materialise(spec, settings.data_dir)
         # hf:// sources resolve to the Hub cache; `generate` sources are written if missing.
         source_spec = prepare_source(
             suite, spec, key.generator, settings.data_dir, settings.generate
@@ -146,6 +149,8 @@ def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
         return _skipped(key, str(exc), started, "data")
     except NotConfigured as exc:  # a generate source whose LLM has no key or endpoint
         return _skipped(key, str(exc), started, "config")
+    except MissingDependency as exc:  # `datasets` for a datasets-format source
+        return _skipped(key, str(exc), started, "dependency")
     try:
         predictor = get_predictor(model, spec, settings)
     except MissingDependency as exc:

@@ -189,3 +189,42 @@ def test_data_check_reads_a_suite_whose_models_live_in_a_conftest(
     )
     assert r.ret == 0, r.stderr.str()
     assert "toy-intent" in r.stdout.str()
+
+
+TICKETS = """
+[datasets.tickets]
+task = "intent"
+test = "tickets"
+train = "tickets"
+split = "test"
+columns = { text = "utterance", label = "intent" }
+generators = ["real"]
+"""
+
+
+def test_a_parquet_dataset_with_its_own_columns_runs_under_n2(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    datasets = pytest.importorskip("datasets")
+    names = ["play_music", "get_weather", "book_restaurant"]
+    feats = datasets.Features(
+        {"utterance": datasets.Value("string"), "intent": datasets.ClassLabel(names=names)}
+    )
+    folder = project.path / "data" / "tickets"
+    folder.mkdir()
+    for split, n in (("test", 30), ("train", 12)):
+        rows = {
+            "utterance": [f"{split} {i}" for i in range(n)],
+            "intent": [i % 3 for i in range(n)],
+        }
+        datasets.Dataset.from_dict(rows, features=feats).to_parquet(
+            str(folder / f"{split}.parquet")
+        )
+    monkeypatch.setenv("SYNTHBENCH_CACHE_DIR", str(project.path / "cache"))
+    project.makefile(".toml", suite=suite_text(MODELS + TICKETS))
+    r = project.runpytest_subprocess("-k", "tickets", "-n", "2")
+    r.assert_outcomes(passed=8)  # 4 oracles + 4 user models, on the real split
+    report = json.loads((project.path / "out" / "report.json").read_text())
+    group = next(g for g in report["groups"] if g["dataset"] == "tickets")
+    assert group["scores"]["real"]["from-package"] == 1.0
+    assert group["data"]["real"]["rows"] == 30

@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 from harness.config import DatasetSpec, GeneratorSpec, Suite
+from harness.records import REAL
 
 MODES = ("never", "missing", "always")
 _PROCESS_RUN = uuid.uuid4().hex
@@ -36,6 +37,18 @@ def _generator(suite: Suite, name: str) -> GeneratorSpec | None:
     return next((g for g in suite.generators if g.name == name), None)
 
 
+def _local_source(spec: DatasetSpec, generator: str, path: str, data_dir: Path) -> str:
+    """A single hf:// file from the Hub cache; a datasets-format source as converted JSONL."""
+    from harness.data.hf_datasets import convert, is_datasets_source
+    from harness.hub import is_repo_uri, resolve
+
+    if path.startswith("hf://") and not is_repo_uri(path):
+        path = str(resolve(path))
+    if generator != REAL and is_datasets_source(path, spec, data_dir):
+        path = str(convert(path, spec, spec.split, data_dir))
+    return path
+
+
 def prepare_source(
     suite: Suite, spec: DatasetSpec, generator: str, data_dir: Path, mode: str = "missing",
     *, progress: bool = False,
@@ -44,12 +57,10 @@ def prepare_source(
     if mode not in MODES:
         raise ValueError(f"--synth-generate: expected one of {', '.join(MODES)}, got {mode!r}")
     path = spec.source_path(generator)
-    if path.startswith("hf://"):
-        from harness.hub import resolve
-
-        local = resolve(path)
+    local = _local_source(spec, generator, path, Path(data_dir))
+    if local != path:
         others = tuple((g, p) for g, p in spec.sources if g != generator)
-        return dataclasses.replace(spec, sources=(*others, (generator, str(local))))
+        return dataclasses.replace(spec, sources=(*others, (generator, local)))
     gspec = _generator(suite, generator)
     if gspec is not None and gspec.kind == "generate" and mode != "never":
         ensure_generated(spec, gspec, Path(data_dir), mode, progress=progress)
