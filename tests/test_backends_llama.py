@@ -113,3 +113,14 @@ def test_llm_model_through_llama_cpp_backend_counts_invalid(
     preds = model.predict([IntentExample("a <u0>", labels[0]), IntentExample("b <u1>", labels[1])])
     assert preds[0].value == "play_music"
     assert preds[1].value is None and preds[1].error.startswith("unparseable")
+
+
+def test_the_local_llm_suite_is_valid_and_measures_the_bias_of_smollm2() -> None:
+    from harness.config import load_suite
+
+    suite = load_suite(Path(__file__).resolve().parents[1] / "benchmarks" / "local_llm.toml")
+    gen = next(g for g in suite.generators if g.name == "smollm2")
+    assert gen.kind == "generate" and gen.params["backend"] == "llama-cpp"
+    model = suite.model("smollm2")
+    assert model.same_as == "smollm2" and model.params["backend"] == "llama-cpp"
+    assert {d.task for d in suite.datasets} == {"intent", "similarity", "ner"}
