@@ -30,7 +30,7 @@ from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
 from harness.results import CASES, CaseFileError, case_filename, read_case
 from harness.selfpref import bias_test
 from harness.stats import (
-    AGREEMENT_METHOD,
+    AGREEMENT_METHODS,
     COEFFICIENT_RANGE,
     DEFAULT_LEVEL,
     DEFAULT_PERMUTATIONS,
@@ -77,7 +77,7 @@ class BootstrapSettings:
             "methods": {
                 "scores": "percentile",
                 "bias": "percentile",
-                "agreement": AGREEMENT_METHOD,
+                "agreement": dict(AGREEMENT_METHODS),
                 "hierarchical": "percentile",
             },
             # 2: intent sources resampled within each gold label; 1 (absent): plain.
@@ -384,7 +384,7 @@ def group_section(
             entry: dict[str, Any] = {}
             for name, arr in figures.items():
                 entry[name] = interval(
-                    float(arr[0]), arr[1:], level, AGREEMENT_METHOD, COEFFICIENT_RANGE[name]
+                    float(arr[0]), arr[1:], level, AGREEMENT_METHODS[name], COEFFICIENT_RANGE[name]
                 )
                 if name in p_values:
                     entry[name]["p_value"] = p_values[name]

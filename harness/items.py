@@ -4,6 +4,8 @@
   minus the agreement with ``i`` left out (every model re-scored without it, the
   real scores unchanged). Negative: the source ranks the models more like real data
   without that example, so it misleads; positive: it helps.
+  ``influence_pearson`` is the same with Pearson: with a handful of models leaving
+  one example out rarely moves a rank, and Pearson tells those examples apart.
 * **inversion** of example ``i`` (tasks with a per-example correct / wrong): over the
   pairs of models whose real scores differ, the share that the example orders
   against the real data (the worse model right, the better one wrong) minus the
@@ -38,14 +40,21 @@ class Item:
 
     i: int
     influence: float
+    influence_pearson: float
     inversion: float | None
 
     def to_dict(self) -> dict[str, object]:
         return {
             "i": self.i,
-            "influence": round(self.influence, 6),
-            "inversion": None if self.inversion is None else round(self.inversion, 6),
+            "influence": _round(self.influence),
+            "influence_pearson": _round(self.influence_pearson),
+            "inversion": None if self.inversion is None else _round(self.inversion),
         }
+
+
+def _round(x: float) -> float | None:
+    """6 places, no ``-0.0`` (reports stay byte-stable and readable); None for NaN."""
+    return round(x, 6) + 0.0 if np.isfinite(x) else None
 
 
 def spearman_with(scores: FloatArray, real: FloatArray) -> FloatArray:
@@ -54,19 +63,36 @@ def spearman_with(scores: FloatArray, real: FloatArray) -> FloatArray:
     return pearson_last(ranks, np.broadcast_to(rank_last(real), ranks.shape))
 
 
-def influence(task: object, stats: Sequence[ExampleStats], real: FloatArray) -> FloatArray:
-    """Per example: full agreement minus the agreement without it, shape ``(n,)``."""
+def pearson_with(scores: FloatArray, real: FloatArray) -> FloatArray:
+    """Pearson of every column of ``scores`` (M, K) with ``real`` (M,), NaN if constant."""
+    return pearson_last(scores.T, np.broadcast_to(real, (scores.shape[1], real.size)))
+
+
+def influences(
+    task: object, stats: Sequence[ExampleStats], real: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Per example: full agreement minus the agreement without it, Spearman and Pearson.
+
+    Spearman is the headline figure, but with a handful of models leaving one example
+    out rarely changes a rank: Pearson tells those examples apart.
+    """
     n = len(stats[0])
-    full = score_batch(task, stats, np.ones((n, 1)))[0][:, 0]
-    base = float(spearman_with(full[:, None], real)[0])
-    out = np.empty(n)
+    full = score_batch(task, stats, np.ones((n, 1)))[0]
+    base_s, base_p = float(spearman_with(full, real)[0]), float(pearson_with(full, real)[0])
+    rho, r = np.empty(n), np.empty(n)
     for start in range(0, n, CHUNK):
         cols = np.arange(start, min(n, start + CHUNK))
         weights = np.ones((n, cols.size))
         weights[cols, np.arange(cols.size)] = 0.0
         scores = score_batch(task, stats, weights)[0]
-        out[cols] = base - spearman_with(scores, real)
-    return out
+        rho[cols] = base_s - spearman_with(scores, real)
+        r[cols] = base_p - pearson_with(scores, real)
+    return rho, r
+
+
+def influence(task: object, stats: Sequence[ExampleStats], real: FloatArray) -> FloatArray:
+    """Per example: full Spearman agreement minus the agreement without it, ``(n,)``."""
+    return influences(task, stats, real)[0]
 
 
 def inversion(correct: npt.NDArray[np.bool_], real: FloatArray) -> FloatArray:
@@ -99,15 +125,18 @@ def source_items(
     """
     if len(stats) < MIN_MODELS or np.ptp(real) == 0:
         return []
-    infl = influence(task, stats, real)
+    infl, infl_p = influences(task, stats, real)
     inv = inversion(correct, real) if correct is not None else None
-    order = np.argsort(np.nan_to_num(infl, nan=np.inf), kind="stable")[:top]
+    # Lowest Spearman influence first, then lowest Pearson, then the most inverted.
+    ties = np.zeros(infl.size) if inv is None else -np.nan_to_num(inv, nan=-np.inf)
+    order = np.lexsort((ties, np.nan_to_num(infl_p, nan=np.inf), np.nan_to_num(infl, nan=np.inf)))
     return [
         Item(
             int(indices[k]),
             float(infl[k]),
+            float(infl_p[k]),
             None if inv is None or not np.isfinite(inv[k]) else float(inv[k]),
         )
-        for k in order
+        for k in order[:top]
         if np.isfinite(infl[k])
     ]

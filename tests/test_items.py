@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from harness.items import influence, inversion, source_items
+from harness.items import influence, influences, inversion, source_items
 from harness.tasks import TASKS
 
 
@@ -37,6 +37,17 @@ def test_influence_equals_rescoring_without_each_example(seed: int) -> None:
         return float(sps.spearmanr(scores, real)[0])
 
     full = rho(list(range(len(golds))))
+    pearson = influences(task, stats, real)[1]
+
+    def r(keep: list[int]) -> float:
+        scores = [
+            task.score([golds[k] for k in keep], [p[k] for k in keep])["macro_f1"] for p in preds
+        ]
+        return float(sps.pearsonr(scores, real)[0])
+
+    for i in range(len(golds)):
+        want = r(list(range(len(golds)))) - r([k for k in range(len(golds)) if k != i])
+        assert pearson[i] == pytest.approx(want, abs=1e-9)
     for i in range(len(golds)):
         want = full - rho([k for k in range(len(golds)) if k != i])
         if math.isnan(want):
@@ -66,8 +77,9 @@ def test_source_items_lists_the_most_misleading_first() -> None:
     stats = [task.example_stats(golds, p) for p in preds]
     correct = np.array([[p[k] == golds[k] for k in range(len(golds))] for p in preds])
     items = source_items(task, stats, real, list(range(100, 114)), correct, top=4)
-    infl = influence(task, stats, real)
-    assert [it.influence for it in items] == sorted(np.sort(infl[np.isfinite(infl)])[:4].tolist())
+    infl, infl_p = influences(task, stats, real)
+    want = sorted(zip(infl.tolist(), infl_p.tolist(), strict=True))[:4]
+    assert [(it.influence, it.influence_pearson) for it in items] == pytest.approx(want)
     assert all(100 <= it.i < 114 for it in items)
     assert source_items(task, stats[:2], real[:2], list(range(14)), None) == []
 

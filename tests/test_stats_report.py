@@ -113,7 +113,8 @@ def test_bad_level_is_refused(level: float) -> None:
 def test_report_carries_model_level_figures_and_bias_tests(tmp_path: Path) -> None:
     """The hierarchical interval, the leave-one-model-out range and the bias p-values."""
     report = toy_report(tmp_path)
-    assert report["bootstrap"]["methods"]["agreement"] == "basic"
+    assert report["bootstrap"]["methods"]["agreement"]["pearson"] == "basic"
+    assert report["bootstrap"]["methods"]["agreement"]["spearman"] == "percentile"
     seen_bias = seen_lomo = False
     for g in report["groups"]:
         ci = g["ci"]
