@@ -6,12 +6,13 @@ From a report with intervals (``ci``), per (task, dataset, synthetic source):
   score interval at ``n'`` examples is expected to be ``2 z se sqrt(n / n')`` wide
   (``z`` the normal quantile of the level). The mean over the source's models is
   reported.
-* **agreement** (Spearman with the real data): simulated. Each draw takes ``M'``
-  models (the measured ones when ``M' = M``, else drawn with replacement from them,
-  as the hierarchical bootstrap does), adds normal noise of the measured standard
-  error to every real score and of the rescaled one (``se sqrt(n / n')``) to every
-  synthetic score, and computes the coefficient; the width is the central ``level``
-  range of the draws.
+* **agreement** (Spearman with the real data): simulated. Each draw adds normal
+  noise of the measured standard error to every real score and of the rescaled one
+  (``se sqrt(n / n')``) to every synthetic score, and computes the coefficient; the
+  width is the central ``level`` range of the draws. ``spearman_width`` keeps the
+  measured models ("these models, more examples"); ``spearman_width_models`` draws
+  ``M'`` models with replacement from them in every draw, as the hierarchical
+  bootstrap does ("models like these, this many of them").
 
 Both read only the figures of the report: no outcomes, no models to run, so a team
 can size a synthetic benchmark before paying for it.
@@ -47,7 +48,7 @@ def agreement_width(
     se_synth: FloatArray,
     se_real: FloatArray,
     scale: float,
-    models: int,
+    models: int | None = None,
     level: float = 0.95,
     simulations: int = SIMULATIONS,
     seed: int = 0,
@@ -55,11 +56,12 @@ def agreement_width(
     """Width of the central ``level`` range of simulated Spearman coefficients.
 
     ``scale`` multiplies the synthetic standard errors (``sqrt(n / n')``); ``models``
-    is ``M'``. NaN when too few draws are defined (constant scores).
+    is ``M'`` drawn with replacement per draw, None for the measured models as they
+    are. NaN when too few draws are defined (constant scores).
     """
     rng = np.random.default_rng(seed)
     m = synth.size
-    if models == m:
+    if models is None:
         pick = np.broadcast_to(np.arange(m), (simulations, m))
     else:
         pick = rng.integers(0, m, size=(simulations, models))
@@ -86,6 +88,7 @@ class PlanRow:
     models: int
     score_width: float
     spearman_width: float | None
+    spearman_width_models: float | None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,10 +100,13 @@ class PlanRow:
             "examples": self.examples,
             "models": self.models,
             "score_width": round(self.score_width, 6),
-            "spearman_width": None
-            if self.spearman_width is None
-            else round(self.spearman_width, 6),
+            "spearman_width": _round(self.spearman_width),
+            "spearman_width_models": _round(self.spearman_width_models),
         }
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None or math.isnan(x) else round(x, 6)
 
 
 def _cells(ci: Mapping[str, Any], gen: str, models: Sequence[str]) -> tuple[FloatArray, FloatArray]:
@@ -144,21 +150,20 @@ def plan(
             ok = np.isfinite(s) & np.isfinite(se_s) & np.isfinite(r) & np.isfinite(se_r)
             if not ok.any():
                 continue
+            count = int(ok.sum())
+            args = (s[ok], r[ok], se_s[ok], se_r[ok])
             for n_new in examples:
                 width = score_width(float(se_s[ok].mean()), n, n_new, level)
-                for m_new in models or (int(ok.sum()),):
-                    rho = (
-                        agreement_width(
-                            s[ok],
-                            r[ok],
-                            se_s[ok],
-                            se_r[ok],
-                            math.sqrt(n / n_new),
-                            m_new,
-                            level,
-                            seed=seed,
-                        )
-                        if ok.sum() >= MIN_MODELS and m_new >= MIN_MODELS
+                scale = math.sqrt(n / n_new)
+                fixed = (
+                    agreement_width(*args, scale, None, level, seed=seed)
+                    if count >= MIN_MODELS
+                    else math.nan
+                )
+                for m_new in models or (count,):
+                    drawn = (
+                        agreement_width(*args, scale, m_new, level, seed=seed)
+                        if count >= MIN_MODELS and m_new >= MIN_MODELS
                         else math.nan
                     )
                     rows.append(
@@ -167,11 +172,12 @@ def plan(
                             g["dataset"],
                             gen,
                             n,
-                            int(ok.sum()),
+                            count,
                             n_new,
                             m_new,
                             width,
-                            None if math.isnan(rho) else rho,
+                            _round(fixed) if m_new == count else None,
+                            _round(drawn),
                         )
                     )
     return rows

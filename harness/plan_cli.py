@@ -56,15 +56,23 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps([r.to_dict() for r in rows], indent=1))
         return 0
     print(
-        f"expected {args.level:.0%} interval widths (score: mean over models; spearman: simulated)"
+        f"expected {args.level:.0%} interval widths (score: mean over models; spearman: "
+        "simulated, of these models / of models like these)"
     )
-    head = ("task/dataset/source", "n now", "n", "models", "score", "spearman")
-    print(f"{head[0]:<44} {head[1]:>6} {head[2]:>6} {head[3]:>6} {head[4]:>7} {head[5]:>9}")
+    head = ("task/dataset/source", "n now", "n", "models", "score", "spearman", "models-like")
+    print(
+        f"{head[0]:<40} {head[1]:>6} {head[2]:>6} {head[3]:>6} {head[4]:>7} {head[5]:>9} "
+        f"{head[6]:>11}"
+    )
     for r in rows:
-        rho = "n/a" if r.spearman_width is None else f"{r.spearman_width:.3f}"
         name = f"{r.task}/{r.dataset}/{r.generator}"
+        rho, rho_m = _fmt(r.spearman_width), _fmt(r.spearman_width_models)
         print(
-            f"{name:<44} {r.examples_now:>6} {r.examples:>6} {r.models:>6} "
-            f"{r.score_width:>7.3f} {rho:>9}"
+            f"{name:<40} {r.examples_now:>6} {r.examples:>6} {r.models:>6} "
+            f"{r.score_width:>7.3f} {rho:>9} {rho_m:>11}"
         )
     return 0
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
