@@ -449,6 +449,10 @@ class SynthPlugin:
             terminalreporter.write_line(line)
         if note := synth.report.get("text_safety", {}).get("note"):
             terminalreporter.write_line(note)
+        from harness.runner import data_error_lines
+
+        for line in data_error_lines(list(synth.results.values())):
+            terminalreporter.write_line(line)
         terminalreporter.write_line(f"report: {synth.results_dir / 'report.json'}")
         for path in synth.written:
             terminalreporter.write_line(f"report: {path}")
@@ -476,6 +480,8 @@ def synth_evaluate(request: pytest.FixtureRequest) -> Callable[[CaseKey], CaseRe
             if _setting(config, "--synth-strict") and result.extra.get("skip") == "data":
                 pytest.fail(result.reason, pytrace=False)
             pytest.skip(result.reason)
+        if result.status == "error":  # bad data: the loader's one line, not a traceback
+            pytest.fail(result.reason, pytrace=False)
         return result
 
     return evaluate

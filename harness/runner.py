@@ -112,9 +112,26 @@ def _skipped(key: CaseKey, reason: str, started: float, kind: str) -> CaseResult
     )
 
 
+def _data_error(key: CaseKey, exc: Exception, started: float) -> CaseResult:
+    """A case whose data cannot be read: an error whose reason is the loader's message."""
+    return CaseResult(
+        key, "error", reason=str(exc), duration=time.perf_counter() - started,
+        extra={"data_error": getattr(exc, "path", "")},
+    )
+
+
+def data_error_lines(results: Sequence[CaseResult]) -> list[str]:
+    """One line per unreadable data file (however many cases it failed), for the summary."""
+    cases: dict[str, int] = {}
+    for r in results:
+        if r.status == "error" and "data_error" in r.extra:
+            cases[r.reason] = cases.get(r.reason, 0) + 1
+    return [f"data error ({n} case{'s' if n > 1 else ''}): {why}" for why, n in cases.items()]
+
+
 def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
     """Run one case end to end and write its results file; see the module docstring."""
-    from harness.data import DataMissing, load_source
+    from harness.data import DataError, DataMissing, load_source
 
     started = time.perf_counter()
     spec = suite.dataset(key.dataset)
@@ -151,8 +168,12 @@ def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
         return _skipped(key, str(exc), started, "config")
     except MissingDependency as exc:  # `datasets` for a datasets-format source
         return _skipped(key, str(exc), started, "dependency")
+    except DataError as exc:  # malformed data: one line naming file and line, no traceback
+        return _data_error(key, exc, started)
     try:
         predictor = get_predictor(model, spec, settings)
+    except DataError as exc:  # the train split or the label file
+        return _data_error(key, exc, started)
     except MissingDependency as exc:
         return _skipped(key, str(exc), started, "dependency")
     except NotConfigured as exc:

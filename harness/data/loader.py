@@ -15,7 +15,7 @@ from pathlib import Path
 
 from harness.config import DatasetSpec
 from harness.data import repair as rp
-from harness.data.errors import DataMissing
+from harness.data.errors import DataError, DataMissing
 from harness.data.labels import label_set
 from harness.data.records import parse_file
 from harness.records import (
@@ -144,6 +144,11 @@ def load_source(
     key = _file_key(path)
     labels = label_set(data_dir, spec)
     examples, issues = _load_file(key, spec.task, labels)
+    if not examples:
+        # Scores of nothing would be reported as an "ok" case with null scores.
+        why = (f"all {issues.rows} records have empty text" if issues.rows
+               else "no records (the file is empty)")
+        raise DataError(path, 0, "", f"{why}; nothing to evaluate")
     keep = sample_indices(len(examples), max_examples, seed, spec.name, generator)
     if len(keep) < len(examples):
         full = len(examples)
