@@ -121,6 +121,13 @@ _OPTIONS: tuple[tuple[str, str, str, Any, str], ...] = (
         "md,html",
         "extra report files in the report dir: md, html, both (md,html) or none",
     ),
+    (
+        "--synth-summary",
+        "synth_summary",
+        "str",
+        "card",
+        "terminal summary: card (one screen: verdicts, agreement, gates) or full (-v)",
+    ),
 )
 
 
@@ -437,15 +444,18 @@ class SynthPlugin:
         synth = _session(self.config)
         if synth is None or synth.report is None:
             return
+        from harness.report.summary import render_summary
         from harness.report.terminal import render_terminal
 
         width = min(terminalreporter._tw.fullwidth, 100)
+        full = self.config.get_verbosity() > 0 or _setting(self.config, "--synth-summary") == "full"
+        render = render_terminal if full else render_summary
         terminalreporter.write_sep("=", "synthbench", bold=True)
         from harness.redaction import redact_tree
         from harness.textsafe import scrub_tree
 
         shown = redact_tree(scrub_tree(synth.report)[0])  # a lone surrogate would crash print
-        for line in render_terminal(shown, width=width).splitlines():
+        for line in render(shown, width=width).splitlines():
             terminalreporter.write_line(line)
         if note := synth.report.get("text_safety", {}).get("note"):
             terminalreporter.write_line(note)

@@ -48,9 +48,9 @@ def test_run_writes_matrix_agreement_and_bias(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "*= synthbench =*",
-            "intent / toy-intent  (macro_f1)*",
-            "*agreement with real*",
+            "intent / toy-intent  (macro_f1)*",  # the verdict card: answer first
             "*bias factor:*",
+            "*agreement with real*",  # then the dataset x generator table
         ]
     )
     report = _report(project)
@@ -241,6 +241,8 @@ def test_each_dataset_model_pair_stays_on_one_worker(project: pytest.Pytester) -
             workers.setdefault((m.group(2), m.group(4)), set()).add(m.group(1))
     assert len(workers) == 3 * 4
     assert all(len(w) == 1 for w in workers.values()), workers
+    # -v gives the full tables instead of the one-screen card.
+    r.stdout.fnmatch_lines(["*generator \\ model*", "*closest to real (Spearman)*"])
     # An explicit --dist is the user's choice and is kept.
     r = project.runpytest_subprocess("-n", "2", "--dist", "load", "-v")
     r.assert_outcomes(passed=N_CASES)

@@ -106,3 +106,33 @@ def test_junit_one_case_per_gate_escaped() -> None:
 def test_junit_without_gates_is_an_empty_suite() -> None:
     root = ET.fromstring(render_junit({"groups": []}))
     assert root.find("testsuite").get("tests") == "0"  # type: ignore[union-attr]
+
+
+def test_markdown_opens_with_the_answer_and_the_headline_table() -> None:
+    from tests.report_fixtures import suite_report
+
+    report = suite_report()
+    g = report["groups"][0]
+    for section in (g["bias"], g["ci"]["bias"]):
+        section["<b>knn</b>|x"] = section.pop("minilm-knn")
+    text = render_markdown(report)
+    answer = text.index("## Can the synthetic data stand in for real data?")
+    assert answer < text.index("## Gates") < text.index("### intent / atis")
+    rows = [line for line in text.splitlines() if line.startswith("| similarity / tweet-news")]
+    verdict, headline = rows
+    assert (
+        "gates FAILED (1 of 1)" in verdict and "FAIL tweet-news ensemble ranks like real" in verdict
+    )
+    assert "mean 0.20 [-0.20, 0.60] (p=0.040)" in verdict
+    # dataset x generator: every generator, the ensemble, and the best generators
+    assert headline.split(" | ")[1:] == [
+        "-0.20 [-0.60, 0.20]",
+        "0.40 [0.00, 0.80]",
+        "0.20 [-0.20, 0.60]",
+        "0.00 [-0.40, 0.40]",
+        "-0.20 [-0.60, 0.20]",
+        "0.40 [0.00, 0.80]",
+        "0.20 [-0.20, 0.60]",
+        "gpt-4o-mini, mixtral-8x7b |",
+    ]
+    assert r"\<b\>knn\</b\>\|x on gpt-4o +0.08 [+0.05, +0.11]" in text

@@ -13,6 +13,14 @@ from typing import Any
 
 from harness.report.cells import agreement_cells, score_cells, with_ci
 from harness.report.terminal import AGREEMENT_COLUMNS
+from harness.report.verdict import (
+    COEFFICIENT,
+    Card,
+    Figure,
+    agreement_table,
+    best_names,
+    build_cards,
+)
 
 _SPECIAL = re.compile(r"([\\`*_\[\]#|<>~])")
 
@@ -123,6 +131,82 @@ def render_group(group: Mapping[str, Any]) -> list[str]:
 GATE_ICONS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 
 
+def figure(f: Figure | None, signed: bool = False) -> str:
+    """``0.77 [0.71, 0.83]`` (two decimals: the answer, not the ledger)."""
+    if f is None or f.value is None:
+        return "n/a"
+    spec = "+.2f" if signed else ".2f"
+    text = format(f.value, spec)
+    if f.has_ci:
+        text += f" [{format(f.low, spec)}, {format(f.high, spec)}]"
+    return text
+
+
+def card_row(card: Card) -> list[str]:
+    """One verdict row: dataset, answer, ensemble, best, worst, significant bias, gates."""
+    ens = card.ensemble
+    ensemble = "n/a" if ens is None else f"{md(ens.name)} {figure(ens.agreement)}"
+    if ens is not None and ens.agreement.p_value is not None:
+        ensemble += f" (p={ens.agreement.p_value:.3f})"
+    best = "n/a" if card.best is None else f"{md(card.best.name)} {figure(card.best.agreement)}"
+    worst = "n/a" if card.worst is None else f"{md(card.worst.name)} {figure(card.worst.agreement)}"
+    sig = card.significant_bias
+    if not card.bias:
+        bias = "not measured"
+    elif sig:
+        bias = "; ".join(
+            f"{md(b.model)} on {md(b.generator)} {figure(b.factor, signed=True)}" for b in sig
+        )
+    else:
+        bias = f"none significant ({len(card.bias)} checked)"
+    gates = ", ".join(f"{GATE_ICONS.get(g.status, md(g.status))} {md(g.name)}" for g in card.gates)
+    title = f"{md(card.title)} ({md(card.metric)}, {card.n_models} models)"
+    return [title, md(card.answer), ensemble, best, worst, bias, gates or "none"]
+
+
+def render_answer(report: Mapping[str, Any]) -> list[str]:
+    """The answer first: a verdict row per (task, dataset), then dataset x generator."""
+    cards = build_cards(report)
+    if not cards:
+        return []
+    out = [
+        "## Can the synthetic data stand in for real data?",
+        "",
+        f"Agreement: {COEFFICIENT} of the models' ranking on synthetic vs real data, with its "
+        "interval; p: permutation test against chance. The gates decide; this restates them.",
+        "",
+        *table(
+            [
+                "task / dataset",
+                "answer",
+                "ensemble",
+                "best generator",
+                "worst generator",
+                "significant bias",
+                "gates",
+            ],
+            [card_row(c) for c in cards],
+            "lllllll",
+        ),
+        "",
+    ]
+    grid = agreement_table(cards)
+    if grid.columns:
+        rows = []
+        for card, figures in grid.rows:
+            best = best_names(card)
+            rows.append(
+                [md(card.title), *(figure(f) for f in figures), ", ".join(md(b) for b in best)]
+            )
+        out += [
+            f"### Agreement with real data ({COEFFICIENT}), dataset x generator",
+            "",
+            *table(["task / dataset", *(md(c) for c in grid.columns), "best"], rows),
+            "",
+        ]
+    return out
+
+
 def render_gates(report: Mapping[str, Any]) -> list[str]:
     section = report.get("gates")
     if not section:
@@ -155,6 +239,7 @@ def render_markdown(report: Mapping[str, Any], timestamp: str = "") -> str:
             f"permutation test of the agreement ({boot['permutations']} permutations).",
             "",
         ]
+    lines += render_answer(report)
     lines += render_gates(report)
     for group in report.get("groups", []):
         lines += render_group(group)

@@ -1,0 +1,180 @@
+"""The default terminal summary: one screen with the answer, at 80 columns and wider.
+
+Per (task, dataset) a three-line verdict card, then the dataset x generator agreement
+table (the README's headline table, points only; the intervals are in the card and the
+report files), the gates one line each, and where the full report is. The full tables
+of ``harness.report.terminal`` stay behind ``-v`` / ``--synth-summary=full``.
+
+Every string from the suite, data or models goes through ``plain`` so a control
+character or escape sequence in a model name cannot repaint the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness.report.verdict import (
+    COEFFICIENT,
+    Card,
+    Figure,
+    agreement_table,
+    best_names,
+    build_cards,
+)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+GATE_TAGS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+
+
+def plain(text: Any) -> str:
+    """A data string safe to print: control characters (ANSI escapes, newlines) become '?'."""
+    return _CONTROL.sub("?", str(text))
+
+
+def figure(f: Figure | None, digits: int = 3, p: bool = False, signed: bool = False) -> str:
+    if f is None or f.value is None:
+        return "n/a"
+    spec = f"+.{digits}f" if signed else f".{digits}f"
+    text = format(f.value, spec)
+    if f.has_ci:
+        text += f" [{format(f.low, spec)}, {format(f.high, spec)}]"
+    if p and f.p_value is not None:
+        text += f" p={f.p_value:.3f}"
+    return text
+
+
+def _wrap(line: str, width: int, indent: int = 4) -> list[str]:
+    if len(line) <= width:
+        return [line]
+    return textwrap.wrap(
+        line, width, subsequent_indent=" " * indent, break_on_hyphens=False, break_long_words=True
+    )
+
+
+def card_lines(card: Card, width: int) -> list[str]:
+    """Three lines: title and answer; the ensemble, best and worst generator; bias factor."""
+    head = f"{plain(card.title)}  ({plain(card.metric)})  {card.n_models} models: {card.answer}"
+    parts = []
+    if card.ensemble is not None:
+        name = plain(card.ensemble.name)
+        parts.append(f"ensemble {name} {figure(card.ensemble.agreement, 2, p=True)}")
+    if card.best is not None:
+        parts.append(f"best {plain(card.best.name)} {figure(card.best.agreement, 2)}")
+    if card.worst is not None:
+        parts.append(f"worst {plain(card.worst.name)} {figure(card.worst.agreement, 2)}")
+    # Whole figures per line: a figure cut between its point and its interval misreads.
+    rows: list[str] = []
+    for part in parts or ["agreement: n/a"]:
+        if rows and len(rows[-1]) + 3 + len(part) <= width:
+            rows[-1] += " | " + part
+        else:
+            rows.append("  " + part)
+    sig = card.significant_bias
+    if not card.bias:
+        bias = ""  # said once for all groups by ``render_summary``
+    elif sig:
+        named = "; ".join(
+            f"{plain(b.model)} on {plain(b.generator)} {figure(b.factor, 2, signed=True)}"
+            for b in sig
+        )
+        bias = f"  bias factor: {named} ({len(sig)} of {len(card.bias)} significant)"
+    else:
+        bias = f"  bias factor: none significant ({len(card.bias)} checked)"
+    out: list[str] = []
+    for line in (head, *rows, *([bias] if bias else [])):
+        out += _wrap(line, width)
+    return out
+
+
+def _split_header(name: str, w: int) -> list[str]:
+    """A column name in pieces of at most ``w`` characters, cut after '-' where possible."""
+    pieces: list[str] = []
+    rest = name
+    while len(rest) > w:
+        cut = rest.rfind("-", 1, w + 1)
+        cut = cut if cut > 0 else w
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    pieces.append(rest)
+    return pieces
+
+
+def headline_table(cards: Sequence[Card], width: int) -> list[str]:
+    """Rows (dataset), columns (generators and the ensemble): Spearman, ``*`` = best."""
+    table = agreement_table(cards)
+    if not table.rows or not table.columns:
+        return []
+    labels = [plain(c.dataset) for c, _ in table.rows]
+    label_w = max(7, *(len(s) for s in labels))
+    ncols = len(table.columns)
+    w = min(8, max(6, (width - 2 - label_w) // ncols - 1))
+    if 2 + label_w + ncols * (w + 1) > width:
+        # Too many generators for one screen: the full tables (-v) have every figure.
+        return [f"  agreement with real: {ncols} sources, too many for {width} columns (-v)"]
+    heads = [_split_header(plain(c), w) for c in table.columns]
+    depth = max(len(h) for h in heads)
+    lines = [f"agreement with real ({COEFFICIENT} of the model rankings; * best generator)"]
+    for k in range(depth):
+        label = "dataset" if k == depth - 1 else ""
+        head = "".join(" " + (h[k] if k < len(h) else "").rjust(w) for h in heads)
+        lines.append(("  " + label.ljust(label_w) + head).rstrip())
+    for label, (card, figures) in zip(labels, table.rows, strict=True):
+        best = set(best_names(card))
+        cells = []
+        for col, f in zip(table.columns, figures, strict=True):
+            text = "n/a" if f is None or f.value is None else f"{f.value:.2f}"
+            cells.append(text + ("*" if col in best else " "))
+        row = "".join(" " + c.rjust(w) for c in cells)
+        lines.append(("  " + label.ljust(label_w) + row).rstrip())
+    return lines
+
+
+def gate_lines(report: Mapping[str, Any], width: int) -> list[str]:
+    """One line per gate; a failed gate adds its rule and its reason."""
+    section = report.get("gates")
+    if not section:
+        return []
+    c = section["counts"]
+    lines = [
+        f"gates: {section['status'].upper()} ({c['passed']} passed, {c['failed']} failed, "
+        f"{c['skipped']} skipped)"
+    ]
+    for g in section["gates"]:
+        tag = GATE_TAGS.get(g["status"], plain(g["status"]))
+        if g["status"] != "failed":
+            lines += _wrap(f"  {tag}  {plain(g['name'])}", width, 8)
+            continue
+        # A failure says what was asked and why it failed; a pass needs only its name.
+        lines += _wrap(f"  {tag}  {plain(g['name'])}: {plain(g['description'])}", width, 8)
+        lines += _wrap(f"        {plain(g['reason'])}", width, 8)
+    return lines
+
+
+def _cases_line(report: Mapping[str, Any]) -> str:
+    cases = report.get("cases", {})
+    counts = ", ".join(f"{n} {plain(s)}" for s, n in cases.get("counts", {}).items())
+    missing = len(cases.get("missing", []))
+    return f"cases: {counts or 'none'}" + (f"; {missing} never reported" if missing else "")
+
+
+def render_summary(report: Mapping[str, Any], width: int = 100) -> str:
+    """The one-screen summary; the caller adds the paths of the report files."""
+    cards = build_cards(report)
+    blocks = ["\n".join(card_lines(c, width)) for c in cards]
+    unmeasured = [c for c in cards if not c.bias]
+    if unmeasured:
+        where = "any group" if len(unmeasured) == len(cards) else f"{len(unmeasured)} groups"
+        blocks.append(f"bias factor: not measured in {where} (no model is one of the generators)")
+    table = headline_table(cards, width)
+    tail = [_cases_line(report)]
+    boot = report.get("bootstrap")
+    if boot:
+        tail.append(f"intervals: {boot['level']:.0%} bootstrap, {boot['resamples']} resamples")
+    tail.append("full tables: pytest -v (or --synth-summary=full)")
+    gates = gate_lines(report, width)
+    parts = ["\n".join(blocks), "\n".join(table), *(["\n".join(gates)] if gates else [])]
+    parts.append("\n".join(tail))
+    return "\n\n".join(p for p in parts if p)

@@ -1,0 +1,247 @@
+"""The answer first: one verdict card per (task, dataset), and the dataset x generator table.
+
+Built from the report dict only, as plain data that the terminal, Markdown, HTML and
+``synthbench card`` renderers each format their own way (and escape their own way).
+
+The card restates figures and the gates' verdicts; it decides nothing. Its one-line
+answer is read off the gates when a gate covers the group, and otherwise only says
+where the ensemble's interval lies relative to chance (0), which is a description of
+the interval, not a threshold of our own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Agreement rows that are ensembles of the generators, not one generator's data.
+ENSEMBLES = ("mean", "mean-loo")
+COEFFICIENT = "spearman"
+#: A bias factor (or the ensemble's agreement) is called significant when its p-value,
+#: when the report has one, is below this; else when its interval excludes 0.
+BIAS_ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure with its interval (``low``/``high`` None when the report has none)."""
+
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    p_value: float | None = None
+
+    @staticmethod
+    def of(point: Any, ci: Any) -> Figure:
+        if isinstance(point, Mapping):
+            point = point.get("value")
+        c = ci if isinstance(ci, Mapping) else {}
+        if point is None:
+            point = c.get("value")
+        return Figure(_num(point), _num(c.get("low")), _num(c.get("high")), _num(c.get("p_value")))
+
+    @property
+    def has_ci(self) -> bool:
+        return self.low is not None and self.high is not None
+
+
+def _num(v: Any) -> float | None:
+    if v is None or isinstance(v, bool) or not isinstance(v, int | float) or v != v:
+        return None
+    return float(v)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A generator (or ensemble) and its agreement with real data."""
+
+    name: str
+    agreement: Figure
+
+
+@dataclass(frozen=True)
+class Bias:
+    model: str
+    generator: str
+    factor: Figure
+
+    @property
+    def significant(self) -> bool:
+        f = self.factor
+        if f.p_value is not None:
+            return f.p_value < BIAS_ALPHA
+        return f.has_ci and f.low is not None and f.high is not None and (f.low > 0 or f.high < 0)
+
+
+@dataclass(frozen=True)
+class GateLine:
+    name: str
+    status: str
+    description: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a reader needs first about one (task, dataset)."""
+
+    task: str
+    dataset: str
+    metric: str
+    n_models: int
+    ensemble: Ranked | None
+    best: Ranked | None
+    worst: Ranked | None
+    bias: tuple[Bias, ...]
+    gates: tuple[GateLine, ...]
+    answer: str
+    generators: tuple[Ranked, ...] = field(default=())
+
+    @property
+    def title(self) -> str:
+        return f"{self.task} / {self.dataset}"
+
+    @property
+    def significant_bias(self) -> tuple[Bias, ...]:
+        return tuple(b for b in self.bias if b.significant)
+
+
+def _agreements(group: Mapping[str, Any]) -> list[Ranked]:
+    agreement = group.get("agreement", {})
+    ci = group.get("ci", {}).get("agreement", {})
+    return [
+        Ranked(
+            gen,
+            Figure.of(agreement.get(gen, {}).get(COEFFICIENT), ci.get(gen, {}).get(COEFFICIENT)),
+        )
+        for gen in dict.fromkeys([*agreement, *ci])
+    ]
+
+
+def _n_models(group: Mapping[str, Any]) -> int:
+    for a in group.get("agreement", {}).values():
+        n = a.get("n_models")
+        if isinstance(n, int):
+            return n
+    return len({m for row in group.get("scores", {}).values() for m in row})
+
+
+def _bias(group: Mapping[str, Any]) -> tuple[Bias, ...]:
+    bias = group.get("bias", {})
+    ci = group.get("ci", {}).get("bias", {})
+    out = []
+    for m in dict.fromkeys([*bias, *ci]):
+        b = bias.get(m, ci.get(m, {}))
+        b = b if isinstance(b, Mapping) else {"value": b}
+        c = dict(ci.get(m) or {})
+        if c.get("p_value") is None and b.get("p_value") is not None:
+            c["p_value"] = b.get("p_value")
+        out.append(Bias(m, str(b.get("generator", "")), Figure.of(b.get("value"), c)))
+    return tuple(out)
+
+
+def group_gates(report: Mapping[str, Any], group: Mapping[str, Any]) -> tuple[GateLine, ...]:
+    """The gates with at least one checked cell in this group, with their overall status."""
+    section = report.get("gates") or {}
+    prefix = f"{group.get('task')}/{group.get('dataset')}/"
+    out = []
+    for g in section.get("gates", []):
+        checks = [c for c in g.get("checks", []) if str(c.get("cell", "")).startswith(prefix)]
+        if not checks:
+            continue
+        failed = [c for c in checks if c.get("status") == "failed"]
+        status = "failed" if failed else str(checks[0].get("status", g.get("status", "")))
+        if not failed and any(c.get("status") == "passed" for c in checks):
+            status = "passed"
+        reason = str(failed[0].get("reason", "")) if failed else str(g.get("reason", ""))
+        out.append(GateLine(str(g.get("name", "")), status, str(g.get("description", "")), reason))
+    return tuple(out)
+
+
+def _evidence(ensemble: Ranked | None) -> str:
+    """Whether the ensemble ranks the models better than chance: the permutation p when
+    the report has one (it asks exactly that), else where the interval lies."""
+    if ensemble is None or ensemble.agreement.value is None:
+        return "cannot tell (no ensemble agreement)"
+    f = ensemble.agreement
+    if f.p_value is not None:
+        verb = "ranks models better than chance" if f.p_value < BIAS_ALPHA else "not shown "
+        if f.p_value >= BIAS_ALPHA:
+            verb += "better than chance"
+        return f"{verb} (p={f.p_value:.3f})"
+    if f.has_ci and f.low is not None and f.low > 0:
+        return "ranks models better than chance (interval above 0)"
+    if f.has_ci:
+        return "not shown better than chance (interval includes 0)"
+    return "no interval or p-value"
+
+
+def _answer(ensemble: Ranked | None, gates: Sequence[GateLine]) -> str:
+    evidence = _evidence(ensemble)
+    failed = sum(g.status == "failed" for g in gates)
+    passed = sum(g.status == "passed" for g in gates)
+    if failed:
+        return f"gates FAILED ({failed} of {len(gates)}); {evidence}"
+    if passed:
+        return f"gates passed ({passed} of {len(gates)}); {evidence}"
+    return evidence
+
+
+def build_card(report: Mapping[str, Any], group: Mapping[str, Any]) -> Card:
+    ranked = _agreements(group)
+    ensembles = {r.name: r for r in ranked if r.name in ENSEMBLES}
+    single = [r for r in ranked if r.name not in ENSEMBLES]
+    defined = sorted(
+        (r for r in single if r.agreement.value is not None),
+        key=lambda r: (-(r.agreement.value or 0.0), r.name),
+    )
+    ensemble = ensembles.get("mean") or next(iter(ensembles.values()), None)
+    gates = group_gates(report, group)
+    n = _n_models(group)
+    return Card(
+        task=str(group.get("task", "")),
+        dataset=str(group.get("dataset", "")),
+        metric=str(group.get("metric", "")),
+        n_models=n,
+        ensemble=ensemble,
+        best=defined[0] if defined else None,
+        worst=defined[-1] if len(defined) > 1 else None,
+        bias=_bias(group),
+        gates=gates,
+        answer=_answer(ensemble, gates),
+        generators=tuple(single),
+    )
+
+
+def build_cards(report: Mapping[str, Any]) -> list[Card]:
+    return [build_card(report, g) for g in report.get("groups", [])]
+
+
+@dataclass(frozen=True)
+class AgreementTable:
+    """The README's headline table: rows (task, dataset), columns generators + ensemble."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Card, tuple[Figure | None, ...]], ...]
+
+
+def agreement_table(cards: Sequence[Card]) -> AgreementTable:
+    gens = list(dict.fromkeys(r.name for c in cards for r in c.generators))
+    ens = [e for e in ENSEMBLES[:1] if any(c.ensemble and c.ensemble.name == e for c in cards)]
+    columns = (*gens, *ens)
+    rows = []
+    for c in cards:
+        by_name = {r.name: r.agreement for r in c.generators}
+        if c.ensemble is not None:
+            by_name[c.ensemble.name] = c.ensemble.agreement
+        rows.append((c, tuple(by_name.get(col) for col in columns)))
+    return AgreementTable(tuple(columns), tuple(rows))
+
+
+def best_names(card: Card) -> list[str]:
+    """Every generator tied for the best agreement (the README's ``best`` column)."""
+    if card.best is None:
+        return []
+    top = card.best.agreement.value
+    return [r.name for r in card.generators if r.agreement.value == top]

@@ -1,0 +1,83 @@
+"""The default terminal summary: snapshots at 80 and 100 columns, one screen, escaped.
+
+The snapshots live in ``tests/snapshots/``; after an intended change, rewrite them with
+``SYNTHBENCH_UPDATE_SNAPSHOTS=1 pytest tests/test_report_summary.py`` and read the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from harness.report.summary import plain, render_summary
+from harness.report.terminal import render_terminal
+from harness.report.verdict import build_cards
+from tests.report_fixtures import suite_report
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+#: A terminal screen: the summary must fit without scrolling.
+SCREEN_LINES = 50
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_summary_matches_snapshot_and_fits_one_screen(width: int) -> None:
+    text = render_summary(suite_report(), width=width)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert len(lines) <= SCREEN_LINES, len(lines)
+    path = SNAPSHOTS / f"summary-{width}.txt"
+    if os.environ.get("SYNTHBENCH_UPDATE_SNAPSHOTS"):
+        path.write_text(text + "\n", encoding="utf-8")
+    assert text + "\n" == path.read_text(encoding="utf-8")
+
+
+def test_summary_opens_with_the_answer_per_dataset() -> None:
+    text = render_summary(suite_report(), width=100)
+    first = text.splitlines()[0]
+    assert first.startswith("intent / atis  (macro_f1)  4 models: gates passed (2 of 2); ranks")
+    assert "similarity / tweet-news  (spearman)  4 models: gates FAILED (1 of 1)" in text
+    assert "bias factor: not measured in 4 groups" in text
+    # with no gate, the answer is the permutation test of the ensemble's agreement
+    assert (
+        "ner / crossner_politics  (f1)  4 models: ranks models better than chance (p=0.040)" in text
+    )
+    assert "bias factor: minilm-knn on gpt-4o +0.08 [+0.05, +0.11] (1 of 1 significant)" in text
+    assert "  tweet-news            -0.20     0.40*" in text  # the headline table, best starred
+
+
+def test_full_tables_stay_available_and_are_longer() -> None:
+    report = suite_report()
+    full = render_terminal(report, width=80)
+    assert "generator \\ model" in full and len(full.splitlines()) > 3 * len(
+        render_summary(report, width=80).splitlines()
+    )
+
+
+def test_control_characters_in_names_cannot_reach_the_terminal() -> None:
+    report = suite_report(evil="\x1b[2J\x1b]0;pwn\x07\nFAKE LINE")
+    g = report["groups"][0]
+    for section in (g["bias"], g["ci"]["bias"]):
+        section["knn\x1b[31m\r"] = section.pop("minilm-knn")
+    text = render_summary(report, width=80)
+    assert "\x1b" not in text and "\x07" not in text and "\r" not in text
+    assert "knn?[31m? on gpt-4o" in text
+    assert plain("a\nb") == "a?b"
+
+
+def test_cards_follow_gates_then_intervals() -> None:
+    cards = {c.dataset: c for c in build_cards(suite_report())}
+    assert cards["atis"].best is not None and cards["atis"].best.name == "gpt-4o"
+    assert cards["tweet-news"].worst is not None
+    assert cards["tweet-news"].worst.agreement.value == -0.2
+    assert [g.status for g in cards["tweet-news"].gates] == ["failed"]
+    assert cards["headlines"].gates == ()
+    report = suite_report()
+    report["groups"][5]["ci"]["agreement"]["mean"]["spearman"]["low"] = -0.2
+    report.pop("gates")
+    tweet = build_cards(report)[5]
+    assert tweet.answer == "ranks models better than chance (p=0.040)"
+    for c in ("scores", "agreement"):
+        report["groups"][5]["ci"][c] = {}
+    assert build_cards(report)[5].answer == "no interval or p-value"
