@@ -119,7 +119,10 @@ def write_reports(
     if "html" in opts.formats:
         from harness.report.html import render_html
 
-        atomic_write_text(results_dir / REPORT_HTML, render_html(report, timestamp=timestamp))
+        atomic_write_text(
+            results_dir / REPORT_HTML,
+            render_html(report, timestamp=timestamp, results_dir=results_dir),
+        )
         written.append(results_dir / REPORT_HTML)
     if opts.junit_xml is not None:
         from harness.report.junit import render_junit
@@ -241,5 +244,7 @@ def run_report_extras(
         if target:
             module = __import__(f"harness.report.{render}", fromlist=["x"])
             func = getattr(module, f"render_{'markdown' if render == 'markdown' else render}")
-            atomic_write_text(Path(target), func(report))
+            # The page's example browser reads the per-case files of the first results dir.
+            extra = {"results_dir": dirs[0]} if render == "html" and dirs else {}
+            atomic_write_text(Path(target), func(report, **extra))
     return 1 if any_failed(verdicts) else 0

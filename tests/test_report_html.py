@@ -64,8 +64,17 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 def test_page_is_self_contained_and_escaped(page: tuple[Path, str]) -> None:
+    import base64
+    import hashlib
+
+    from harness.report.html import SCRIPT
+
     _, text = page
-    assert "<script" not in text.lower()
+    # One script, ours, and the policy allows exactly it by its hash.
+    assert text.lower().count("<script") == 1 and f"<script>{SCRIPT}</script>" in text
+    digest = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in text and "unsafe-inline'; img" in text
+    assert "'unsafe-eval'" not in text and "script-src 'unsafe-inline'" not in text
     assert "onerror=" not in text.replace("onerror=&quot;", "")
     assert "&lt;script&gt;" in text
     assert "Content-Security-Policy" in text and "default-src 'none'" in text
@@ -138,11 +147,17 @@ def test_browser_renders_plots_and_runs_no_injected_script(
     assert "<svg" in dom.stdout and "synthbench report" in dom.stdout
     html_tag = re.search(r"<html[^>]*>", dom.stdout)
     assert html_tag and "data-pwned" not in html_tag.group(0)  # no injected script or handler ran
-    assert not re.search(r"<(script|img)\b", dom.stdout)  # markup stayed text, never elements
+    # markup stayed text, never elements: the one script element is the page's own
+    assert not re.search(r"<img\b", dom.stdout) and dom.stdout.count("<script") == 1
+    assert 'aria-sort="none"' in dom.stdout  # ... and the policy let that one (hashed) run
     assert "&lt;script&gt;" in dom.stdout  # the injected markup shows as text
 
+    # The sections fold; open them for the screenshot (the playwright tests click instead).
+    text = text.replace('<details class="group"', '<details open class="group"')
+    opened = tmp_path / "opened.html"
+    opened.write_text(text, encoding="utf-8")
     shot = tmp_path / "report.png"
-    r = _run_browser(["--window-size=1280,3000", f"--screenshot={shot}", path.as_uri()], tmp_path)
+    r = _run_browser(["--window-size=1280,3000", f"--screenshot={shot}", opened.as_uri()], tmp_path)
     assert r.returncode == 0 and shot.exists(), r.stderr[-2000:]
     without = tmp_path / "no-plots.html"
     without.write_text(re.sub(r"<svg.*?</svg>", "", text, flags=re.S), encoding="utf-8")
@@ -207,14 +222,9 @@ factory = "majority"
         assert f"/ {dataset} <small>" in html
     assert html.count('data-plot="heatmap"') == 6 and html.count('data-plot="quality"') >= 1
     shot = tmp_path / "shared.png"
-    _run_browser(
-        [
-            "--window-size=1280,4000",
-            f"--screenshot={shot}",
-            (pytester.path / "out" / "report.html").as_uri(),
-        ],
-        tmp_path,
-    )
+    opened = tmp_path / "shared-opened.html"
+    opened.write_text(html.replace('<details class="group"', '<details open class="group"'))
+    _run_browser(["--window-size=1280,4000", f"--screenshot={shot}", opened.as_uri()], tmp_path)
     assert _colour_fraction(shot) > 0.02
     artifacts = os.environ.get("SYNTHBENCH_ARTIFACT_DIR")
     if artifacts:

@@ -56,7 +56,7 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
     return plt.subplots(figsize=(width, height))
 
 
-def _short(name: str, limit: int = 18) -> str:
+def _short(name: str, limit: int = 40) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "\u2026"
 
 
@@ -112,34 +112,67 @@ def heatmap(group: Mapping[str, Any]) -> str:
     return _svg(fig)
 
 
+def _with_titles(svg: str, titles: Mapping[str, str]) -> str:
+    """Hover text: a ``<title>`` (escaped) inside each mark's group, by its gid."""
+    import html
+
+    for gid, text in titles.items():
+        svg = svg.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{html.escape(text)}</title>', 1)
+    return svg
+
+
 def scatter(group: Mapping[str, Any]) -> str:
-    """Each model's real score (x) against its score on each generator's data (y)."""
+    """Each model's real score (x) against its score on each generator's data (y).
+
+    A model's points share its real score, so they stand on one vertical line: the line
+    is labelled with the model's name, and every point says on hover which model and
+    generator it is.
+    """
     sources, models = _sources_models(group)
     synth = [s for s in sources if s != "real"]
     if "real" not in sources or not synth:
         return ""
-    fig, ax = _figure(4.6, 3.6)
+    fig, ax = _figure(6.4, 4.4)
     lo, hi = math.inf, -math.inf
+    titles: dict[str, str] = {}
     for k, gen in enumerate(synth):
-        pts = [(_score(group, "real", m), _score(group, gen, m)) for m in models]
-        pts = [(x, y) for x, y in pts if x is not None and y is not None]
-        if not pts:
-            continue
-        xs, ys = zip(*pts, strict=True)
-        lo, hi = min(lo, *xs, *ys), max(hi, *xs, *ys)
-        marker = "D" if gen == "mean" else "o"
-        ax.scatter(xs, ys, s=22, color=COLORS[k % len(COLORS)], marker=marker, label=_short(gen))
+        first = True
+        for j, m in enumerate(models):
+            x, y = _score(group, "real", m), _score(group, gen, m)
+            if x is None or y is None:
+                continue
+            lo, hi = min(lo, x, y), max(hi, x, y)
+            gid = f"pt-{k}-{j}"
+            titles[gid] = f"{m} on {gen}: real {x:.3f}, synthetic {y:.3f}"
+            ax.scatter(
+                [x],
+                [y],
+                s=26 if gen == "mean" else 18,
+                color=COLORS[k % len(COLORS)],
+                marker="D" if gen.startswith("mean") else "o",
+                label=_short(gen) if first else None,
+                gid=gid,
+                zorder=3,
+            )
+            first = False
     if not math.isfinite(lo):
         return ""
     pad = 0.05 * (hi - lo or 1.0)
     ax.plot(
         [lo - pad, hi + pad], [lo - pad, hi + pad], color="#888888", lw=1, ls="--", label="identity"
     )
-    ax.set_xlabel("score on real data")
+    for m in models:
+        x = _score(group, "real", m)
+        if x is None:
+            continue
+        ax.axvline(x, color="#dddddd", lw=0.6, zorder=1)
+        ax.text(x, hi + 2 * pad, _short(m, 24), rotation=90, ha="center", va="bottom", fontsize=6)
+    ax.set_ylim(lo - pad, hi + 2 * pad + 0.02 * (hi - lo or 1.0))
+    ax.set_xlabel("score on real data (one vertical line per model)")
     ax.set_ylabel("score on synthetic data")
-    ax.set_title("real vs synthetic score per model")
-    ax.legend(fontsize=6, loc="best", frameon=False)
-    return _svg(fig)
+    ax.set_title("real vs synthetic score per model", pad=60)
+    ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    return _with_titles(_svg(fig), titles)
 
 
 def _bars(
@@ -199,13 +232,15 @@ def agreement_bars(group: Mapping[str, Any], coefficient: str = "spearman") -> s
 
 
 def bias_bars(group: Mapping[str, Any]) -> str:
-    """Each model's bias factor towards its own data, with its interval."""
+    """Each model's bias factor towards its own data, with its interval; each bar is
+    labelled with the model and the generator it is the same LLM as."""
     bias = group.get("bias", {})
     ci = group.get("ci", {}).get("bias", {})
     models = list(dict.fromkeys([*bias, *ci]))
     values = [_value(bias.get(m, ci.get(m))) for m in models]
+    own = [str((bias.get(m) or ci.get(m) or {}).get("generator", "?")) for m in models]
     return _bars(
-        models,
+        [f"{_short(m)}\non {_short(g)}'s data" for m, g in zip(models, own, strict=True)],
         values,
         [ci.get(m) for m in models],
         "bias factor (own data)",
@@ -220,6 +255,9 @@ QUALITY_FIGURES = (
     ("distinct_2", "distinct-2"),
     ("mean_words", "mean words"),
 )
+
+
+COUNT_FIGURES = frozenset({"duplicates", "_entities"})
 
 
 def quality_bars(group: Mapping[str, Any]) -> str:
@@ -247,7 +285,14 @@ def quality_bars(group: Mapping[str, Any]) -> str:
 
     _figure(0.1, 0.1)  # apply rcParams
     plt.close("all")
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.3 * len(panels), 2.6), squeeze=False)
+    # Two panels a row: a row of five is wider than a laptop window.
+    cols = min(2, len(panels))
+    rows = (len(panels) + cols - 1) // cols
+    fig, grid = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.9 * rows), squeeze=False)
+    axes = [list(grid.flat)]
+    for extra in axes[0][len(panels) :]:
+        extra.set_visible(False)
+    axes = [axes[0][: len(panels)]]
     for ax, (key, title) in zip(axes[0], panels, strict=True):
         vals = (
             repaired
@@ -259,9 +304,11 @@ def quality_bars(group: Mapping[str, Any]) -> str:
             vals,
             color=[COLORS[1] if s == "real" else COLORS[0] for s in sources],
         )
-        ax.set_xticks(
-            range(len(sources)), [_short(s, 12) for s in sources], rotation=45, ha="right"
-        )
+        ax.set_xticks(range(len(sources)), [_short(s) for s in sources], rotation=45, ha="right")
+        if key in COUNT_FIGURES:
+            from matplotlib.ticker import MaxNLocator
+
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts have no decimals
         ax.set_title(title)
     fig.tight_layout()
     return _svg(fig)

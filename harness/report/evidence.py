@@ -1,0 +1,179 @@
+"""The example browser's evidence: per (task, dataset), the examples worth reading.
+
+Read from the per-case result files through ``harness.results`` (gold, prediction,
+correct, raw answer, error per example). Only a few examples per source are kept,
+so ``report.html`` stays small:
+
+* **disagree**: examples on which the models' order on the real data is inverted: a
+  model that scores higher on real data gets the example wrong (or further off) while
+  a lower-scoring one gets it right. Ranked by the number of inverted pairs.
+* **invalid**: examples on which some model gave no valid answer (with its raw answer
+  and error).
+
+An example is "wrong" by the task's own ``correct`` flag; for similarity, where there
+is none, a model is "further off" when the rank of its prediction is further from the
+gold rank by more than ``RANK_MARGIN`` of the examples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.records import CaseKey, Outcome
+from harness.results import iter_case_files, read_case
+
+#: Examples kept per source and reason; the page states the caps.
+PER_SOURCE = 8
+RANK_MARGIN = 0.25
+#: Long golds (NER texts with spans) and raw answers are cut to this many characters.
+TEXT_LIMIT = 400
+
+
+@dataclass(frozen=True)
+class Example:
+    source: str
+    index: int
+    gold: str
+    #: model -> (prediction text, correct flag or None, raw answer, error)
+    answers: Mapping[str, tuple[str, bool | None, str, str]]
+    flags: tuple[str, ...]
+    inversions: int
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, Mapping) and "text" in value:
+        spans = value.get("entities", [])
+        text = str(value["text"])
+        marked = "; ".join(
+            f"{text[s[0] : s[1]]!s} ({s[2]})"
+            for s in spans
+            if isinstance(s, list | tuple) and len(s) >= 3 and isinstance(s[0], int)
+        )
+        return _cut(f"{text} | {marked}" if marked else text)
+    if isinstance(value, list) and all(isinstance(s, list | tuple) for s in value):
+        return _cut("; ".join(":".join(str(x) for x in s) for s in value))
+    return _cut(str(value))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "\u2026"
+
+
+def _spans_text(pred: Any, gold: Any) -> str:
+    """NER predictions as the spans' text, read from the gold example's text."""
+    if isinstance(gold, Mapping) and isinstance(pred, list):
+        text = str(gold.get("text", ""))
+        return _cut(
+            "; ".join(
+                f"{text[s[0] : s[1]]} ({s[2]})"
+                for s in pred
+                if isinstance(s, list | tuple) and len(s) >= 3 and isinstance(s[0], int)
+            )
+        )
+    return _text(pred)
+
+
+def _ranks(values: Sequence[float | None]) -> list[float | None]:
+    """Percentile ranks of the defined values (ties share their mean rank)."""
+    defined = sorted((v, i) for i, v in enumerate(values) if v is not None)
+    out: list[float | None] = [None] * len(values)
+    n = len(defined)
+    k = 0
+    while k < n:
+        j = k
+        while j + 1 < n and defined[j + 1][0] == defined[k][0]:
+            j += 1
+        for _, i in defined[k : j + 1]:
+            out[i] = ((k + j) / 2) / max(n - 1, 1)
+        k = j + 1
+    return out
+
+
+def _errors(outcomes: Sequence[Outcome]) -> list[float | None]:
+    """Per example, how wrong a model is: 1/0 by ``correct``, else the rank distance."""
+    if any(o.correct is not None for o in outcomes):
+        return [None if o.correct is None else (0.0 if o.correct else 1.0) for o in outcomes]
+    num = [o.prediction if isinstance(o.prediction, int | float) else None for o in outcomes]
+    gold = [o.gold if isinstance(o.gold, int | float) else None for o in outcomes]
+    rp, rg = _ranks(num), _ranks(gold)
+    return [None if p is None or g is None else abs(p - g) for p, g in zip(rp, rg, strict=True)]
+
+
+def _source_examples(
+    source: str,
+    per_model: Mapping[str, Sequence[Outcome]],
+    real_scores: Mapping[str, float],
+    margin: float,
+) -> list[Example]:
+    models = sorted(per_model)
+    n = min((len(v) for v in per_model.values()), default=0)
+    errors = {m: _errors(per_model[m]) for m in models}
+    ordered = sorted((m for m in models if m in real_scores), key=lambda m: -real_scores[m])
+    picked: list[Example] = []
+    for i in range(n):
+        inv = 0
+        for a_pos, a in enumerate(ordered):
+            for b in ordered[a_pos + 1 :]:
+                if real_scores[a] <= real_scores[b]:
+                    continue
+                ea, eb = errors[a][i], errors[b][i]
+                if ea is not None and eb is not None and ea > eb + margin:
+                    inv += 1
+        bad = any(not per_model[m][i].valid for m in models)
+        flags = (*(("disagree",) if inv else ()), *(("invalid",) if bad else ()))
+        if not flags:
+            continue
+        first = per_model[models[0]][i]
+        answers = {
+            m: (
+                _spans_text(o.prediction, o.gold),
+                o.correct,
+                _cut(o.raw or ""),
+                _cut(o.error or ""),
+            )
+            for m in models
+            for o in [per_model[m][i]]
+        }
+        picked.append(Example(source, first.index, _text(first.gold), answers, flags, inv))
+    disagree = sorted((e for e in picked if "disagree" in e.flags), key=lambda e: -e.inversions)
+    invalid = [e for e in picked if "invalid" in e.flags]
+    keep = {id(e) for e in disagree[:PER_SOURCE]} | {id(e) for e in invalid[:PER_SOURCE]}
+    return [e for e in picked if id(e) in keep]
+
+
+def group_evidence(
+    results_dir: Path, report: Mapping[str, Any]
+) -> dict[tuple[str, str], list[Example]]:
+    """(task, dataset) -> the kept examples of every source, real first."""
+    cases: dict[tuple[str, str], dict[str, dict[str, list[Outcome]]]] = {}
+    for path in iter_case_files(results_dir):
+        try:
+            result, outcomes = read_case(path)
+        except (OSError, ValueError):
+            continue  # the report already names unreadable cases
+        key: CaseKey = result.key
+        cases.setdefault((key.task, key.dataset), {}).setdefault(key.generator, {})[key.model] = (
+            outcomes
+        )
+    out: dict[tuple[str, str], list[Example]] = {}
+    for group in report.get("groups", []):
+        gk = (str(group.get("task")), str(group.get("dataset")))
+        sources = cases.get(gk, {})
+        real = {
+            m: float(v)
+            for m, v in group.get("scores", {}).get("real", {}).items()
+            if isinstance(v, int | float)
+        }
+        margin = RANK_MARGIN if group.get("task") == "similarity" else 0.0
+        examples: list[Example] = []
+        for source in sorted(sources, key=lambda s: (s != "real", s)):
+            examples += _source_examples(source, sources[source], real, margin)
+        out[gk] = examples
+    return out
