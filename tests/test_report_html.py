@@ -29,8 +29,12 @@ EVIL = f"{PWN}{PWN_IMG}\"'&"
 
 
 # Resolved at import: pytester changes the working directory before a test body runs.
-_DATA = str(Path(os.environ["SYNTHBENCH_DATA_DIR"]).resolve()) if os.environ.get(
-    "SYNTHBENCH_DATA_DIR") else None
+_DATA = (
+    str(Path(os.environ["SYNTHBENCH_DATA_DIR"]).resolve())
+    if os.environ.get("SYNTHBENCH_DATA_DIR")
+    else None
+)
+
 
 def _inject(report: dict[str, Any]) -> dict[str, Any]:
     """Markup in every kind of string that comes from data or models."""

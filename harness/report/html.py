@@ -75,7 +75,8 @@ CSP = (
 )
 CSS = """
 *{box-sizing:border-box}
-body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#222;background:#fff}
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#222;background:#fff;
+overflow-wrap:break-word}
 .layout{display:grid;grid-template-columns:230px minmax(0,1fr);gap:24px;max-width:1500px;
 margin:0 auto;padding:16px}
 nav.toc{position:sticky;top:0;align-self:start;max-height:100vh;overflow:auto;font-size:13px;
@@ -96,7 +97,8 @@ td.best{font-weight:600;background:#eef6ee}
 .plots{display:flex;flex-wrap:wrap;gap:16px}
 figure{margin:0;max-width:100%}figcaption{font-size:12px;color:#555}svg{max-width:100%;height:auto}
 .passed{color:#176b2c;font-weight:600}.failed{color:#b00020;font-weight:600}.skipped{color:#8a6d00}
-.gates th,.gates td,.ex th,.ex td{text-align:left;white-space:normal;overflow-wrap:anywhere;min-width:6em}
+.gates th,.gates td,.ex th,.ex td{text-align:left;white-space:normal;overflow-wrap:break-word;
+min-width:7em;max-width:28em}
 .note{color:#555;font-size:12px}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:6px;font-size:12px;
 margin:2px 0}
