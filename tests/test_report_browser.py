@@ -76,7 +76,12 @@ def _open(browser: Any, path: Path, width: int, height: int = 900) -> tuple[Any,
     """A fresh page; returns it and the list that collects dialogs and page errors."""
     page = browser.new_page(viewport={"width": width, "height": height})
     events: list[str] = []
-    page.on("dialog", lambda d: (events.append(f"dialog {d.message}"), d.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        events.append(f"dialog {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.on("pageerror", lambda e: events.append(f"error {e}"))
     page.goto(path.as_uri())
     return page, events
