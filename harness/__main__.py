@@ -18,6 +18,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("harness.generate.cli", "add_generate_parser"),
     ("harness.cache_cli", "add_cache_parser"),
     ("harness.plan_cli", "add_plan_parser"),
+    ("harness.report.card_cli", "add_card_parser"),
 )
 
 
