@@ -209,3 +209,17 @@ def test_injected_markup_never_runs(browser: Any, page_file: Path) -> None:
     assert page.get_by_text("<script>document.documentElement", exact=False).count() > 0
     assert events == []
     page.close()
+
+
+def test_page_with_a_lone_surrogate_in_a_case_file_still_writes(tmp_path: Path) -> None:
+    """Case files keep lone surrogates losslessly; the page shows U+FFFD and encodes."""
+    report = toy_report(tmp_path, resamples=20)
+    src = sorted((tmp_path / "out" / "cases").glob("intent-*-real-*.jsonl"))[0]
+    lines = src.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[1])
+    first.update(pred=None, raw="bad \ud800 answer", error="unparseable")
+    lines[1] = json.dumps(first)  # ensure_ascii: the surrogate is the escape \\ud800
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = render_html(report, results_dir=tmp_path / "out")
+    assert "bad \ufffd answer" in text
+    text.encode("utf-8")  # would raise on a lone surrogate

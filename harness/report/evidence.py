@@ -24,6 +24,7 @@ from typing import Any
 
 from harness.records import CaseKey, Outcome
 from harness.results import iter_case_files, read_case
+from harness.textsafe import scrub
 
 #: Examples kept per source and reason; the page states the caps.
 PER_SOURCE = 8
@@ -48,6 +49,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.3f}"
+    if isinstance(value, int | bool):
+        return str(value)
     if isinstance(value, Mapping) and "text" in value:
         spans = value.get("entities", [])
         text = str(value["text"])
@@ -63,6 +66,8 @@ def _text(value: Any) -> str:
 
 
 def _cut(text: str) -> str:
+    """Shortened, and safe to write: a lone surrogate (from a case file) becomes U+FFFD."""
+    text = scrub(text)[0]
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "\u2026"
 
 
@@ -132,7 +137,7 @@ def _source_examples(
             continue
         first = per_model[models[0]][i]
         answers = {
-            m: (
+            _cut(m): (
                 _spans_text(o.prediction, o.gold),
                 o.correct,
                 _cut(o.raw or ""),
@@ -141,7 +146,7 @@ def _source_examples(
             for m in models
             for o in [per_model[m][i]]
         }
-        picked.append(Example(source, first.index, _text(first.gold), answers, flags, inv))
+        picked.append(Example(_cut(source), first.index, _text(first.gold), answers, flags, inv))
     disagree = sorted((e for e in picked if "disagree" in e.flags), key=lambda e: -e.inversions)
     invalid = [e for e in picked if "invalid" in e.flags]
     keep = {id(e) for e in disagree[:PER_SOURCE]} | {id(e) for e in invalid[:PER_SOURCE]}

@@ -166,11 +166,11 @@ def scatter(group: Mapping[str, Any]) -> str:
         if x is None:
             continue
         ax.axvline(x, color="#dddddd", lw=0.6, zorder=1)
-        ax.text(x, hi + 2 * pad, _short(m, 24), rotation=90, ha="center", va="bottom", fontsize=6)
+        ax.text(x, hi + 2 * pad, _short(m, 24), rotation=90, ha="center", va="bottom", fontsize=7)
     ax.set_ylim(lo - pad, hi + 2 * pad + 0.02 * (hi - lo or 1.0))
     ax.set_xlabel("score on real data (one vertical line per model)")
     ax.set_ylabel("score on synthetic data")
-    ax.set_title("real vs synthetic score per model", pad=60)
+    ax.set_title("real vs synthetic score per model", pad=60)  # room for the names above
     ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return _with_titles(_svg(fig), titles)
 
