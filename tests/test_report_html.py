@@ -233,3 +233,15 @@ factory = "majority"
     artifacts = os.environ.get("SYNTHBENCH_ARTIFACT_DIR")
     if artifacts:
         shutil.copy(shot, Path(artifacts) / "report-html-shared-data.png")
+
+
+def test_item_diagnostics_are_shown_when_the_report_has_them(tmp_path: Path) -> None:
+    report = toy_report(tmp_path, resamples=20)
+    report["groups"][0]["items"] = {
+        "gen-a": [{"i": 3, "influence": 0.125, "note": EVIL}, {"i": 7, "influence": -0.05}]
+    }
+    text = render_html(report)
+    section = text.split('id="group-0"', 1)[1].split('id="group-1"', 1)[0]
+    assert "<h3>Item diagnostics</h3><h4>gen-a</h4>" in section
+    assert "<td>0.125</td>" in section and "<td>-0.050</td>" in section
+    assert "&lt;script&gt;" in section and "Item diagnostics" not in text.split('id="group-1"')[1]
