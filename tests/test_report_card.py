@@ -31,8 +31,9 @@ def test_card_figures_are_the_reports() -> None:
         ci = g["ci"]["agreement"]["gpt-4o-mini"]["spearman"]
         assert row[2] == f"{ci['value']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}] (p=0.040)"
         mean = g["ci"]["agreement"]["mean"]["spearman"]
-        assert row[5] == f"{mean['value']:.3f} [{mean['low']:.3f}, {mean['high']:.3f}]"
-        assert row[6] == "4"
+        assert row[5:7] == ["n/a", "n/a"]  # this report has no two-level figures
+        assert row[7] == f"{mean['value']:.3f} [{mean['low']:.3f}, {mean['high']:.3f}]"
+        assert row[8] == "4"
     quality = _rows(text, "Data quality")
     assert [r[2] for r in quality] == ["3"] * 6  # duplicates of gpt-4o-mini (2 + its index)
     models = text.split("## Models it was checked with", 1)[1]
@@ -131,3 +132,12 @@ def test_card_push_to_hub_uploads_it_beside_the_data(
     assert set(commit["files"]) == {"README.md", "atis/gpt-4o.jsonl", "atis/gpt-4o.provenance.json"}
     assert commit["files"]["README.md"] == (tmp_path / "c.md").read_bytes()
     assert commit["summary"] == "synthbench: validity card of gpt-4o"
+
+
+def test_card_shows_the_two_level_figures_when_present() -> None:
+    report = suite_report()
+    sp = report["groups"][0]["ci"]["agreement"]["gpt-4o"]["spearman"]
+    sp["hierarchical"] = {"value": 1.0, "low": 0.2, "high": 1.0}
+    sp["leave_one_model_out"] = {"low": 0.5, "high": 1.0, "lowest_without": "<i>crf</i>"}
+    row = _rows(render_card(report, "gpt-4o"), "Agreement with real data")[0]
+    assert row[5:7] == ["1.000 [0.200, 1.000]", r"0.500 to 1.000 (lowest without \<i\>crf\</i\>)"]

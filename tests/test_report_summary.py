@@ -81,3 +81,40 @@ def test_cards_follow_gates_then_intervals() -> None:
     for c in ("scores", "agreement"):
         report["groups"][5]["ci"][c] = {}
     assert build_cards(report)[5].answer == "no interval or p-value"
+
+
+def test_two_level_figures_and_self_preference_reach_every_card() -> None:
+    from harness.report.html import render_html
+    from harness.report.markdown import render_markdown
+
+    report = suite_report()
+    g = report["groups"][0]
+    g["ci"]["agreement"]["mean"]["spearman"]["hierarchical"] = {
+        "value": 1.0,
+        "low": 0.31,
+        "high": 1.0,
+    }
+    g["ci"]["agreement"]["mean"]["spearman"]["leave_one_model_out"] = {
+        "low": 0.4,
+        "high": 1.0,
+        "lowest_without": "tfidf-logreg",
+    }
+    g["ci"]["self_preference"] = {
+        "statistic": 0.08,
+        "p_value": 0.167,
+        "permutations": 720,
+        "exact": True,
+        "models": 1,
+    }
+    text = " ".join(render_summary(report, width=100).split())  # wrapped lines joined
+    assert "| over models [0.31, 1.00]" in text
+    assert "(1 of 1 significant); self-preference p=0.167" in text
+    md = render_markdown(report)
+    assert "mean 1.00 [0.80, 1.00] (p=0.040); over models [0.31, 1.00]" in md
+    html = render_html(report)
+    assert (
+        "over models: [0.31, 1.00]; one model left out: 0.40 to 1.00 (lowest without "
+        "tfidf-logreg)" in html
+    )
+    assert "permutation p=0.167 (exact)" in html
+    assert '<th scope="col">over models</th>' in html

@@ -128,11 +128,22 @@ def _agreement(groups: Sequence[Mapping[str, Any]], source: str) -> list[str]:
             g.get("ci", {}).get("agreement", {}).get("mean", {}).get(COEFFICIENT),
         )
         n = a.get("n_models", ci.get("n_models", "n/a"))
+        sp = ci.get(COEFFICIENT) or {}
+        hier = Figure.of(None, sp.get("hierarchical"))
+        loo = sp.get("leave_one_model_out") or {}
+        loo_text = "n/a"
+        if loo.get("low") is not None and loo.get("high") is not None:
+            loo_text = (
+                f"{loo['low']:.3f} to {loo['high']:.3f} "
+                f"(lowest without {md(loo.get('lowest_without', ''))})"
+            )
         rows.append(
             [
                 f"{md(g['task'])} / {md(g['dataset'])}",
                 md(g.get("metric", "")),
                 *cells,
+                _fig(hier),
+                loo_text,
                 _fig(mean),
                 md(n),
             ]
@@ -142,12 +153,22 @@ def _agreement(groups: Sequence[Mapping[str, Any]], source: str) -> list[str]:
         "",
         "How this source ranks the models compared with the real test set (rank correlation of"
         " the models' scores; interval: bootstrap of the examples; p: permutation test against"
-        " chance). `ensemble` is the mean of all generators, for comparison.",
+        " chance). `over models`: the interval when the models are resampled too (would it rank"
+        " other models like these?); `one model left out`: the range of the coefficient with"
+        " each model left out in turn. `ensemble` is the mean of all generators.",
         "",
         *table(
-            ["task / dataset", "metric", *AGREEMENT, f"ensemble {COEFFICIENT}", "models"],
+            [
+                "task / dataset",
+                "metric",
+                *AGREEMENT,
+                f"{COEFFICIENT} over models",
+                "one model left out",
+                f"ensemble {COEFFICIENT}",
+                "models",
+            ],
             rows,
-            "llrrrrr",
+            "llrrrrrrr",
         ),
         "",
     ]

@@ -181,6 +181,18 @@ def _card(card: Card, index: int) -> str:
             + (f" (p={p:.3f})" if p is not None else "")
             + "</p>"
         )
+    if ens is not None and ens.over_models is not None and ens.over_models.has_ci:
+        loo = ens.leave_one_out
+        lines.append(
+            f"<p>over models: [{ens.over_models.low:.2f}, {ens.over_models.high:.2f}]"
+            + (
+                f"; one model left out: {loo.low:.2f} to {loo.high:.2f} "
+                f"(lowest without {esc(loo.lowest_without)})"
+                if loo is not None
+                else ""
+            )
+            + "</p>"
+        )
     if card.best is not None:
         lines.append(f"<p>best: {esc(card.best.name)} {esc(_fig(card.best.agreement))}</p>")
     if card.worst is not None:
@@ -194,6 +206,8 @@ def _card(card: Card, index: int) -> str:
         )
     else:
         bias = f"none significant ({len(card.bias)} checked)"
+    if card.bias and card.self_preference is not None and card.self_preference.p_value is not None:
+        bias += f"; self-preference p={card.self_preference.p_value:.3f}"
     lines.append(f"<p>bias factor: {bias}</p>")
     if card.gates:
         lines.append(
@@ -251,6 +265,37 @@ def _scores_table(group: Mapping[str, Any]) -> str:
 def _agreement_table(group: Mapping[str, Any]) -> str:
     rows = [[esc(c) for c in r] for r in agreement_cells(group, p_format=" p={:.3f}")]
     return _table(["agreement with real", *AGREEMENT_COLUMNS], rows)
+
+
+def _two_level_table(report: Mapping[str, Any], group: Mapping[str, Any]) -> str:
+    """Per source: the example interval, the interval over models too, and the range with
+    one model left out (when the statistics put them in the report)."""
+    card = build_card(report, group)
+    ranked = [*card.generators, *([card.ensemble] if card.ensemble else [])]
+    rows = [
+        [
+            esc(r.name),
+            esc(_fig(r.agreement)),
+            esc(_fig(r.over_models) if r.over_models else "n/a"),
+            "n/a"
+            if r.leave_one_out is None
+            else f"{r.leave_one_out.low:.2f} to {r.leave_one_out.high:.2f}",
+            "" if r.leave_one_out is None else esc(r.leave_one_out.lowest_without),
+        ]
+        for r in ranked
+        if r.over_models is not None or r.leave_one_out is not None
+    ]
+    if not rows:
+        return ""
+    return (
+        f'<p class="note">{esc(COEFFICIENT)}: the interval over examples, over examples and '
+        "models (would this data rank other models like these?), and the range with one "
+        "model left out (the model whose absence gives the lowest value).</p>"
+        + _table(
+            ["source", "over examples", "over models", "one model left out", "lowest without"],
+            rows,
+        )
+    )
 
 
 def _bias_table(group: Mapping[str, Any]) -> str:
@@ -416,6 +461,13 @@ def _group(
     ]
     und = f'<ul class="note">{"".join(undefined)}</ul>' if undefined else ""
     bias = _bias_table(group) or '<p class="note">none (no model is a generator)</p>'
+    sp = group.get("ci", {}).get("self_preference")
+    if isinstance(sp, Mapping) and sp.get("p_value") is not None:
+        bias += (
+            f'<p class="note">self-preference of all {esc(sp.get("models", ""))} models that '
+            f"are generators: mean bias {num(sp.get('statistic'), signed=True)}, permutation "
+            f"p={sp['p_value']:.3f} ({'exact' if sp.get('exact') else 'sampled'})</p>"
+        )
     card = build_card(report, group)
     a = _anchor(index)
     return (
@@ -424,6 +476,7 @@ def _group(
         f'<h3 id="{a}-plots">Plots</h3><div class="plots">{"".join(figures)}</div>'
         f'<h3 id="{a}-scores">Scores</h3>{_scores_table(group)}'
         f'<h3 id="{a}-agreement">Agreement with real data</h3>{_agreement_table(group)}'
+        f"{_two_level_table(report, group)}"
         f'{und}<h3 id="{a}-bias">Bias factor</h3>{bias}'
         f'<h3 id="{a}-quality">Data quality</h3>{_quality_table(group)}{miss}'
         f"{_items(group)}"

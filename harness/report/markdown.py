@@ -148,6 +148,8 @@ def card_row(card: Card) -> list[str]:
     ensemble = "n/a" if ens is None else f"{md(ens.name)} {figure(ens.agreement)}"
     if ens is not None and ens.agreement.p_value is not None:
         ensemble += f" (p={ens.agreement.p_value:.3f})"
+    if ens is not None and ens.over_models is not None and ens.over_models.has_ci:
+        ensemble += f"; over models [{ens.over_models.low:.2f}, {ens.over_models.high:.2f}]"
     best = "n/a" if card.best is None else f"{md(card.best.name)} {figure(card.best.agreement)}"
     worst = "n/a" if card.worst is None else f"{md(card.worst.name)} {figure(card.worst.agreement)}"
     sig = card.significant_bias
@@ -159,6 +161,8 @@ def card_row(card: Card) -> list[str]:
         )
     else:
         bias = f"none significant ({len(card.bias)} checked)"
+    if card.bias and card.self_preference is not None and card.self_preference.p_value is not None:
+        bias += f"; self-preference p={card.self_preference.p_value:.3f}"
     gates = ", ".join(f"{GATE_ICONS.get(g.status, md(g.status))} {md(g.name)}" for g in card.gates)
     title = f"{md(card.title)} ({md(card.metric)}, {card.n_models} models)"
     return [title, md(card.answer), ensemble, best, worst, bias, gates or "none"]

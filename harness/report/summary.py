@@ -61,6 +61,9 @@ def card_lines(card: Card, width: int) -> list[str]:
     if card.ensemble is not None:
         name = plain(card.ensemble.name)
         parts.append(f"ensemble {name} {figure(card.ensemble.agreement, 2, p=True)}")
+        hier = card.ensemble.over_models
+        if hier is not None and hier.has_ci:
+            parts.append(f"over models [{hier.low:.2f}, {hier.high:.2f}]")
     if card.best is not None:
         parts.append(f"best {plain(card.best.name)} {figure(card.best.agreement, 2)}")
     if card.worst is not None:
@@ -83,6 +86,8 @@ def card_lines(card: Card, width: int) -> list[str]:
         bias = f"  bias factor: {named} ({len(sig)} of {len(card.bias)} significant)"
     else:
         bias = f"  bias factor: none significant ({len(card.bias)} checked)"
+    if bias and card.self_preference is not None and card.self_preference.p_value is not None:
+        bias += f"; self-preference p={card.self_preference.p_value:.3f}"
     out: list[str] = []
     for line in (head, *rows, *([bias] if bias else [])):
         out += _wrap(line, width)

@@ -53,11 +53,36 @@ def _num(v: Any) -> float | None:
 
 
 @dataclass(frozen=True)
+class LeaveOneOut:
+    """The coefficient's range with each model left out in turn, and the model it leans on."""
+
+    low: float
+    high: float
+    lowest_without: str
+
+    @staticmethod
+    def of(node: Any) -> LeaveOneOut | None:
+        if not isinstance(node, Mapping):
+            return None
+        low, high = _num(node.get("low")), _num(node.get("high"))
+        if low is None or high is None:
+            return None
+        return LeaveOneOut(low, high, str(node.get("lowest_without", "")))
+
+
+@dataclass(frozen=True)
 class Ranked:
-    """A generator (or ensemble) and its agreement with real data."""
+    """A generator (or ensemble) and its agreement with real data.
+
+    ``over_models`` is the statistics' hierarchical interval (examples and models
+    resampled) and ``leave_one_out`` its leave-one-model-out range, when the report
+    has them.
+    """
 
     name: str
     agreement: Figure
+    over_models: Figure | None = None
+    leave_one_out: LeaveOneOut | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +122,8 @@ class Card:
     gates: tuple[GateLine, ...]
     answer: str
     generators: tuple[Ranked, ...] = field(default=())
+    #: The joint permutation test of all models that are generators (``self_preference``).
+    self_preference: Figure | None = None
 
     @property
     def title(self) -> str:
@@ -110,13 +137,19 @@ class Card:
 def _agreements(group: Mapping[str, Any]) -> list[Ranked]:
     agreement = group.get("agreement", {})
     ci = group.get("ci", {}).get("agreement", {})
-    return [
-        Ranked(
-            gen,
-            Figure.of(agreement.get(gen, {}).get(COEFFICIENT), ci.get(gen, {}).get(COEFFICIENT)),
+    out = []
+    for gen in dict.fromkeys([*agreement, *ci]):
+        c = ci.get(gen, {}).get(COEFFICIENT) or {}
+        hier = c.get("hierarchical") if isinstance(c, Mapping) else None
+        out.append(
+            Ranked(
+                gen,
+                Figure.of(agreement.get(gen, {}).get(COEFFICIENT), c),
+                Figure.of(None, hier) if isinstance(hier, Mapping) else None,
+                LeaveOneOut.of(c.get("leave_one_model_out") if isinstance(c, Mapping) else None),
+            )
         )
-        for gen in dict.fromkeys([*agreement, *ci])
-    ]
+    return out
 
 
 def _n_models(group: Mapping[str, Any]) -> int:
@@ -188,6 +221,13 @@ def _answer(ensemble: Ranked | None, gates: Sequence[GateLine]) -> str:
     return evidence
 
 
+def _self_preference(group: Mapping[str, Any]) -> Figure | None:
+    node = group.get("ci", {}).get("self_preference")
+    if not isinstance(node, Mapping) or node.get("p_value") is None:
+        return None
+    return Figure(_num(node.get("statistic")), p_value=_num(node.get("p_value")))
+
+
 def build_card(report: Mapping[str, Any], group: Mapping[str, Any]) -> Card:
     ranked = _agreements(group)
     ensembles = {r.name: r for r in ranked if r.name in ENSEMBLES}
@@ -211,6 +251,7 @@ def build_card(report: Mapping[str, Any], group: Mapping[str, Any]) -> Card:
         gates=gates,
         answer=_answer(ensemble, gates),
         generators=tuple(single),
+        self_preference=_self_preference(group),
     )
 
 
