@@ -105,8 +105,9 @@ def run_card(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     if args.push_to_hub:
         from harness.hub import HubError, push_files
+        from harness.redaction import redact
 
-        files["README.md"] = text.encode("utf-8")
+        files["README.md"] = redact(text).encode("utf-8")  # as every artifact writer does
         try:
             res = push_files(
                 args.push_to_hub,
