@@ -60,6 +60,7 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path):
             fh.write('{"text": "half a reco')
         resumed = run_cli(tmp_path, server, "killed", 12)
         assert resumed.wait(timeout=300) == 0, resumed.stderr.read()
+        received_by_killed = len(server.received)  # the killed run and its resume
         fresh = run_cli(tmp_path, server, "fresh", 12)
         assert fresh.wait(timeout=300) == 0, fresh.stderr.read()
     rows = [json.loads(x) for x in out.read_text().splitlines()]
@@ -73,6 +74,9 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path):
     # The killed run's in-memory counters die with it; the resumed run asked at least
     # for every record still missing.
     assert prov["counts"]["requests"] >= 12 - at_kill
+    # Regression (issue 15.6): each batch is counted and saved before it is sent, so the
+    # sidecar never records fewer requests than the server received, kill included.
+    assert prov["counts"]["requests"] >= received_by_killed
 
 
 def test_writer_cuts_a_partial_tail_and_refuses_a_corrupt_middle(tmp_path):

@@ -64,6 +64,15 @@ class Sender:
         self.client, self.info, self.counts = client, info, counts
         self.temperature, self.max_tokens = temperature, max_tokens
         self.defaults = defaults
+        #: Called after a batch is pre-counted and before it is sent (saves provenance).
+        self.on_send: Any = None
+
+    def _precount(self, n: int) -> None:
+        """Count a batch's first attempts *before* sending it, and save that: a run
+        killed mid-batch must not record fewer requests than the server received."""
+        self.counts.requests += n
+        if self.on_send is not None:
+            self.on_send()
 
     def _requests(self, batch: Sequence[Messages], seeds: Sequence[int | None]) -> list[Any]:
         from harness.backends.base import ChatRequest
@@ -76,8 +85,9 @@ class Sender:
                                max_tokens=self.max_tokens, seed=s)
                 for m, s in zip(batch, seeds, strict=True)]
 
-    def _texts(self, completions: Sequence[Any], before: tuple[int, int]) -> list[str | None]:
-        self.counts.requests += self.client.stats.requests - before[0]
+    def _texts(self, completions: Sequence[Any], before: tuple[int, int],
+               precounted: int = 0) -> list[str | None]:
+        self.counts.requests += self.client.stats.requests - before[0] - precounted
         self.counts.retries += self.client.stats.retries - before[1]
         out: list[str | None] = []
         for c in completions:
@@ -93,7 +103,9 @@ class Sender:
         if not batch:
             return []
         before = (self.client.stats.requests, self.client.stats.retries)
-        return self._texts(self.client.complete_many(self._requests(batch, seeds)), before)
+        requests = self._requests(batch, seeds)
+        self._precount(len(requests))
+        return self._texts(self.client.complete_many(requests), before, len(requests))
 
     async def asend(
         self, batch: Sequence[Messages], seeds: Sequence[int | None]
@@ -103,8 +115,10 @@ class Sender:
         if not batch:
             return []
         before = (self.client.stats.requests, self.client.stats.retries)
-        completions = await self.client.acomplete_many(self._requests(batch, seeds))
-        return self._texts(completions, before)
+        requests = self._requests(batch, seeds)
+        self._precount(len(requests))
+        completions = await self.client.acomplete_many(requests)
+        return self._texts(completions, before, len(requests))
 
 
 def _now() -> str:
@@ -198,8 +212,10 @@ def run_generation(
         counts.records = len(written)
         prov.update(updated=_now(), complete=complete, counts=counts.to_dict(),
                     abandoned=sorted(abandoned))
+        path.parent.mkdir(parents=True, exist_ok=True)  # saved from the first request on
         write_json_atomic(provenance_path(path), prov)
 
+    sender.on_send = lambda: save(False)
     state = gen.prepare(lambda batch: sender.send(batch, [s.seed] * len(batch)),
                         (old or {}).get("stage_one", {}))
     prov["stage_one"] = state
