@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness import phases
 from harness.config import DatasetSpec, ModelSpec, Suite
 from harness.models import MissingDependency, NotConfigured, Predictor, TaskContext
 from harness.models.base import params_key
@@ -155,13 +156,14 @@ def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
         source_spec = prepare_source(
             suite, spec, key.generator, settings.data_dir, settings.generate
         )
-        data = load_source(
-            settings.data_dir,
-            source_spec,
-            key.generator,
-            max_examples=settings.max_examples,
-            seed=settings.seed,
-        )
+        with phases.timed("load"):
+            data = load_source(
+                settings.data_dir,
+                source_spec,
+                key.generator,
+                max_examples=settings.max_examples,
+                seed=settings.seed,
+            )
     except DataMissing as exc:
         return _skipped(key, str(exc), started, "data")
     except NotConfigured as exc:  # a generate source whose LLM has no key or endpoint
@@ -171,7 +173,8 @@ def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
     except DataError as exc:  # malformed data: one line naming file and line, no traceback
         return _data_error(key, exc, started)
     try:
-        predictor = get_predictor(model, spec, settings)
+        with phases.timed("build", model.factory):
+            predictor = get_predictor(model, spec, settings)
     except DataError as exc:  # the train split or the label file
         return _data_error(key, exc, started)
     except MissingDependency as exc:
@@ -179,9 +182,11 @@ def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
     except NotConfigured as exc:
         return _skipped(key, str(exc), started, "config")
 
-    preds = predictor.predict(data.examples)
-    outcomes = outcomes_of(task, data, preds)
-    metrics = score_outcomes(task, outcomes, data.labels)
+    with phases.timed("predict", model.factory):
+        preds = predictor.predict(data.examples)
+    with phases.timed("score"):
+        outcomes = outcomes_of(task, data, preds)
+        metrics = score_outcomes(task, outcomes, data.labels)
     extra: dict[str, Any] = {}
     errors = sum(1 for o in outcomes if o.error is not None)
     if errors:
@@ -198,4 +203,5 @@ def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
         extra=extra,
     )
     write_case(settings.results_dir, result, outcomes)
+    phases.flush()  # bench/bench_suite.py's phase table; a no-op unless asked for
     return result

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness import phases
 from harness.models.base import MissingDependency
 from harness.models.embedding_store import STORE_NAME, EmbeddingStore, store_enabled, text_key
 from harness.models.encoders import (
@@ -136,7 +137,9 @@ class Embedder:
     def _encode_slice(self, part: Sequence[str]) -> None:
         t0 = time.perf_counter()
         vectors = self.encoder.encode(part)
-        self.encode_seconds += time.perf_counter() - t0
+        dt = time.perf_counter() - t0
+        self.encode_seconds += dt
+        phases.add("encode", dt, self.encoder.name)
         self.encoded += len(part)
         if self.store is None:
             self._cache.update(zip(part, vectors, strict=True))

@@ -29,10 +29,12 @@ match a gold span exactly).
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness import phases
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import ner_texts
 from harness.records import Entity, Example, Prediction
@@ -206,6 +208,7 @@ def entity_spans(
 ) -> list[tuple[Span, ...]]:
     """spaCy's entities of each text, a leading "the " trimmed (cached per text)."""
     todo = list(dict.fromkeys(t for t in texts if t not in _SPANS))
+    t0 = time.perf_counter()
     docs = nlp.pipe(todo, batch_size=batch_size) if todo else []
     for text, doc in zip(todo, docs, strict=True):
         spans = []
@@ -215,6 +218,8 @@ def entity_spans(
                 start += 4
             spans.append((start, ent.end_char, ent.label_))
         _SPANS[text] = tuple(spans)
+    if todo:
+        phases.add("spacy", time.perf_counter() - t0)
     return [_SPANS[t] for t in texts]
 
 
