@@ -42,6 +42,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 # This tree's harness, whatever is installed (the runs set their own PYTHONPATH).
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,6 @@ def report_seconds(results: Path, tree: Path) -> float:
 def encoder_throughput(onnx_dir: Path, n: int = 1000) -> tuple[str, float]:
     """Sentences per second of this tree's default encoder on ``n`` real test texts."""
     os.environ["SYNTHBENCH_ONNX_DIR"] = str(onnx_dir)
-    sys.path.insert(0, str(ROOT / "bench"))
     from bench_embeddings import sentences
 
     from harness.models.embeddings import model_dir
@@ -194,6 +194,17 @@ def main() -> None:
         if a in walls and b in walls:
             ratio = [x / y for x, y in zip(walls[a], walls[b], strict=True)]
             print(f"  {a} / {b}: {[round(x, 3) for x in ratio]}")
+    from compare_scores import compare
+
+    first = work / "r0"
+    outs = sorted(first.glob("out-*"))
+    ref = next((o for o in outs if o.name == "out-base -n 0"), outs[0] if outs else None)
+    for out in outs:
+        if ref is not None and out != ref and (out / "report.json").is_file():
+            print("scores: " + compare(ref, out))
+    cold, warm = first / "out-cold -n 2", first / "out-warm -n 2"
+    if (cold / "report.json").is_file() and (warm / "report.json").is_file():
+        print("scores: " + compare(cold, warm))
     print(f"load average after: {os.getloadavg()}; work folder {work}")
 
 
