@@ -160,3 +160,20 @@ def test_one_server_for_all_xdist_workers_stopped_after_a_dead_worker(
     assert len(workers) == 2, lines  # both workers asked; one server
     assert "crashed" in result.stdout.str() or result.ret != 0
     assert _gone(urls.pop() + "/"), "the server outlived the run"
+
+
+def test_a_live_server_that_is_slow_to_answer_is_kept(
+    run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy llama.cpp server misses a health probe; replacing it would cut off the
+    requests of every other worker (seen under load: ConnectError for whole cases)."""
+    server = ensure_server(HTTP)
+    real = managed.answers
+    misses = iter([False, False])  # the next two probes time out, then it answers
+
+    def probe(url: str, timeout: float = 2.0) -> bool:
+        scripted = next(misses, None)
+        return real(url, timeout) if scripted is None else scripted
+
+    monkeypatch.setattr(managed, "answers", probe)
+    assert ensure_server(HTTP) == server

@@ -103,13 +103,17 @@ class LlamaCppChat(OpenAIChat):
 def llama_cpp_backend(
     model: str,
     base_url: str = "",
-    timeout: float = 120.0,
+    timeout: float = 900.0,
     n_ctx: int = 2048,
     n_threads: int = 1,
     server_seed: int = 0,
     start_timeout: float = 180.0,
 ) -> LlamaCppChat:
-    """A managed (or, with ``base_url``, an existing) llama.cpp server for ``model``."""
+    """A managed (or, with ``base_url``, an existing) llama.cpp server for ``model``.
+
+    ``timeout`` is long because requests queue: the server answers one at a time,
+    and every worker (and a generation's window of 8) sends at once.
+    """
     if base_url:  # a server someone else runs: the file, when we can see it, names it
         try:
             known: Path | None = gguf_path(model)

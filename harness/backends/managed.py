@@ -153,6 +153,17 @@ def _tail(log: Path) -> str:
         return ""
 
 
+def _answers_within(server: RunningServer, spec: ServerSpec) -> bool:
+    deadline = time.monotonic() + spec.start_timeout
+    while _alive(server.pid):
+        if answers(server.root_url + spec.health, timeout=10.0):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return False
+
+
 def stop_server(server: RunningServer, grace: float = 10.0) -> None:
     """SIGTERM the guard (which stops the server), SIGKILL its group after ``grace``."""
     if not _alive(server.pid):
@@ -209,7 +220,11 @@ def ensure_server(spec: ServerSpec, attempts: int = 2) -> RunningServer:
         if state.is_file():
             with contextlib.suppress(OSError, ValueError, TypeError):
                 known = RunningServer(**json.loads(state.read_text()))
-                if _alive(known.pid) and answers(known.root_url + spec.health):
+                # A live server that is slow to answer is busy (llama.cpp serves one
+                # request at a time; a loaded machine stretches that), not dead:
+                # replacing it would cut off every other worker's requests. Only a
+                # server whose process is gone, or that never answers, is replaced.
+                if _alive(known.pid) and _answers_within(known, spec):
                     return known
                 stop_server(known)
         error: ServerFailed | None = None
