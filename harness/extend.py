@@ -44,12 +44,17 @@ def model(name: str, *, tasks: Sequence[str]) -> Callable[[F], F]:
 
 
 def task(name: str) -> Callable[[F], F]:
-    """Register a task class (instantiated with no arguments) as task ``name``."""
+    """Register a task class (instantiated with no arguments) as task ``name``.
+
+    A task that implements only ``score`` gets the bootstrap's per-example path from
+    ``harness.tasks.generic``.
+    """
 
     def deco(cls: F) -> F:
         from harness.tasks import TASKS
+        from harness.tasks.generic import with_stats
 
-        TASKS.add(name, cls())
+        TASKS.add(name, with_stats(cls()))
         return cls
 
     return deco

@@ -105,5 +105,16 @@ def _no_labels(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
 
 
 def label_set(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
-    """The dataset's label set (see the module docstring); cached per file state."""
+    """The dataset's label set (see the module docstring); cached per file state.
+
+    A task may read its own (``read_labels(data_dir, spec)``); one that neither does
+    nor has a reader here has no label set.
+    """
+    from harness.tasks import TASKS
+
+    own = getattr(TASKS.get(spec.task), "read_labels", None)
+    if own is not None:
+        return tuple(own(Path(data_dir), spec))
+    if spec.task not in LABEL_READERS:
+        return ()
     return LABEL_READERS.get(spec.task)(Path(data_dir), spec)

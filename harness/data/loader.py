@@ -24,7 +24,6 @@ from harness.records import (
     Example,
     IntentExample,
     NerExample,
-    SimilarityExample,
 )
 
 _FileKey = tuple[str, int, int]
@@ -40,12 +39,13 @@ def _file_key(path: Path) -> _FileKey:
     return (str(path.resolve()), st.st_mtime_ns, st.st_size)
 
 
-def _dedup_key(ex: Example) -> Hashable:
-    """What makes two records the same example: text, or the text pair."""
-    if isinstance(ex, SimilarityExample):
-        return (ex.text1, ex.text2)
-    assert isinstance(ex, IntentExample | NerExample)
-    return ex.text
+def _dedup_key(task: str, ex: Example) -> Hashable:
+    """What makes two records the same example: the task says (text, or the text pair)."""
+    from harness.tasks import TASKS
+    from harness.tasks.base import dedup_key
+
+    key: Hashable = dedup_key(TASKS.get(task), ex)
+    return key
 
 
 def _plural(n: int, word: str, plural: str = "") -> str:
@@ -104,7 +104,7 @@ def _load_file(
         elif isinstance(ex, IntentExample) and label_lookup and ex.label not in label_lookup:
             foreign += 1
         examples.append(ex)
-    duplicates = len(examples) - len({_dedup_key(e) for e in examples})
+    duplicates = len(examples) - len({_dedup_key(task, e) for e in examples})
     issues = DataIssues(
         rows=len(examples) + empty,
         kept=len(examples),

@@ -15,20 +15,13 @@ from harness.data.errors import DataError
 from harness.data.jsonl import read_jsonl
 from harness.records import Example
 from harness.tasks import TASKS, RecordError
-
-#: Per task, the text fields of a record; one empty makes the record unusable.
-TEXT_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "intent": ("text",),
-    "ner": ("text",),
-    "similarity": ("text1", "text2"),
-}
+from harness.tasks.base import text_fields
 
 
 def is_empty_record(obj: Mapping[str, Any], task: str) -> bool:
     """True when one of the task's text fields is a string with nothing but blanks."""
-    return any(
-        isinstance(obj.get(f), str) and not obj[f].strip() for f in TEXT_FIELDS.get(task, ())
-    )
+    fields = text_fields(TASKS.get(task))
+    return any(isinstance(obj.get(f), str) and not obj[f].strip() for f in fields)
 
 
 def parse_file(path: Path, task: str) -> Iterator[tuple[int, Example | None]]:

@@ -96,7 +96,10 @@ def add_generate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
             "an interrupted run resumes where it stopped."
         ),
     )
-    p.add_argument("--task", choices=("intent", "similarity", "ner"), default="",
+    from harness.generate.base import GENERATORS
+
+    # The tasks that have a generation plan, not every registered task.
+    p.add_argument("--task", choices=GENERATORS.names(), default="",
                    help="the dataset's task (checked against the suite / manifest)")
     p.add_argument("--dataset", required=True)
     p.add_argument("--generator", required=True, help="name of the generated source (file stem)")

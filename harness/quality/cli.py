@@ -121,7 +121,9 @@ def add_check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
                    "when present, else the data directory's layout and manifest.json)")
     p.add_argument("--dataset", help="only this dataset (or: the dataset PATH imitates)")
     p.add_argument("--generator", help="only this generator (real for the real test set)")
-    p.add_argument("--task", choices=("intent", "similarity", "ner"),
+    from harness.tasks import TASKS
+
+    p.add_argument("--task", choices=TASKS.names(),
                    help="the task, for a dataset neither the suite nor the manifest knows")
     p.add_argument("--threshold", type=float, default=NEAR_THRESHOLD,
                    help="cosine similarity of a near-duplicate (default: %(default)s)")

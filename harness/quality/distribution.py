@@ -9,7 +9,7 @@ than the real one (generated 0-4, real 0-5) shows it here as missing or extra bi
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from harness.records import Example, IntentExample, NerExample, SimilarityExample
@@ -21,16 +21,30 @@ def labels_of(example: Example) -> list[str]:
         return [example.label]
     if isinstance(example, NerExample):
         return [e.label for e in example.entities]
-    assert isinstance(example, SimilarityExample)
-    # int(x + 0.5), not round(): banker's rounding would send 2.5 to 2 but 3.5 to 4.
-    return [str(int(example.score + 0.5))]
+    if isinstance(example, SimilarityExample):
+        # int(x + 0.5), not round(): banker's rounding would send 2.5 to 2 but 3.5 to 4.
+        return [str(int(example.score + 0.5))]
+    # Another task's record: its ``label`` if it has one (the task may say better,
+    # through ``distribution_keys``; see ``keys_for``).
+    label = getattr(example, "label", None)
+    return [] if label is None else [str(label)]
 
 
-def label_counts(examples: Iterable[Example]) -> Counter[str]:
+def keys_for(task: str) -> Callable[[Example], list[str]]:
+    """The task's own ``distribution_keys(example)``, else ``labels_of``."""
+    from harness.tasks import TASKS
+
+    own = getattr(TASKS.get(task), "distribution_keys", None) if task in TASKS else None
+    return own if own is not None else labels_of
+
+
+def label_counts(
+    examples: Iterable[Example], keys: Callable[[Example], list[str]] = labels_of
+) -> Counter[str]:
     """How often each key occurs."""
     counts: Counter[str] = Counter()
     for ex in examples:
-        counts.update(labels_of(ex))
+        counts.update(keys(ex))
     return counts
 
 

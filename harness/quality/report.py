@@ -16,7 +16,7 @@ from typing import Any, cast
 from harness.config import DatasetSpec
 from harness.quality.checks import run_checks
 from harness.quality.contamination import NEAR_THRESHOLD, Encoder, contamination
-from harness.quality.distribution import compare, label_counts
+from harness.quality.distribution import compare, keys_for, label_counts
 from harness.quality.text import dedup_key, distinct_n, length_stats, units
 from harness.records import REAL, Example
 from harness.tasks import TASKS, RecordError
@@ -80,7 +80,8 @@ def assess(
     """The quality dict of ``examples``; ``real`` (the real test set) enables the
     comparisons, ``encoder`` the near-duplicate search."""
     texts = [t for ex in examples for t in units(ex)]
-    real_counts = label_counts(real) if real is not None else None
+    keys = keys_for(task)
+    real_counts = label_counts(real, keys) if real is not None else None
     out: dict[str, Any] = {
         "schema": QUALITY_SCHEMA,
         "task": task,
@@ -89,14 +90,14 @@ def assess(
         "malformed": len(malformed),
         "malformed_lines": list(malformed[:LISTED]),
         "duplicates": _duplicates(examples),
-        "labels": compare(label_counts(examples), real_counts),
+        "labels": compare(label_counts(examples, keys), real_counts),
         "distinct_1": _round(distinct_n(texts, 1)),
         "distinct_2": _round(distinct_n(texts, 2)),
         "length": length_stats(texts),
         "checks": run_checks(task, list(examples), labels, score_range),
     }
     if labels and task != "similarity":
-        present = set(label_counts(examples))
+        present = set(label_counts(examples, keys))
         out["labels"]["label_set_coverage"] = round(len(present & set(labels)) / len(labels), 6)
     if real is not None:
         out["contamination"] = contamination(

@@ -30,6 +30,12 @@ class Task(Protocol):
     name: str
     #: The name of the primary metric in ``score``'s result (e.g. ``macro_f1``).
     primary: str
+    #: The record's text fields: one blank makes the record a dropped, counted failure.
+    text_fields: tuple[str, ...]
+
+    def dedup_key(self, example: Example) -> Any:
+        """What makes two records the same example (counted as duplicates, kept)."""
+        ...
 
     def parse_record(self, obj: dict[str, Any]) -> Example:
         """Validate one decoded JSON object; raise ``RecordError`` naming the field."""
@@ -55,3 +61,14 @@ class Task(Protocol):
         set where the task has one. Must contain ``self.primary`` and ``invalid_rate``.
         """
         ...
+
+
+def text_fields(task: object) -> tuple[str, ...]:
+    """A task's text fields; ``("text",)`` for a task that does not say."""
+    return tuple(getattr(task, "text_fields", ("text",)))
+
+
+def dedup_key(task: object, example: Example) -> Any:
+    """The task's duplicate key of ``example``; its ``text`` for a task that does not say."""
+    key = getattr(task, "dedup_key", None)
+    return key(example) if key is not None else getattr(example, "text", example)

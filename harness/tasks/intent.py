@@ -41,6 +41,12 @@ class IntentTask:
 
     name = "intent"
     primary = "macro_f1"
+    text_fields: tuple[str, ...] = ("text",)
+
+    def dedup_key(self, example: Example) -> Any:
+        """The text: two records with it are one example, counted twice."""
+        assert isinstance(example, IntentExample)
+        return example.text
 
     def parse_record(self, obj: dict[str, Any]) -> IntentExample:
         """Validate ``{"text": str, "label": str}``; extra keys are ignored."""

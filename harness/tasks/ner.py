@@ -81,6 +81,12 @@ class NerTask:
 
     name = "ner"
     primary = "f1"
+    text_fields: tuple[str, ...] = ("text",)
+
+    def dedup_key(self, example: Example) -> Any:
+        """The text: two records with it are one example, counted twice."""
+        assert isinstance(example, NerExample)
+        return example.text
 
     def parse_record(self, obj: dict[str, Any]) -> NerExample:
         """Validate the record's types; offsets are type-checked, not range-checked.

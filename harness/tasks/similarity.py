@@ -65,6 +65,12 @@ class SimilarityTask:
 
     name = "similarity"
     primary = "spearman"
+    text_fields: tuple[str, ...] = ("text1", "text2")
+
+    def dedup_key(self, example: Example) -> Any:
+        """The text pair: two records with it are one example, counted twice."""
+        assert isinstance(example, SimilarityExample)
+        return (example.text1, example.text2)
 
     def parse_record(self, obj: dict[str, Any]) -> SimilarityExample:
         """Validate ``{"text1": str, "text2": str, "score": finite number}``."""
