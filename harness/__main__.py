@@ -19,6 +19,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("harness.cache_cli", "add_cache_parser"),
     ("harness.plan_cli", "add_plan_parser"),
     ("harness.report.card_cli", "add_card_parser"),
+    ("harness.store.cli", "add_store_parser"),
 )
 
 

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from harness.intervals import BootstrapSettings, GroupReplicates
-from harness.results import atomic_write_text
 from harness.stats import interval
+from harness.store.files import atomic_write_text
 
 BASELINE_SCHEMA = 1
 _SCALE = 10_000

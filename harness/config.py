@@ -88,6 +88,9 @@ class ModelSpec:
     tasks: tuple[str, ...]
     params: Mapping[str, Any] = field(default_factory=dict)
     same_as: str = ""
+    #: Reuse stored results: None lets the store decide (not for temperature > 0 without
+    #: a seed, ``harness.store.fingerprint``), True or False says so.
+    reuse: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ _DATASET_KEYS = {
     "task", "test", "train", "labels", "synthetic", "score_range", "generators",
     "split", "train_split", "columns",
 }
-_MODEL_KEYS = {"factory", "tasks", "params", "same_as"}
+_MODEL_KEYS = {"factory", "tasks", "params", "same_as", "reuse"}
 
 
 def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
@@ -386,7 +389,10 @@ def parse_suite(
                 _checked(values.check_chat_params, f"{where}.params",
                          {k: v for k, v in params.items() if k not in known})
             _checked_factory(where, factory, make, params)
-        models.append(ModelSpec(name, factory, tasks, dict(params), same_as))
+        reuse = spec.get("reuse")
+        if reuse is not None and not isinstance(reuse, bool):
+            raise ConfigError(f"{where}.reuse: expected true or false, got {reuse!r}")
+        models.append(ModelSpec(name, factory, tasks, dict(params), same_as, reuse))
 
     return Suite(
         path=path,

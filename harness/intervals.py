@@ -27,7 +27,6 @@ import numpy as np
 from harness.items import source_items
 from harness.names import LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
-from harness.results import CASES, CaseFileError, case_filename, read_case
 from harness.selfpref import bias_test
 from harness.stats import (
     AGREEMENT_METHODS,
@@ -46,6 +45,7 @@ from harness.stats import (
     score_batch,
     strata_of,
 )
+from harness.store.files import CaseFileError, case_path, read_case
 from harness.tasks import TASKS
 from harness.textsafe import hash_bytes
 from harness.twolevel import leave_one_model_out, model_resampled
@@ -149,7 +149,7 @@ def read_outcomes_of(
     """The outcomes of every ``ok`` case whose file exists (others have no interval)."""
     out = []
     for r in results:
-        path = results_dir / CASES / case_filename(r.key)
+        path = case_path(results_dir, r)
         if r.status == "ok" and path.exists():
             try:
                 out.append((r, read_case(path)[1]))

@@ -22,7 +22,7 @@ import pytest
 from harness.config import ConfigError, Suite, load_suite
 from harness.records import CaseKey, CaseResult
 from harness.runner import RunSettings
-from harness.session import PROPERTY, SynthSession, param_id
+from harness.session import PROPERTY, REUSED, SynthSession, param_id, reused_from
 
 SESSION_KEY = pytest.StashKey[SynthSession]()
 SERVERS_KEY = pytest.StashKey[Any]()  # the managed-servers run this controller opened
@@ -30,6 +30,8 @@ SUITE_KEY = pytest.StashKey[Suite]()
 GROUPED_KEY = pytest.StashKey[bool]()
 SETTINGS_KEY = pytest.StashKey["RunSettings"]()
 FIXTURE = "synth_case"
+#: The run's id, made by the controller and inherited by xdist workers.
+ENV_RUN = "SYNTHBENCH_RUN_ID"
 
 # (option, ini name, kind, default, help): one table so every option has its ini twin.
 _OPTIONS: tuple[tuple[str, str, str, Any, str], ...] = (
@@ -115,6 +117,20 @@ _OPTIONS: tuple[tuple[str, str, str, Any, str], ...] = (
         "write the gate verdicts as JUnit XML, one test case per gate",
     ),
     (
+        "--synth-fresh",
+        "synth_fresh",
+        "bool",
+        False,
+        "ignore stored results: evaluate every selected case again",
+    ),
+    (
+        "--synth-shard",
+        "synth_shard",
+        "str",
+        None,
+        "run shard I of N (I/N, 1-based): whole (dataset, model) groups, balanced by cost",
+    ),
+    (
         "--synth-formats",
         "synth_formats",
         "str",
@@ -177,9 +193,13 @@ def _setting(config: pytest.Config, opt: str) -> Any:
 
 def _suite(config: pytest.Config) -> Suite:
     if SUITE_KEY not in config.stash:
+        from harness.runner import check_case_ids
+
         path = _setting(config, "--synth-suite")
         try:
-            config.stash[SUITE_KEY] = load_suite(path)
+            suite = load_suite(path)
+            check_case_ids(suite)
+            config.stash[SUITE_KEY] = suite
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
     return config.stash[SUITE_KEY]
@@ -208,6 +228,8 @@ def _resolve_settings(config: pytest.Config) -> RunSettings:
         max_examples=suite.max_examples if max_examples is None else max_examples,
         seed=suite.seed if seed is None else seed,
         generate=_generate_mode(config),
+        run_id=os.environ.get(ENV_RUN, ""),
+        fresh=bool(_setting(config, "--synth-fresh")),
     )
 
 
@@ -249,30 +271,37 @@ def _ensure_session(config: pytest.Config) -> SynthSession:
                 "max_examples": settings.max_examples,
                 "seed": settings.seed,
             },
-            post=None if _is_worker(config) else _post_options(config),
+            run_settings=settings,
         )
         if not _is_worker(config):
-            session.start()
+            from harness.postrun import PostRunOptions
+            from harness.store.files import StoreError, check_store
+
+            try:
+                check_store(settings.results_dir)
+            except StoreError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            session.post = _report_settings(config)
+            session.save_baseline = _baseline_file(config, "--synth-save-baseline")
+            session.step_summary = PostRunOptions.step_summary_from_env()
         config.stash[SESSION_KEY] = session
     return config.stash[SESSION_KEY]
 
 
-def _post_options(config: pytest.Config) -> Any:
-    """Intervals, gates, baselines and report files, from options and ini; bad input stops."""
-    from harness.gates import GateError, suite_gates
-    from harness.intervals import BootstrapSettings
-    from harness.postrun import FORMATS, PostRunOptions
-    from harness.runner import iter_cases
+def _baseline_file(config: pytest.Config, opt: str) -> Path | None:
+    from harness.baseline import baseline_path
+
+    name = _setting(config, opt) or ""
+    return baseline_path(_setting(config, "--synth-baseline-dir"), name) if name else None
+
+
+def _report_settings(config: pytest.Config) -> Any:
+    """Intervals, gates, baseline and report files, from options and ini; bad input stops."""
+    from harness.gates import GateError
+    from harness.postrun import FORMATS
+    from harness.report.finish import ReportSettings
 
     suite = _suite(config)
-    try:
-        gates = tuple(suite_gates(suite.raw, suite.path, _setting(config, "--synth-gate") or ()))
-        resamples = _setting(config, "--synth-bootstrap")
-        level = float(_setting(config, "--synth-ci-level") or 0.95)
-        seed = _run_settings(config).seed
-        boot = BootstrapSettings(resamples, level, seed) if resamples else None
-    except (GateError, ValueError) as exc:
-        raise pytest.UsageError(str(exc)) from None
     raw_formats = str(_setting(config, "--synth-formats") or "").split(",")
     formats = tuple(f.strip() for f in raw_formats if f.strip())
     unknown = [f for f in formats if f not in (*FORMATS, "none")]
@@ -280,17 +309,25 @@ def _post_options(config: pytest.Config) -> Any:
         raise pytest.UsageError(
             f"--synth-formats: unknown {', '.join(unknown)}; known: md, html, none"
         )
-    return PostRunOptions(
-        bootstrap=boot,
-        gates=gates,
-        save_baseline=_setting(config, "--synth-save-baseline") or "",
-        compare=_setting(config, "--synth-compare") or "",
-        baseline_dir=_setting(config, "--synth-baseline-dir"),
-        junit_xml=_setting(config, "--synth-junit-xml"),
-        formats=tuple(f for f in formats if f != "none"),
-        step_summary=PostRunOptions.step_summary_from_env(),
-        declared=tuple((k.task, k.dataset, k.generator, k.model) for k in iter_cases(suite)),
-    )
+    compare = _baseline_file(config, "--synth-compare")
+    junit = _setting(config, "--synth-junit-xml")
+    try:
+        settings = ReportSettings(
+            resamples=int(_setting(config, "--synth-bootstrap") or 0),
+            level=float(_setting(config, "--synth-ci-level") or 0.95),
+            seed=_run_settings(config).seed,
+            gates=tuple(suite.raw.get("gates") or ()),
+            gates_from=suite.path,
+            gate_options=tuple(_setting(config, "--synth-gate") or ()),
+            compare=str(compare) if compare else "",
+            formats=tuple(f for f in formats if f != "none"),
+            junit_xml=str(junit) if junit else "",
+        )
+        settings.parsed_gates()
+        settings.bootstrap()
+    except (GateError, ValueError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return settings
 
 
 # ------------------------------------------------------------------ collection
@@ -309,6 +346,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # A fresh id per run (never inherited from an enclosing run), passed on to
     # xdist workers, so the response cache sums this run's hits and misses only.
     os.environ[ENV_RUN_ID] = uuid.uuid4().hex
+    # The store's run id: written with each result this run computes.
+    os.environ[ENV_RUN] = uuid.uuid4().hex[:12]
     _group_by_model(config)
     from harness.backends.managed import open_run
 
@@ -380,6 +419,29 @@ class SynthPlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
 
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """``--synth-shard I/N``: keep this shard's (dataset, model) groups only."""
+        spec = _setting(config, "--synth-shard")
+        if not spec:
+            return
+        from harness.store.shard import ShardError, parse_shard, shard_keys
+
+        try:
+            index, count = parse_shard(str(spec))
+        except ShardError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        mine = {k.id for k in shard_keys(_suite(config), index, count)}
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
+        for item in items:
+            case = param_id(item.nodeid) if FIXTURE in getattr(item, "fixturenames", ()) else ""
+            (drop if case and case not in mine else keep).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Without xdist this process sees the selected items: the expected cells."""
         if _is_worker(self.config) or self.config.pluginmanager.has_plugin("dsession"):
@@ -433,12 +495,23 @@ class SynthPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         synth = _session(self.config)
-        if synth is None or _is_worker(self.config):
+        if synth is None or _is_worker(self.config) or self.config.option.collectonly:
             return
-        if synth.results or synth.expected:
-            synth.finish()
-            if synth.gates_failed:
-                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if synth.finish() is None or not synth.gates_failed:
+            return
+        if _setting(self.config, "--synth-shard"):
+            # A shard sees part of each gate's cells; the merged report decides.
+            synth.gates_deferred = True
+            return
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport, config: pytest.Config
+    ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+        """A reused case passes with a note, so counts, ``--lf`` and JUnit stay meaningful."""
+        if report.when == "call" and report.passed and reused_from(report):
+            return "passed", ".", ("PASSED (reused)", {"green": True})
+        return None
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
         synth = _session(self.config)
@@ -463,6 +536,20 @@ class SynthPlugin:
 
         for line in data_error_lines(list(synth.results.values())):
             terminalreporter.write_line(line)
+        states = synth.report.get("store", {}).get("states", {})
+        ran = len(synth.results) - len(synth.reused)
+        terminalreporter.write_line(
+            f"store: {ran} case(s) run now, {len(synth.reused)} reused unchanged; the report "
+            f"covers {sum(states.values())} suite cell(s), {states.get('missing', 0)} missing"
+        )
+        for damage in synth.report.get("store", {}).get("damaged", []):
+            terminalreporter.write_line(f"store: {damage}", yellow=True)
+        if synth.gates_deferred:
+            terminalreporter.write_line(
+                "gates: a failing gate does not fail a shard's run; decide with "
+                "`synthbench report` over every shard's store",
+                yellow=True,
+            )
         terminalreporter.write_line(f"report: {synth.results_dir / 'report.json'}")
         for path in synth.written:
             terminalreporter.write_line(f"report: {path}")
@@ -478,14 +565,18 @@ def synth_evaluate(request: pytest.FixtureRequest) -> Callable[[CaseKey], CaseRe
     Skips (missing data, package or endpoint) skip the test with the reason, unless
     ``--synth-strict`` makes missing data an error.
     """
-    from harness.runner import run_case
+    from harness.runner import evaluate as run_or_reuse
 
     config = request.config
 
     def evaluate(key: CaseKey) -> CaseResult:
         settings = _run_settings(config)
-        result = run_case(key, _suite(config), settings)
+        done = run_or_reuse(key, _suite(config), settings)
+        result = done.result
         request.node.user_properties.append((PROPERTY, json.dumps(result.to_dict())))
+        if done.reused_from:
+            # Inputs unchanged since that run (fingerprint match): its result stands.
+            request.node.user_properties.append((REUSED, done.reused_from))
         if result.status == "skipped":
             if _setting(config, "--synth-strict") and result.extra.get("skip") == "data":
                 pytest.fail(result.reason, pytrace=False)

@@ -1,10 +1,9 @@
-"""After the analysis: intervals, baselines, gate verdicts and the extra report files.
+"""The report files (Markdown, HTML, JUnit, step summary), and intervals for bare records.
 
-One entry point for the pytest session and for ``synthbench report``: it adds
-``ci``, ``bootstrap``, ``gates`` (and ``baseline``) to the report dict, and writes
-``report.md``, ``report.html``, JUnit XML and the GitHub step summary. Verdicts are
-decided here (through ``harness.gates``); the session only turns a failure into an
-exit status, and rendering never decides anything.
+``harness.report.finish`` is the pipeline of the session and ``synthbench report``;
+it writes its files through ``write_reports``. ``complete_report`` adds intervals
+and verdicts to a report dict made by ``build_run_report`` from records alone (tests,
+notebooks). Verdicts are decided through ``harness.gates``; rendering never decides.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import Any
 from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates
 from harness.intervals import BootstrapSettings, intervals_for_run, paired_drops
 from harness.records import CaseResult
-from harness.results import atomic_write_text
+from harness.store.files import atomic_write_text
 
 REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
@@ -139,112 +138,3 @@ def write_reports(
 def any_failed(verdicts: Sequence[Verdict]) -> bool:
     """True when a gate failed: the run must exit with status 1."""
     return any(v.failed for v in verdicts)
-
-
-# --------------------------------------------------------------------------- synthbench report
-
-
-def add_report_arguments(p: Any) -> None:
-    """The ``synthbench report`` flags of this module (intervals, gates, extra files)."""
-    p.add_argument("--md", metavar="FILE", help="also write the report as Markdown")
-    p.add_argument("--html", metavar="FILE", help="also write the report as self-contained HTML")
-    p.add_argument("--junit-xml", metavar="FILE", help="write the gate verdicts as JUnit XML")
-    p.add_argument("--gates", metavar="SUITE", help="judge the [[gates]] of this suite file")
-    p.add_argument(
-        "--gate",
-        action="append",
-        default=[],
-        metavar="SPEC",
-        help="a one-off gate 'KIND key=value ...' (repeatable)",
-    )
-    p.add_argument("--compare", metavar="FILE", help="saved baseline file for max_drop gates")
-    p.add_argument(
-        "--bootstrap",
-        type=int,
-        default=1000,
-        metavar="N",
-        help="bootstrap resamples for intervals (default 1000; 0: none)",
-    )
-    p.add_argument("--ci-level", type=float, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-
-
-def outcomes_from_dirs(
-    dirs: Sequence[Path], results: Sequence[CaseResult]
-) -> list[tuple[CaseResult, list[Any]]]:
-    """Each ok case's outcomes from the last directory that holds its case file."""
-    import sys
-
-    from harness.results import CASES, CaseFileError, case_filename, read_case
-
-    out = []
-    for r in results:
-        paths = [d / CASES / case_filename(r.key) for d in dirs]
-        found = [p for p in paths if p.exists()]
-        if r.status == "ok" and found:
-            try:
-                out.append((r, read_case(found[-1])[1]))
-            except CaseFileError as exc:
-                # The case's scores (line 1) are still reported; only its interval is lost.
-                print(f"synthbench report: {exc}; no interval for {r.key.id}", file=sys.stderr)
-    return out
-
-
-def run_report_extras(
-    report: dict[str, Any], args: Any, results: Sequence[CaseResult], same_as: Mapping[str, str]
-) -> int:
-    """Intervals, gates and extra files for ``synthbench report``; returns the exit status."""
-    import sys
-
-    from harness.gates import GateError, parse_gate_option, suite_gates
-    from harness.intervals import bootstrap_cases, invalid_samples
-
-    try:
-        gates: list[Gate] = []
-        if args.gates:
-            import tomllib
-
-            gates = suite_gates(
-                tomllib.loads(Path(args.gates).read_text(encoding="utf-8")), args.gates
-            )
-        gates += [parse_gate_option(text, i) for i, text in enumerate(args.gate)]
-        boot = (
-            BootstrapSettings(args.bootstrap, args.ci_level, args.seed) if args.bootstrap else None
-        )
-    except (GateError, ValueError, OSError) as exc:
-        print(f"synthbench report: {exc}", file=sys.stderr)
-        return 2
-    dirs = [Path(p) for p in args.paths if Path(p).is_dir()]
-    reps: dict[Any, Any] = {}
-    if boot is not None and dirs:
-        cases = outcomes_from_dirs(dirs, results)
-        reps = bootstrap_cases(cases, boot)
-        from harness.intervals import add_intervals
-
-        add_intervals(report, reps, same_as, boot)
-        if samples := invalid_samples(cases):
-            report["invalid_samples"] = samples
-    saved: SavedDrop | None = None
-    if args.compare:
-        from harness.baseline import BaselineError, SavedComparison, load_baseline
-
-        try:
-            saved = SavedComparison(
-                load_baseline(Path(args.compare)), reps, boot or BootstrapSettings(), same_as
-            )
-        except BaselineError as exc:
-            saved = _unavailable(str(exc))
-    verdicts = judge_gates(
-        gates, report, paired_drops(reps, (boot or BootstrapSettings()).level), saved
-    )
-    if gates:
-        report["gates"] = gates_section(verdicts)
-    for flag, render in (("md", "markdown"), ("html", "html"), ("junit_xml", "junit")):
-        target = getattr(args, flag)
-        if target:
-            module = __import__(f"harness.report.{render}", fromlist=["x"])
-            func = getattr(module, f"render_{'markdown' if render == 'markdown' else render}")
-            # The page's example browser reads the per-case files of the first results dir.
-            extra = {"results_dir": dirs[0]} if render == "html" and dirs else {}
-            atomic_write_text(Path(target), func(report, **extra))
-    return 1 if any_failed(verdicts) else 0

@@ -9,6 +9,7 @@ refuse a record it does not understand instead of misreading it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -151,7 +152,11 @@ class CaseKey:
 
     @property
     def id(self) -> str:
-        """The readable pytest id: ``ner-crossner_politics-gpt-4o-spacy``."""
+        """The readable pytest id: ``ner-crossner_politics-gpt-4o-spacy``.
+
+        Names may hold ``-``, so two keys can share an id; ``id_clashes`` finds them and
+        the suite refuses such names (the store never addresses a case by this id).
+        """
         return f"{self.task}-{self.dataset}-{self.generator}-{self.model}"
 
     def to_dict(self) -> dict[str, str]:
@@ -168,6 +173,14 @@ class CaseKey:
             return cls(str(d["task"]), str(d["dataset"]), str(d["generator"]), str(d["model"]))
         except KeyError as exc:
             raise ValueError(f"case record lacks key {exc.args[0]!r}") from None
+
+
+def id_clashes(keys: Iterable[CaseKey]) -> dict[str, list[CaseKey]]:
+    """Case ids shared by more than one key (``a``/``a-b`` with ``b-c``/``c``), with the keys."""
+    by_id: dict[str, list[CaseKey]] = {}
+    for key in keys:
+        by_id.setdefault(key.id, []).append(key)
+    return {i: ks for i, ks in by_id.items() if len(set(ks)) > 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +241,9 @@ class CaseResult:
     duration: float = 0.0
     data: DataIssues | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The digest of everything that determined this result (``harness.store.fingerprint``);
+    #: empty for records that have no stored outcomes (errors, skips).
+    fingerprint: str = ""
 
     @property
     def score(self) -> float | None:
@@ -251,6 +267,8 @@ class CaseResult:
             d["data"] = self.data.to_dict()
         if self.extra:
             d["extra"] = dict(self.extra)
+        if self.fingerprint:
+            d["fingerprint"] = self.fingerprint
         return d
 
     @classmethod
@@ -273,4 +291,5 @@ class CaseResult:
             duration=float(d.get("duration", 0.0)),
             data=DataIssues.from_dict(d["data"]) if "data" in d else None,
             extra=dict(d.get("extra", {})),
+            fingerprint=str(d.get("fingerprint", "")),
         )

@@ -1,8 +1,9 @@
-"""From case records to the report dict: the one place the session and the CLI share.
+"""From case records to the report's groups: analysis, data issues, data quality.
 
-``report.json`` is this dict. Its shape is versioned (``schema``) and documented in
-the README; renderers (terminal, Markdown, HTML) read only this dict, so a report can
-be re-rendered from a stored JSON without the results directory.
+``harness.report.finish`` calls ``report_groups`` for the one report pipeline;
+``build_run_report`` is the same for code that holds records but no store (tests,
+notebooks). Renderers read only the JSON form, so a report can be re-rendered from a
+stored ``report.json`` without the store.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 
 from harness.analysis import ScoreRow, analyse, build_report, rows_from_cases
 from harness.records import CaseKey, CaseResult
+from harness.report.model import REPORT_SCHEMA
 
-REPORT_SCHEMA = 1
+__all__ = ["REPORT_SCHEMA", "build_run_report", "report_groups"]
 
 
 def _case_row(r: CaseResult) -> dict[str, Any]:
@@ -32,6 +34,33 @@ def _data_issues(results: Iterable[CaseResult]) -> dict[tuple[str, str], dict[st
     return out
 
 
+def report_groups(
+    results: Sequence[CaseResult],
+    same_as: Mapping[str, str],
+    expected: Iterable[CaseKey] | None = None,
+    run: Mapping[str, Any] | None = None,
+    rows: Sequence[ScoreRow] = (),
+) -> list[dict[str, Any]]:
+    """One JSON-form group per (task, dataset, metric): figures, data issues, quality.
+
+    ``rows`` adds score rows that did not come from cases (a published table).
+    """
+    all_rows = list(rows_from_cases(results)) + list(rows)
+    cells = None
+    if expected is not None:
+        cells = [(k.task, k.dataset, k.generator, k.model) for k in expected]
+    groups: list[dict[str, Any]] = build_report(
+        analyse(all_rows, same_as=dict(same_as), expected=cells)
+    )["groups"]
+    issues = _data_issues(results)
+    for g in groups:
+        g["data"] = dict(sorted(issues.get((g["task"], g["dataset"]), {}).items()))
+    from harness.quality.summary import add_quality
+
+    add_quality(groups, run or {})  # per-source data quality, cached per file
+    return groups
+
+
 def build_run_report(
     results: Sequence[CaseResult],
     same_as: Mapping[str, str],
@@ -40,34 +69,23 @@ def build_run_report(
     extra: Mapping[str, Any] | None = None,
     rows: Sequence[ScoreRow] = (),
 ) -> dict[str, Any]:
-    """The full report: analysis groups plus per-case rows, data issues and gaps.
-
-    ``rows`` adds score rows that did not come from cases (a published table).
-    """
-    all_rows = list(rows_from_cases(results)) + list(rows)
-    cells = None
-    if expected is not None:
-        cells = [(k.task, k.dataset, k.generator, k.model) for k in expected]
-    groups = analyse(all_rows, same_as=dict(same_as), expected=cells)
-    report = build_report(groups)
-    report["schema"] = REPORT_SCHEMA
-    issues = _data_issues(results)
-    for g in report["groups"]:
-        g["data"] = dict(sorted(issues.get((g["task"], g["dataset"]), {}).items()))
-    from harness.quality.summary import add_quality
-
-    add_quality(report["groups"], run or {})  # per-source data quality, cached per file
+    """The report dict of ``results`` alone (no store, no provenance)."""
     by_status: dict[str, int] = {}
     for r in results:
         by_status[r.status] = by_status.get(r.status, 0) + 1
     missing = sorted(expected - {r.key for r in results}) if expected is not None else []
-    report["run"] = dict(run or {})
-    report["same_as"] = dict(sorted(same_as.items()))
-    report["cases"] = {
-        "counts": dict(sorted(by_status.items())),
-        "missing": [k.to_dict() for k in missing],
-        "not_ok": [_case_row(r) for r in sorted(results, key=lambda r: r.key) if r.status != "ok"],
-        "all": [_case_row(r) for r in sorted(results, key=lambda r: r.key)],
+    ordered = sorted(results, key=lambda r: r.key)
+    report: dict[str, Any] = {
+        "schema": REPORT_SCHEMA,
+        "groups": report_groups(results, same_as, expected, run, rows),
+        "run": dict(run or {}),
+        "same_as": dict(sorted(same_as.items())),
+        "cases": {
+            "counts": dict(sorted(by_status.items())),
+            "missing": [k.to_dict() for k in missing],
+            "not_ok": [_case_row(r) for r in ordered if r.status != "ok"],
+            "all": [_case_row(r) for r in ordered],
+        },
     }
     report.update(extra or {})
     from harness.textsafe import count_unencodable, replaced_note

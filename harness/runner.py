@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from harness import phases
-from harness.config import DatasetSpec, ModelSpec, Suite
+from harness.config import ConfigError, DatasetSpec, ModelSpec, Suite
 from harness.models import MissingDependency, NotConfigured, Predictor, TaskContext
 from harness.models.base import params_key
 from harness.models.factories import resolve_factory
-from harness.records import CaseKey, CaseResult, Dataset, Outcome, Prediction
-from harness.results import write_case
+from harness.records import CaseKey, CaseResult, Dataset, Outcome, Prediction, id_clashes
+from harness.store.files import CASES, CaseFileError, case_name, read_case, write_case
+from harness.store.fingerprint import Fingerprint, case_fingerprint
 from harness.tasks import TASKS, Task
 
 SKIPPED = "skipped"
@@ -38,6 +39,19 @@ class RunSettings:
     seed: int = 0
     #: Sources of kind ``generate``: never, missing or always (``harness.generate.ondemand``).
     generate: str = "missing"
+    #: This run's id: written with every result, part of the fingerprint of models
+    #: that cannot promise the same answers twice.
+    run_id: str = ""
+    #: Ignore stored results: evaluate every case asked for.
+    fresh: bool = False
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A case's record, and the run it was reused from ('' when evaluated now)."""
+
+    result: CaseResult
+    reused_from: str = ""
 
 
 def iter_cases(suite: Suite) -> list[CaseKey]:
@@ -51,6 +65,58 @@ def iter_cases(suite: Suite) -> list[CaseKey]:
                 if ds.task in model.tasks:
                     keys.append(CaseKey(ds.task, ds.name, gen, model.name))
     return keys
+
+
+def check_case_ids(suite: Suite) -> None:
+    """Refuse names that give two cases one pytest id (``a``+``b-c`` vs ``a-b``+``c``).
+
+    Selection (``-k``, ``--lf``) and the controller find a case by its id, so a clash
+    would silently merge two cases; the error names the file and the clashing names.
+    """
+    clashes = id_clashes(iter_cases(suite))
+    if not clashes:
+        return
+    case_id, keys = sorted(clashes.items())[0]
+    names = "; ".join(
+        f"dataset {k.dataset!r}, generator {k.generator!r}, model {k.model!r}" for k in keys
+    )
+    raise ConfigError(
+        f"{suite.path}: case id {case_id!r} is shared by {names}: the names join with '-' "
+        "into one id; rename a dataset, generator or model (for example without '-')"
+    )
+
+
+def fingerprint_of(key: CaseKey, suite: Suite, settings: RunSettings) -> Fingerprint:
+    return case_fingerprint(
+        suite, key, settings.data_dir, settings.max_examples, settings.seed, settings.run_id
+    )
+
+
+def stored_result(key: CaseKey, fp: Fingerprint, settings: RunSettings) -> Evaluated | None:
+    """The stored ok result of ``key`` under fingerprint ``fp``, if whole and readable."""
+    path = settings.results_dir / CASES / case_name(key, fp.digest)
+    if not path.is_file():
+        return None
+    from harness.store.files import read_head
+
+    try:
+        stored = read_head(path)
+        read_case(path)  # a damaged outcome line makes the file useless for intervals
+    except (CaseFileError, OSError):
+        return None  # evaluated again and rewritten
+    if stored.result.status != OK or stored.result.key != key:
+        return None
+    return Evaluated(stored.result, stored.run or "?")
+
+
+def evaluate(key: CaseKey, suite: Suite, settings: RunSettings) -> Evaluated:
+    """The case's stored result when its fingerprint matches (unless ``fresh``), else run it."""
+    fp = fingerprint_of(key, suite, settings)
+    if not settings.fresh:
+        found = stored_result(key, fp, settings)
+        if found is not None:
+            return found
+    return Evaluated(run_case(key, suite, settings, fp))
 
 
 # One predictor per (model, dataset) per process: training on the train split and
@@ -130,11 +196,15 @@ def data_error_lines(results: Sequence[CaseResult]) -> list[str]:
     return [f"data error ({n} case{'s' if n > 1 else ''}): {why}" for why, n in cases.items()]
 
 
-def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
-    """Run one case end to end and write its results file; see the module docstring."""
+def run_case(
+    key: CaseKey, suite: Suite, settings: RunSettings, fp: Fingerprint | None = None
+) -> CaseResult:
+    """Run one case end to end and write its case file; see the module docstring."""
     from harness.data import DataError, DataMissing, load_source
 
     started = time.perf_counter()
+    if fp is None:
+        fp = fingerprint_of(key, suite, settings)
     spec = suite.dataset(key.dataset)
     model = suite.model(key.model)
     task = TASKS.get(spec.task)
@@ -201,7 +271,8 @@ def run_case(key: CaseKey, suite: Suite, settings: RunSettings) -> CaseResult:
         duration=time.perf_counter() - started,
         data=data.issues,
         extra=extra,
+        fingerprint=fp.digest,
     )
-    write_case(settings.results_dir, result, outcomes)
+    write_case(settings.results_dir, result, outcomes, settings.run_id, fp.parts)
     phases.flush()  # bench/bench_suite.py's phase table; a no-op unless asked for
     return result

@@ -1,10 +1,13 @@
-"""The run's state on the controller: which cases were expected, which arrived.
+"""The run's state on the controller: which cases were selected, which arrived.
 
 With ``-n 0`` the controller is the only process; with xdist it is the process that
 receives every worker's test reports. Case records arrive one by one, inside each
 test report's ``user_properties``, as soon as the case finishes, so a worker that dies
-later cannot take finished cases with it. At the end the session turns what it has
-into a report (analysis is pure and lives in ``harness.analysis``).
+later cannot take finished cases with it. At the end the session records the run
+(every suite cell with its fingerprint, what was selected, what was skipped or
+failed) in the store and hands it to ``harness.report.finish``, the same pipeline
+``synthbench report`` uses. Nothing is written before the end, and nothing when no
+suite case was selected.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ import pytest
 
 from harness.config import Suite
 from harness.records import CaseKey, CaseResult
-from harness.results import REPORT_JSON, atomic_write_text, clear_cases, write_run
-from harness.runner import iter_cases
-from harness.textsafe import json_dumps
+from harness.runner import RunSettings, fingerprint_of, iter_cases
 
 #: The user-property name under which a case record travels on a test report.
 PROPERTY = "synthbench_case"
+#: The user property of a reused case: the id of the run that computed it.
+REUSED = "synthbench_reused"
 
 
 def param_id(nodeid: str) -> str:
@@ -40,6 +43,11 @@ def param_id(nodeid: str) -> str:
     return ""
 
 
+def reused_from(report: pytest.TestReport) -> str:
+    """The run a reported case was reused from, or '' when it was evaluated."""
+    return next((str(v) for n, v in report.user_properties if n == REUSED), "")
+
+
 @dataclass
 class SynthSession:
     """Collects case records on the controller and reports them at the end."""
@@ -49,12 +57,19 @@ class SynthSession:
     settings: dict[str, Any] = field(default_factory=dict)
     expected: dict[str, CaseKey] = field(default_factory=dict)  # nodeid -> key
     results: dict[CaseKey, CaseResult] = field(default_factory=dict)
+    reused: dict[CaseKey, str] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
     report: dict[str, Any] | None = None
-    #: ``harness.postrun.PostRunOptions``: intervals, gates, baselines, report files.
+    #: ``harness.report.finish.ReportSettings`` of this run.
     post: Any = None
+    #: A saved-baseline file to write (``--synth-save-baseline``).
+    save_baseline: Path | None = None
+    step_summary: Path | None = None
+    run_settings: RunSettings | None = None
     verdicts: list[Any] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    #: A gate failed in a shard's run, where it does not set the exit status.
+    gates_deferred: bool = False
 
     @property
     def gates_failed(self) -> bool:
@@ -66,22 +81,12 @@ class SynthSession:
 
     # ---------------------------------------------------------------- collection
 
-    def start(self) -> None:
-        """Forget the previous run's case files; write what this run expects."""
-        clear_cases(self.results_dir)
-
     def set_collected(self, nodeids: Sequence[str]) -> None:
-        """The node ids selected for this run (after ``-m``/``-k`` deselection)."""
+        """The node ids selected for this run (after ``-m``/``-k``/shard deselection)."""
         for nodeid in nodeids:
             key = self._by_id.get(param_id(nodeid))
             if key is not None:
                 self.expected[nodeid] = key
-        write_run(
-            self.results_dir,
-            self.expected.values(),
-            self.suite.same_as(),
-            {"suite": self.suite.path, "settings": self.settings},
-        )
 
     # ---------------------------------------------------------------- reports
 
@@ -92,6 +97,8 @@ class SynthSession:
                 result = CaseResult.from_dict(json.loads(str(value)))
                 # A call-phase record supersedes a setup-phase one of the same case.
                 self.results[result.key] = result
+                if origin := reused_from(report):
+                    self.reused[result.key] = origin
                 return
         key = self.expected.get(report.nodeid)
         if key is None or not report.failed or key in self.results:
@@ -102,50 +109,60 @@ class SynthSession:
 
     # ---------------------------------------------------------------- the end
 
-    def finish(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Analyse what arrived and write ``report.json``; returns the report dict."""
-        from harness.reporting import build_run_report
+    def record(self) -> Any:
+        """This run as a ``RunRecord``: every suite cell, what was selected and settled."""
+        from harness.cache import cache_stats
+        from harness.store.runs import Cell, RunRecord
 
-        self.report = build_run_report(
-            list(self.results.values()),
-            same_as=self.suite.same_as(),
-            expected=set(self.expected.values()) or None,
-            run={
-                "suite": self.suite.path,
-                "results_dir": str(self.results_dir),
-                "duration_s": round(time.time() - self.started, 3),
-                **self.settings,
-            },
-            extra={**_cache_figures(), **(extra or {})},
+        assert self.run_settings is not None
+        selected = set(self.expected.values())
+        cells = []
+        for key in iter_cases(self.suite):
+            got = self.results.get(key)
+            if got is not None and got.fingerprint:
+                digest = got.fingerprint  # what the worker saw is what it stored
+            else:
+                digest = fingerprint_of(key, self.suite, self.run_settings).digest
+            cells.append(Cell(key, digest, key in selected))
+        settled = tuple(r for _, r in sorted(self.results.items()) if r.status != "ok")
+        stats = cache_stats()
+        extra = {"cache": stats.to_dict()} if stats.hits + stats.misses else {}
+        run = {
+            "suite": self.suite.path,
+            "results_dir": str(self.results_dir),
+            "duration_s": round(time.time() - self.started, 3),
+            **self.settings,
+        }
+        return RunRecord(
+            self.run_settings.run_id,
+            tuple(cells),
+            self.suite.same_as(),
+            settled,
+            run=run,
+            report=self.post.to_dict() if self.post is not None else {},
+            extra=extra,
         )
+
+    def finish(self) -> dict[str, Any] | None:
+        """Record the run and write the report files; None when nothing was selected."""
+        if not self.expected:
+            return None
+        from harness.report.finish import ReportSettings, build, write_files
+        from harness.store.files import open_store
+        from harness.store.lock import store_lock
+        from harness.store.runs import write_run_record
+
+        settings = self.post or ReportSettings()
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        if self.post is not None:
-            from harness.postrun import complete_report
-
-            self.verdicts = complete_report(
-                self.report,
-                self.results_dir,
-                list(self.results.values()),
-                self.suite.same_as(),
-                self.post,
-                stamp,
-            )
-        atomic_write_text(
-            self.results_dir / REPORT_JSON,
-            json_dumps(self.report, indent=1, sort_keys=False) + "\n",
-        )
-        if self.post is not None:
-            from harness.postrun import write_reports
-
-            self.written = write_reports(self.report, self.results_dir, self.post, stamp)
+        record = self.record()
+        open_store(self.results_dir)
+        # Several runs may share a store: run.json and the report files come from
+        # one run, written under the lock; case files need none (content-addressed).
+        with store_lock(self.results_dir):
+            write_run_record(self.results_dir, record)
+            done = build([(self.results_dir, record)], settings, (), self.save_baseline, stamp)
+            done = write_files(done, self.results_dir, settings, stamp, self.step_summary)
+        self.verdicts = list(done.verdicts)
+        self.written = [p for p in done.written if p.name != "report.json"]
+        self.report = done.report.to_dict()
         return self.report
-
-
-def _cache_figures() -> dict[str, Any]:
-    """This run's response-cache hits and misses, summed over all processes."""
-    from harness.cache import cache_stats
-
-    stats = cache_stats()
-    if stats.hits + stats.misses == 0:
-        return {}
-    return {"cache": stats.to_dict()}

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.synth_fixtures import BENCH_TEST, suite_text, write_data_dir
+
 
 @pytest.fixture(scope="session")
 def smollm2_params(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
@@ -34,3 +36,21 @@ def smollm2_params(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     }
     build_client(params)  # starts the server, or finds the one another worker started
     return params
+
+
+@pytest.fixture
+def synth_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A project with a small toy data directory, the oracle suite and the case body.
+
+    Results go to ``out``; intervals use 100 resamples to keep the runs short.
+    """
+    monkeypatch.delenv("SYNTHBENCH_DATA_DIR", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    write_data_dir(pytester.path / "data", n=16)
+    pytester.makefile(".toml", suite=suite_text())
+    pytester.makeini(
+        "[pytest]\nsynth_suite = suite.toml\nsynth_data_dir = data\nsynth_report_dir = out\n"
+        "synth_bootstrap = 100\naddopts = -p no:randomly\n"
+    )
+    pytester.makepyfile(test_bench=BENCH_TEST)
+    return pytester

@@ -25,7 +25,8 @@ from harness.data import DataError, DataMissing, clear_cache, load_source
 from harness.generate.writer import GenerateError, ResumableWriter, read_provenance
 from harness.hub import HubError, parse
 from harness.report.cli import read_score_rows
-from harness.results import CaseFileError, read_case, read_case_results, read_run
+from harness.store.files import CaseFileError, read_case, read_head
+from harness.store.runs import read_run_record
 from tests.synth_fixtures import suite_text
 
 N = int(os.environ.get("SYNTHBENCH_FUZZ", "0"))
@@ -190,11 +191,11 @@ def test_case_files(tmp_path: Path, head: bytes, body: list[bytes]) -> None:
     path.parent.mkdir(parents=True)
     path.write_bytes(b"\n".join([head, *body]))
     (root / "run.json").write_bytes(body[0] if body else head)
-    for read, target in ((read_case, path), (read_case_results, root), (read_run, root)):
+    for read, target in ((read_case, path), (read_head, path), (read_run_record, root)):
         try:
             read(target)
         except CaseFileError as exc:
-            _names_file(exc, path if read is not read_run else root / "run.json")
+            _names_file(exc, path if read is not read_run_record else root / "run.json")
 
 
 @FUZZ

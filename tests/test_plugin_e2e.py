@@ -33,12 +33,14 @@ def _report(p: pytest.Pytester, folder: str = "out") -> dict[str, Any]:
 
 
 def _stable(report: dict[str, Any]) -> dict[str, Any]:
-    """The report without what legitimately differs between runs (timings, paths)."""
-    out = {k: v for k, v in report.items() if k != "run"}
+    """The report without what legitimately differs between runs (timings, paths, run ids)."""
+    out = {k: v for k, v in report.items() if k not in ("run", "store")}
     cases = dict(out["cases"])
-    cases["all"] = [{k: v for k, v in c.items() if k != "duration"} for c in cases["all"]]
-    cases["not_ok"] = [{k: v for k, v in c.items() if k != "duration"} for c in cases["not_ok"]]
+    for part in ("all", "not_ok"):
+        cases[part] = [{k: v for k, v in c.items() if k not in ("duration", "run")}
+                       for c in cases[part]]
     out["cases"] = cases
+    out["store_states"] = report["store"]["states"]
     return out
 
 
@@ -143,10 +145,16 @@ def test_markers_and_keywords_select_cases(project: pytest.Pytester) -> None:
     r.assert_outcomes(passed=4, deselected=N_CASES - 4)
     r = project.runpytest_subprocess("-k", "toy-sim and gen-b")
     r.assert_outcomes(passed=4, deselected=N_CASES - 4)
-    # The report covers what ran: one group, nothing reported missing.
+    # The report is a view of the store: both selections' groups, the rest missing with why.
     report = _report(project)
-    assert [(g["task"], g["dataset"]) for g in report["groups"]] == [("similarity", "toy-sim")]
-    assert report["cases"]["missing"] == []
+    assert [(g["task"], g["dataset"]) for g in report["groups"]] == [
+        ("intent", "toy-intent"),
+        ("similarity", "toy-sim"),
+    ]
+    assert report["store"]["states"] == {"evaluated": 4, "reused": 4, "missing": N_CASES - 8}
+    assert {m["reason"] for m in report["cases"]["missing"]} == {
+        "not selected in this run, and no stored result matches its inputs"
+    }
 
 
 def test_options_sit_in_one_group_with_ini_twins(project: pytest.Pytester) -> None:

@@ -23,7 +23,7 @@ from harness.report.html import render_html
 from harness.report.markdown import render_markdown
 from harness.report.terminal import render_terminal
 from harness.reporting import build_run_report
-from harness.results import read_case, write_case
+from harness.store.files import case_path, read_case, write_case
 from harness.textsafe import REPLACEMENT, json_dumps, scrub, scrub_tree
 
 # Every code point, surrogates included (hypothesis excludes them by default).
@@ -135,6 +135,6 @@ def test_a_lone_surrogate_in_data_loses_no_example(tmp_path: Path) -> None:
     key = CaseKey("intent", "toy-intent", "gen-a", "best")
     result = run_case(key, suite, RunSettings(data, tmp_path / "out", seed=3))
     assert result.status == "ok" and result.n_examples == len(rows)
-    back, outcomes = read_case(tmp_path / "out/cases/intent-toy-intent-gen-a-best.jsonl")
+    back, outcomes = read_case(case_path(tmp_path / "out", result))
     assert back.n_examples == len(rows) == len(outcomes)
     assert outcomes[3].gold == "play\ud800music"  # exact, not replaced

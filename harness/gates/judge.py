@@ -35,18 +35,21 @@ def judge_gate(
     paired: PairedDrop | None = None,
     saved: SavedDrop | None = None,
     declared: Collection[Sequence[str]] | None = None,
+    selected: Collection[Sequence[str]] | None = None,
 ) -> Verdict:
     """The verdict of one gate on a report dict (with ``ci`` sections for intervals).
 
     ``declared`` are the suite's (task, dataset, generator, model) cells: a gate whose
     cells the suite declares but this run deselected (``-m``/``-k``) is skipped with
     that reason; cells that were selected and never reported still fail it.
+    ``selected`` are the cells this invocation selected (default: the report's cases).
     """
     figures = kind_of(gate.kind).figures(gate, report, Drops(paired, saved))
     checks = tuple(judge_figure(gate, f) for f in figures)
     unjudged = SKIPPED if gate.optional else FAILED
-    if not checks and declared is not None and _deselected(gate, report, declared):
-        return Verdict(gate, SKIPPED, f"not judged: {_deselected(gate, report, declared)}")
+    if not checks and declared is not None and _deselected(gate, report, declared, selected):
+        why = _deselected(gate, report, declared, selected)
+        return Verdict(gate, SKIPPED, f"not judged: {why}")
     if not checks:
         sel = " ".join(f"{k}={v}" for k, v in gate.selectors().items() if v) or "(any)"
         return Verdict(
@@ -93,15 +96,21 @@ def judge_gates(
     paired: PairedDrop | None = None,
     saved: SavedDrop | None = None,
     declared: Collection[Sequence[str]] | None = None,
+    selected: Collection[Sequence[str]] | None = None,
 ) -> list[Verdict]:
     """Every gate's verdict, in declaration order."""
-    return [judge_gate(g, report, paired, saved, declared) for g in gates]
+    return [judge_gate(g, report, paired, saved, declared, selected) for g in gates]
 
 
-def _deselected(gate: Gate, report: Mapping[str, Any], declared: Collection[Sequence[str]]) -> str:
+def _deselected(
+    gate: Gate,
+    report: Mapping[str, Any],
+    declared: Collection[Sequence[str]],
+    chosen: Collection[Sequence[str]] | None = None,
+) -> str:
     """Why a gate covers nothing this run, when that is deselection; else ""."""
     cases = report.get("cases", {})
-    selected = {
+    selected = {tuple(c) for c in chosen} if chosen is not None else {
         (c["task"], c["dataset"], c["generator"], c["model"])
         for part in ("all", "missing")
         for c in cases.get(part, [])

@@ -97,7 +97,7 @@ def run_card(args: argparse.Namespace) -> int:
         print(f"synthbench card: {exc}", file=sys.stderr)
         return 2
     if args.out:
-        from harness.results import atomic_write_text
+        from harness.store.files import atomic_write_text
 
         atomic_write_text(Path(args.out), text)
         print(f"card: {args.out}")

@@ -1,9 +1,11 @@
-"""``synthbench report``: recompute the report from stored results, without pytest.
+"""``synthbench report``: the session's report again, from stored results, without pytest.
 
-Inputs, any number and mixed: results directories of earlier runs (``cases/*.jsonl``
-plus ``run.json``), or JSON Lines files of score rows
+Inputs, any number and mixed: stores written by runs (``--synth-report-dir``: case
+files plus ``run.json``), or JSON Lines files of score rows
 ``{"task", "dataset", "generator", "model", "metric", "score"}`` such as a paper's
-published table. Several inputs merge, so CI shards or machines report as one run.
+published table. Several stores merge, so CI shards or machines report as one run.
+The settings of the (last) run are used unless an option here overrides them: with
+no option the report and the verdicts are the session's.
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ import argparse
 import json
 import math
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from harness.analysis import ScoreRow
-from harness.records import CaseKey, CaseResult
-from harness.results import read_case_results, read_run
 from harness.textsafe import json_dumps
 
 ROW_KEYS = ("task", "dataset", "generator", "model", "metric", "score")
@@ -76,72 +77,114 @@ def parse_same_as(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def load_inputs(
-    paths: list[Path],
-) -> tuple[list[CaseResult], list[ScoreRow], dict[str, str], set[CaseKey]]:
-    """Merge results directories and score-row files; later inputs win on a clash."""
-    results: dict[CaseKey, CaseResult] = {}
+def load_inputs(paths: list[Path]) -> tuple[list[tuple[Path, Any]], list[ScoreRow]]:
+    """Stores with their latest run record, and score rows; errors name the path."""
+    from harness.store.files import check_store
+    from harness.store.runs import read_run_record
+
+    stores: list[tuple[Path, Any]] = []
     rows: list[ScoreRow] = []
-    same_as: dict[str, str] = {}
-    expected: set[CaseKey] = set()
     for path in paths:
         if path.is_dir():
-            for r in read_case_results(path):
-                if r.key in results:
-                    print(
-                        f"synthbench: {r.key.id} appears twice; keeping the one in {path}",
-                        file=sys.stderr,
-                    )
-                results[r.key] = r
-            run = read_run(path)
-            same_as.update(run.get("same_as", {}))
-            try:
-                expected.update(CaseKey.from_dict(k) for k in run.get("expected", []))
-            except (KeyError, TypeError, AttributeError) as exc:
-                raise ValueError(f"{path}/run.json: key 'expected': bad cell {exc!r}") from None
+            check_store(path)
+            record = read_run_record(path)
+            if record is None:
+                raise ValueError(
+                    f"{path}: no run.json: not a store a run finished in "
+                    "(run pytest with --synth-report-dir pointing there first)"
+                )
+            stores.append((path, record))
         elif path.is_file():
             rows.extend(read_score_rows(path))
         else:
             raise ValueError(f"{path}: no such results directory or score-row file")
-    return list(results.values()), rows, same_as, expected
+    return stores, rows
+
+
+def settings_of(stores: list[tuple[Path, Any]], args: argparse.Namespace) -> Any:
+    """The last run's report settings, with the options given here on top."""
+    import dataclasses
+    import tomllib
+
+    from harness.report.finish import ReportSettings
+
+    base = ReportSettings.from_dict(stores[-1][1].report) if stores else ReportSettings()
+    over: dict[str, Any] = {}
+    for flag, name in (("bootstrap", "resamples"), ("ci_level", "level"), ("seed", "seed")):
+        if getattr(args, flag) is not None:
+            over[name] = getattr(args, flag)
+    if args.gates or args.gate:
+        over["gate_options"] = tuple(args.gate)
+        over["gates"], over["gates_from"] = (), "command line"
+        if args.gates:
+            raw = tomllib.loads(Path(args.gates).read_text(encoding="utf-8"))
+            over["gates"], over["gates_from"] = tuple(raw.get("gates") or ()), args.gates
+    if args.compare:
+        over["compare"] = args.compare
+    if args.junit_xml:
+        over["junit_xml"] = args.junit_xml
+    settings = dataclasses.replace(base, **over)
+    settings.parsed_gates()  # a bad gate stops here, naming file and key
+    settings.bootstrap()
+    return settings
 
 
 def run_report(args: argparse.Namespace) -> int:
+    import dataclasses
+    import tomllib
+
+    from harness.gates import GateError
+    from harness.report.finish import build, write_files
     from harness.report.terminal import render_terminal
-    from harness.reporting import build_run_report
-    from harness.results import atomic_write_text
+    from harness.store.files import atomic_write_text
+    from harness.store.runs import RunRecord
 
     try:
-        results, rows, same_as, expected = load_inputs([Path(p) for p in args.paths])
-        same_as.update(parse_same_as(args.same_as))
-    except ValueError as exc:
+        stores, rows = load_inputs([Path(p) for p in args.paths])
+        extra_same = parse_same_as(args.same_as)
+        settings = settings_of(stores, args)
+    except (ValueError, OSError, GateError, tomllib.TOMLDecodeError) as exc:
         print(f"synthbench report: {exc}", file=sys.stderr)
         return 2
-    report: dict[str, Any] = build_run_report(
-        results,
-        same_as=same_as,
-        expected=expected or None,
-        run={"inputs": [str(p) for p in args.paths]},
-        rows=rows,
-    )
-    from harness.postrun import run_report_extras
-
-    status = run_report_extras(report, args, results, same_as)
+    if extra_same:
+        if not stores:
+            stores = [(Path("."), RunRecord("", ()))]
+        last = stores[-1]
+        merged = {**last[1].same_as, **extra_same}
+        stores[-1] = (last[0], dataclasses.replace(last[1], same_as=merged))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    done = build(stores, settings, rows, None, stamp)
+    report = done.report.to_dict()
+    for damage in done.report.store.damaged:
+        print(f"synthbench report: {damage}", file=sys.stderr)
+    if args.out:
+        done = write_files(done, Path(args.out), settings, stamp)
     if args.json:
         atomic_write_text(Path(args.json), json_dumps(report, indent=1) + "\n")
+    for flag, module, func in (
+        ("md", "harness.report.markdown", "render_markdown"),
+        ("html", "harness.report.html", "render_html"),
+    ):
+        if target := getattr(args, flag):
+            render = getattr(__import__(module, fromlist=[func]), func)
+            atomic_write_text(Path(target), render(report, timestamp=stamp))
+    if settings.junit_xml and not args.out:
+        from harness.report.junit import render_junit
+
+        atomic_write_text(Path(settings.junit_xml), render_junit(report, timestamp=stamp))
     from harness.redaction import redact_tree
     from harness.textsafe import scrub_tree
 
     print(render_terminal(redact_tree(scrub_tree(report)[0]), width=args.width))
     if note := report.get("text_safety", {}).get("note"):
         print(note)
-    return status
+    return 1 if done.failed else 0
 
 
 def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "report",
-        help="recompute the report from stored results",
+        help="rebuild the report from stored results (the session's settings by default)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -149,7 +192,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="results directory (.synthbench) or JSONL file of score rows",
+        help="results store (.synthbench) or JSONL file of score rows",
     )
     p.add_argument(
         "--same-as",
@@ -158,9 +201,22 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="MODEL=GENERATOR",
         help="declare a model to be the same LLM as a generator (bias factor)",
     )
+    p.add_argument("--out", metavar="DIR", help="write report.json and the run's formats to DIR")
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    p.add_argument("--md", metavar="FILE", help="also write the report as Markdown")
+    p.add_argument("--html", metavar="FILE", help="also write the report as self-contained HTML")
+    p.add_argument("--junit-xml", metavar="FILE", help="write the gate verdicts as JUnit XML")
+    p.add_argument("--gates", metavar="SUITE", help="judge the [[gates]] of this suite instead")
+    p.add_argument(
+        "--gate",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="a one-off gate 'KIND key=value ...' (repeatable; replaces the run's gates)",
+    )
+    p.add_argument("--compare", metavar="FILE", help="saved baseline file for max_drop gates")
+    p.add_argument("--bootstrap", type=int, metavar="N", help="bootstrap resamples (0: none)")
+    p.add_argument("--ci-level", type=float, help="confidence level of the intervals")
+    p.add_argument("--seed", type=int, help="bootstrap seed")
     p.add_argument("--width", type=int, default=100, help="terminal width (default 100)")
-    from harness.postrun import add_report_arguments
-
-    add_report_arguments(p)
     p.set_defaults(func=run_report)

@@ -1,6 +1,6 @@
 """The example browser's evidence: per (task, dataset), the examples worth reading.
 
-Read from the per-case result files through ``harness.results`` (gold, prediction,
+Read from the per-case result files through ``harness.store`` (gold, prediction,
 correct, raw answer, error per example). Only a few examples per source are kept,
 so ``report.html`` stays small:
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.records import CaseKey, Outcome
-from harness.results import iter_case_files, read_case
+from harness.store.files import case_name, iter_case_files, read_case
 from harness.textsafe import scrub
 
 #: Examples kept per source and reason; the page states the caps.
@@ -158,7 +158,16 @@ def group_evidence(
 ) -> dict[tuple[str, str], list[Example]]:
     """(task, dataset) -> the kept examples of every source, real first."""
     cases: dict[tuple[str, str], dict[str, dict[str, list[Outcome]]]] = {}
+    # The store keeps results of older inputs beside the current ones: read only the
+    # files the report's cases name (by key and fingerprint).
+    named = {
+        case_name(CaseKey.from_dict(c), str(c["fingerprint"]))
+        for c in report.get("cases", {}).get("all", [])
+        if c.get("fingerprint")
+    }
     for path in iter_case_files(results_dir):
+        if named and path.name not in named:
+            continue
         try:
             result, outcomes = read_case(path)
         except (OSError, ValueError):

@@ -1,0 +1,216 @@
+"""The one pipeline from stored results to verdicts and report files.
+
+``finish`` is called by the pytest session at the end of a run and by
+``synthbench report``: view of the stores -> analysis -> intervals -> baseline ->
+gates -> a frozen ``Report`` -> files. The settings it needs (bootstrap, level,
+seed, gates, formats) travel in the run record, so a re-report with no arguments
+gives the session's report again; options given to the command override them, and
+the report's ``run.report_settings`` records what was used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.analysis import ScoreRow
+from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates, suite_gates
+from harness.intervals import (
+    BootstrapSettings,
+    add_intervals,
+    bootstrap_cases,
+    invalid_samples,
+    paired_drops,
+)
+from harness.report.model import CaseRow, Cases, MissingCell, Report, StoreSection
+from harness.reporting import report_groups
+from harness.store.runs import RunRecord
+from harness.store.view import MISSING, View, build_view
+
+REPORT_JSON = "report.json"
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """How to turn stored results into a report; recorded with every run."""
+
+    resamples: int = 1000
+    level: float = 0.95
+    seed: int = 0
+    #: The suite's ``[[gates]]`` tables, and where they came from (for messages).
+    gates: tuple[Mapping[str, Any], ...] = ()
+    gates_from: str = "suite.toml"
+    #: One-off gates, ``KIND key=value ...``.
+    gate_options: tuple[str, ...] = ()
+    #: A saved baseline file to compare with (``max_drop`` gates with ``baseline = "saved"``).
+    compare: str = ""
+    formats: tuple[str, ...] = ("md", "html")
+    junit_xml: str = ""
+
+    def parsed_gates(self) -> list[Gate]:
+        """The gates, parsed; a bad one raises ``GateError`` naming file and key."""
+        return suite_gates({"gates": list(self.gates)}, self.gates_from, self.gate_options)
+
+    def bootstrap(self) -> BootstrapSettings | None:
+        return BootstrapSettings(self.resamples, self.level, self.seed) if self.resamples else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["gates"] = [dict(g) for g in self.gates]
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ReportSettings:
+        known = {f.name for f in dataclasses.fields(cls)}
+        kw: dict[str, Any] = {k: v for k, v in d.items() if k in known}
+        for name in ("gates", "gate_options", "formats"):
+            if name in kw:
+                kw[name] = tuple(kw[name])
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What ``finish`` made: the report, the gate verdicts and the files written."""
+
+    report: Report
+    verdicts: tuple[Verdict, ...]
+    written: tuple[Path, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return any(v.failed for v in self.verdicts)
+
+
+def _cases(view: View) -> Cases:
+    rows = tuple(CaseRow(e.result, e.state, e.run) for e in view.entries if e.result is not None)
+    missing = tuple(MissingCell(e.key, e.reason) for e in view.entries if e.state == MISSING)
+    return Cases(rows, missing)
+
+
+def _saved(
+    settings: ReportSettings, reps: Any, same_as: Mapping[str, str]
+) -> tuple[SavedDrop | None, dict[str, str]]:
+    if not settings.compare:
+        return None, {}
+    from harness.baseline import BaselineError, SavedComparison, load_baseline
+
+    boot = settings.bootstrap() or BootstrapSettings()
+    try:
+        saved = SavedComparison(load_baseline(Path(settings.compare)), reps, boot, same_as)
+        return saved, {"compared_with": settings.compare}
+    except BaselineError as exc:
+        # The gates that need it cannot be judged, and say why; the run still reports.
+        return _unavailable(str(exc)), {"error": str(exc)}
+
+
+def _unavailable(reason: str) -> Callable[[str, str, str, str], str]:
+    def saved(task: str, dataset: str, generator: str, model: str) -> str:
+        return reason
+
+    return saved
+
+
+def _cells(keys: Sequence[Any]) -> list[tuple[str, str, str, str]]:
+    return [(k.task, k.dataset, k.generator, k.model) for k in keys]
+
+
+def build(
+    inputs: Sequence[tuple[Path, RunRecord]],
+    settings: ReportSettings,
+    rows: Sequence[ScoreRow] = (),
+    save_baseline: Path | None = None,
+    timestamp: str = "",
+) -> Finished:
+    """The report and verdicts over the stores ``inputs`` (no files written)."""
+    records = [rec for _, rec in inputs]
+    view = build_view(inputs)
+    same_as: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    for rec in records:
+        same_as.update(rec.same_as)
+        extra.update(rec.extra)
+    run = dict(records[-1].run) if records else {}
+    if len(inputs) > 1:
+        run["inputs"] = [str(p) for p, _ in inputs]
+    run["report_settings"] = settings.to_dict()
+    gates = settings.parsed_gates()
+    groups = report_groups(view.results(), same_as, view.keys(), run, rows)
+    sections: dict[str, Any] = dict(extra)
+    reps: dict[Any, Any] = {}
+    boot = settings.bootstrap()
+    if boot is not None:
+        cases = view.with_outcomes()
+        reps = bootstrap_cases(cases, boot)
+        holder: dict[str, Any] = {"groups": groups}
+        add_intervals(holder, reps, same_as, boot)
+        sections["bootstrap"] = holder["bootstrap"]
+        if samples := invalid_samples(cases):
+            sections["invalid_samples"] = samples
+    states: dict[str, int] = {}
+    for e in view.entries:
+        states[e.state] = states.get(e.state, 0) + 1
+    report = Report(
+        groups=tuple(groups),
+        cases=_cases(view),
+        store=StoreSection(states, view.runs, view.damaged),
+        same_as=same_as,
+        run=run,
+        sections=sections,
+    )
+    from harness.textsafe import count_unencodable, replaced_note
+
+    # report.json keeps every string exactly (escaped); people see U+FFFD instead.
+    if replaced := count_unencodable(report.to_dict()):
+        where = "the terminal, Markdown, HTML and JUnit reports"
+        safety = {"replaced_when_rendered": replaced, "note": replaced_note(replaced, where)}
+        report = dataclasses.replace(report, sections={**sections, "text_safety": safety})
+    saved, baseline = _saved(settings, reps, same_as)
+    level = (boot or BootstrapSettings()).level
+    verdicts = judge_gates(
+        gates,
+        report.to_dict(),
+        paired_drops(reps, level),
+        saved,
+        declared=_cells(view.keys()),
+        selected=_cells(view.selected()),
+    )
+    if save_baseline is not None and reps:
+        from harness.baseline import baseline_doc
+        from harness.baseline import save_baseline as save
+
+        name = save_baseline.stem
+        save(
+            save_baseline, baseline_doc(name, reps, boot or BootstrapSettings(), same_as, timestamp)
+        )
+        baseline["saved_to"] = str(save_baseline)
+    report = dataclasses.replace(
+        report, gates=gates_section(verdicts) if gates else None, baseline=baseline or None
+    )
+    return Finished(report, tuple(verdicts))
+
+
+def write_files(
+    done: Finished,
+    out: Path,
+    settings: ReportSettings,
+    timestamp: str = "",
+    step_summary: Path | None = None,
+) -> Finished:
+    """``report.json`` and the recorded formats in ``out`` (caller holds the store lock)."""
+    from harness.postrun import PostRunOptions, write_reports
+    from harness.store.files import atomic_write_text
+    from harness.textsafe import json_dumps
+
+    report = done.report.to_dict()
+    atomic_write_text(out / REPORT_JSON, json_dumps(report, indent=1) + "\n")
+    opts = PostRunOptions(
+        formats=tuple(settings.formats),
+        junit_xml=Path(settings.junit_xml) if settings.junit_xml else None,
+        step_summary=step_summary,
+    )
+    written = write_reports(report, out, opts, timestamp)
+    return dataclasses.replace(done, written=(out / REPORT_JSON, *written))

@@ -1,0 +1,72 @@
+"""``--synth-shard I/N``: a deterministic share of the suite for one of N machines.
+
+Whole (dataset, model) groups go to one shard (a model is trained or loaded once per
+dataset), and the groups are spread by expected cost: largest first, each to the
+shard with the least cost so far (ties to the lower index). The cost function is a
+parameter; the default is the number of cases of a group times the factory's
+``cost`` weight (registry metadata, 1.0 when a factory declares none). Pure: the
+same suite and N give the same shares on every machine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from harness.config import Suite
+from harness.records import CaseKey
+
+#: ``(dataset, model)``: the unit a shard takes whole.
+Group = tuple[str, str]
+#: The expected cost of one group's cases.
+CostOf = Callable[[Suite, Group, Sequence[CaseKey]], float]
+
+
+class ShardError(ValueError):
+    """A malformed ``--synth-shard`` value; the message says the form."""
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/3"`` -> ``(2, 3)``; 1-based, as CI matrices count."""
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not m:
+        raise ShardError(f"--synth-shard: expected I/N such as 1/2, got {text!r}")
+    index, count = int(m.group(1)), int(m.group(2))
+    if count < 1 or not 1 <= index <= count:
+        raise ShardError(f"--synth-shard {text}: I must lie in 1..N and N be at least 1")
+    return index, count
+
+
+def factory_cost(suite: Suite, group: Group, keys: Sequence[CaseKey]) -> float:
+    """Cases x the factory's ``cost`` weight from its registry entry (default 1.0)."""
+    from harness.models import MODELS
+
+    factory = suite.model(group[1]).factory
+    weight = MODELS.entry(factory).meta.get("cost", 1.0) if factory in MODELS else 1.0
+    return len(keys) * float(weight)
+
+
+def assign(
+    suite: Suite, keys: Sequence[CaseKey], count: int, cost: CostOf = factory_cost
+) -> dict[Group, int]:
+    """Each group's shard (1-based), balanced greedily by ``cost``."""
+    groups: dict[Group, list[CaseKey]] = {}
+    for k in keys:
+        groups.setdefault((k.dataset, k.model), []).append(k)
+    costs = {g: cost(suite, g, ks) for g, ks in groups.items()}
+    loads = [0.0] * count
+    out: dict[Group, int] = {}
+    for g in sorted(groups, key=lambda g: (-costs[g], g)):
+        i = min(range(count), key=lambda i: (loads[i], i))
+        loads[i] += costs[g]
+        out[g] = i + 1
+    return out
+
+
+def shard_keys(suite: Suite, index: int, count: int, cost: CostOf = factory_cost) -> list[CaseKey]:
+    """The suite's cases that shard ``index`` of ``count`` runs."""
+    from harness.runner import iter_cases
+
+    keys = iter_cases(suite)
+    shares = assign(suite, keys, count, cost)
+    return [k for k in keys if shares[(k.dataset, k.model)] == index]
