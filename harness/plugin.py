@@ -289,10 +289,13 @@ def _ensure_session(config: pytest.Config) -> SynthSession:
 
 
 def _baseline_file(config: pytest.Config, opt: str) -> Path | None:
-    from harness.baseline import baseline_path
+    from harness.baseline import BaselineError, baseline_path
 
     name = _setting(config, opt) or ""
-    return baseline_path(_setting(config, "--synth-baseline-dir"), name) if name else None
+    try:
+        return baseline_path(_setting(config, "--synth-baseline-dir"), name) if name else None
+    except BaselineError as exc:
+        raise pytest.UsageError(f"{opt}: {exc}") from None
 
 
 def _report_settings(config: pytest.Config) -> Any:
@@ -338,6 +341,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "synthbench: a pytest-synthbench case (task, dataset, generator, model)"
     )
     config.pluginmanager.register(SynthPlugin(config), "synthbench-session")
+    if shard := _setting(config, "--synth-shard"):
+        from harness.store.shard import ShardError, parse_shard
+
+        try:
+            parse_shard(str(shard))  # refused before anything runs or is written
+        except ShardError as exc:
+            raise pytest.UsageError(str(exc)) from None
     if _is_worker(config):
         _share_cores(config)
         return
@@ -426,13 +436,15 @@ class SynthPlugin:
         spec = _setting(config, "--synth-shard")
         if not spec:
             return
-        from harness.store.shard import ShardError, parse_shard, shard_keys
+        from harness.store.shard import ShardError, expected_cost, parse_shard, shard_keys
 
         try:
             index, count = parse_shard(str(spec))
         except ShardError as exc:
             raise pytest.UsageError(str(exc)) from None
-        mine = {k.id for k in shard_keys(_suite(config), index, count)}
+        settings = _run_settings(config)
+        cost = expected_cost(settings.data_dir, settings.max_examples)
+        mine = {k.id for k in shard_keys(_suite(config), index, count, cost)}
         keep: list[pytest.Item] = []
         drop: list[pytest.Item] = []
         for item in items:

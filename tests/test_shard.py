@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,8 +12,16 @@ from hypothesis import strategies as st
 from harness.config import Suite, parse_suite
 from harness.records import CaseKey
 from harness.runner import iter_cases
-from harness.store.shard import Group, ShardError, assign, parse_shard, shard_keys
-from tests.synth_fixtures import suite_text
+from harness.store.shard import (
+    Group,
+    ShardError,
+    assign,
+    expected_cost,
+    factory_cost,
+    parse_shard,
+    shard_keys,
+)
+from tests.synth_fixtures import suite_text, write_data_dir
 
 SUITE = parse_suite(tomllib.loads(suite_text()), "suite.toml")
 
@@ -54,3 +63,13 @@ def test_bad_shard_specs_say_the_form(text: str) -> None:
 
 def test_shard_spec_parses() -> None:
     assert parse_shard(" 2 / 3 ") == (2, 3)
+
+
+def test_expected_cost_reads_the_data_and_keeps_the_partition(tmp_path: Path) -> None:
+    write_data_dir(tmp_path / "data", n=10)
+    cost = expected_cost(tmp_path / "data")
+    group_keys = [k for k in iter_cases(SUITE) if (k.dataset, k.model) == ("toy-ner", "best")]
+    assert cost(SUITE, ("toy-ner", "best"), group_keys) > 0
+    assert expected_cost(None) is factory_cost
+    shares = [shard_keys(SUITE, i, 3, cost) for i in (1, 2, 3)]
+    assert sorted(k for s in shares for k in s) == sorted(iter_cases(SUITE))

@@ -170,11 +170,17 @@ def test_bad_shard_and_colliding_names_are_usage_errors(synth_project: pytest.Py
     r = p.runpytest_subprocess("--synth-shard=3/2")
     assert r.ret == pytest.ExitCode.USAGE_ERROR
     r.stderr.fnmatch_lines(["*--synth-shard 3/2: I must lie in 1..N*"])
-    extra = '\n[models.gen-a-best]\nfactory = "oracle"\n'
-    p.makefile(".toml", suite=suite_text(extra).replace('"gen-c" =', '"gen" =\n"gen-c" ='))
+    assert not (p.path / "out").exists()
+    # Generator gen-a with model best and generator gen with model a-best: one id.
+    extra = '\n[models.a-best]\nfactory = "oracle"\n'
+    gens = '"gen" = { model_id = "toy/gen" }\n"gen-c" ='
+    p.makefile(".toml", suite=suite_text(extra).replace('"gen-c" =', gens))
     r = p.runpytest_subprocess()
-    assert r.ret == pytest.ExitCode.USAGE_ERROR
-    r.stderr.fnmatch_lines(["*case id*is shared by*rename a dataset, generator or model*"])
+    # The suite is read at collection (the plugin stays dormant elsewhere): it stops there.
+    assert r.ret == pytest.ExitCode.INTERRUPTED
+    r.stdout.fnmatch_lines(
+        ["*case id 'intent-toy-intent-gen-a-best' is shared by*generator 'gen', model 'a-best'*"]
+    )
 
 
 def test_damaged_case_file_is_named_and_its_cell_missing(synth_project: pytest.Pytester) -> None:
@@ -193,7 +199,8 @@ def test_damaged_case_file_is_named_and_its_cell_missing(synth_project: pytest.P
     assert cli.returncode == 0, cli.stderr
     report = json.loads(out.read_text())
     assert report["store"]["damaged"] == [
-        f"{victim}:4: not UTF-8 text (invalid start byte at byte 0); the cell is treated as missing"
+        f"out/cases/{victim.name}:4: not UTF-8 text (invalid start byte at byte 0); "
+        "the cell is treated as missing"
     ]
     gone = [m for m in report["cases"]["missing"] if m["reason"].startswith("damaged")]
     assert len(gone) == 1 and report["store"]["states"]["evaluated"] == 15

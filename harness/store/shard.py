@@ -3,15 +3,18 @@
 Whole (dataset, model) groups go to one shard (a model is trained or loaded once per
 dataset), and the groups are spread by expected cost: largest first, each to the
 shard with the least cost so far (ties to the lower index). The cost function is a
-parameter; the default is the number of cases of a group times the factory's
-``cost`` weight (registry metadata, 1.0 when a factory declares none). Pure: the
-same suite and N give the same shares on every machine.
+parameter: the plugin uses ``expected_cost`` (the scheduler's estimates of
+``harness.costs``: setup on the train split plus examples x per-example cost, from the
+data files' line counts); without data, ``factory_cost`` (cases x the factory's
+``cost`` weight, 1.0 by default). Pure: the same suite, data and N give the same
+shares on every machine.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from harness.config import Suite
 from harness.records import CaseKey
@@ -44,6 +47,20 @@ def factory_cost(suite: Suite, group: Group, keys: Sequence[CaseKey]) -> float:
     factory = suite.model(group[1]).factory
     weight = MODELS.entry(factory).meta.get("cost", 1.0) if factory in MODELS else 1.0
     return len(keys) * float(weight)
+
+
+def expected_cost(data_dir: Path | None, max_examples: int = 0) -> CostOf:
+    """A group's expected seconds from ``harness.costs``; ``factory_cost`` without data."""
+    if data_dir is None:
+        return factory_cost
+
+    def cost(suite: Suite, group: Group, keys: Sequence[CaseKey]) -> float:
+        from harness.costs import case_cost, setup_cost
+
+        setup = setup_cost(group[0], group[1], suite, data_dir)
+        return setup + sum(case_cost(k, suite, data_dir, max_examples) for k in keys)
+
+    return cost
 
 
 def assign(
