@@ -191,7 +191,10 @@ def test_suite_run_uses_cache_and_never_stores_the_key(llm_project, monkeypatch)
     first_report = json.loads((project.path / "out" / "report.json").read_text())
     assert first_report["cache"]["misses"] == requests and first_report["cache"]["hits"] == 0
     assert all(r.headers.get("authorization") == f"Bearer {SENTINEL}" for r in server.received)
-    second = project.runpytest_subprocess("-m", "model_llm_a", "--log-level=DEBUG", "-rA")
+    # --synth-fresh: the stored case results would otherwise be reused without a request.
+    second = project.runpytest_subprocess(
+        "-m", "model_llm_a", "--synth-fresh", "--log-level=DEBUG", "-rA"
+    )
     second.assert_outcomes(passed=N_LLM)
     assert server.count == requests  # the whole second run came from the cache
     report = json.loads((project.path / "out" / "report.json").read_text())
