@@ -49,7 +49,7 @@ def _matches(value: Any, hint: Any) -> bool | None:
         )
     if hint is str:
         return isinstance(value, str)
-    check = {dict: Mapping, list: list, tuple: list}.get(origin or hint)  # type: ignore[call-overload]
+    check = {dict: Mapping, list: list, tuple: list}.get(origin or hint)
     if check is not None:
         return isinstance(value, check)
     if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):
