@@ -38,7 +38,13 @@ class Fingerprint:
 
 
 def file_digest(path: Path) -> str:
-    """The content hash of a file; ``missing`` when there is none (memoised by mtime)."""
+    """The content hash of a file (or of every file under a folder: a datasets-format
+    source); ``missing`` when there is none (memoised by size and mtime)."""
+    if path.is_dir():
+        h = hashlib.blake2b(digest_size=16)
+        for sub in sorted(p for p in path.rglob("*") if p.is_file()):
+            h.update(f"{sub.relative_to(path)}\0{file_digest(sub)}\0".encode())
+        return h.hexdigest()
     try:
         st = path.stat()
     except OSError:
