@@ -35,15 +35,14 @@ WIDTHS = (1280, 390)
 
 
 def _evil_case(results_dir: Path) -> None:
-    """A case file whose model name, gold, prediction, raw answer and error carry markup."""
+    """A case whose model name, gold, prediction, raw answer and error carry markup."""
     src = sorted((results_dir / "cases").glob("intent-*-real-*.jsonl"))[0]
     lines = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
     lines[0]["case"]["model"] = EVIL
     for o in lines[1:]:
         o.update(pred=None, correct=False, raw=EVIL, error=EVIL)
-    (results_dir / "cases" / "evil.jsonl").write_text(
-        "\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8"
-    )
+    # Rewritten in place: the report reads only the case files its cells point to.
+    src.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
