@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from harness.redaction import MASK, redact, redact_tree
+from harness.redaction import MASK, known, redact, redact_tree
 from tests.synth_fixtures import BENCH_TEST, write_data_dir
 
 SENTINEL = "sk-sentinel-7f3a9c2e5b1d4680"  # never a real key
@@ -119,3 +119,17 @@ def test_sentinel_key_reaches_no_artifact(
         assert SENTINEL.encode() not in data and SENTINEL[-8:].encode() not in data, p
     for row in rows:
         assert SENTINEL not in repr(row)
+
+
+def test_the_keyless_placeholder_is_not_a_secret() -> None:
+    """A local server's placeholder key must not mask that word everywhere afterwards."""
+    from harness.backends.client import ChatClient
+    from harness.backends.keys import NO_KEY
+
+    class Quiet:
+        name = "quiet"
+
+    ChatClient(Quiet(), secrets=(NO_KEY, "sk-live-0123456789abcdef"))  # type: ignore[arg-type]
+    assert NO_KEY not in known()
+    assert redact(f"a {NO_KEY} word") == f"a {NO_KEY} word"
+    assert "sk-live-0123456789abcdef" in known()

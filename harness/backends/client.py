@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from harness.backends.base import ChatBackend, ChatRequest, Completion, Reply, redact
+from harness.backends.keys import NO_KEY
 from harness.backends.ratelimit import SharedRateLimiter
 from harness.backends.retry import RetryPolicy
 from harness.cache import ResponseCache, cache_key
@@ -93,7 +94,9 @@ class ChatClient:
         self.cache_mode = cache_mode
         self.limiter = limiter
         self.stats = ClientStats()
-        self._secrets = tuple(s for s in secrets if s)
+        # The placeholder of a keyless local server is no secret: masking it would turn
+        # every "not-needed" in data or answers into *** for the rest of the process.
+        self._secrets = tuple(s for s in secrets if s and s != NO_KEY)
         register(*self._secrets)  # every artifact writer of this process masks them
         self._rng = random.Random(jitter_seed)
         self._sem: asyncio.Semaphore | None = None
