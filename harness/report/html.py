@@ -33,7 +33,9 @@ from harness.report.verdict import (
     Figure,
     agreement_table,
     best_names,
+    bias_line,
     build_card,
+    figure,
 )
 
 # Sorting (click or Enter on a header), the example filter, and opening a folded
@@ -145,16 +147,6 @@ def _table(
     )
 
 
-def _fig(f: Figure | None, signed: bool = False) -> str:
-    if f is None or f.value is None:
-        return "n/a"
-    spec = "+.2f" if signed else ".2f"
-    text = format(f.value, spec)
-    if f.has_ci:
-        text += f" [{format(f.low, spec)}, {format(f.high, spec)}]"
-    return text
-
-
 def _cell(f: Figure | None, best: bool = False) -> str:
     """A figure cell that sorts by its point value; the interval below it, small."""
     cls = ' class="best"' if best else ""
@@ -177,7 +169,7 @@ def _card(card: Card, index: int) -> str:
     if ens is not None:
         p = ens.agreement.p_value
         lines.append(
-            f"<p>ensemble {esc(ens.name)}: {esc(_fig(ens.agreement))}"
+            f"<p>ensemble {esc(ens.name)}: {esc(figure(ens.agreement))}"
             + (f" (p={p:.3f})" if p is not None else "")
             + "</p>"
         )
@@ -194,20 +186,10 @@ def _card(card: Card, index: int) -> str:
             + "</p>"
         )
     if card.best is not None:
-        lines.append(f"<p>best: {esc(card.best.name)} {esc(_fig(card.best.agreement))}</p>")
+        lines.append(f"<p>best: {esc(card.best.name)} {esc(figure(card.best.agreement))}</p>")
     if card.worst is not None:
-        lines.append(f"<p>worst: {esc(card.worst.name)} {esc(_fig(card.worst.agreement))}</p>")
-    sig = card.significant_bias
-    if not card.bias:
-        bias = "not measured (no model is one of the generators)"
-    elif sig:
-        bias = "; ".join(
-            f"{esc(b.model)} on {esc(b.generator)} {esc(_fig(b.factor, signed=True))}" for b in sig
-        )
-    else:
-        bias = f"none significant ({len(card.bias)} checked)"
-    if card.bias and card.self_preference is not None and card.self_preference.p_value is not None:
-        bias += f"; self-preference p={card.self_preference.p_value:.3f}"
+        lines.append(f"<p>worst: {esc(card.worst.name)} {esc(figure(card.worst.agreement))}</p>")
+    bias = bias_line(card, esc, "not measured (no model is one of the generators)")
     lines.append(f"<p>bias factor: {bias}</p>")
     if card.gates:
         lines.append(
@@ -275,8 +257,8 @@ def _two_level_table(report: Mapping[str, Any], group: Mapping[str, Any]) -> str
     rows = [
         [
             esc(r.name),
-            esc(_fig(r.agreement)),
-            esc(_fig(r.over_models) if r.over_models else "n/a"),
+            esc(figure(r.agreement)),
+            esc(figure(r.over_models) if r.over_models else "n/a"),
             "n/a"
             if r.leave_one_out is None
             else f"{r.leave_one_out.low:.2f} to {r.leave_one_out.high:.2f}",

@@ -16,10 +16,11 @@ from harness.report.terminal import AGREEMENT_COLUMNS
 from harness.report.verdict import (
     COEFFICIENT,
     Card,
-    Figure,
     agreement_table,
     best_names,
+    bias_line,
     build_cards,
+    figure,
 )
 
 _SPECIAL = re.compile(r"([\\`*_\[\]#|<>~])")
@@ -131,17 +132,6 @@ def render_group(group: Mapping[str, Any]) -> list[str]:
 GATE_ICONS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 
 
-def figure(f: Figure | None, signed: bool = False) -> str:
-    """``0.77 [0.71, 0.83]`` (two decimals: the answer, not the ledger)."""
-    if f is None or f.value is None:
-        return "n/a"
-    spec = "+.2f" if signed else ".2f"
-    text = format(f.value, spec)
-    if f.has_ci:
-        text += f" [{format(f.low, spec)}, {format(f.high, spec)}]"
-    return text
-
-
 def card_row(card: Card) -> list[str]:
     """One verdict row: dataset, answer, ensemble, best, worst, significant bias, gates."""
     ens = card.ensemble
@@ -152,17 +142,7 @@ def card_row(card: Card) -> list[str]:
         ensemble += f"; over models [{ens.over_models.low:.2f}, {ens.over_models.high:.2f}]"
     best = "n/a" if card.best is None else f"{md(card.best.name)} {figure(card.best.agreement)}"
     worst = "n/a" if card.worst is None else f"{md(card.worst.name)} {figure(card.worst.agreement)}"
-    sig = card.significant_bias
-    if not card.bias:
-        bias = "not measured"
-    elif sig:
-        bias = "; ".join(
-            f"{md(b.model)} on {md(b.generator)} {figure(b.factor, signed=True)}" for b in sig
-        )
-    else:
-        bias = f"none significant ({len(card.bias)} checked)"
-    if card.bias and card.self_preference is not None and card.self_preference.p_value is not None:
-        bias += f"; self-preference p={card.self_preference.p_value:.3f}"
+    bias = bias_line(card, md, "not measured")
     gates = ", ".join(f"{GATE_ICONS.get(g.status, md(g.status))} {md(g.name)}" for g in card.gates)
     title = f"{md(card.title)} ({md(card.metric)}, {card.n_models} models)"
     return [title, md(card.answer), ensemble, best, worst, bias, gates or "none"]

@@ -11,7 +11,7 @@ the interval, not a threshold of our own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -286,3 +286,34 @@ def best_names(card: Card) -> list[str]:
         return []
     top = card.best.agreement.value
     return [r.name for r in card.generators if r.agreement.value == top]
+
+
+def figure(f: Figure | None, signed: bool = False) -> str:
+    """``0.77 [0.71, 0.83]`` (two decimals: the answer, not the ledger); plain text."""
+    if f is None or f.value is None:
+        return "n/a"
+    spec = "+.2f" if signed else ".2f"
+    text = format(f.value, spec)
+    if f.has_ci:
+        text += f" [{format(f.low, spec)}, {format(f.high, spec)}]"
+    return text
+
+
+def bias_line(card: Card, escape: Callable[[str], str], unmeasured: str) -> str:
+    """The card's bias figures in words; names go through the renderer's escaping.
+
+    The figures are digits, signs and brackets only: safe in HTML, and left unescaped
+    in Markdown, where escaping would print ``\\[``.
+    """
+    if not card.bias:
+        line = unmeasured
+    elif card.significant_bias:
+        line = "; ".join(
+            f"{escape(b.model)} on {escape(b.generator)} {figure(b.factor, signed=True)}"
+            for b in card.significant_bias
+        )
+    else:
+        line = f"none significant ({len(card.bias)} checked)"
+    if card.bias and card.self_preference is not None and card.self_preference.p_value is not None:
+        line += f"; self-preference p={card.self_preference.p_value:.3f}"
+    return line
