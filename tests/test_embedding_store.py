@@ -210,3 +210,63 @@ def test_cli_stats_shows_and_clears_the_embedding_store(
     assert "cleared 2 stored vectors" in capsys.readouterr().out
     assert main(["cache", "--cache-dir", str(tmp_path), "stats", "--json"]) == 0
     assert '"entries": 0' in capsys.readouterr().out.split('"embeddings"')[1]
+
+
+def _minilm_sized(n: int) -> list[tuple[bytes, np.ndarray]]:
+    rng = np.random.default_rng(0)
+    return [
+        (hashlib.sha256(str(i).encode()).digest(), rng.random(384, dtype=np.float32))
+        for i in range(n)
+    ]
+
+
+def test_file_stays_close_to_the_vector_bytes_after_close(tmp_path: Path) -> None:
+    # MiniLM-sized rows (1.5 KB): the first layout took a 4 KB overflow page per row
+    # and kept a grown WAL, 7x the vectors after a -n 2 run.
+    path = tmp_path / STORE_NAME
+    rows = _minilm_sized(3000)
+    with EmbeddingStore(path) as store:
+        for lo in range(0, len(rows), 250):  # many transactions, as workers write them
+            store.put_many("minilm", rows[lo : lo + 250])
+        vector_bytes = store.stats().vector_bytes
+    assert vector_bytes == 3000 * 384 * 4
+    on_disk = sum(p.stat().st_size for p in tmp_path.glob(STORE_NAME + "*"))
+    assert on_disk < 1.6 * vector_bytes, (on_disk, vector_bytes)
+    assert not (tmp_path / (STORE_NAME + "-wal")).exists() or (
+        (tmp_path / (STORE_NAME + "-wal")).stat().st_size == 0
+    )
+
+
+def test_a_store_of_the_first_layout_is_migrated_with_its_vectors(tmp_path: Path) -> None:
+    path = tmp_path / STORE_NAME
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode = WAL")
+    con.executescript(
+        """
+        CREATE TABLE vectors (key BLOB PRIMARY KEY, encoder TEXT NOT NULL,
+            dim INTEGER NOT NULL, vec BLOB NOT NULL, created REAL NOT NULL,
+            used REAL NOT NULL) WITHOUT ROWID;
+        CREATE INDEX vectors_used ON vectors (used);
+        CREATE TABLE totals (id INTEGER PRIMARY KEY CHECK (id = 0), bytes INTEGER NOT NULL,
+            evicted INTEGER NOT NULL);
+        INSERT INTO totals VALUES (0, 64, 0);
+        CREATE TABLE claims (slice BLOB PRIMARY KEY, owner TEXT NOT NULL, at REAL NOT NULL)
+            WITHOUT ROWID;
+        """
+    )
+    k1, k2 = b"k1" * 16, b"k2" * 16
+    for k, v in ((k1, _vec(1)), (k2, _vec(2))):
+        con.execute("INSERT INTO vectors VALUES (?,?,?,?,?,?)", (k, "e", DIM, v.tobytes(), 1, 1))
+    con.close()
+    with EmbeddingStore(path) as store:
+        found = store.get_many([k1, k2], DIM)
+        np.testing.assert_array_equal(found[k1], _vec(1))
+        np.testing.assert_array_equal(found[k2], _vec(2))
+        assert store.put_many("e", [(k1, _vec(7))])[k1].tolist() == _vec(1).tolist()
+        assert store.stats().entries == 2
+    con = sqlite3.connect(path)
+    sql = con.execute("SELECT sql FROM sqlite_master WHERE name = 'vectors'").fetchone()[0]
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    con.close()
+    assert "WITHOUT ROWID" not in sql.upper() and "vectors_v1" not in names
+    assert "vectors_used" in names
