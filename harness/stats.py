@@ -6,20 +6,14 @@ bootstrap. Every model evaluated on the same source shares that matrix: the
 resamples are paired, which is what makes a difference between two models (or
 between this run and a saved baseline) a paired bootstrap.
 
-The primary metric of every resample of every model of a source comes from one
-batch scorer per task (registered in ``BATCH_SCORERS``) that reads the per-example
-sufficient statistics of ``harness.tasks.stats.ExampleStats``:
-
-* intent macro F1: per-class tp / gold / predicted counts are linear in the weights,
-  so one sparse matrix product gives them for every model and resample at once;
-* NER strict micro F1: per-example tp / fp / fn, one dense matrix product;
-* similarity Spearman: average ranks of a weighted multiset come from cumulative
-  weights over the sorted values, so no resample is ever sorted; the median
-  imputation of invalid predictions is reproduced per resample.
-
-Each scorer equals ``Task.score_from_stats`` on the resampled examples (the tests
-check this on random resamples). A task without a batch scorer falls back to calling
-``score_from_stats`` once per resample: correct, only slower.
+The primary metric of every resample of every model of a source comes from the
+task's own batch scorer (its ``batch_score``, e.g. ``harness/tasks/intent/batch.py``),
+which reads the per-example sufficient statistics of
+``harness.tasks.stats.ExampleStats``; a source is resampled within the task's
+``strata`` where it has them. Each built-in scorer equals ``Task.score_from_stats`` on
+the resampled examples (the tests check this on random resamples). A task without a
+batch scorer falls back to calling ``score_from_stats`` once per resample
+(``harness.tasks.generic``): correct, only slower.
 """
 
 from __future__ import annotations
@@ -33,22 +27,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.registry import Registry
-from harness.tasks.stats import ExampleStats
-
-FloatArray = npt.NDArray[np.float64]
-#: ``(stats of M models sharing their gold, weights (n, R))`` -> ``(primary, invalid_rate)``,
-#: each of shape ``(M, R)``.
-BatchScorer = Callable[[Sequence[ExampleStats], FloatArray], tuple[FloatArray, FloatArray]]
+from harness.tasks import generic
+from harness.tasks.stats import BatchScorer as BatchScorer  # re-exported: its old home
+from harness.tasks.stats import ExampleStats, FloatArray
+from harness.tasks.stats import weights_to_index as weights_to_index
 
 DEFAULT_LEVEL = 0.95
 DEFAULT_RESAMPLES = 1000
 DEFAULT_PERMUTATIONS = 1000
-
-BATCH_SCORERS: Registry[BatchScorer] = Registry("batch scorer")
-#: Per task: the stratum of every example of a source (the same for every model on it),
-#: for tasks whose metric needs every resample to keep the source's composition.
-STRATA: Registry[Callable[[ExampleStats], npt.NDArray[Any]]] = Registry("strata")
 
 
 # --------------------------------------------------------------------------- resampling
@@ -104,17 +90,9 @@ def _stratified_draws(
     return idx
 
 
-def weights_to_index(column: npt.ArrayLike) -> npt.NDArray[np.intp]:
-    """The example positions of one resample (each repeated as often as drawn)."""
-    w = np.asarray(column).astype(np.intp)
-    return np.repeat(np.arange(w.shape[0]), w)
-
-
 def strata_of(task: Any, stats: ExampleStats) -> npt.NDArray[Any] | None:
-    """The strata a task's source is resampled within (``STRATA``), or None: plain bootstrap."""
-    if task.name in STRATA:
-        return STRATA.get(task.name)(stats)
-    return None
+    """The strata a task's source is resampled within (its ``strata``), or None: plain bootstrap."""
+    return generic.strata(task, stats)
 
 
 def score_batch(
@@ -122,226 +100,10 @@ def score_batch(
 ) -> tuple[FloatArray, FloatArray]:
     """Primary metric and invalid rate of every model (row) and resample (column).
 
-    ``stats`` must describe the same examples (same gold) in the same order.
+    ``stats`` must describe the same examples (same gold) in the same order. The task's
+    own ``batch_score`` computes them, or one ``score_from_stats`` per resample.
     """
-    if task.name in BATCH_SCORERS:
-        return BATCH_SCORERS.get(task.name)(stats, weights)
-    return _fallback(task, stats, weights)
-
-
-def _fallback(
-    task: Any, stats: Sequence[ExampleStats], weights: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """One ``score_from_stats`` call per model and resample, for tasks with no batch scorer."""
-    r = weights.shape[1]
-    primary = np.full((len(stats), r), np.nan)
-    invalid = np.full((len(stats), r), np.nan)
-    for j in range(r):
-        index = weights_to_index(weights[:, j])
-        for i, s in enumerate(stats):
-            metrics = task.score_from_stats(s, index)
-            primary[i, j] = metrics.get(task.primary, np.nan)
-            invalid[i, j] = metrics.get("invalid_rate", np.nan)
-    return primary, invalid
-
-
-# --------------------------------------------------------------------------- batch scorers
-
-
-@BATCH_SCORERS.register("intent")
-def intent_batch(
-    stats: Sequence[ExampleStats], weights: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Macro F1 over the gold classes present in each resample, as ``IntentTask`` defines it."""
-    from scipy import sparse
-
-    from harness.tasks.intent import INVALID
-
-    n, r = weights.shape
-    k = len(stats[0].labels)
-    gold = stats[0].rows[:, 0]
-    per = 2 * k + 1  # rows per model: tp per class, predictions per class, invalid
-    rows, cols = [gold], [np.arange(n)]
-    for j, s in enumerate(stats):
-        pred, base = s.rows[:, 1], k + j * per
-        hit = np.flatnonzero(pred == gold)
-        valid = np.flatnonzero(pred >= 0)
-        bad = np.flatnonzero(pred == INVALID)
-        rows += [base + gold[hit], base + k + pred[valid], np.full(bad.size, base + 2 * k)]
-        cols += [hit, valid, bad]
-    r_idx, c_idx = np.concatenate(rows), np.concatenate(cols)
-    op = sparse.csr_matrix((np.ones(r_idx.size), (r_idx, c_idx)), shape=(k + len(stats) * per, n))
-    totals = np.asarray(op @ weights)
-    n_gold = totals[:k]
-    block = totals[k:].reshape(len(stats), per, r)
-    tp, n_pred, bad_w = block[:, :k], block[:, k : 2 * k], block[:, 2 * k]
-    present = n_gold > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(present, 2.0 * tp / (n_gold + n_pred), 0.0)
-        macro = f1.sum(axis=1) / present.sum(axis=0)
-    return macro, bad_w / n
-
-
-@STRATA.register("intent")
-def intent_strata(stats: ExampleStats) -> npt.NDArray[Any]:
-    """Resample within each gold label: every resample keeps the source's label set.
-
-    Macro F1 averages over the gold labels present, so a plain bootstrap that misses a
-    rare label (atis: 5 of 20 labels have at most 2 examples) averages over fewer
-    classes than the point estimate and shifts the interval (up when rare labels score
-    low, as they usually do). Drawing each label's examples from its own examples, as
-    many as it has, fixes every resample's classes and class sizes to the source's.
-    """
-    return np.asarray(stats.rows[:, 0])
-
-
-@BATCH_SCORERS.register("ner")
-def ner_batch(stats: Sequence[ExampleStats], weights: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Strict micro F1 from summed per-example tp / fp / fn (columns 0-3 of the NER stats)."""
-    n = weights.shape[0]
-    head = np.concatenate([s.rows[:, :4].T for s in stats]).astype(np.float64)
-    totals = (head @ weights).reshape(len(stats), 4, -1)
-    bad, tp, fp, fn = totals[:, 0], totals[:, 1], totals[:, 2], totals[:, 3]
-    den = 2 * tp + fp + fn
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(den > 0, 2 * tp / den, np.nan)
-    return f1, bad / n
-
-
-def _groups(
-    values: FloatArray,
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]:
-    """Sorting order, tie-group starts, group of each sorted position, group values."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    new = np.empty(ordered.size, dtype=bool)
-    new[:1] = True
-    new[1:] = ordered[1:] != ordered[:-1]
-    starts = np.flatnonzero(new)
-    return order, starts, np.cumsum(new) - 1, ordered[starts]
-
-
-def _grouped(
-    rows: FloatArray, order: npt.NDArray[np.intp], starts: npt.NDArray[np.intp]
-) -> FloatArray:
-    """Rows summed per tie group (a plain gather when there are no ties)."""
-    if starts.size == order.size:
-        return rows[order]
-    return np.add.reduceat(rows[order], starts, axis=0)
-
-
-def _at(cum: FloatArray, index: npt.NDArray[np.intp]) -> FloatArray:
-    """``cum[index - 1]`` per column, 0 where ``index`` is 0 (a prefix sum before ``index``)."""
-    cols = np.arange(cum.shape[1])
-    return np.where(index > 0, cum[np.maximum(index - 1, 0), cols], 0.0)
-
-
-class _Source:
-    """What every model of one similarity source shares: gold ranks and their sums.
-
-    A tie group of ``s`` items on consecutive positions has average rank ``cum - (s - 1) / 2``
-    (``cum``: items up to and including the group), and its squared ranks sum to the
-    positions' squares minus ``(s**3 - s) / 12``. Both identities let the moments of
-    the prediction ranks come from cumulative weights without ranking any resample.
-    """
-
-    def __init__(self, gold: FloatArray, weights: FloatArray) -> None:
-        n = weights.shape[0]
-        order, starts, group, _ = _groups(gold)
-        counts = _grouped(weights, order, starts)
-        g_rank = np.cumsum(counts, axis=0) - (counts - 1.0) / 2.0
-        ranks = np.empty_like(weights)
-        ranks[order] = g_rank[group]
-        self.n = n
-        self.weights = weights
-        self.wrg = weights * ranks
-        self.mean = (n + 1) / 2.0
-        self.squares = n * (n + 1) * (2 * n + 1) / 6.0
-        self.var_g = (self.squares - _cubes(counts)) / n - self.mean**2
-        self.sum_wrg = self.wrg.sum(axis=0)
-        self.sum_w2rg = (weights * self.wrg).sum(axis=0)
-        self.cubes = _cubes(weights)
-
-
-def _cubes(counts: FloatArray) -> FloatArray:
-    """Sum over tie groups of ``(s**3 - s) / 12``, per column."""
-    return ((counts**3 - counts) / 12.0).sum(axis=0)
-
-
-def _rank_moments(pred: FloatArray, src: _Source) -> tuple[FloatArray, FloatArray]:
-    """Per resample: sum of rank_pred * rank_gold and of rank_pred**2 over the items.
-
-    Invalid predictions (NaN) take the median of the resample's valid predictions, as
-    ``SimilarityTask`` imputes them, and join that value's tie group if it has one.
-    """
-    weights, wrg = src.weights, src.wrg
-    invalid = np.isnan(pred)
-    valid = np.flatnonzero(~invalid)
-    r = weights.shape[1]
-    if not valid.size:
-        return np.full(r, np.nan), np.full(r, np.nan)
-    order, starts, _, values = _groups(pred[valid])
-    pos = valid[order]
-    tied = starts.size < pos.size
-    counts = _grouped(weights, pos, starts) if tied else weights[pos]
-    cross = _grouped(wrg, pos, starts) if tied else wrg[pos]
-    cum = np.cumsum(counts, axis=0)
-    bad_w, bad_wrg = weights[invalid], wrg[invalid]
-    if tied:
-        s_c = np.einsum("ur,ur->r", cross, counts)
-        s_s = cross.sum(axis=0)
-        cubes = _cubes(counts)
-    else:
-        s_c = src.sum_w2rg - (bad_w * bad_wrg).sum(axis=0)
-        s_s = src.sum_wrg - bad_wrg.sum(axis=0)
-        cubes = src.cubes - _cubes(bad_w)
-    sum_cross = np.einsum("ur,ur->r", cross, cum) - s_c / 2.0 + s_s / 2.0
-    if not invalid.any():
-        return sum_cross, src.squares - cubes
-    n_bad = bad_w.sum(axis=0)
-    n_valid = src.n - n_bad
-    last = values.size - 1
-    lo = np.minimum(np.count_nonzero(cum <= np.floor((n_valid - 1) / 2), axis=0), last)
-    hi = np.minimum(np.count_nonzero(cum <= np.floor(n_valid / 2), axis=0), last)
-    med = (values[lo] + values[hi]) / 2.0
-    left = np.searchsorted(values, med, side="left")
-    right = np.searchsorted(values, med, side="right")
-    cols = np.arange(r)
-    eq = right > left
-    at = np.minimum(left, last)
-    c_eq = np.where(eq, counts[at, cols], 0.0)
-    s_eq = np.where(eq, cross[at, cols], 0.0)
-    s_above = s_s - _at(np.cumsum(cross, axis=0), right)
-    under = _at(cum, left)
-    rank_bad = under + (c_eq + n_bad + 1.0) / 2.0
-    sum_cross = sum_cross + n_bad * s_above + n_bad / 2.0 * s_eq + rank_bad * bad_wrg.sum(axis=0)
-    merged = c_eq + n_bad
-    cubes = cubes - (c_eq**3 - c_eq) / 12.0 + (merged**3 - merged) / 12.0
-    sum_sq = src.squares - cubes
-    return sum_cross, sum_sq
-
-
-@BATCH_SCORERS.register("similarity")
-def similarity_batch(
-    stats: Sequence[ExampleStats], weights: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Spearman of predictions against gold per resample, with ties averaged like scipy."""
-    n, r = weights.shape
-    src = _Source(stats[0].rows[:, 0], weights)
-    tol = 1e-9 * src.mean**2
-    rho = np.full((len(stats), r), np.nan)
-    bad = np.empty((len(stats), r))
-    for i, s in enumerate(stats):
-        pred = s.rows[:, 1]
-        invalid = np.isnan(pred)
-        bad[i] = weights[invalid].sum(axis=0) / n
-        cross, sq = _rank_moments(pred, src)
-        var_p = sq / n - src.mean**2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = (cross / n - src.mean**2) / np.sqrt(src.var_g * var_p)
-        ok = (src.var_g > tol) & (var_p > tol) & np.isfinite(value)
-        rho[i] = np.where(ok, np.clip(value, -1.0, 1.0), np.nan)
-    return rho, bad
+    return generic.score_batch(task, stats, weights)
 
 
 # --------------------------------------------------------------------------- intervals

@@ -6,6 +6,9 @@ implement only ``score``; ``with_stats`` gives it the two methods by keeping the
 stored gold and prediction values and re-scoring the selected ones with ``score``:
 the same numbers, one ``score`` call per resample (slower than a vectorised scorer,
 which a task can still provide itself).
+
+``score_batch`` and ``strata`` are how the bootstrap (``harness.stats``) asks any task
+for its batch scorer and strata, with the per-resample fallback for a task without.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.tasks.stats import ExampleStats, check_lengths
+from harness.tasks.stats import ExampleStats, FloatArray, check_lengths, weights_to_index
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,3 +64,36 @@ def with_stats(task: Any) -> Any:
     if hasattr(task, "example_stats") and hasattr(task, "score_from_stats"):
         return task
     return ScoredTask(task)
+
+
+def score_batch(
+    task: Any, stats: Sequence[ExampleStats], weights: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """The task's own ``batch_score``, else ``score_each_resample``."""
+    own = getattr(task, "batch_score", None)
+    if own is not None:
+        primary, invalid = own(stats, weights)
+        return primary, invalid
+    return score_each_resample(task, stats, weights)
+
+
+def score_each_resample(
+    task: Any, stats: Sequence[ExampleStats], weights: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """One ``score_from_stats`` call per model and resample: correct, only slower."""
+    r = weights.shape[1]
+    primary = np.full((len(stats), r), np.nan)
+    invalid = np.full((len(stats), r), np.nan)
+    for j in range(r):
+        index = weights_to_index(weights[:, j])
+        for i, s in enumerate(stats):
+            metrics = task.score_from_stats(s, index)
+            primary[i, j] = metrics.get(task.primary, np.nan)
+            invalid[i, j] = metrics.get("invalid_rate", np.nan)
+    return primary, invalid
+
+
+def strata(task: Any, stats: ExampleStats) -> npt.NDArray[Any] | None:
+    """The task's own ``strata`` of a source's examples, else None (a plain bootstrap)."""
+    own = getattr(task, "strata", None)
+    return None if own is None else np.asarray(own(stats))

@@ -11,7 +11,7 @@ resampled examples, at the cost of a numpy gather and a few vector operations.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 NAN = math.nan
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +59,25 @@ class StatsTask(Protocol):
     ) -> dict[str, float]:
         """The metrics of the examples at ``index`` (with repeats), as ``score`` gives."""
         ...
+
+
+# A task may also offer, for the bootstrap (``harness.tasks.generic`` says what
+# happens when it does not):
+#
+# * ``batch_score(stats, weights) -> (primary, invalid_rate)``: ``stats`` of M models
+#   sharing their gold, ``weights`` of shape ``(n, R)`` (how often each example is
+#   drawn per resample), both results of shape ``(M, R)``; equal to
+#   ``score_from_stats`` on every resample, only faster;
+# * ``strata(stats) -> codes``: one code per example, when every resample must keep
+#   the source's composition (intent: its gold labels).
+#: ``(stats of M models sharing their gold, weights (n, R))`` -> ``(primary, invalid_rate)``.
+BatchScorer = Callable[[Sequence[ExampleStats], FloatArray], tuple[FloatArray, FloatArray]]
+
+
+def weights_to_index(column: npt.ArrayLike) -> npt.NDArray[np.intp]:
+    """The example positions of one resample (each repeated as often as drawn)."""
+    w = np.asarray(column).astype(np.intp)
+    return np.repeat(np.arange(w.shape[0]), w)
 
 
 def check_lengths(golds: Sequence[Any], preds: Sequence[Any]) -> None:

@@ -24,7 +24,8 @@ import numpy.typing as npt
 from harness.records import Example, SimilarityExample
 from harness.tasks import TASKS
 from harness.tasks.fields import require_number, require_object, require_str
-from harness.tasks.stats import NAN, ExampleStats, check_lengths
+from harness.tasks.similarity.batch import spearman_batch
+from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
 
 
 def _as_float(value: Any) -> float:
@@ -137,6 +138,12 @@ class SimilarityTask:
     ) -> dict[str, float]:
         """All metrics of one case; see the module docstring for the definitions."""
         return self.score_from_stats(self.example_stats(golds, preds, labels))
+
+    def batch_score(
+        self, stats: Sequence[ExampleStats], weights: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Spearman and invalid rate of every model (row) and resample (column)."""
+        return spearman_batch(stats, weights)
 
 
 TASKS.add("similarity", SimilarityTask())

@@ -28,12 +28,8 @@ import numpy.typing as npt
 from harness.records import Example, IntentExample
 from harness.tasks import TASKS
 from harness.tasks.fields import require_object, require_str
-from harness.tasks.stats import NAN, ExampleStats, check_lengths
-
-#: Code of a prediction whose label is not among the gold classes.
-OTHER = -1
-#: Code of an invalid prediction (None).
-INVALID = -2
+from harness.tasks.intent.batch import INVALID, OTHER, gold_strata, macro_f1_batch
+from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
 
 
 class IntentTask:
@@ -109,6 +105,16 @@ class IntentTask:
     ) -> dict[str, float]:
         """All metrics of one case; see the module docstring for the definitions."""
         return self.score_from_stats(self.example_stats(golds, preds, labels))
+
+    def batch_score(
+        self, stats: Sequence[ExampleStats], weights: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Macro F1 and invalid rate of every model (row) and resample (column)."""
+        return macro_f1_batch(stats, weights)
+
+    def strata(self, stats: ExampleStats) -> npt.NDArray[Any]:
+        """Resample within each gold label (``batch.gold_strata`` says why)."""
+        return gold_strata(stats)
 
 
 TASKS.add("intent", IntentTask())

@@ -35,8 +35,9 @@ from harness.tasks.fields import (
     require_object,
     require_str,
 )
+from harness.tasks.ner.batch import strict_f1_batch
 from harness.tasks.nerschemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
-from harness.tasks.stats import ExampleStats, check_lengths, prf
+from harness.tasks.stats import ExampleStats, FloatArray, check_lengths, prf
 from harness.tasks.tokenize import Span
 
 _BASE = ("invalid", "tp", "fp", "fn")
@@ -188,6 +189,12 @@ class NerTask:
     ) -> dict[str, float]:
         """All metrics of one case; see the module docstring for the definitions."""
         return self.score_from_stats(self.example_stats(golds, preds, labels))
+
+    def batch_score(
+        self, stats: Sequence[ExampleStats], weights: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Strict micro F1 and invalid rate of every model (row) and resample (column)."""
+        return strict_f1_batch(stats, weights)
 
 
 TASKS.add("ner", NerTask())
