@@ -137,6 +137,41 @@ def test_factory_without_key_raises_not_configured(monkeypatch, tmp_path):
         MODELS.get("llm")(ctx, model="m", api_key_env="NO_SUCH_KEY_VAR", cache_dir=str(tmp_path))
 
 
+def test_the_grammar_sent_is_the_tasks_own(llm_server, tmp_path):
+    from harness.prompts.grammar import entities_grammar, intent_grammar, rating_grammar
+
+    cases = (
+        (TaskContext("intent", "toy", labels=LABELS), IntentExample("<g0>", "play_music")),
+        (
+            TaskContext("similarity", "toy", score_range=(0.0, 4.0)),
+            SimilarityExample("<g1>", "b", 1.0),
+        ),
+        (TaskContext("ner", "toy", labels=("person",)), NerExample("<g2> Ann", ())),
+    )
+    want = (intent_grammar(LABELS), rating_grammar(4.0), entities_grammar(("person",)))
+    for (ctx, ex), grammar in zip(cases, want, strict=True):
+        _llm(llm_server, ctx, tmp_path, constrain="grammar").predict([ex])
+        assert llm_server.received[-1].body["grammar"] == grammar
+    _llm(llm_server, cases[0][0], tmp_path, model="plain").predict([cases[0][1]])
+    assert "grammar" not in llm_server.received[-1].body
+
+
+def test_a_task_without_a_chat_prompt_is_refused_by_name(monkeypatch):
+    from harness.registry import Entry
+    from harness.tasks import TASKS
+
+    class Plain:
+        name, primary = "plain-test-task", "accuracy"
+
+    TASKS.names()  # load the registry before patching it
+    monkeypatch.setitem(TASKS._entries, Plain.name, Entry(Plain.name, Plain(), {}))
+    assert "plain-test-task" not in MODELS.entry("llm").meta["tasks"]
+    assert "intent" in MODELS.entry("llm").meta["tasks"]
+    ctx = TaskContext("plain-test-task", "toy")
+    with pytest.raises(ValueError, match="task 'plain-test-task' has no chat prompt.*intent"):
+        MODELS.get("llm")(ctx, model="m", api_key_env="")
+
+
 # ---------------------------------------------------------------- end to end
 
 SENTINEL = "sk-SENTINEL-7f3a9c2e51d04b8a"

@@ -1,4 +1,7 @@
-"""``llm``: a chat LLM prompted zero-shot, for intent, similarity and NER.
+"""``llm``: a chat LLM prompted zero-shot, for every task that has a chat prompt.
+
+The task gives the prompt, the answer parser and the grammar (its ``chat_io``,
+``harness.tasks.chat``; intent, similarity and NER in ``harness/tasks/<name>/chat.py``).
 
 Suite entry (OpenAI-compatible server; the key comes from the named variable)::
 
@@ -11,7 +14,7 @@ Suite entry (OpenAI-compatible server; the key comes from the named variable)::
 Parameters are those of ``harness.backends.build`` plus ``fuzzy_threshold`` (0-100,
 near-miss label names), ``scale`` (similarity: "0-4" or "0-5"; default from the
 dataset's score range) and ``constrain`` ("grammar": llama.cpp grammar-constrained
-decoding to the answer's shape, ``harness.prompts.grammar``). Every prediction keeps
+decoding to the answer's shape, the task's grammar). Every prediction keeps
 the raw answer; an answer that does not parse, or a request that failed after its
 retries, is an invalid prediction with the reason in ``error``, so each case's
 invalid rate is exact.
@@ -25,10 +28,9 @@ from typing import Any
 
 from harness.backends.base import Completion, Message
 from harness.models import MODELS, Predictor, TaskContext
-from harness.prompts import grammar
-from harness.prompts.build import intent_messages, ner_messages, scale_template, similarity_messages
-from harness.prompts.parse import DEFAULT_THRESHOLD, parse_entities, parse_intent, parse_rating
-from harness.records import Example, IntentExample, NerExample, Prediction, SimilarityExample
+from harness.prompts.parse import DEFAULT_THRESHOLD
+from harness.records import Example, Prediction
+from harness.tasks.chat import ChatOptions, ChatTasks, chat_io
 
 Prompt = Callable[[Example], Sequence[Message]]
 Parse = Callable[[Example, str], Prediction]
@@ -56,59 +58,22 @@ class LLMPredictor:
         return self.parse(ex, c.text or "")
 
 
-def _task_io(ctx: TaskContext, threshold: float, scale: str) -> tuple[Prompt, Parse]:
-    labels = tuple(ctx.labels)
-    if ctx.task == "intent":
-        if not labels:
-            raise ValueError(f"llm: dataset {ctx.dataset!r} has no label set to choose from")
-
-        def intent_prompt(ex: Example) -> Sequence[Message]:
-            assert isinstance(ex, IntentExample)
-            return intent_messages(ex.text, labels)
-
-        return intent_prompt, lambda ex, raw: parse_intent(raw, labels, threshold)
-    if ctx.task == "similarity":
-        template, low, high = scale_template(ctx.score_range, scale)
-
-        def sim_prompt(ex: Example) -> Sequence[Message]:
-            assert isinstance(ex, SimilarityExample)
-            return similarity_messages(ex.text1, ex.text2, template)
-
-        return sim_prompt, lambda ex, raw: parse_rating(raw, low, high)
-    if ctx.task == "ner":
-        if not labels:
-            raise ValueError(f"llm: dataset {ctx.dataset!r} has no entity label set")
-
-        def ner_prompt(ex: Example) -> Sequence[Message]:
-            assert isinstance(ex, NerExample)
-            return ner_messages(ex.text, labels)
-
-        def ner_parse(ex: Example, raw: str) -> Prediction:
-            assert isinstance(ex, NerExample)
-            return parse_entities(raw, ex.text, labels, threshold)
-
-        return ner_prompt, ner_parse
-    raise ValueError(f"llm: unsupported task {ctx.task!r}; supported: intent, similarity, ner")
-
-
 CONSTRAIN = ("", "grammar")
 
 
-def _constraint(ctx: TaskContext, constrain: str, scale: str) -> dict[str, Any]:
+def _constraint(ctx: TaskContext, constrain: str, grammar: str) -> dict[str, Any]:
     """The request fields of ``constrain``: "" (none) or "grammar" (llama.cpp GBNF)."""
     if constrain not in CONSTRAIN:
         raise ValueError(f"llm: constrain must be one of '', 'grammar'; got {constrain!r}")
     if not constrain:
         return {}
-    if ctx.task == "intent":
-        return {"grammar": grammar.intent_grammar(tuple(ctx.labels))}
-    if ctx.task == "similarity":
-        _, _, high = scale_template(ctx.score_range, scale)
-        return {"grammar": grammar.rating_grammar(high)}
-    return {"grammar": grammar.entities_grammar(tuple(ctx.labels))}
+    if not grammar:
+        raise ValueError(f"llm: task {ctx.task!r} has no answer grammar; leave constrain unset")
+    return {"grammar": grammar}
 
 
-@MODELS.register("llm", tasks=("intent", "similarity", "ner"))
+#: Every task with a chat prompt (``chat_io``), the built-in ones and any registered later.
+@MODELS.register("llm", tasks=ChatTasks())
 def llm(
     ctx: TaskContext,
     fuzzy_threshold: float = DEFAULT_THRESHOLD,
@@ -121,7 +86,9 @@ def llm(
 
     if not 0 <= float(fuzzy_threshold) <= 100:
         raise ValueError(f"llm: fuzzy_threshold must lie in [0, 100], got {fuzzy_threshold}")
-    prompt, parse = _task_io(ctx, float(fuzzy_threshold), scale)
-    extra = _constraint(ctx, str(constrain), scale)
+    from harness.tasks import TASKS
+
+    io = chat_io(TASKS.get(ctx.task), ctx, ChatOptions(float(fuzzy_threshold), str(scale)))
+    extra = _constraint(ctx, str(constrain), io.grammar)
     client, defaults = build_client(params, who="llm")
-    return LLMPredictor(client, defaults, prompt, parse, extra)
+    return LLMPredictor(client, defaults, io.prompt, io.parse, extra)

@@ -20,7 +20,7 @@ Also ``accuracy`` (invalid = wrong) and ``invalid_rate``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,10 @@ from harness.tasks import TASKS
 from harness.tasks.fields import require_object, require_str
 from harness.tasks.intent.batch import INVALID, OTHER, gold_strata, macro_f1_batch
 from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
+
+if TYPE_CHECKING:
+    from harness.models.base import TaskContext
+    from harness.tasks.chat import ChatIO, ChatOptions
 
 
 class IntentTask:
@@ -115,6 +119,12 @@ class IntentTask:
     def strata(self, stats: ExampleStats) -> npt.NDArray[Any]:
         """Resample within each gold label (``batch.gold_strata`` says why)."""
         return gold_strata(stats)
+
+    def chat_io(self, ctx: TaskContext, options: ChatOptions) -> ChatIO:
+        """The ``llm`` model's prompt, answer parser and grammar (``chat.py``)."""
+        from harness.tasks.intent import chat  # the prompts and backends load only for LLMs
+
+        return chat.chat_io(ctx, options)
 
 
 TASKS.add("intent", IntentTask())

@@ -20,7 +20,7 @@ gold entity of that example is missed, and it counts in ``invalid_rate``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,10 @@ from harness.tasks.ner.batch import strict_f1_batch
 from harness.tasks.nerschemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
 from harness.tasks.stats import ExampleStats, FloatArray, check_lengths, prf
 from harness.tasks.tokenize import Span
+
+if TYPE_CHECKING:
+    from harness.models.base import TaskContext
+    from harness.tasks.chat import ChatIO, ChatOptions
 
 _BASE = ("invalid", "tp", "fp", "fn")
 _SCHEME_COLUMNS = tuple(f"{s}.{c}" for s in SCHEMES for c in COUNTS)
@@ -195,6 +199,12 @@ class NerTask:
     ) -> tuple[FloatArray, FloatArray]:
         """Strict micro F1 and invalid rate of every model (row) and resample (column)."""
         return strict_f1_batch(stats, weights)
+
+    def chat_io(self, ctx: TaskContext, options: ChatOptions) -> ChatIO:
+        """The ``llm`` model's prompt, answer parser and grammar (``chat.py``)."""
+        from harness.tasks.ner import chat  # the prompts and backends load only for LLMs
+
+        return chat.chat_io(ctx, options)
 
 
 TASKS.add("ner", NerTask())

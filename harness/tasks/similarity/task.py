@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,10 @@ from harness.tasks import TASKS
 from harness.tasks.fields import require_number, require_object, require_str
 from harness.tasks.similarity.batch import spearman_batch
 from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
+
+if TYPE_CHECKING:
+    from harness.models.base import TaskContext
+    from harness.tasks.chat import ChatIO, ChatOptions
 
 
 def _as_float(value: Any) -> float:
@@ -144,6 +148,12 @@ class SimilarityTask:
     ) -> tuple[FloatArray, FloatArray]:
         """Spearman and invalid rate of every model (row) and resample (column)."""
         return spearman_batch(stats, weights)
+
+    def chat_io(self, ctx: TaskContext, options: ChatOptions) -> ChatIO:
+        """The ``llm`` model's prompt, answer parser and grammar (``chat.py``)."""
+        from harness.tasks.similarity import chat  # the prompts and backends load only for LLMs
+
+        return chat.chat_io(ctx, options)
 
 
 TASKS.add("similarity", SimilarityTask())

@@ -1,0 +1,29 @@
+"""Intent for the ``llm`` model: choose one of the dataset's labels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from harness.backends.base import Message
+from harness.models.base import TaskContext
+from harness.prompts.build import intent_messages
+from harness.prompts.grammar import intent_grammar
+from harness.prompts.parse import parse_intent
+from harness.records import Example, IntentExample, Prediction
+from harness.tasks.chat import ChatIO, ChatOptions
+
+
+def chat_io(ctx: TaskContext, options: ChatOptions) -> ChatIO:
+    """The labels listed in the prompt; the answer matched to one (near misses too)."""
+    labels = tuple(ctx.labels)
+    if not labels:
+        raise ValueError(f"llm: dataset {ctx.dataset!r} has no label set to choose from")
+
+    def prompt(ex: Example) -> Sequence[Message]:
+        assert isinstance(ex, IntentExample)
+        return intent_messages(ex.text, labels)
+
+    def parse(ex: Example, raw: str) -> Prediction:
+        return parse_intent(raw, labels, options.fuzzy_threshold)
+
+    return ChatIO(prompt, parse, intent_grammar(labels))

@@ -1,0 +1,27 @@
+"""Similarity for the ``llm`` model: a rating on the dataset's scale, in tags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from harness.backends.base import Message
+from harness.models.base import TaskContext
+from harness.prompts.build import scale_template, similarity_messages
+from harness.prompts.grammar import rating_grammar
+from harness.prompts.parse import parse_rating
+from harness.records import Example, Prediction, SimilarityExample
+from harness.tasks.chat import ChatIO, ChatOptions
+
+
+def chat_io(ctx: TaskContext, options: ChatOptions) -> ChatIO:
+    """The scale's template (``options.scale``, else from the dataset's score range)."""
+    template, low, high = scale_template(ctx.score_range, options.scale)
+
+    def prompt(ex: Example) -> Sequence[Message]:
+        assert isinstance(ex, SimilarityExample)
+        return similarity_messages(ex.text1, ex.text2, template)
+
+    def parse(ex: Example, raw: str) -> Prediction:
+        return parse_rating(raw, low, high)
+
+    return ChatIO(prompt, parse, rating_grammar(high))
