@@ -8,7 +8,8 @@ is undefined). Everything derived from it follows ``docs/metrics.md``:
   models scored on both: Spearman, Kendall tau-b, Pearson (scipy.stats), MAE, MSE;
 * the ensemble ``mean`` over the synthetic generators, and ``mean-loo`` where a model
   that is itself a generator averages only the *other* generators' data;
-* the bias factor of every model declared ``same_as`` a generator.
+* the bias factor of every model declared ``same_as`` a generator;
+* with suite families, ``mean-lfo`` and the family bias (``harness.familybias``).
 
 A figure that cannot be computed is a ``Value(None, reason)``, never NaN and never an
 exception, so a report can always be written and every blank is explained.
@@ -20,14 +21,18 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 from scipy import stats as _sps
 
-from harness.names import LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS, RESERVED
+from harness.families import Families
+from harness.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS, RESERVED
 from harness.records import ENSEMBLE, REAL, CaseResult
+
+if TYPE_CHECKING:
+    from harness.familybias import FamilyBias
 
 REPORT_SCHEMA = 1
 ASSOCIATION = ("spearman", "kendall", "pearson")
@@ -389,6 +394,8 @@ class GroupAnalysis:
     missing: list[dict[str, str]] = field(default_factory=list)
     ensembles: Matrix = field(default_factory=dict)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
+    #: With suite families: model -> ``harness.familybias.FamilyBias``; None without.
+    family_bias: Mapping[str, FamilyBias] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The report.json group: fixed key order, undefined as None, nothing rounded."""
@@ -402,6 +409,10 @@ class GroupAnalysis:
             },
             "agreement": {g: self.agreement[g].to_dict() for g in generator_order(self.agreement)},
             "bias": {m: self.bias[m].to_dict() for m in sorted(self.bias)},
+        }
+        if self.family_bias is not None:  # a suite without families: no new key
+            d["family_bias"] = {m: self.family_bias[m].to_dict() for m in sorted(self.family_bias)}
+        d |= {
             "missing": sorted(self.missing, key=lambda c: (c["generator"], c["model"])),
         }
         if self.duplicates:
@@ -415,6 +426,7 @@ def _analyse_group(
     same_as: Mapping[str, str],
     missing: list[dict[str, str]],
     duplicates: list[dict[str, Any]],
+    families: Families | None = None,
 ) -> GroupAnalysis:
     real = matrix.get(REAL, {})
     gens = synthetic_generators(matrix)
@@ -423,17 +435,31 @@ def _analyse_group(
     models = {m for row in matrix.values() for m in row}
     # The leave-own-out row differs from ``mean`` only when a model here is a generator here.
     wants_loo = any(same_as.get(m) in gens for m in models)
+    family_bias = None
+    wants_lfo = False
+    if families:
+        from harness import familybias  # it builds on this module's figures
+
+        family_bias = familybias.family_bias(matrix, families)
+        wants_lfo = familybias.has_family_here(sorted(models), gens, families)
     if len(gens) >= MIN_GENERATORS:
         ensembles[ENSEMBLE] = ensemble_mean(matrix, gens)
         agree[ENSEMBLE] = agreement(ensembles[ENSEMBLE], real, ENSEMBLE)
         if wants_loo:
             ensembles[LEAVE_OWN_OUT] = leave_own_out(matrix, same_as)
             agree[LEAVE_OWN_OUT] = agreement(ensembles[LEAVE_OWN_OUT], real, LEAVE_OWN_OUT)
+        if wants_lfo and families:
+            ensembles[LEAVE_FAMILY_OUT] = familybias.leave_family_out(matrix, families)
+            agree[LEAVE_FAMILY_OUT] = agreement(
+                ensembles[LEAVE_FAMILY_OUT], real, LEAVE_FAMILY_OUT
+            )
     else:
         why = f"the ensemble needs at least {MIN_GENERATORS} synthetic generators, got {len(gens)}"
         agree[ENSEMBLE] = undefined_agreement(why)
         if wants_loo:
             agree[LEAVE_OWN_OUT] = undefined_agreement(why)
+        if wants_lfo:
+            agree[LEAVE_FAMILY_OUT] = undefined_agreement(why)
     task, dataset, metric = key
     return GroupAnalysis(
         task,
@@ -445,6 +471,7 @@ def _analyse_group(
         missing,
         ensembles,
         duplicates,
+        family_bias,
     )
 
 
@@ -452,6 +479,7 @@ def analyse(
     rows: Iterable[ScoreRow],
     same_as: Mapping[str, str] | None = None,
     expected: Iterable[Cell] | None = None,
+    families: Families | None = None,
 ) -> list[GroupAnalysis]:
     """One ``GroupAnalysis`` per (task, dataset, metric) of ``rows``, sorted by that key.
 
@@ -471,7 +499,9 @@ def analyse(
         missing = [
             {"generator": g, "model": m} for g, m in sorted(wanted.get(key[:2], set()) - present)
         ]
-        groups.append(_analyse_group(key, matrix, same_as, missing, dups.get(key, [])))
+        groups.append(
+            _analyse_group(key, matrix, same_as, missing, dups.get(key, []), families)
+        )
     return groups
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness import values
-from harness.names import ENSEMBLES
+from harness.families import Families
+from harness.names import ENSEMBLES, RESERVED
 from harness.records import REAL
 
 
@@ -80,7 +81,8 @@ class DatasetSpec:
 class ModelSpec:
     """A method under evaluation: a registered factory plus its parameters.
 
-    ``same_as`` names the generator that is the same LLM, for the bias factor.
+    ``same_as`` names the generator that is the same LLM, for the bias factor;
+    ``family`` the suite family it belongs to (its ``same_as`` generator's by default).
     """
 
     name: str
@@ -91,6 +93,7 @@ class ModelSpec:
     #: Reuse stored results: None lets the store decide (not for temperature > 0 without
     #: a seed, ``harness.store.fingerprint``), True or False says so.
     reuse: bool | None = None
+    family: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ class Suite:
     seed: int = 0
     max_examples: int = 0
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[families]``: family -> generators, and the family of every model that has one.
+    families: Families = field(default_factory=Families)
 
     def generator_names(self) -> tuple[str, ...]:
         return tuple(g.name for g in self.generators)
@@ -122,14 +127,14 @@ class Suite:
         return {m.name: m.same_as for m in self.models if m.same_as}
 
 
-_TOP_KEYS = {"run", "generators", "datasets", "models", "gates"}
+_TOP_KEYS = {"run", "generators", "datasets", "models", "gates", "families"}
 _RUN_KEYS = {"seed", "max_examples", "data_paths"}
 _GEN_KEYS = {"model_id", "kind", "uri", "params", "generate"}
 _DATASET_KEYS = {
     "task", "test", "train", "labels", "synthetic", "score_range", "generators",
     "split", "train_split", "columns",
 }
-_MODEL_KEYS = {"factory", "tasks", "params", "same_as", "reuse"}
+_MODEL_KEYS = {"factory", "tasks", "params", "same_as", "reuse", "family"}
 
 
 def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
@@ -205,6 +210,59 @@ def _columns(where: str, value: Any) -> tuple[tuple[str, str], ...]:
     for name, column in table.items():
         _str(f"{where}.{name}", column)
     return tuple(sorted(table.items()))
+
+
+def _families(f: str, value: Any, generators: set[str]) -> dict[str, tuple[str, ...]]:
+    """``[families]``: ``llama-3 = ["llama-3-70b", "llama-3-8b"]``, synthetic generators only.
+
+    A generator in two families would make "its family's data" ambiguous, and a family
+    named like ``real`` or an ensemble would read as a source in the report.
+    """
+    table = _table(f"{f}: families", value)
+    seen: dict[str, str] = {}
+    out: dict[str, tuple[str, ...]] = {}
+    known = ", ".join(sorted(generators - {REAL}))
+    for name, members in table.items():
+        where = f"{f}: families.{name}"
+        if name in (REAL, *RESERVED) or not name:
+            raise ConfigError(
+                f"{where}: family name {name!r} is reserved for a source "
+                f"({', '.join((REAL, *RESERVED))}); rename the family"
+            )
+        gens = _str_list(where, members)
+        if not gens:
+            raise ConfigError(f"{where}: a family needs at least one generator; known: {known}")
+        for g in gens:
+            if g not in generators or g == REAL:
+                raise ConfigError(f"{where}: {g!r} is not a synthetic generator; known: {known}")
+            if g in seen:
+                other = "twice in this family" if seen[g] == name else f"also in family {seen[g]!r}"
+                raise ConfigError(
+                    f"{where}: generator {g!r} is {other}; a generator has one family"
+                )
+            seen[g] = name
+        out[name] = gens
+    return out
+
+
+def _model_family(
+    where: str, spec: Mapping[str, Any], same_as: str, families: Mapping[str, tuple[str, ...]]
+) -> str:
+    """A model's ``family`` key, or the family of its ``same_as`` generator; '' for none."""
+    of_generator = {g: name for name, gens in families.items() for g in gens}
+    implied = of_generator.get(same_as, "")
+    if "family" not in spec:
+        return implied
+    family = _str(f"{where}.family", spec["family"])
+    if family not in families:
+        known = ", ".join(sorted(families)) or "none (declare them in a [families] table)"
+        raise ConfigError(f"{where}.family: unknown family {family!r}; known: {known}")
+    if implied and family != implied:
+        raise ConfigError(
+            f"{where}.family: {family!r}, but its same_as generator {same_as!r} is in family "
+            f"{implied!r}; drop the family key or make them agree"
+        )
+    return family
 
 
 def _model_tasks(
@@ -303,6 +361,7 @@ def parse_suite(
             continue
         generators.append(_generator_spec(where, name, spec))
     gen_names = {g.name for g in generators}
+    families = _families(f, raw.get("families", {}), gen_names)
 
     datasets = []
     for name, spec in _table(f"{f}: datasets", raw.get("datasets", {})).items():
@@ -392,7 +451,8 @@ def parse_suite(
         reuse = spec.get("reuse")
         if reuse is not None and not isinstance(reuse, bool):
             raise ConfigError(f"{where}.reuse: expected true or false, got {reuse!r}")
-        models.append(ModelSpec(name, factory, tasks, dict(params), same_as, reuse))
+        family = _model_family(where, spec, same_as, families)
+        models.append(ModelSpec(name, factory, tasks, dict(params), same_as, reuse, family))
 
     return Suite(
         path=path,
@@ -402,4 +462,5 @@ def parse_suite(
         seed=seed,
         max_examples=max_examples,
         raw=raw,
+        families=Families(families, {m.name: m.family for m in models if m.family}),
     )

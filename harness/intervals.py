@@ -24,8 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from harness import familybias
+from harness.families import Families
 from harness.items import source_items
-from harness.names import LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
+from harness.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
 from harness.selfpref import bias_test
 from harness.stats import (
@@ -121,9 +123,11 @@ class GroupReplicates:
         col = ensemble(self)[:, self.models.index(model)]
         return None if np.isnan(col[0]) else col
 
-    def sources(self, same_as: Mapping[str, str]) -> dict[str, FloatArray]:
+    def sources(
+        self, same_as: Mapping[str, str], families: Families | None = None
+    ) -> dict[str, FloatArray]:
         """Every source's ``(R, M)`` scores, ensembles included (see ``_source_scores``)."""
-        return _source_scores(self, same_as)
+        return _source_scores(self, same_as, families)
 
     def fingerprint_of(self, source: str) -> str:
         """The examples behind a source; an ensemble's are those of all synthetic sources."""
@@ -318,11 +322,14 @@ def leave_own_out(rep: GroupReplicates, same_as: Mapping[str, str]) -> FloatArra
     return out
 
 
-def _source_scores(rep: GroupReplicates, same_as: Mapping[str, str]) -> dict[str, FloatArray]:
+def _source_scores(
+    rep: GroupReplicates, same_as: Mapping[str, str], families: Families | None = None
+) -> dict[str, FloatArray]:
     """Every source's score matrix ``(R, M)``, the ensembles ``mean`` and ``mean-loo`` included.
 
     Like ``harness.analysis``: the ensembles need 2 synthetic generators, and the
-    leave-own-out row exists only when a model here is one of the generators here.
+    leave-own-out row exists only when a model here is one of the generators here;
+    ``mean-lfo`` only when a model here has a family with a generator here.
     """
     out = {g: rep.scores[:, i, :] for i, g in enumerate(rep.generators)}
     synth = [g for g in rep.generators if g != REAL]
@@ -330,6 +337,10 @@ def _source_scores(rep: GroupReplicates, same_as: Mapping[str, str]) -> dict[str
         out[ENSEMBLE] = ensemble(rep)
         if any(same_as.get(m) in synth for m in rep.models):
             out[LEAVE_OWN_OUT] = leave_own_out(rep, same_as)
+        if families and familybias.has_family_here(rep.models, synth, families):
+            out[LEAVE_FAMILY_OUT] = familybias.leave_family_out_arrays(
+                rep.generators, rep.models, rep.scores, families
+            )
     return out
 
 
@@ -344,11 +355,14 @@ def _matrix_intervals(
 
 
 def group_section(
-    rep: GroupReplicates, same_as: Mapping[str, str], settings: BootstrapSettings
+    rep: GroupReplicates,
+    same_as: Mapping[str, str],
+    settings: BootstrapSettings,
+    families: Families | None = None,
 ) -> dict[str, Any]:
     """The ``ci`` dict of one report group: intervals of scores, agreement, bias; pairs."""
     level = settings.level
-    sources = _source_scores(rep, same_as)
+    sources = _source_scores(rep, same_as, families)
     scores = {g: _matrix_intervals(rep.models, s, level) for g, s in sources.items()}
     invalid = {
         g: _matrix_intervals(rep.models, rep.invalid[:, i, :], level, rep.scores[0, i, :])
@@ -410,6 +424,8 @@ def group_section(
             if m in section["bias"]:
                 section["bias"][m]["p_value"] = None if p is None else round(p, 6)
         section["self_preference"] = test.to_dict()
+    if families:
+        section.update(_family_section(rep, families, settings))
     for g, s in sources.items():
         ran = [
             j
@@ -427,18 +443,47 @@ def group_section(
     return section
 
 
+def _family_section(
+    rep: GroupReplicates, families: Families, settings: BootstrapSettings
+) -> dict[str, Any]:
+    """``family_bias`` intervals and p-values, and the joint ``family_preference`` test."""
+    found = familybias.family_bias_arrays(rep.generators, rep.models, rep.scores, families)
+    out: dict[str, Any] = {
+        "family_bias": {
+            m: {"family": fam, **interval(float(arr[0]), arr[1:], settings.level)}
+            for m, (fam, arr) in found.items()
+        }
+    }
+    if found:
+        synth = [i for i, g in enumerate(rep.generators) if g != REAL]
+        test = familybias.family_test(
+            [rep.generators[i] for i in synth],
+            rep.models,
+            rep.scores[0][synth],
+            families,
+            settings.permutations,
+            derive_seed(settings.seed, rep.task, rep.dataset, "family"),
+        )
+        for m, p in test.per_model.items():
+            if m in out["family_bias"]:
+                out["family_bias"][m]["p_value"] = round(p, 6)
+        out["family_preference"] = test.to_dict()
+    return out
+
+
 def add_intervals(
     report: dict[str, Any],
     reps: Mapping[tuple[str, str], GroupReplicates],
     same_as: Mapping[str, str],
     settings: BootstrapSettings,
+    families: Families | None = None,
 ) -> dict[str, Any]:
     """Put ``ci`` into each report group that has outcomes; returns the report."""
     report["bootstrap"] = settings.to_dict()
     for group in report.get("groups", []):
         rep = reps.get((group["task"], group["dataset"]))
         if rep is not None and group.get("metric", rep.metric) == rep.metric:
-            group["ci"] = group_section(rep, same_as, settings)
+            group["ci"] = group_section(rep, same_as, settings, families)
             if rep.items:
                 group["items"] = rep.items
     return report
@@ -450,11 +495,12 @@ def intervals_for_run(
     results: Sequence[CaseResult],
     same_as: Mapping[str, str],
     settings: BootstrapSettings,
+    families: Families | None = None,
 ) -> dict[tuple[str, str], GroupReplicates]:
     """Read outcomes, bootstrap, add ``ci`` to ``report``; returns the replicates for gates."""
     cases = read_outcomes_of(results_dir, results)
     reps = bootstrap_cases(cases, settings)
-    add_intervals(report, reps, same_as, settings)
+    add_intervals(report, reps, same_as, settings, families)
     samples = invalid_samples(cases)
     if samples:
         report["invalid_samples"] = samples

@@ -11,8 +11,10 @@ from harness.records import ENSEMBLE, REAL
 
 #: The leave-own-out ensemble: a model that is a generator skips its own data.
 LEAVE_OWN_OUT = "mean-loo"
+#: The leave-family-out ensemble: a model of a suite family skips its family's data.
+LEAVE_FAMILY_OUT = "mean-lfo"
 #: Every ensemble row, in report order; never a generator of the bias factor.
-ENSEMBLES = (ENSEMBLE, LEAVE_OWN_OUT)
+ENSEMBLES = (ENSEMBLE, LEAVE_OWN_OUT, LEAVE_FAMILY_OUT)
 #: Names a score row may not use as its generator.
 RESERVED = ENSEMBLES
 #: Models needed on both sides for a rank or correlation coefficient.
@@ -23,6 +25,7 @@ MIN_GENERATORS = 2
 __all__ = [
     "ENSEMBLE",
     "ENSEMBLES",
+    "LEAVE_FAMILY_OUT",
     "LEAVE_OWN_OUT",
     "MIN_GENERATORS",
     "MIN_MODELS",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.families import Families
 from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates
 from harness.intervals import BootstrapSettings, intervals_for_run, paired_drops
 from harness.records import CaseResult
@@ -52,6 +53,7 @@ def complete_report(
     same_as: Mapping[str, str],
     opts: PostRunOptions,
     timestamp: str = "",
+    families: Families | None = None,
 ) -> list[Verdict]:
     """Add intervals, baseline comparison and gate verdicts to ``report``; returns verdicts."""
     from harness.baseline import (
@@ -65,7 +67,7 @@ def complete_report(
 
     reps: dict[Any, Any] = {}
     if opts.bootstrap is not None and results_dir is not None:
-        reps = intervals_for_run(report, results_dir, results, same_as, opts.bootstrap)
+        reps = intervals_for_run(report, results_dir, results, same_as, opts.bootstrap, families)
     settings = opts.bootstrap or BootstrapSettings()
     saved: SavedDrop | None = None
     baseline: dict[str, str] = {}

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from harness.analysis import ScoreRow, analyse, build_report, rows_from_cases
+from harness.families import Families
 from harness.records import CaseKey, CaseResult
 from harness.report.model import REPORT_SCHEMA
 
@@ -40,17 +41,19 @@ def report_groups(
     expected: Iterable[CaseKey] | None = None,
     run: Mapping[str, Any] | None = None,
     rows: Sequence[ScoreRow] = (),
+    families: Families | None = None,
 ) -> list[dict[str, Any]]:
     """One JSON-form group per (task, dataset, metric): figures, data issues, quality.
 
-    ``rows`` adds score rows that did not come from cases (a published table).
+    ``rows`` adds score rows that did not come from cases (a published table);
+    ``families`` (the suite's) adds ``mean-lfo`` and the family bias.
     """
     all_rows = list(rows_from_cases(results)) + list(rows)
     cells = None
     if expected is not None:
         cells = [(k.task, k.dataset, k.generator, k.model) for k in expected]
     groups: list[dict[str, Any]] = build_report(
-        analyse(all_rows, same_as=dict(same_as), expected=cells)
+        analyse(all_rows, same_as=dict(same_as), expected=cells, families=families)
     )["groups"]
     issues = _data_issues(results)
     for g in groups:
@@ -68,6 +71,7 @@ def build_run_report(
     run: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
     rows: Sequence[ScoreRow] = (),
+    families: Families | None = None,
 ) -> dict[str, Any]:
     """The report dict of ``results`` alone (no store, no provenance)."""
     by_status: dict[str, int] = {}
@@ -77,9 +81,10 @@ def build_run_report(
     ordered = sorted(results, key=lambda r: r.key)
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
-        "groups": report_groups(results, same_as, expected, run, rows),
+        "groups": report_groups(results, same_as, expected, run, rows, families),
         "run": dict(run or {}),
         "same_as": dict(sorted(same_as.items())),
+        **({"families": families.to_dict()} if families else {}),
         "cases": {
             "counts": dict(sorted(by_status.items())),
             "missing": [k.to_dict() for k in missing],

@@ -92,7 +92,7 @@ def bias_test(
     cols = np.array(list(own), dtype=np.intp)
     rows = np.array(list(own.values()), dtype=np.intp)
     observed = float(stat[rows, cols].mean())
-    perms, exact = _permutations(len(generators), permutations, seed)
+    perms, exact = label_permutations(len(generators), permutations, seed)
     # perms[b, g]: the source that generator g's name is given under relabelling b.
     permuted = stat[perms[:, rows], cols[None, :]]
     defined = np.isfinite(permuted).all(axis=1)
@@ -103,7 +103,7 @@ def bias_test(
     return BiasTest(per_model, observed, p, n, exact)
 
 
-def _permutations(g: int, limit: int, seed: int) -> tuple[npt.NDArray[np.intp], bool]:
+def label_permutations(g: int, limit: int, seed: int) -> tuple[npt.NDArray[np.intp], bool]:
     """Every permutation of ``range(g)`` when there are at most ``limit``, else a sample."""
     if math.factorial(g) <= max(limit, 1):
         return np.array(list(itertools.permutations(range(g))), dtype=np.intp), True

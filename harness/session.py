@@ -141,6 +141,7 @@ class SynthSession:
             run=run,
             report=self.post.to_dict() if self.post is not None else {},
             extra=extra,
+            families=self.suite.families,
         )
 
     def finish(self) -> dict[str, Any] | None:

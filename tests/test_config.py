@@ -36,7 +36,8 @@ def test_valid_suite_parses_with_real_first() -> None:
     [
         (
             _with(extra={}),
-            "suite.toml.extra: unknown key; known: datasets, gates, generators, models, run",
+            "suite.toml.extra: unknown key; known: "
+            "datasets, families, gates, generators, models, run",
         ),
         (
             _with(models={"m": {"factory": "nope"}}),
@@ -94,3 +95,74 @@ def test_default_suite_is_valid() -> None:
     assert len(suite.datasets) == 6
     assert len(suite.generators) == 7
     assert {d.task for d in suite.datasets} == {"intent", "similarity", "ner"}
+
+
+FAMILY_BASE = {
+    "generators": {"g-70b": {}, "g-8b": {}, "h-1": {}, "h-2": {}},
+    "datasets": {"d": {"task": "intent", "test": "real/d/test.jsonl"}},
+    "families": {"g": ["g-70b", "g-8b"], "h": ["h-1"]},
+    "models": {
+        "m-8b": {"factory": "oracle", "same_as": "g-8b"},
+        "m-h": {"factory": "oracle", "family": "h"},
+        "m-2": {"factory": "oracle", "same_as": "h-2"},
+        "m-x": {"factory": "oracle"},
+    },
+}
+
+
+def _families(families: object = None, **models: object) -> dict:
+    raw = {k: dict(v) for k, v in FAMILY_BASE.items()}
+    if families is not None:
+        raw["families"] = families
+    raw["models"].update(models)
+    return raw
+
+
+def test_families_come_from_same_as_or_the_family_key() -> None:
+    suite = parse_suite(FAMILY_BASE)
+    assert dict(suite.families.generators) == {"g": ("g-70b", "g-8b"), "h": ("h-1",)}
+    # m-2's generator h-2 is in no family: it has none; m-x is no LLM of the suite.
+    assert dict(suite.families.models) == {"m-8b": "g", "m-h": "h"}
+    assert suite.model("m-8b").family == "g" and suite.model("m-x").family == ""
+    assert not parse_suite(BASE).families  # no [families]: nothing declared
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            _families({"g": ["g-70b", "gpt-9"]}),
+            "suite.toml: families.g: 'gpt-9' is not a synthetic generator; "
+            "known: g-70b, g-8b, h-1, h-2",
+        ),
+        (_families({"g": ["real"]}), "families.g: 'real' is not a synthetic generator"),
+        (
+            _families({"g": ["g-70b", "g-8b"], "h": ["g-8b"]}),
+            "families.h: generator 'g-8b' is also in family 'g'; a generator has one family",
+        ),
+        (_families({"g": ["g-8b", "g-8b"]}), "families.g: generator 'g-8b' is twice in this"),
+        (_families({"mean-lfo": ["g-8b"]}), "families.mean-lfo: family name 'mean-lfo' is reser"),
+        (_families({"real": ["g-8b"]}), "families.real: family name 'real' is reserved"),
+        (_families({"g": []}), "families.g: a family needs at least one generator"),
+        (_families({"g": "g-8b"}), "families.g: expected a list of strings"),
+        (_families([1]), "families: expected a table"),
+        (
+            _families(None, bad={"factory": "oracle", "family": "llama"}),
+            "models.bad.family: unknown family 'llama'; known: g, h",
+        ),
+        (
+            _families(None, bad={"factory": "oracle", "same_as": "g-70b", "family": "h"}),
+            "models.bad.family: 'h', but its same_as generator 'g-70b' is in family 'g'",
+        ),
+        (
+            {**BASE, "models": {"m": {"factory": "oracle", "family": "g"}}},
+            "models.m.family: unknown family 'g'; known: none (declare them in a [families] table)",
+        ),
+        (_with(generators={"mean-lfo": {}}), "reserved for the generator ensemble"),
+    ],
+)
+def test_family_errors_name_file_key_and_bad_name(raw: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_suite(raw, "suite.toml")
+    assert str(info.value).startswith("suite.toml")
+    assert message in str(info.value)

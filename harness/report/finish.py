@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis import ScoreRow
+from harness.families import Families
 from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates, suite_gates
 from harness.intervals import (
     BootstrapSettings,
@@ -130,15 +131,17 @@ def build(
     view = build_view(inputs)
     same_as: dict[str, str] = {}
     extra: dict[str, Any] = {}
+    families = Families()
     for rec in records:
         same_as.update(rec.same_as)
         extra.update(rec.extra)
+        families = families.merged(rec.families)
     run = dict(records[-1].run) if records else {}
     if len(inputs) > 1:
         run["inputs"] = [str(p) for p, _ in inputs]
     run["report_settings"] = settings.to_dict()
     gates = settings.parsed_gates()
-    groups = report_groups(view.results(), same_as, view.keys(), run, rows)
+    groups = report_groups(view.results(), same_as, view.keys(), run, rows, families)
     sections: dict[str, Any] = dict(extra)
     reps: dict[Any, Any] = {}
     boot = settings.bootstrap()
@@ -146,7 +149,7 @@ def build(
         cases = view.with_outcomes()
         reps = bootstrap_cases(cases, boot)
         holder: dict[str, Any] = {"groups": groups}
-        add_intervals(holder, reps, same_as, boot)
+        add_intervals(holder, reps, same_as, boot, families)
         sections["bootstrap"] = holder["bootstrap"]
         if samples := invalid_samples(cases):
             sections["invalid_samples"] = samples
@@ -160,6 +163,7 @@ def build(
         same_as=same_as,
         run=run,
         sections=sections,
+        families=families,
     )
     from harness.textsafe import count_unencodable, replaced_note
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.families import Families
 from harness.records import CaseKey, CaseResult
 
 REPORT_SCHEMA = 1
@@ -94,6 +95,8 @@ class Report:
     sections: Mapping[str, Any] = field(default_factory=dict)
     gates: Mapping[str, Any] | None = None
     baseline: Mapping[str, Any] | None = None
+    #: The suite's families; ``report.json`` has the key only when some are declared.
+    families: Families = field(default_factory=Families)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -101,6 +104,7 @@ class Report:
             "groups": [dict(g) for g in self.groups],
             "run": dict(self.run),
             "same_as": dict(sorted(self.same_as.items())),
+            **({"families": self.families.to_dict()} if self.families else {}),
             "cases": self.cases.to_dict(),
             "store": self.store.to_dict(),
         }

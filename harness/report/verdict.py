@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Agreement rows that are ensembles of the generators, not one generator's data.
-ENSEMBLES = ("mean", "mean-loo")
+# ENSEMBLES: agreement rows that are ensembles of the generators, not one generator's data.
+from harness.names import ENSEMBLES
+
 COEFFICIENT = "spearman"
 #: A bias factor (or the ensemble's agreement) is called significant when its p-value,
 #: when the report has one, is below this; else when its interval excludes 0.

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.families import Families
 from harness.records import CaseKey, CaseResult
 from harness.store.files import RUNS, STORE_SCHEMA, CaseFileError, StoreError, atomic_write_text
 from harness.textsafe import json_dumps
@@ -52,12 +53,15 @@ class RunRecord:
     report: Mapping[str, Any] = field(default_factory=dict)
     #: Figures that exist only while the run lives (the response cache's hits and misses).
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: The suite's ``[families]`` (written only when declared: older records stay as they were).
+    families: Families = field(default_factory=Families)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": STORE_SCHEMA,
             "run_id": self.run_id,
             "same_as": dict(sorted(self.same_as.items())),
+            **({"families": self.families.to_dict()} if self.families else {}),
             "cells": [c.to_dict() for c in self.cells],
             "settled": [r.to_dict() for r in self.settled],
             "run": dict(self.run),
@@ -86,6 +90,7 @@ class RunRecord:
                 run=dict(d.get("run", {})),
                 report=dict(d.get("report", {})),
                 extra=dict(d.get("extra", {})),
+                families=Families.from_dict(d.get("families")),
             )
         except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
             raise CaseFileError(f"{where}: not a run record: {exc!r}") from None
