@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from harness.generate.answers import json_value, one_line
 from harness.generate.base import GenSettings
-from harness.generate.ner import locate, parse_names
-from harness.generate.similarity import parse_pair
 from harness.generate.templates import TemplateError, load_template
+from harness.tasks.ner.generate import locate, parse_names
+from harness.tasks.similarity.generate import parse_pair
 from tests.test_hub import COMMIT, _Hub, hub_server  # noqa: F401 - fixture
 
 words = st.text(alphabet="abcdefgh xyz", min_size=1, max_size=30).map(str.strip).filter(bool)

@@ -42,6 +42,7 @@ def build_context(
         pool, split = real, "test"
     factory = GENERATORS.get(spec.task)
     names: tuple[str, ...] = factory.template_names  # type: ignore[attr-defined]
+    own_dir = getattr(factory, "template_dir", None)  # a task's own packaged templates
     return GenContext(
         task=spec.task,
         dataset=spec.name,
@@ -51,7 +52,7 @@ def build_context(
         real_counts=Counter(label_counts(real)),
         score_range=spec.score_range,
         settings=settings,
-        templates={n: load_template(n, templates_dir) for n in names},
+        templates={n: load_template(n, templates_dir or own_dir) for n in names},
     )
 
 

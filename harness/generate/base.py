@@ -14,11 +14,10 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from harness.generate.templates import PromptTemplate
 from harness.records import Example
-from harness.registry import Registry
 
 Messages = list[dict[str, str]]
 #: Sends a batch of message lists; gives each answer text, or None for a failed request.
@@ -85,9 +84,15 @@ Outcome = Accepted | Rejected
 
 
 class TaskGenerator(Protocol):
-    """One task's generation procedure (see the module docstring)."""
+    """One task's generation procedure (see the module docstring).
 
-    #: Names of the templates it renders (files under ``templates/``).
+    A task offers one as its ``generator`` attribute: the class (or any factory
+    ``GenContext -> TaskGenerator``) with ``template_names`` and, optionally,
+    ``template_dir`` (where its packaged template files are; default
+    ``harness/generate/templates/``).
+    """
+
+    #: Names of the templates it renders (``<name>.txt`` files).
     template_names: tuple[str, ...]
 
     def prepare(self, ask: Ask, state: dict[str, Any]) -> dict[str, Any]:
@@ -111,10 +116,41 @@ class TaskGenerator(Protocol):
 
 
 GeneratorFactory = Callable[[GenContext], TaskGenerator]
-GENERATORS: Registry[GeneratorFactory] = Registry(
-    "task generator",
-    modules=("harness.generate.intent", "harness.generate.similarity", "harness.generate.ner"),
-)
+
+
+class TaskGenerators:
+    """The generation plans, each reached through its task (its ``generator``).
+
+    Not a registry of its own: a task registered anywhere (a package's entry point,
+    a conftest) that has a ``generator`` can be generated.
+    """
+
+    def names(self) -> list[str]:
+        """The tasks with a generation plan."""
+        from harness.tasks import TASKS
+
+        return [e.name for e in TASKS if getattr(e.obj, "generator", None) is not None]
+
+    def __contains__(self, task: object) -> bool:
+        from harness.tasks import TASKS
+
+        return isinstance(task, str) and task in TASKS and task in self.names()
+
+    def get(self, task: str) -> GeneratorFactory:
+        """The generator factory of ``task``; a clear error for a task without one."""
+        from harness.tasks import TASKS
+
+        factory = getattr(TASKS.get(task), "generator", None)
+        if factory is None:
+            raise ValueError(
+                f"task {task!r} has no generation plan: a task is generated when it has a "
+                f"'generator' attribute (see docs/extending.md); tasks that have one: "
+                f"{', '.join(self.names()) or 'none'}"
+            )
+        return cast("GeneratorFactory", factory)
+
+
+GENERATORS = TaskGenerators()
 
 
 def plan_rng(ctx: GenContext, index: int, stage: str = "plan") -> random.Random:

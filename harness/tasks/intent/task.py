@@ -32,6 +32,7 @@ from harness.tasks.intent.batch import INVALID, OTHER, gold_strata, macro_f1_bat
 from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
 
 if TYPE_CHECKING:
+    from harness.generate.base import GeneratorFactory
     from harness.models.base import TaskContext
     from harness.tasks.chat import ChatIO, ChatOptions
 
@@ -125,6 +126,15 @@ class IntentTask:
         from harness.tasks.intent import chat  # the prompts and backends load only for LLMs
 
         return chat.chat_io(ctx, options)
+
+    @property
+    def generator(self) -> GeneratorFactory:
+        """The generation plan of ``synthbench generate`` (``generate.py``)."""
+        from harness.tasks.intent.generate import (
+            IntentGenerator,  # generation code loads only to generate
+        )
+
+        return IntentGenerator
 
 
 TASKS.add("intent", IntentTask())

@@ -41,6 +41,7 @@ from harness.tasks.stats import ExampleStats, FloatArray, check_lengths, prf
 from harness.tasks.tokenize import Span
 
 if TYPE_CHECKING:
+    from harness.generate.base import GeneratorFactory
     from harness.models.base import TaskContext
     from harness.tasks.chat import ChatIO, ChatOptions
 
@@ -205,6 +206,15 @@ class NerTask:
         from harness.tasks.ner import chat  # the prompts and backends load only for LLMs
 
         return chat.chat_io(ctx, options)
+
+    @property
+    def generator(self) -> GeneratorFactory:
+        """The generation plan of ``synthbench generate`` (``generate.py``)."""
+        from harness.tasks.ner.generate import (
+            NerGenerator,  # generation code loads only to generate
+        )
+
+        return NerGenerator
 
 
 TASKS.add("ner", NerTask())

@@ -28,6 +28,7 @@ from harness.tasks.similarity.batch import spearman_batch
 from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
 
 if TYPE_CHECKING:
+    from harness.generate.base import GeneratorFactory
     from harness.models.base import TaskContext
     from harness.tasks.chat import ChatIO, ChatOptions
 
@@ -154,6 +155,15 @@ class SimilarityTask:
         from harness.tasks.similarity import chat  # the prompts and backends load only for LLMs
 
         return chat.chat_io(ctx, options)
+
+    @property
+    def generator(self) -> GeneratorFactory:
+        """The generation plan of ``synthbench generate`` (``generate.py``)."""
+        from harness.tasks.similarity.generate import (
+            SimilarityGenerator,  # generation code loads only to generate
+        )
+
+        return SimilarityGenerator
 
 
 TASKS.add("similarity", SimilarityTask())

@@ -13,7 +13,6 @@ from typing import Any
 
 from harness.generate.answers import json_value, strip_fences, unquote
 from harness.generate.base import (
-    GENERATORS,
     Accepted,
     Ask,
     GenContext,
@@ -92,5 +91,3 @@ class SimilarityGenerator:
     def shown(self, plan: dict[str, Any]) -> list[Any]:
         return [(t1, t2) for t1, t2, _ in plan["shots"]]
 
-
-GENERATORS.add("similarity", SimilarityGenerator)

@@ -19,7 +19,6 @@ from typing import Any
 
 from harness.generate.answers import json_value, strip_fences, unquote
 from harness.generate.base import (
-    GENERATORS,
     Accepted,
     Ask,
     GenContext,
@@ -156,5 +155,3 @@ class NerGenerator:
     def shown(self, plan: dict[str, Any]) -> list[Any]:
         return list(plan["shots"])
 
-
-GENERATORS.add("ner", NerGenerator)

@@ -10,7 +10,6 @@ from typing import Any
 
 from harness.generate.answers import one_line
 from harness.generate.base import (
-    GENERATORS,
     Accepted,
     Ask,
     GenContext,
@@ -64,5 +63,3 @@ class IntentGenerator:
     def shown(self, plan: dict[str, Any]) -> list[Any]:
         return list(plan["shots"])
 
-
-GENERATORS.add("intent", IntentGenerator)
