@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -147,13 +148,53 @@ def test_spacy_runs_once_per_text(politics: object, monkeypatch: pytest.MonkeyPa
     nlp = politics.nlp  # type: ignore[attr-defined]
 
     class Counting:
+        meta, pipe_names = nlp.meta, nlp.pipe_names
+
         def pipe(self, texts: list[str], batch_size: int) -> object:
             calls.append(len(texts))
             return nlp.pipe(texts, batch_size=batch_size)
 
     monkeypatch.setattr(spacy_ner, "_SPANS", {})
+    monkeypatch.setattr(spacy_ner, "_store", lambda: None)
     texts = ["Boris Johnson spoke in London .", "Boris Johnson spoke in London .", "Paris ."]
     first = spacy_ner.entity_spans(Counting(), texts)
     again = spacy_ner.entity_spans(Counting(), texts[::-1])
     assert calls == [2]
     assert again == first[::-1]
+
+
+def test_spacy_entities_are_kept_in_the_store_for_the_next_process(
+    politics: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from harness.models import spacy_ner
+    from harness.models.embedding_store import STORE_NAME, EmbeddingStore
+
+    calls: list[int] = []
+    nlp = politics.nlp  # type: ignore[attr-defined]
+
+    class Counting:
+        meta, pipe_names = nlp.meta, list(nlp.pipe_names)
+
+        def pipe(self, texts: list[str], batch_size: int) -> object:
+            calls.append(len(texts))
+            return nlp.pipe(texts, batch_size=batch_size)
+
+    texts = ["Boris Johnson spoke in London .", "The Labour Party won in Wales .", "x"]
+    monkeypatch.setattr(spacy_ner, "_SPANS", {})
+    monkeypatch.setattr(spacy_ner, "_store", lambda: None)
+    direct = spacy_ner.entity_spans(nlp, texts)
+    with EmbeddingStore(tmp_path / STORE_NAME) as store:
+        monkeypatch.setattr(spacy_ner, "_store", lambda: store)
+        monkeypatch.setattr(spacy_ner, "_SPANS", {})
+        assert spacy_ner.entity_spans(Counting(), texts) == direct
+        assert calls == [3] and store.stats().entries == 3
+        # A new process (empty memory) reads them: spaCy does not run again.
+        monkeypatch.setattr(spacy_ner, "_SPANS", {})
+        assert spacy_ner.entity_spans(Counting(), texts[::-1]) == direct[::-1]
+        assert calls == [3]
+        # Another pipeline (other pipes) is another key: its entities are its own.
+        other = Counting()
+        other.pipe_names = ["tok2vec", "ner", "entity_ruler"]
+        monkeypatch.setattr(spacy_ner, "_SPANS", {})
+        spacy_ner.entity_spans(other, texts)
+        assert calls == [3, 3] and store.stats().entries == 6

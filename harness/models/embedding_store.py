@@ -50,6 +50,8 @@ EVICT_TO = 0.9
 TOUCH_EVERY_S = 60.0
 #: A claim on a slice older than this is taken over (its owner died or stalled).
 CLAIM_TTL_S = 300.0
+#: The ``dim`` of an entry that holds bytes (another model's output), not a vector.
+BYTES_DIM = 0
 #: SQLite's default limit on ``?`` parameters is 32,766; stay well below it.
 _CHUNK = 500
 
@@ -191,27 +193,13 @@ class EmbeddingStore:
         """The stored vectors of those ``keys`` that are present (and mark them used)."""
         import numpy as np
 
-        found: dict[bytes, np.ndarray] = {}
-        stale: list[bytes] = []
-        now = time.time()
-        with self._lock:
-            for lo in range(0, len(keys), _CHUNK):
-                part = keys[lo : lo + _CHUNK]
-                rows = self._con.execute(
-                    f"SELECT key, dim, vec, used FROM vectors WHERE key IN ({_marks(len(part))})",
-                    part,
-                ).fetchall()
-                for key, d, vec, used in rows:
-                    if d != dim or len(vec) != 4 * dim:
-                        continue  # written by an incompatible encoder: treat as absent
-                    found[key] = np.frombuffer(vec, dtype=np.float32)
-                    if now - used > TOUCH_EVERY_S:
-                        stale.append(key)
-            if stale:
-                self._con.executemany(
-                    "UPDATE vectors SET used = ? WHERE key = ?", [(now, k) for k in stale]
-                )
-            self.hits += len(found)
+        found = {
+            k: np.frombuffer(v, dtype=np.float32)
+            for k, (d, v) in self._select(keys, touch=True).items()
+            # Another dimension: written by an incompatible encoder, treat as absent.
+            if d == dim and len(v) == 4 * dim
+        }
+        self.hits += len(found)
         return found
 
     def put_many(
@@ -224,23 +212,41 @@ class EmbeddingStore:
         """
         import numpy as np
 
-        now = time.time()
         rows = [
-            (k, encoder, int(v.shape[0]), np.ascontiguousarray(v, np.float32).tobytes(), now, now)
-            for k, v in items
+            (k, int(v.shape[0]), np.ascontiguousarray(v, np.float32).tobytes()) for k, v in items
         ]
         if not rows:
             return {}
+        dim = rows[0][1]
+        stored = self._put_rows(encoder, rows)
+        return {
+            k: np.frombuffer(b, dtype=np.float32) for k, b in stored.items() if len(b) == 4 * dim
+        }
+
+    def get_values(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Stored byte values (not vectors: other models' outputs, ``dim`` 0) of ``keys``."""
+        return {k: v for k, (d, v) in self._select(keys, touch=True).items() if d == BYTES_DIM}
+
+    def put_values(self, kind: str, items: Iterable[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+        """Store byte values under ``kind`` (first writer wins, as ``put_many``)."""
+        return self._put_rows(kind, [(k, BYTES_DIM, bytes(v)) for k, v in items])
+
+    def _put_rows(self, kind: str, rows: Sequence[tuple[bytes, int, bytes]]) -> dict[bytes, bytes]:
+        """Insert ``(key, dim, value)`` rows in one transaction; the stored values."""
+        if not rows:
+            return {}
+        now = time.time()
         with self._lock:
             self._con.execute("BEGIN IMMEDIATE")
             try:
                 added = 0
-                for row in rows:
+                for key, dim, value in rows:
                     cur = self._con.execute(
-                        "INSERT OR IGNORE INTO vectors VALUES (?,?,?,?,?,?)", row
+                        "INSERT OR IGNORE INTO vectors VALUES (?,?,?,?,?,?)",
+                        (key, kind, dim, value, now, now),
                     )
                     if cur.rowcount:
-                        added += len(row[3])
+                        added += len(value)
                         self.stored += 1
                 if added:
                     self._con.execute("UPDATE totals SET bytes = bytes + ? WHERE id = 0", (added,))
@@ -249,25 +255,33 @@ class EmbeddingStore:
             except BaseException:
                 self._con.execute("ROLLBACK")
                 raise
-        dim = rows[0][2]
-        stored = self._read([r[0] for r in rows], dim)
+        dims = {key: dim for key, dim, _ in rows}
+        stored = {
+            k: v for k, (d, v) in self._select(list(dims), touch=False).items() if d == dims[k]
+        }
         # A key evicted within this very write (a store smaller than one batch) keeps
-        # this process's own vector: there is nothing stored to agree with.
-        own = {r[0]: np.frombuffer(r[3], dtype=np.float32) for r in rows}
-        return {k: stored.get(k, own[k]) for k in own}
+        # this process's own value: there is nothing stored to agree with.
+        return {key: stored.get(key, value) for key, _, value in rows}
 
-    def _read(self, keys: Sequence[bytes], dim: int) -> dict[bytes, np.ndarray]:
-        import numpy as np
-
-        out: dict[bytes, np.ndarray] = {}
+    def _select(self, keys: Sequence[bytes], touch: bool) -> dict[bytes, tuple[int, bytes]]:
+        """``key -> (dim, value)`` of the stored ``keys``; ``touch`` marks them used."""
+        out: dict[bytes, tuple[int, bytes]] = {}
+        stale: list[bytes] = []
+        now = time.time()
         with self._lock:
             for lo in range(0, len(keys), _CHUNK):
                 part = keys[lo : lo + _CHUNK]
-                for key, d, vec in self._con.execute(
-                    f"SELECT key, dim, vec FROM vectors WHERE key IN ({_marks(len(part))})", part
+                for key, d, value, used in self._con.execute(
+                    f"SELECT key, dim, vec, used FROM vectors WHERE key IN ({_marks(len(part))})",
+                    part,
                 ):
-                    if d == dim and len(vec) == 4 * dim:
-                        out[key] = np.frombuffer(vec, dtype=np.float32)
+                    out[key] = (int(d), bytes(value))
+                    if touch and now - used > TOUCH_EVERY_S:
+                        stale.append(key)
+            if stale:
+                self._con.executemany(
+                    "UPDATE vectors SET used = ? WHERE key = ?", [(now, k) for k in stale]
+                )
         return out
 
     def _evict_if_needed(self) -> None:

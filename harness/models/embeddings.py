@@ -167,7 +167,10 @@ class Embedder:
                 deferred.append((part, sid))
                 continue
             try:
-                self._encode_slice(part)
+                # Another process may have encoded and released this slice since the
+                # first lookup (it ran ahead): read its vectors instead of encoding again.
+                if part := self._lookup(part):
+                    self._encode_slice(part)
             finally:
                 self.store.release(sid, self._owner)
         for part, sid in deferred:

@@ -29,6 +29,8 @@ match a gold span exactly).
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -201,25 +203,82 @@ Span = tuple[int, int, str]
 # spaCy runs once per text per process, although two models (``spacy`` and
 # ``spacy-minilm``) read its entities: the same real test set is scored by both.
 _SPANS: dict[str, tuple[Span, ...]] = {}
+#: Bump when what is stored per text changes (the trimming rule, the span form).
+SPANS_VERSION = 1
 
 
-def entity_spans(
-    nlp: Any, texts: Sequence[str], batch_size: int = BATCH_SIZE
-) -> list[tuple[Span, ...]]:
-    """spaCy's entities of each text, a leading "the " trimmed (cached per text)."""
-    todo = list(dict.fromkeys(t for t in texts if t not in _SPANS))
+def pipeline_id(nlp: Any) -> str:
+    """What determines spaCy's entities: spaCy, the pipeline package and its pipes."""
+    import spacy
+
+    meta = nlp.meta
+    return (
+        f"spacy-{spacy.__version__}/{meta.get('lang')}_{meta.get('name')}-{meta.get('version')}"
+        f"/{'+'.join(nlp.pipe_names)}/spans-v{SPANS_VERSION}"
+    )
+
+
+def _spans_key(pipeline: str, text: str) -> bytes:
+    h = hashlib.sha256(b"spacy-spans\x00" + pipeline.encode() + b"\x00")
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
+@functools.cache
+def _store() -> Any:
+    """The embedding store file, which also keeps spaCy's entities per text (or None)."""
+    from harness.models.embeddings import default_store
+
+    return default_store()
+
+
+def _run(nlp: Any, texts: list[str], batch_size: int) -> dict[str, tuple[Span, ...]]:
     t0 = time.perf_counter()
-    docs = nlp.pipe(todo, batch_size=batch_size) if todo else []
-    for text, doc in zip(todo, docs, strict=True):
+    out: dict[str, tuple[Span, ...]] = {}
+    for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size), strict=True):
         spans = []
         for ent in doc.ents:
             start = ent.start_char
             if ent.text[:4].lower() == "the " and len(ent.text) > 4:
                 start += 4
             spans.append((start, ent.end_char, ent.label_))
-        _SPANS[text] = tuple(spans)
-    if todo:
-        phases.add("spacy", time.perf_counter() - t0)
+        out[text] = tuple(spans)
+    phases.add("spacy", time.perf_counter() - t0)
+    return out
+
+
+def _decode(raw: bytes) -> tuple[Span, ...]:
+    return tuple((int(a), int(b), str(t)) for a, b, t in json.loads(raw))
+
+
+def entity_spans(
+    nlp: Any, texts: Sequence[str], batch_size: int = BATCH_SIZE
+) -> list[tuple[Span, ...]]:
+    """spaCy's entities of each text, a leading "the " trimmed.
+
+    Kept per text in the process and in the embedding store's file (as the vectors
+    are: first writer wins, every process uses the stored spans), so a warm run, a
+    second worker or a CI job that restored the cache runs no spaCy for a text seen.
+    """
+    todo = list(dict.fromkeys(t for t in texts if t not in _SPANS))
+    store = _store() if todo else None
+    if store is None:
+        if todo:
+            _SPANS.update(_run(nlp, todo, batch_size))
+        return [_SPANS[t] for t in texts]
+    pipeline = pipeline_id(nlp)
+    keys = {t: _spans_key(pipeline, t) for t in todo}
+    found = store.get_values(list(keys.values()))
+    missing = [t for t in todo if keys[t] not in found]
+    if missing:
+        fresh = _run(nlp, missing, batch_size)
+        found.update(
+            store.put_values(
+                pipeline,
+                ((keys[t], json.dumps(fresh[t], separators=(",", ":")).encode()) for t in missing),
+            )
+        )
+    _SPANS.update((t, _decode(found[keys[t]])) for t in todo)
     return [_SPANS[t] for t in texts]
 
 
