@@ -1,8 +1,10 @@
-"""A fourth task from outside ``harness/``: plugin, report and ``synthbench data check``.
+"""A fourth task from outside ``harness/``: plugin, report, ``synthbench data check``,
+the ``llm`` model and ``synthbench generate``.
 
-The toy binary-sentiment task, its record type and a model live in a package that
-the test installs (a module plus a dist-info with entry points); nothing in
-``harness/`` names it.
+The toy binary-sentiment task (its record type, chat prompt and answer parser,
+generation plan and template), a model and a chat backend live in a package that the
+test installs (modules plus a dist-info with entry points); nothing in ``harness/``
+names it.
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ import pytest
 
 TOY_PACKAGE = """
 from dataclasses import dataclass
+from pathlib import Path
 
-from harness import Prediction, model, task
+from harness import Prediction, backend, model, task
+from harness.backends import Message, Reply, Verdict
+from harness.generate.base import Accepted, Rejected, plan_rng
 from harness.tasks import RecordError
+from harness.tasks.chat import ChatIO
 
 
 @dataclass(frozen=True)
@@ -26,11 +32,57 @@ class SentimentExample:
     positive: bool
 
 
+class SentimentGenerator:
+    \"\"\"One review per plan, positive and negative in turn, after one real review.\"\"\"
+
+    template_names = ("sentiment_review",)
+    template_dir = Path(__file__).parent / "toy_sentiment_templates"
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.pool = {p: [ex.text for ex in ctx.pool if ex.positive == p] for p in (True, False)}
+
+    def prepare(self, ask, state):
+        return {}
+
+    def plan(self, index):
+        positive = index % 2 == 0
+        return {"positive": positive, "shot": plan_rng(self.ctx, index).choice(self.pool[positive])}
+
+    def messages(self, plan):
+        polarity = "positive" if plan["positive"] else "negative"
+        template = self.ctx.templates["sentiment_review"]
+        return template.render(polarity=polarity, example=plan["shot"])
+
+    def accept(self, plan, answer):
+        text = answer.strip()
+        if not text:
+            return Rejected("format", "an empty answer")
+        return Accepted({"text": text, "positive": plan["positive"]})
+
+    def shown(self, plan):
+        return [plan["shot"].lower()]  # dedup keys, as Sentiment.dedup_key makes them
+
+
+def _read_yes_no(example, raw):
+    word = raw.strip().lower()
+    if word in ("yes", "no"):
+        return Prediction(word == "yes", raw=raw)
+    return Prediction(None, raw=raw, error="unparseable: not yes or no")
+
+
 @task("sentiment")
 class Sentiment:
     name = "sentiment"
     primary = "accuracy"
     text_fields = ("text",)
+    generator = SentimentGenerator
+
+    def chat_io(self, ctx, options):
+        def prompt(example):
+            return (Message("user", f"Review: {example.text}\\nIs it positive? Answer yes or no."),)
+
+        return ChatIO(prompt, _read_yes_no)
 
     def parse_record(self, obj):
         if not isinstance(obj.get("text"), str):
@@ -72,6 +124,44 @@ def build(ctx, word: str = "good"):
             return [Prediction(word in ex.text) for ex in examples]
 
     return Rule()
+
+
+class ReviewBot:
+    \"\"\"A stand-in chat endpoint: writes reviews, and judges them by their words.\"\"\"
+
+    provider = "toy"
+    endpoint = "local"
+
+    def __init__(self, model):
+        self.revision = model
+
+    async def acomplete(self, request):
+        text = request.messages[-1].content
+        if text.startswith("Review: "):
+            review = text.splitlines()[0]
+            if "dull" in review:
+                return Reply("it depends")  # not yes or no: an invalid prediction
+            return Reply("yes" if ("good" in review or "nice" in review) else "no")
+        word = "lovely" if "a positive" in text else "boring"
+        return Reply(f"a {word} film, take {request.seed}")
+
+    def classify(self, exc):
+        return Verdict(retry=False, reason=f"{type(exc).__name__}: {exc}")
+
+    async def aclose(self):
+        pass
+
+
+@backend("review-bot")
+def review_bot(model):
+    return ReviewBot(model)
+"""
+
+TEMPLATE = """=== system ===
+You write short film reviews.
+=== user ===
+Here is a real review: $example
+Write a $polarity review of another film, one line.
 """
 
 SUITE = """
@@ -93,6 +183,10 @@ params = { word = "great" }
 [models.nice]
 factory = "word-rule"
 params = { word = "nice" }
+
+[models.chatty]
+factory = "llm"
+params = { backend = "review-bot", model = "rb-1", cache = "off" }
 """
 
 
@@ -111,10 +205,13 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     info = site / "toy_sentiment-0.1.dist-info"
     info.mkdir(parents=True)
     (site / "toy_sentiment.py").write_text(TOY_PACKAGE)
+    (site / "toy_sentiment_templates").mkdir()
+    (site / "toy_sentiment_templates" / "sentiment_review.txt").write_text(TEMPLATE)
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-sentiment\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(
         "[synthbench.tasks]\nsentiment = toy_sentiment\n\n"
-        "[synthbench.models]\nword-rule = toy_sentiment:build\n"
+        "[synthbench.models]\nword-rule = toy_sentiment:build\n\n"
+        "[synthbench.backends]\nreview-bot = toy_sentiment:review_bot\n"
     )
     paths = [str(site), *filter(None, [os.environ.get("PYTHONPATH")])]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
@@ -138,15 +235,17 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 def test_a_fourth_task_runs_through_plugin_report_and_data_check(project: pytest.Pytester) -> None:
     r = project.runpytest_subprocess("-n", "2")
-    r.assert_outcomes(passed=9)
+    r.assert_outcomes(passed=12)
     r.stdout.fnmatch_lines(["sentiment / toy-sent  (accuracy)*"])
     report = json.loads((Path(project.path) / ".synthbench" / "report.json").read_text())
     [group] = report["groups"]
     assert group["task"] == "sentiment" and group["metric"] == "accuracy"
     real = group["scores"]["real"]
-    # "good" is in 2 of the 4 phrasings, both positive: right on 3 of 4 rows; "great"
-    # and "nice" on one positive phrasing each: right on 2 of 4.
-    assert real == {"good": 1.0, "great": 0.75, "nice": 0.75}
+    # "good" is in both positive phrasings of the 4 and in no negative one: right on
+    # every row; "great" and "nice" in one positive phrasing each: right on 3 of 4. The
+    # LLM (through the task's own prompt and parser) says yes to both positive ones, no
+    # to "bad awful" and an unparseable answer to "dull bad": 3 of 4, one invalid.
+    assert real == {"chatty": 0.75, "good": 1.0, "great": 0.75, "nice": 0.75}
     lo, hi = (
         group["ci"]["scores"]["real"]["great"]["low"],
         group["ci"]["scores"]["real"]["great"]["high"],
@@ -175,3 +274,30 @@ def test_a_fourth_task_runs_through_plugin_report_and_data_check(project: pytest
     out = json.loads((Path(project.path) / "check.json").read_text())
     text = json.dumps(out)
     assert '"shouting": 3' in text and '"positive": 12' in text and "toy-sent" in text
+
+
+def test_a_fourth_task_is_generated_with_its_own_plan_and_template(
+    project: pytest.Pytester,
+) -> None:
+    import hashlib
+
+    r = project.run(
+        "python", "-m", "harness", "generate", "--suite", "suite.toml", "--data-dir", "data",
+        "--task", "sentiment", "--dataset", "toy-sent", "--generator", "gen-c",
+        "--backend", "review-bot", "--model", "rb-1", "--param", "cache=off",
+        "--n", "6", "--no-progress",
+    )  # fmt: skip
+    assert r.ret == 0, r.stderr.str()
+    out = Path(project.path) / "data" / "synthetic" / "toy-sent"
+    rows = [json.loads(line) for line in (out / "gen-c.jsonl").read_text().splitlines()]
+    # The plan alternates polarity; the stand-in backend writes "lovely" only when the
+    # task's own template asked for a positive review.
+    assert [(r["positive"], r["text"].split()[1]) for r in rows] == [
+        (i % 2 == 0, "lovely" if i % 2 == 0 else "boring") for i in range(6)
+    ]
+    prov = json.loads((out / "gen-c.provenance.json").read_text())
+    template = Path(project.path) / "site" / "toy_sentiment_templates" / "sentiment_review.txt"
+    assert prov["task"] == "sentiment"
+    assert prov["templates"] == {
+        "sentiment_review": hashlib.sha256(template.read_bytes()).hexdigest()
+    }

@@ -31,7 +31,7 @@ def build_context(
 ) -> GenContext:
     """The examples to show (train split, else the test split), labels and templates."""
     from harness.data import label_set, load_source, load_train
-    from harness.quality.distribution import label_counts
+    from harness.quality.distribution import keys_for, label_counts
 
     data_dir = Path(data_dir)
     real = load_source(data_dir, spec, "real").examples
@@ -49,7 +49,7 @@ def build_context(
         labels=label_set(data_dir, spec),
         pool=tuple(pool),
         pool_split=split,
-        real_counts=Counter(label_counts(real)),
+        real_counts=Counter(label_counts(real, keys_for(spec.task))),
         score_range=spec.score_range,
         settings=settings,
         templates={n: load_template(n, templates_dir or own_dir) for n in names},

@@ -34,8 +34,8 @@ from harness.generate.writer import (
     read_provenance,
     write_json_atomic,
 )
-from harness.quality.text import dedup_key
 from harness.tasks import TASKS, RecordError
+from harness.tasks.base import dedup_key
 
 PROVENANCE_SCHEMA = 1
 #: Keys of the provenance that must match for a run to resume another.
@@ -199,7 +199,7 @@ def run_generation(
     abandoned = set(old.get("abandoned", [])) if old else set()
     seen = set()
     for r in existing:
-        seen.add(dedup_key(task.parse_record(r)))
+        seen.add(dedup_key(task, task.parse_record(r)))
     prov: dict[str, Any] = {
         **head,
         "started": old["started"] if old else _now(),
@@ -271,7 +271,7 @@ async def _work_window(
             key: Any = None
             if isinstance(outcome, Accepted):
                 try:
-                    key = dedup_key(task.parse_record(outcome.record))
+                    key = dedup_key(task, task.parse_record(outcome.record))  # the task's own key
                 except RecordError as exc:
                     outcome = Rejected("invalid_record", str(exc))
                 else:
