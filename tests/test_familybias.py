@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import math
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -221,7 +220,10 @@ def test_many_generators_sample_permutations_reproducibly() -> None:
 FAMILY_SUITE = '\n[families]\nab = ["gen-a", "gen-b"]\n'
 
 
-def test_toy_run_reports_family_figures_with_intervals(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def family_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The toy suite with ``ab = [gen-a, gen-b]`` run without pytest, with 50 resamples."""
+    tmp_path = tmp_path_factory.mktemp("families")
     write_data_dir(tmp_path / "data", n=30)
     suite = parse_suite(tomllib.loads(suite_text(FAMILY_SUITE)), str(tmp_path / "suite.toml"))
     assert dict(suite.families.models) == {"best": "ab", "good": "ab"}
@@ -230,6 +232,11 @@ def test_toy_run_reports_family_figures_with_intervals(tmp_path: Path) -> None:
     report = build_run_report(results, suite.same_as(), families=suite.families)
     opts = PostRunOptions(bootstrap=BootstrapSettings(resamples=50))
     complete_report(report, tmp_path / "out", results, suite.same_as(), opts, "", suite.families)
+    return report
+
+
+def test_toy_run_reports_family_figures_with_intervals(family_report: dict) -> None:
+    report = family_report
     assert report["families"] == {
         "generators": {"ab": ["gen-a", "gen-b"]},
         "models": {"best": "ab", "good": "ab"},
@@ -251,3 +258,42 @@ def test_toy_run_reports_family_figures_with_intervals(tmp_path: Path) -> None:
         assert ci["agreement"]["mean-lfo"]["spearman"]["value"] == pytest.approx(agree, abs=1e-6)
         pref = ci["family_preference"]
         assert pref["exact"] and pref["permutations"] == 6 and pref["models"] == 2
+
+
+def test_every_renderer_shows_the_family_bias_beside_the_bias_factor(family_report: dict) -> None:
+    from harness.report.html import render_html
+    from harness.report.markdown import render_markdown
+    from harness.report.summary import render_summary
+    from harness.report.terminal import render_terminal
+
+    group = family_report["groups"][0]
+    best = group["ci"]["family_bias"]["best"]
+    shown = f"{best['value']:+.3f} [{best['low']:+.3f}"
+    pref = f"permutation p={group['ci']['family_preference']['p_value']:.3f}"
+    terminal = render_terminal(family_report)
+    assert "family bias: best on ab (gen-a, gen-b): " + shown in terminal
+    assert pref in terminal
+    markdown = render_markdown(family_report)
+    assert "| model | family data | family bias | p | note |" in markdown
+    assert f"| best | ab (gen-a, gen-b) | {shown}" in markdown and pref in markdown
+    html = render_html(family_report)
+    assert "<h4>Family bias</h4>" in html and f"<td>{shown}" in html and pref in html
+    assert "family bias: " in render_summary(family_report)
+    # Without families none of it appears.
+    plain = {
+        **family_report,
+        "groups": [
+            {k: v for k, v in g.items() if k != "family_bias"}
+            | {
+                "ci": {
+                    k: v
+                    for k, v in g["ci"].items()
+                    if k not in ("family_bias", "family_preference")
+                }
+            }
+            for g in family_report["groups"]
+        ],
+    }
+    for text in (render_terminal(plain), render_markdown(plain), render_summary(plain)):
+        assert "family" not in text
+    assert "Family bias" not in render_html(plain)

@@ -4,7 +4,7 @@ renderers (each escapes them its own way): one place decides what a table shows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from harness.report.terminal import AGREEMENT_COLUMNS
@@ -58,3 +58,49 @@ def agreement_cells(group: Mapping[str, Any], p_format: str = " (p={:.3f})") -> 
                          + (p_format.format(p) if p is not None else ""))
         rows.append([gen, *cells])
     return rows
+
+
+#: Columns of the family-bias table; the text ones are 0, 1, 2 and 5 (renderers escape).
+FAMILY_COLUMNS = ("model", "family data", "family bias", "p", "note")
+
+
+def family_cells(
+    group: Mapping[str, Any], fmt: Callable[..., str] | None = None
+) -> list[list[str]]:
+    """One row per model with a family: model, ``family (its generators)``, bias, p, note.
+
+    Empty for a group without ``family_bias`` (a suite without families). ``fmt`` is
+    the renderer's ``with_ci`` (the terminal writes intervals tighter).
+    """
+    fmt = fmt or with_ci
+    point = group.get("family_bias", {})
+    ci = group.get("ci", {}).get("family_bias", {})
+    rows = []
+    for m in dict.fromkeys([*point, *ci]):
+        b, c = point.get(m) or {}, ci.get(m) or {}
+        family = str(b.get("family", c.get("family", "")))
+        gens = ", ".join(str(g) for g in b.get("generators", []))
+        p = c.get("p_value")
+        rows.append(
+            [
+                str(m),
+                f"{family} ({gens})" if gens else family,
+                fmt(b.get("value", c.get("value")), c, signed=True),
+                "n/a" if p is None else f"{p:.3f}",
+                str(b.get("reason") or ""),
+            ]
+        )
+    return rows
+
+
+def family_preference_note(group: Mapping[str, Any]) -> str:
+    """The joint test in words, '' when the group has none (plain text; numbers only)."""
+    fp = group.get("ci", {}).get("family_preference")
+    if not isinstance(fp, Mapping) or fp.get("p_value") is None:
+        return ""
+    kind = "exact" if fp.get("exact") else "sampled"
+    return (
+        f"family preference of all {fp.get('models', '')} models with a family: mean family "
+        f"bias {num(fp.get('statistic'), signed=True)}, permutation p={fp['p_value']:.3f} "
+        f"({kind}, generator families permuted)"
+    )

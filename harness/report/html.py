@@ -23,7 +23,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.report.cells import agreement_cells, num, score_cells, with_ci
+from harness.report.cells import (
+    FAMILY_COLUMNS,
+    agreement_cells,
+    family_cells,
+    family_preference_note,
+    num,
+    score_cells,
+    with_ci,
+)
 from harness.report.evidence import PER_SOURCE, Example, group_evidence
 from harness.report.plots import PLOTS
 from harness.report.terminal import AGREEMENT_COLUMNS
@@ -300,6 +308,20 @@ def _bias_table(group: Mapping[str, Any]) -> str:
     return _table(["model", "own data", "bias factor", "p", "note"], rows)
 
 
+def _family_table(group: Mapping[str, Any]) -> str:
+    """The family biases and their joint test; '' without suite families."""
+    rows = [[esc(c) for c in row] for row in family_cells(group)]
+    if not rows:
+        return ""
+    note = family_preference_note(group)
+    return (
+        '<h4>Family bias</h4><p class="note">a model of a suite family on its family\'s '
+        "data against the other generators' data (docs/analysis.md)</p>"
+        + _table(list(FAMILY_COLUMNS), rows)
+        + (f'<p class="note">{esc(note)}</p>' if note else "")
+    )
+
+
 DATA_KEYS = ("duplicates", "repaired_entities", "dropped_entities", "dropped_records")
 
 
@@ -450,6 +472,7 @@ def _group(
             f"are generators: mean bias {num(sp.get('statistic'), signed=True)}, permutation "
             f"p={sp['p_value']:.3f} ({'exact' if sp.get('exact') else 'sampled'})</p>"
         )
+    bias += _family_table(group)
     card = build_card(report, group)
     a = _anchor(index)
     return (

@@ -11,7 +11,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.report.cells import agreement_cells, score_cells, with_ci
+from harness.report.cells import (
+    FAMILY_COLUMNS,
+    agreement_cells,
+    family_cells,
+    family_preference_note,
+    score_cells,
+    with_ci,
+)
 from harness.report.terminal import AGREEMENT_COLUMNS
 from harness.report.verdict import (
     COEFFICIENT,
@@ -73,6 +80,15 @@ def _bias(group: Mapping[str, Any]) -> list[str]:
     return table(["model", "own data", "bias factor", "note"], rows, "llrl") if rows else []
 
 
+def _family_bias(group: Mapping[str, Any]) -> list[str]:
+    """The family biases and their joint test; nothing without suite families."""
+    rows = [[md(m), md(fam), value, p, md(why)] for m, fam, value, p, why in family_cells(group)]
+    if not rows:
+        return []
+    note = family_preference_note(group)
+    return [*table(list(FAMILY_COLUMNS), rows, "llrrl"), *(["", note] if note else [])]
+
+
 def _paired(group: Mapping[str, Any]) -> list[str]:
     pairs = group.get("ci", {}).get("paired", {})
     rows = []
@@ -119,6 +135,7 @@ def render_group(group: Mapping[str, Any]) -> list[str]:
         _scores(group),
         _agreement(group),
         _bias(group),
+        _family_bias(group),
         _paired(group),
         _notes(group),
     ]

@@ -23,6 +23,7 @@ from harness.report.verdict import (
     agreement_table,
     best_names,
     build_cards,
+    family_line,
 )
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -88,8 +89,9 @@ def card_lines(card: Card, width: int) -> list[str]:
         bias = f"  bias factor: none significant ({len(card.bias)} checked)"
     if bias and card.self_preference is not None and card.self_preference.p_value is not None:
         bias += f"; self-preference p={card.self_preference.p_value:.3f}"
+    family = family_line(card, plain)[2:]  # '' without suite families
     out: list[str] = []
-    for line in (head, *rows, *([bias] if bias else [])):
+    for line in (head, *rows, *([bias] if bias else []), *(["  " + family] if family else [])):
         out += _wrap(line, width)
     return out
 

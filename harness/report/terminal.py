@@ -132,6 +132,20 @@ def _bias(group: Mapping[str, Any]) -> list[str]:
     return ["  bias factor: " + "; ".join(parts)]
 
 
+def _family_bias(group: Mapping[str, Any]) -> list[str]:
+    """The family biases beside the bias factor; nothing without suite families."""
+    from harness.report.cells import family_cells, family_preference_note  # cells reads here
+
+    rows = family_cells(group, with_ci)
+    if not rows:
+        return []
+    parts = [f"{m} on {fam}: {value} p={p}" for m, fam, value, p, _ in rows]
+    lines = ["  family bias: " + "; ".join(parts)]
+    if note := family_preference_note(group):
+        lines.append("  " + note)
+    return lines
+
+
 def _undefined(group: Mapping[str, Any]) -> list[str]:
     """Reasons for every n/a, so no blank is left unexplained."""
     reasons: list[str] = []
@@ -142,6 +156,9 @@ def _undefined(group: Mapping[str, Any]) -> list[str]:
         why = b.get("reason") or (b.get("undefined") if isinstance(b.get("undefined"), str) else "")
         if why:
             reasons.append(f"bias {model}: {why}")
+    for model, b in group.get("family_bias", {}).items():
+        if why := b.get("reason"):
+            reasons.append(f"family bias {model}: {why}")
     uniq = list(dict.fromkeys(reasons))
     return [f"  n/a: {r}" for r in uniq[:8]] + (
         [f"  ... {len(uniq) - 8} more"] if len(uniq) > 8 else []
@@ -172,7 +189,13 @@ def _fit(line: str, width: int) -> str:
 
 def render_group(group: Mapping[str, Any], width: int = 100) -> str:
     title = f"{group['task']} / {group['dataset']}  ({group['metric']})"
-    lines = [title, *_scores(group, width), *_agreement(group, width), *_bias(group)]
+    lines = [
+        title,
+        *_scores(group, width),
+        *_agreement(group, width),
+        *_bias(group),
+        *_family_bias(group),
+    ]
     missing = group.get("missing", [])
     if missing:
         cells = ", ".join(f"{c['generator']}x{c['model']}" for c in missing[:6])

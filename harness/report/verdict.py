@@ -125,6 +125,10 @@ class Card:
     generators: tuple[Ranked, ...] = field(default=())
     #: The joint permutation test of all models that are generators (``self_preference``).
     self_preference: Figure | None = None
+    #: With suite families: each model's family bias (``generator`` holds the family).
+    family_bias: tuple[Bias, ...] = ()
+    #: The joint permutation test of the family biases (``family_preference``).
+    family_preference: Figure | None = None
 
     @property
     def title(self) -> str:
@@ -133,6 +137,10 @@ class Card:
     @property
     def significant_bias(self) -> tuple[Bias, ...]:
         return tuple(b for b in self.bias if b.significant)
+
+    @property
+    def significant_family_bias(self) -> tuple[Bias, ...]:
+        return tuple(b for b in self.family_bias if b.significant)
 
 
 def _agreements(group: Mapping[str, Any]) -> list[Ranked]:
@@ -161,9 +169,12 @@ def _n_models(group: Mapping[str, Any]) -> int:
     return len({m for row in group.get("scores", {}).values() for m in row})
 
 
-def _bias(group: Mapping[str, Any]) -> tuple[Bias, ...]:
-    bias = group.get("bias", {})
-    ci = group.get("ci", {}).get("bias", {})
+def _bias(
+    group: Mapping[str, Any], key: str = "bias", owner: str = "generator"
+) -> tuple[Bias, ...]:
+    """The bias factors (or, ``key="family_bias"``, the family biases) with intervals and p."""
+    bias = group.get(key, {})
+    ci = group.get("ci", {}).get(key, {})
     out = []
     for m in dict.fromkeys([*bias, *ci]):
         b = bias.get(m, ci.get(m, {}))
@@ -171,7 +182,7 @@ def _bias(group: Mapping[str, Any]) -> tuple[Bias, ...]:
         c = dict(ci.get(m) or {})
         if c.get("p_value") is None and b.get("p_value") is not None:
             c["p_value"] = b.get("p_value")
-        out.append(Bias(m, str(b.get("generator", "")), Figure.of(b.get("value"), c)))
+        out.append(Bias(m, str(b.get(owner, "")), Figure.of(b.get("value"), c)))
     return tuple(out)
 
 
@@ -222,8 +233,8 @@ def _answer(ensemble: Ranked | None, gates: Sequence[GateLine]) -> str:
     return evidence
 
 
-def _self_preference(group: Mapping[str, Any]) -> Figure | None:
-    node = group.get("ci", {}).get("self_preference")
+def _self_preference(group: Mapping[str, Any], key: str = "self_preference") -> Figure | None:
+    node = group.get("ci", {}).get(key)
     if not isinstance(node, Mapping) or node.get("p_value") is None:
         return None
     return Figure(_num(node.get("statistic")), p_value=_num(node.get("p_value")))
@@ -253,6 +264,8 @@ def build_card(report: Mapping[str, Any], group: Mapping[str, Any]) -> Card:
         answer=_answer(ensemble, gates),
         generators=tuple(single),
         self_preference=_self_preference(group),
+        family_bias=_bias(group, "family_bias", "family"),
+        family_preference=_self_preference(group, "family_preference"),
     )
 
 
@@ -317,4 +330,23 @@ def bias_line(card: Card, escape: Callable[[str], str], unmeasured: str) -> str:
         line = f"none significant ({len(card.bias)} checked)"
     if card.bias and card.self_preference is not None and card.self_preference.p_value is not None:
         line += f"; self-preference p={card.self_preference.p_value:.3f}"
-    return line
+    return line + family_line(card, escape)
+
+
+def family_line(card: Card, escape: Callable[[str], str]) -> str:
+    """``"; family bias: ..."`` for a card with suite families; '' without (no change)."""
+    if not card.family_bias:
+        return ""
+    sig = card.significant_family_bias
+    if sig:
+        text = "; ".join(
+            f"{escape(b.model)} on family {escape(b.generator)} "
+            f"{figure(b.factor, signed=True)}"
+            for b in sig
+        )
+    else:
+        text = f"none significant ({len(card.family_bias)} checked)"
+    pref = card.family_preference
+    if pref is not None and pref.p_value is not None:
+        text += f"; family preference p={pref.p_value:.3f}"
+    return f"; family bias: {text}"
