@@ -247,3 +247,21 @@ def test_item_diagnostics_are_shown_when_the_report_has_them(tmp_path: Path) -> 
     assert "<h3>Item diagnostics</h3><h4>gen-a</h4>" in section
     assert "<td>0.125</td>" in section and "<td>-0.050</td>" in section
     assert "&lt;script&gt;" in section and "Item diagnostics" not in text.split('id="group-1"')[1]
+
+
+def test_item_diagnostics_mark_their_rows_in_the_example_browser(tmp_path: Path) -> None:
+    report = toy_report(tmp_path, resamples=20)
+    group = report["groups"][0]
+    gens = [g for g in group["scores"] if g not in ("real", "mean", "mean-loo")]
+    group["items"] = {gens[0]: [{"i": 3, "influence": -0.125}, {"i": 7, "influence": 0.25}]}
+    text = render_html(report, results_dir=tmp_path / "out")
+    section = text.split('id="group-0"', 1)[1].split('id="group-1"', 1)[0]
+    rows = re.findall(r'<tr data-flags="([^"]*)">(.*?)</tr>', section, re.S)
+    marked = [(flags, body) for flags, body in rows if "misleading" in flags.split()]
+    # Both listed examples are rows of that source, marked with their influence,
+    # whether or not they are also disagreeing or invalid ones; no other row is.
+    assert len(marked) == 2, [f for f, _ in rows]
+    assert all(f"<td>{gens[0]}</td>" in body for _, body in marked)
+    assert {re.search(r"<td>(\d+)</td>", b).group(1) for _, b in marked} == {"3", "7"}  # type: ignore[union-attr]
+    assert "misleading -0.125" in section and "misleading 0.250" in section
+    assert '<option value="misleading">' in section

@@ -9,6 +9,9 @@ so ``report.html`` stays small:
   a lower-scoring one gets it right. Ranked by the number of inverted pairs.
 * **invalid**: examples on which some model gave no valid answer (with its raw answer
   and error).
+* **misleading**: the examples the statistics' item diagnostics (``items`` of the
+  group, ``harness.items``) list for a synthetic source: leaving one out moves the
+  source's agreement with real data the most towards it. Their influence is shown.
 
 An example is "wrong" by the task's own ``correct`` flag; for similarity, where there
 is none, a model is "further off" when the rank of its prediction is further from the
@@ -42,6 +45,8 @@ class Example:
     answers: Mapping[str, tuple[str, bool | None, str, str]]
     flags: tuple[str, ...]
     inversions: int
+    #: The item diagnostics' Spearman influence when the example is one of them.
+    influence: float | None = None
 
 
 def _text(value: Any) -> str:
@@ -116,7 +121,9 @@ def _source_examples(
     per_model: Mapping[str, Sequence[Outcome]],
     real_scores: Mapping[str, float],
     margin: float,
+    items: Mapping[int, float | None] | None = None,
 ) -> list[Example]:
+    items = items or {}
     models = sorted(per_model)
     n = min((len(v) for v in per_model.values()), default=0)
     errors = {m: _errors(per_model[m]) for m in models}
@@ -132,10 +139,15 @@ def _source_examples(
                 if ea is not None and eb is not None and ea > eb + margin:
                     inv += 1
         bad = any(not per_model[m][i].valid for m in models)
-        flags = (*(("disagree",) if inv else ()), *(("invalid",) if bad else ()))
+        first = per_model[models[0]][i]
+        item = first.index in items
+        flags = (
+            *(("disagree",) if inv else ()),
+            *(("invalid",) if bad else ()),
+            *(("misleading",) if item else ()),
+        )
         if not flags:
             continue
-        first = per_model[models[0]][i]
         answers = {
             _cut(m): (
                 _spans_text(o.prediction, o.gold),
@@ -146,11 +158,33 @@ def _source_examples(
             for m in models
             for o in [per_model[m][i]]
         }
-        picked.append(Example(_cut(source), first.index, _text(first.gold), answers, flags, inv))
+        influence = items.get(first.index) if item else None
+        picked.append(
+            Example(_cut(source), first.index, _text(first.gold), answers, flags, inv, influence)
+        )
     disagree = sorted((e for e in picked if "disagree" in e.flags), key=lambda e: -e.inversions)
     invalid = [e for e in picked if "invalid" in e.flags]
     keep = {id(e) for e in disagree[:PER_SOURCE]} | {id(e) for e in invalid[:PER_SOURCE]}
+    keep |= {id(e) for e in picked if "misleading" in e.flags}  # at most items.TOP
     return [e for e in picked if id(e) in keep]
+
+
+def _item_influences(group: Mapping[str, Any]) -> dict[str, dict[int, float | None]]:
+    """source -> {example index: influence} from the group's item diagnostics."""
+    out: dict[str, dict[int, float | None]] = {}
+    items = group.get("items")
+    if not isinstance(items, Mapping):
+        return out
+    for source, rows in items.items():
+        if not isinstance(rows, list):
+            continue
+        for row in rows:
+            if isinstance(row, Mapping) and isinstance(row.get("i"), int):
+                value = row.get("influence")
+                out.setdefault(str(source), {})[row["i"]] = (
+                    float(value) if isinstance(value, int | float) else None
+                )
+    return out
 
 
 def group_evidence(
@@ -187,7 +221,8 @@ def group_evidence(
         }
         margin = RANK_MARGIN if group.get("task") == "similarity" else 0.0
         examples: list[Example] = []
+        items = _item_influences(group)
         for source in sorted(sources, key=lambda s: (s != "real", s)):
-            examples += _source_examples(source, sources[source], real, margin)
+            examples += _source_examples(source, sources[source], real, margin, items.get(source))
         out[gk] = examples
     return out

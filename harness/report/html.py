@@ -393,7 +393,13 @@ def _examples(examples: Sequence[Example], index: int) -> str:
     models = sorted({m for e in examples for m in e.answers})
     rows, attrs = [], []
     for e in examples:
-        cells = [esc(e.source), str(e.index), str(e.inversions), esc(e.gold)]
+        influence = (
+            f'<span class="bad" title="leaving it out changes agreement by this">'
+            f"misleading {num(e.influence)}</span> "
+            if "misleading" in e.flags
+            else ""
+        )
+        cells = [esc(e.source), str(e.index), str(e.inversions), influence + esc(e.gold)]
         for m in models:
             pred, correct, raw, error = e.answers.get(m, ("", None, "", ""))
             valid = not error and (pred != "" or correct is not None)
@@ -416,11 +422,13 @@ def _examples(examples: Sequence[Example], index: int) -> str:
         f'<h3 id="examples-{index}">Examples</h3><div class="examples">'
         f'<p class="note">At most {PER_SOURCE} per source and reason: examples where a model '
         "that scores higher on real data is wrong (or further off) and a lower one right "
-        "(inverted pairs), and examples with an invalid answer.</p>"
+        "(inverted pairs), examples with an invalid answer, and the synthetic examples the "
+        "item diagnostics find most misleading (marked with their influence).</p>"
         f'<div class="controls"><label for="{fid}">show</label><select id="{fid}">'
         '<option value="all">all</option>'
         '<option value="disagree">real and synthetic disagree</option>'
-        '<option value="invalid">a model is invalid</option></select>'
+        '<option value="invalid">a model is invalid</option>'
+        '<option value="misleading">misleading (item diagnostics)</option></select>'
         f'<input type="search" placeholder="search text" aria-label="search examples">'
         f'<span class="count note">{len(examples)} examples</span></div>{table}</div>'
     )
