@@ -37,12 +37,15 @@ from harness.stats import (
     DEFAULT_PERMUTATIONS,
     DEFAULT_RESAMPLES,
     FloatArray,
-    agreement_figures,
+    Ranked,
+    agreement_of,
     derive_seed,
     interval,
     intervals,
     paired_difference,
+    paired_differences,
     permutation_pvalues,
+    ranked,
     resample_weights,
     score_batch,
     strata_of,
@@ -377,13 +380,18 @@ def group_section(
     }
     if REAL in sources:
         real = sources[REAL]
+        # The real side is the same for every source that ran the same models: rank once.
+        real_ranked: dict[bytes, Ranked] = {}
         for g, s in sources.items():
             if g == REAL:
                 continue
             both = np.isfinite(s[0]) & np.isfinite(real[0])
             if both.sum() < MIN_MODELS:
                 continue
-            figures = agreement_figures(s[:, both], real[:, both])
+            key = both.tobytes()
+            if key not in real_ranked:
+                real_ranked[key] = ranked(real[:, both])
+            figures = agreement_of(ranked(s[:, both]), real_ranked[key])
             p_values = permutation_pvalues(
                 s[0, both],
                 real[0, both],
@@ -432,13 +440,13 @@ def group_section(
             for j in np.argsort(-np.nan_to_num(s[0], nan=-np.inf), kind="stable")
             if np.isfinite(s[0, j])
         ]
+        pairs = list(zip(ran, ran[1:], strict=False))
+        diffs = paired_differences(
+            s[:, [a for a, _ in pairs]] - s[:, [b for _, b in pairs]], level
+        )
         section["paired"][g] = [
-            {
-                "better": rep.models[a],
-                "worse": rep.models[b],
-                **paired_difference(s[:, a], s[:, b], level),
-            }
-            for a, b in zip(ran, ran[1:], strict=False)
+            {"better": rep.models[a], "worse": rep.models[b], **d}
+            for (a, b), d in zip(pairs, diffs, strict=True)
         ]
     return section
 

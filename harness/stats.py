@@ -22,6 +22,7 @@ import hashlib
 import itertools
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -205,13 +206,23 @@ def paired_difference(a: FloatArray, b: FloatArray, level: float = DEFAULT_LEVEL
     ``p_value`` is the two-sided bootstrap p of "no difference".
     """
     diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
-    out = interval(float(diff[0]), diff[1:], level)
-    reps = diff[1:][np.isfinite(diff[1:])]
-    if reps.size and math.isfinite(diff[0]):
-        tail = min((reps <= 0).mean(), (reps >= 0).mean())
-        out["p_value"] = _num(min(1.0, 2.0 * tail))
-    else:
-        out["p_value"] = None
+    return paired_differences(diff.reshape(-1, 1), level)[0]
+
+
+def paired_differences(diffs: FloatArray, level: float = DEFAULT_LEVEL) -> list[dict[str, Any]]:
+    """``paired_difference`` of every column of ``diffs`` ``(R, K)`` (row 0 = points) at once."""
+    diffs = np.asarray(diffs, dtype=np.float64)
+    out = intervals(diffs[0], diffs[1:], level)
+    reps = diffs[1:]
+    finite = np.isfinite(reps)
+    count = finite.sum(axis=0)
+    below = (finite & (reps <= 0)).sum(axis=0) / np.maximum(count, 1)
+    above = (finite & (reps >= 0)).sum(axis=0) / np.maximum(count, 1)
+    for k, entry in enumerate(out):
+        if count[k] and math.isfinite(diffs[0, k]):
+            entry["p_value"] = _num(min(1.0, 2.0 * min(below[k], above[k])))
+        else:
+            entry["p_value"] = None
     return out
 
 
@@ -233,10 +244,33 @@ def pearson_last(x: FloatArray, y: FloatArray) -> FloatArray:
 
 
 def rank_last(x: FloatArray) -> FloatArray:
-    """Average ranks (1-based) along the last axis, ties averaged as scipy does."""
-    from scipy.stats import rankdata
+    """Average ranks (1-based) along the last axis, ties averaged as scipy's ``rankdata``.
 
-    return np.asarray(rankdata(x, axis=-1), dtype=np.float64)
+    A row holding a NaN is all NaN (scipy's ``nan_policy="propagate"``). One argsort
+    per row, and with ties two running extrema for each tie group's first and last
+    position; exact (an average rank is a half-integer), so the ranks are scipy's.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    m = x.shape[-1]
+    if m == 0:
+        return x.copy()
+    # Any sort will do: tied values share one rank whatever their order.
+    order = np.argsort(x, axis=-1)
+    ordered = np.take_along_axis(x, order, axis=-1)
+    new = np.ones(x.shape, dtype=bool)
+    np.not_equal(ordered[..., 1:], ordered[..., :-1], out=new[..., 1:])
+    if new.all():  # no ties (continuous scores): the rank is the sorted position
+        avg = np.broadcast_to(np.arange(1.0, m + 1.0), x.shape)
+    else:
+        pos = np.broadcast_to(np.arange(m), x.shape)
+        last = np.ones(x.shape, dtype=bool)
+        last[..., :-1] = new[..., 1:]
+        first = np.maximum.accumulate(np.where(new, pos, 0), axis=-1)
+        end = np.minimum.accumulate(np.where(last, pos, m - 1)[..., ::-1], axis=-1)[..., ::-1]
+        avg = (first + end) / 2.0 + 1.0
+    ranks = np.empty(x.shape, dtype=np.float64)
+    np.put_along_axis(ranks, order, avg, axis=-1)
+    return np.where(np.isnan(x).any(axis=-1, keepdims=True), np.nan, ranks)
 
 
 def spearman_last(x: FloatArray, y: FloatArray) -> FloatArray:
@@ -244,16 +278,16 @@ def spearman_last(x: FloatArray, y: FloatArray) -> FloatArray:
     return pearson_last(rank_last(x), rank_last(y))
 
 
-def _pair_signs(ranks: FloatArray) -> npt.NDArray[np.int16]:
+def _pair_signs(ranks: FloatArray) -> npt.NDArray[np.int8]:
     """``sign(r_i - r_j)`` for every pair ``i < j`` along the last axis, as small ints."""
-    twice = np.rint(2 * ranks).astype(np.int16)  # average ranks are half-integers
+    twice = np.rint(2 * ranks).astype(np.int32)  # average ranks are half-integers
     i, j = np.triu_indices(ranks.shape[-1], k=1)
-    return np.sign(twice[..., i] - twice[..., j])
+    return np.sign(twice[..., i] - twice[..., j]).astype(np.int8)
 
 
-def _kendall_signs(sx: npt.NDArray[np.int16], sy: npt.NDArray[np.int16]) -> FloatArray:
+def _kendall_signs(sx: npt.NDArray[np.int8], sy: npt.NDArray[np.int8]) -> FloatArray:
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (sx * sy).sum(-1) / np.sqrt(
+        return np.einsum("...k,...k->...", sx, sy, dtype=np.int64) / np.sqrt(
             np.count_nonzero(sx, axis=-1) * np.count_nonzero(sy, axis=-1).astype(np.float64)
         )
 
@@ -308,18 +342,43 @@ AGREEMENT_METHODS: dict[str, str] = {
 }
 
 
-def agreement_figures(x: FloatArray, y: FloatArray) -> dict[str, FloatArray]:
-    """Every coefficient of ``COEFFICIENTS`` along the last axis, ranking each input once."""
-    rx, ry = rank_last(x), rank_last(y)
-    constant = _ptp_zero(x) | _ptp_zero(y)
-    kendall = _kendall_signs(_pair_signs(rx), _pair_signs(ry))
+@dataclass(frozen=True)
+class Ranked:
+    """A score array ``(..., M)`` with what every coefficient reads of it, computed once.
+
+    The real scores of a group meet every source's: ranking them once (and once
+    finding their pair signs) instead of once per source is most of a group's
+    agreement work.
+    """
+
+    values: FloatArray
+    ranks: FloatArray
+    signs: npt.NDArray[np.int8]
+    constant: npt.NDArray[np.bool_]
+
+
+def ranked(x: npt.ArrayLike) -> Ranked:
+    """``x`` with its average ranks, pair signs and constant rows (see ``Ranked``)."""
+    values = np.asarray(x, dtype=np.float64)
+    ranks = rank_last(values)
+    return Ranked(values, ranks, _pair_signs(ranks), _ptp_zero(values))
+
+
+def agreement_of(x: Ranked, y: Ranked) -> dict[str, FloatArray]:
+    """Every coefficient of ``COEFFICIENTS`` along the last axis of two ranked arrays."""
+    kendall = _kendall_signs(x.signs, y.signs)
     return {
-        "spearman": pearson_last(rx, ry),
-        "kendall": np.where(constant, np.nan, kendall),
-        "pearson": pearson_last(x, y),
-        "mae": mae_last(x, y),
-        "mse": mse_last(x, y),
+        "spearman": pearson_last(x.ranks, y.ranks),
+        "kendall": np.where(x.constant | y.constant, np.nan, kendall),
+        "pearson": pearson_last(x.values, y.values),
+        "mae": mae_last(x.values, y.values),
+        "mse": mse_last(x.values, y.values),
     }
+
+
+def agreement_figures(x: npt.ArrayLike, y: npt.ArrayLike) -> dict[str, FloatArray]:
+    """Every coefficient of ``COEFFICIENTS`` along the last axis, ranking each input once."""
+    return agreement_of(ranked(x), ranked(y))
 
 
 def permutation_pvalues(
