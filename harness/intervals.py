@@ -173,10 +173,17 @@ def bootstrap_cases(
     outcomes_of: dict[Any, Sequence[Outcome]] = {}
     metric: dict[tuple[str, str], str] = {}
     fps: dict[tuple[str, str], dict[str, str]] = {}
+    known: dict[tuple[str, str, str], list[tuple[list[Any], str]]] = {}
     for r, outcomes in sorted(cases, key=lambda kv: kv[0].key):
         task = TASKS.get(r.key.task)
         golds = [o.gold for o in outcomes]
-        fp = fingerprint(golds)
+        # Every model of a source has the same golds: hash them once per source (a
+        # list comparison is far cheaper than the JSON dump behind the hash).
+        seen = known.setdefault((r.key.task, r.key.dataset, r.key.generator), [])
+        fp = next((f for g, f in seen if g == golds), "")
+        if not fp:
+            fp = fingerprint(golds)
+            seen.append((golds, fp))
         # Every registered task offers the StatsTask fast path (harness.tasks.stats).
         stats = task.example_stats(golds, [o.prediction for o in outcomes])  # type: ignore[attr-defined]
         by_source.setdefault((r.key.task, r.key.dataset, r.key.generator, fp), []).append(
