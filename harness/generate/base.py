@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
@@ -20,10 +20,21 @@ from harness.generate.templates import PromptTemplate
 from harness.records import Example
 
 Messages = list[dict[str, str]]
-#: Sends a batch of message lists; gives each answer text, or None for a failed request.
-Ask = Callable[[Sequence[Messages]], list[str | None]]
+#: Request fields beyond the messages (a decoding ``grammar``); JSON-able values.
+Fields = Mapping[str, Any]
+
+
+class Ask(Protocol):
+    """Sends a batch of message lists (each request carrying ``fields``); gives each
+    answer text, or None for a failed request."""
+
+    def __call__(self, batch: Sequence[Messages], fields: Fields | None = None
+                 ) -> list[str | None]: ...
+
 
 LABEL_MODES = ("real", "uniform")
+#: ``constrain``: "" (free text) or "grammar" (llama.cpp GBNF, ``harness.generate.grammar``).
+CONSTRAIN = ("", "grammar")
 
 
 @dataclass(frozen=True)
@@ -40,12 +51,15 @@ class GenSettings:
     window: int = 8
     entities_per_label: int = 20
     domain: str = ""
+    constrain: str = ""
 
     def __post_init__(self) -> None:
         if self.n < 1 or self.shots < 0 or self.max_attempts < 1 or self.window < 1:
             raise ValueError("n, max_attempts and window must be >= 1 and shots >= 0")
         if self.labels not in LABEL_MODES:
             raise ValueError(f"labels must be one of {', '.join(LABEL_MODES)}, got {self.labels!r}")
+        if self.constrain not in CONSTRAIN:
+            raise ValueError(f"constrain must be '' or 'grammar', got {self.constrain!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -105,6 +119,10 @@ class TaskGenerator(Protocol):
         ...
 
     def messages(self, plan: dict[str, Any]) -> Messages:
+        ...
+
+    def constraint(self, plan: dict[str, Any]) -> dict[str, Any]:
+        """Request fields of the plan's request under ``settings.constrain`` ({} for none)."""
         ...
 
     def accept(self, plan: dict[str, Any], answer: str) -> Outcome:

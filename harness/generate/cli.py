@@ -57,6 +57,7 @@ def run_generate(args: argparse.Namespace) -> int:
             temperature=args.temperature, max_tokens=args.max_tokens,
             max_attempts=args.max_attempts, window=args.window,
             entities_per_label=args.entities_per_label, domain=args.domain or "",
+            constrain=args.constrain,
         )
         prov = generate(data_dir, spec, args.generator, backend_params_from(args), settings,
                         out=Path(args.out) if args.out else None, templates_dir=args.templates,
@@ -124,6 +125,8 @@ def add_generate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument("--window", type=int, default=8, help="planned records worked at once")
     p.add_argument("--entities-per-label", type=int, default=20, help="ner stage one list size")
     p.add_argument("--domain", help="ner theme (default: from the dataset name)")
+    p.add_argument("--constrain", choices=("", "grammar"), default="",
+                   help="'grammar': decode answers under a llama.cpp grammar (local servers)")
     p.add_argument("--templates", help="directory of prompt templates replacing the packaged ones")
     p.add_argument("--data-dir", help="data directory (default: $SYNTHBENCH_DATA_DIR)")
     p.add_argument("--suite", help="suite file (default: benchmarks/suite.toml when present)")

@@ -20,7 +20,9 @@ from typing import Any
 from harness.generate.base import (
     Accepted,
     Counts,
+    Fields,
     GenContext,
+    GenSettings,
     Messages,
     Rejected,
     TaskGenerator,
@@ -74,16 +76,18 @@ class Sender:
         if self.on_send is not None:
             self.on_send()
 
-    def _requests(self, batch: Sequence[Messages], seeds: Sequence[int | None]) -> list[Any]:
+    def _requests(self, batch: Sequence[Messages], seeds: Sequence[int | None],
+                  fields: Sequence[Fields] | None) -> list[Any]:
         from harness.backends.base import ChatRequest
 
+        per = list(fields) if fields is not None else [{}] * len(batch)
         if self.defaults is not None:  # keeps the suite's extra parameters (top_p, stop, ...)
             return [self.defaults.request(m, seed=s, temperature=self.temperature,
-                                          max_tokens=self.max_tokens)
-                    for m, s in zip(batch, seeds, strict=True)]
+                                          max_tokens=self.max_tokens, **f)
+                    for m, s, f in zip(batch, seeds, per, strict=True)]
         return [ChatRequest.of(m, self.info.model, temperature=self.temperature,
-                               max_tokens=self.max_tokens, seed=s)
-                for m, s in zip(batch, seeds, strict=True)]
+                               max_tokens=self.max_tokens, seed=s, **f)
+                for m, s, f in zip(batch, seeds, per, strict=True)]
 
     def _texts(self, completions: Sequence[Any], before: tuple[int, int],
                precounted: int = 0) -> list[str | None]:
@@ -98,24 +102,27 @@ class Sender:
             out.append(c.text if c.ok else None)
         return out
 
-    def send(self, batch: Sequence[Messages], seeds: Sequence[int | None]) -> list[str | None]:
-        """Answer texts in order; None for a request that failed after its retries."""
+    def send(self, batch: Sequence[Messages], seeds: Sequence[int | None],
+             fields: Sequence[Fields] | None = None) -> list[str | None]:
+        """Answer texts in order; None for a request that failed after its retries.
+        ``fields``: each request's extra fields (a grammar), when there are any."""
         if not batch:
             return []
         before = (self.client.stats.requests, self.client.stats.retries)
-        requests = self._requests(batch, seeds)
+        requests = self._requests(batch, seeds, fields)
         self._precount(len(requests))
         return self._texts(self.client.complete_many(requests), before, len(requests))
 
     async def asend(
-        self, batch: Sequence[Messages], seeds: Sequence[int | None]
+        self, batch: Sequence[Messages], seeds: Sequence[int | None],
+        fields: Sequence[Fields] | None = None,
     ) -> list[str | None]:
         """``send`` inside a running event loop: the backend's connections are reused
         from one round to the next (a new client per round costs a TLS setup)."""
         if not batch:
             return []
         before = (self.client.stats.requests, self.client.stats.retries)
-        requests = self._requests(batch, seeds)
+        requests = self._requests(batch, seeds, fields)
         self._precount(len(requests))
         completions = await self.client.acomplete_many(requests)
         return self._texts(completions, before, len(requests))
@@ -130,9 +137,11 @@ def _identity_mismatch(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     for key in IDENTITY:
         a, b = old.get(key), new.get(key)
         if key == "parameters" and isinstance(a, dict) and isinstance(b, dict):
-            # n may grow: plans are per index, so 300 extends a run of 200.
-            a = {k: v for k, v in a.items() if k != "n"}
-            b = {k: v for k, v in b.items() if k != "n"}
+            # n may grow: plans are per index, so 300 extends a run of 200. A setting
+            # added since the earlier run had its default value then.
+            known = GenSettings().to_dict()
+            a = {k: v for k, v in {**known, **a}.items() if k != "n"}
+            b = {k: v for k, v in {**known, **b}.items() if k != "n"}
         if key == "backend" and isinstance(a, dict) and isinstance(b, dict):
             # Where the answers come from may move (another port, a proxy); who answers may not.
             a, b = {k: v for k, v in a.items() if k != "endpoint"}, \
@@ -216,8 +225,10 @@ def run_generation(
         write_json_atomic(provenance_path(path), prov)
 
     sender.on_send = lambda: save(False)
-    state = gen.prepare(lambda batch: sender.send(batch, [s.seed] * len(batch)),
-                        (old or {}).get("stage_one", {}))
+    def ask(batch: Sequence[Messages], fields: Fields | None = None) -> list[str | None]:
+        return sender.send(batch, [s.seed] * len(batch), [fields or {}] * len(batch))
+
+    state = gen.prepare(ask, (old or {}).get("stage_one", {}))
     prov["stage_one"] = state
     writer.open(overwrite=overwrite)
     bar = tqdm(total=s.n, initial=min(len(written), s.n), disable=not progress, unit="rec",
@@ -264,7 +275,8 @@ async def _work_window(
     while pending:
         answers = await sender.asend(
             [gen.messages(plans[i]) for i in pending],
-            [request_seed(s.seed, ctx.dataset, i, attempt[i]) for i in pending])
+            [request_seed(s.seed, ctx.dataset, i, attempt[i]) for i in pending],
+            [gen.constraint(plans[i]) for i in pending])
         retry = []
         for i, answer in zip(pending, answers, strict=True):
             outcome = gen.accept(plans[i], answer) if answer is not None else None

@@ -20,6 +20,7 @@ from harness.generate.base import (
     plan_rng,
     weighted_keys,
 )
+from harness.generate.grammar import line_grammar
 from harness.records import IntentExample
 
 
@@ -53,6 +54,9 @@ class IntentGenerator:
             k=len(plan["shots"]), dataset=self.ctx.dataset, label=plan["label"],
             examples=bullet_list(plan["shots"]),
         )
+
+    def constraint(self, plan: dict[str, Any]) -> dict[str, Any]:
+        return {"grammar": line_grammar()} if self.ctx.settings.constrain else {}
 
     def accept(self, plan: dict[str, Any], answer: str) -> Outcome:
         text = one_line(answer)

@@ -7,8 +7,11 @@ real test set's proportions, or uniformly), shows k real texts and asks for a te
 that mentions all of them. Spans are found by locating each entity in the answer:
 exactly, else ignoring case and spacing (a *repair*, counted, with the entity text
 taken from the answer); an entity that cannot be found rejects the answer
-(``missing_entity``). Every occurrence of an entity is annotated; longer entities
-are placed first and an occurrence overlapping a placed one is skipped.
+(``missing_entity``). With ``constrain = "grammar"`` both stages are decoded under a
+grammar (``harness.generate.grammar``): names as a JSON list, and a text that holds
+every planned entity verbatim; the span check is the same. Every occurrence of an
+entity is annotated; longer entities are placed first and an occurrence overlapping
+a placed one is skipped.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from harness.generate.base import (
     plan_rng,
     weighted_keys,
 )
+from harness.generate.grammar import entity_text_grammar, names_grammar
 from harness.records import NerExample
 
 MAX_ENTITIES = 3
@@ -101,14 +105,15 @@ class NerGenerator:
         """Stage one: entity names per label, asked once and kept in the provenance."""
         pools: dict[str, list[str]] = {k: list(v) for k, v in state.get("entities", {}).items()}
         attempts: Counter[str] = Counter(state.get("attempts", {}))
+        count = self.ctx.settings.entities_per_label
+        fields = {"grammar": names_grammar(count)} if self.ctx.settings.constrain else None
         for _ in range(self.ctx.settings.max_attempts):
             todo = [lab for lab in self.ctx.labels
                     if not pools.get(lab) and attempts[lab] < self.ctx.settings.max_attempts]
             if not todo:
                 break
             answers = ask([self.ctx.templates["ner_entities"].render(
-                domain=self.domain, label=lab, count=self.ctx.settings.entities_per_label)
-                for lab in todo])
+                domain=self.domain, label=lab, count=count) for lab in todo], fields)
             for lab, ans in zip(todo, answers, strict=True):
                 attempts[lab] += 1
                 names = parse_names(ans) if ans is not None else []
@@ -140,6 +145,11 @@ class NerGenerator:
             examples=bullet_list(plan["shots"]),
             entities=bullet_list([f"{name} ({label})" for name, label in plan["entities"]]),
         )
+
+    def constraint(self, plan: dict[str, Any]) -> dict[str, Any]:
+        if not self.ctx.settings.constrain:
+            return {}
+        return {"grammar": entity_text_grammar([name for name, _ in plan["entities"]])}
 
     def accept(self, plan: dict[str, Any], answer: str) -> Outcome:
         obj = json_value(answer)

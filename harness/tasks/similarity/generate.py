@@ -22,6 +22,7 @@ from harness.generate.base import (
     plan_rng,
     weighted_keys,
 )
+from harness.generate.grammar import pair_grammar
 from harness.quality.distribution import labels_of
 from harness.records import SimilarityExample
 
@@ -81,6 +82,9 @@ class SimilarityGenerator:
             k=len(plan["shots"]), dataset=self.ctx.dataset, score=plan["score"],
             low=f"{low:g}", high=f"{high:g}", examples=examples,
         )
+
+    def constraint(self, plan: dict[str, Any]) -> dict[str, Any]:
+        return {"grammar": pair_grammar()} if self.ctx.settings.constrain else {}
 
     def accept(self, plan: dict[str, Any], answer: str) -> Outcome:
         pair = parse_pair(answer)
