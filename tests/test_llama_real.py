@@ -7,6 +7,8 @@ extra is not installed.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from harness.backends import build_client, managed
@@ -77,3 +79,23 @@ def test_grammar_constrained_answers_are_always_valid(smollm2_params: dict[str, 
     (entities,) = ner.predict([NerExample(text, ())])
     assert entities.error is None, entities  # a JSON object with exactly the two keys
     assert all(text[e.start : e.end] == e.text for e in entities.value)
+
+
+def test_grammar_constrained_ner_generation_writes_every_record(
+    smollm2_params: dict[str, Any], tmp_path: Path
+) -> None:
+    """Generation under the NER grammars: names as a JSON list, and each text holds its
+    plan's entities verbatim, so every planned record of this small run is written
+    (without a grammar SmolLM2 misses most entities: README, "A real LLM offline")."""
+    from harness.generate import GenSettings, generate, output_path
+    from tests.gen_fixtures import write_data
+
+    spec = write_data(tmp_path)["ner"]
+    settings = GenSettings(n=3, seed=42, temperature=0.0, max_tokens=96, max_attempts=1,
+                           entities_per_label=3, constrain="grammar")
+    prov = generate(tmp_path, spec, "smollm2", smollm2_params, settings, progress=False)
+    assert prov["counts"]["records"] == 3 and prov["counts"]["abandoned"] == 0, prov["counts"]
+    rows = [json.loads(x) for x in output_path(tmp_path, spec, "smollm2").read_text().splitlines()]
+    for row in rows:
+        for e in row["entities"]:
+            assert row["text"][e["start"]:e["end"]] == e["text"]

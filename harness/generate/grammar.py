@@ -16,16 +16,22 @@ from harness.prompts.grammar import literal
 
 #: Text characters: one line, no quotes or backslashes (nothing a parser could unwrap).
 _CHAR = r'[^"\\\n\x00-\x1f]'
+#: A name's first character: not a space, control or ASCII punctuation (measured: an
+#: unrestricted SmolLM2 "names" every label ",").
+_FIRST = r'[^\x00-\x20!-/:-@\[-`{-~]'
 
 
-def names_grammar(count: int, max_chars: int = 40) -> str:
-    """A JSON list of 1..``count`` short, single-line names."""
+def names_grammar(count: int, max_chars: int = 24) -> str:
+    """A JSON list of 1..``count`` short, single-line names, each starting with a
+    letter or digit (or any non-ASCII character). Short, so that a list of ``count``
+    fits a small ``max_tokens``; a list cut off anyway keeps its complete names."""
     if count < 1:
         raise ValueError(f"names_grammar: count must be >= 1, got {count}")
-    more = f'( "," " "? name ){{0,{count - 1}}}' if count > 1 else ""
+    more = f'( "," ws name ){{0,{count - 1}}}' if count > 1 else ""
     return (
-        f'root ::= "[" name {more} "]"\n'
-        f'name ::= "\\"" {_CHAR}{{1,{max_chars}}} "\\""\n'
+        f'root ::= "[" ws name {more} ws "]"\n'
+        f'name ::= "\\"" {_FIRST} {_CHAR}{{0,{max_chars - 1}}} "\\""\n'
+        "ws ::= [ \\n]{0,3}\n"
     )
 
 

@@ -16,6 +16,7 @@ a placed one is skipped.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from typing import Any
@@ -36,6 +37,7 @@ from harness.generate.grammar import entity_text_grammar, names_grammar
 from harness.records import NerExample
 
 MAX_ENTITIES = 3
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
 def domain_of(dataset: str) -> str:
@@ -50,6 +52,9 @@ def parse_names(answer: str) -> list[str]:
         obj = next(iter(obj.values()))
     if isinstance(obj, list):
         items = [str(x) for x in obj if isinstance(x, str | int | float)]
+    elif strip_fences(answer).lstrip().startswith("["):
+        # A JSON list cut off by max_tokens: its complete strings, not its lines.
+        items = [x for m in _STRING.findall(strip_fences(answer)) if (x := _json_str(m))]
     else:
         items = [re.sub(r"^\s*(?:[-*]|\d+[.)])\s*", "", ln)
                  for ln in strip_fences(answer).splitlines()]
@@ -59,6 +64,14 @@ def parse_names(answer: str) -> list[str]:
         if name and len(name) <= 80 and name.casefold() not in {n.casefold() for n in names}:
             names.append(name)
     return names
+
+
+def _json_str(quoted: str) -> str:
+    """A JSON string literal's value; "" for one with a broken escape."""
+    try:
+        return str(json.loads(quoted))
+    except json.JSONDecodeError:
+        return ""
 
 
 def _pattern(name: str, exact: bool) -> re.Pattern[str]:
