@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from harness.generate import GenSettings, build_context, generate, output_path
 from harness.generate.base import Accepted, GenContext
 from harness.generate.grammar import entity_text_grammar, names_grammar
-from harness.generate.ner import NerGenerator
+from harness.tasks.ner.generate import NerGenerator
 from tests.gen_fixtures import responder, user_text, write_data
 from tests.llm_server import LLMServer
 
@@ -153,7 +153,7 @@ def test_build_context_keeps_constrain(tmp_path):
 
 
 def test_a_name_list_cut_off_keeps_its_complete_names():
-    from harness.generate.ner import parse_names
+    from harness.tasks.ner.generate import parse_names
 
     assert parse_names('[\n "Ada", "B\\"c", "\\q", "Cut off he') == ["Ada", 'B"c']
     assert parse_names("- Ada\n- Bo") == ["Ada", "Bo"]

@@ -1,48 +1,41 @@
-"""The label set of a dataset, read from its real data.
+"""The label set of a dataset, read from its real data by its task.
 
-- ner: the JSON list in ``spec.labels`` (e.g. ``real/crossner_politics/labels.json``);
-  without one, the sorted entity labels of the real test and train splits.
-- intent: the sorted union of the labels of the real splits that exist: test,
-  train (``spec.train``) and a ``valid.jsonl`` or ``dev.jsonl`` next to the test file.
-- similarity: no labels, ``()``.
+Each task reads its own (``read_labels(data_dir, spec)``; the built-in ones in
+``harness/tasks/<name>/labels.py``: intent the union of its real splits' labels, ner
+a label file or the union, similarity none). A task without one has no label set.
+These are the helpers they share, cached per file state.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from pathlib import Path
 
 from harness.config import DatasetSpec
 from harness.data.errors import DataError, DataMissing
 from harness.data.jsonl import loads_line
 from harness.data.records import parse_file
-from harness.records import IntentExample, NerExample
-from harness.registry import Registry
 
 #: Names of a validation split looked for next to the real test file.
 SIBLING_SPLITS = ("valid.jsonl", "dev.jsonl")
 
-LabelReader = Callable[[Path, DatasetSpec], tuple[str, ...]]
-LABEL_READERS: Registry[LabelReader] = Registry("label reader")
-
-
-def _stat_key(path: Path) -> tuple[str, int, int]:
+def stat_key(path: Path) -> tuple[str, int, int]:
     st = path.stat()
     return (str(path.resolve()), st.st_mtime_ns, st.st_size)
 
 
 @functools.lru_cache(maxsize=64)
 def _labels_of_file(key: tuple[str, int, int], task: str) -> frozenset[str]:
+    """The labels of one file's records: their distribution keys (intent: the label,
+    ner: the entity labels)."""
+    from harness.quality.distribution import keys_for
+
     path = Path(key[0])
+    keys = keys_for(task)
     found: set[str] = set()
     for _, ex in parse_file(path, task):
-        if ex is None:
-            continue
-        if isinstance(ex, IntentExample):
-            found.add(ex.label)
-        elif isinstance(ex, NerExample):
-            found.update(e.label for e in ex.entities)
+        if ex is not None:
+            found.update(keys(ex))
     return frozenset(found)
 
 
@@ -60,15 +53,17 @@ def _real_split_paths(data_dir: Path, spec: DatasetSpec) -> list[Path]:
     return out
 
 
-def _union_of_real_labels(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
+def union_of_real_labels(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
+    """The sorted labels of the real splits: test, train and a validation split."""
     found: set[str] = set()
     for p in _real_split_paths(data_dir, spec):
-        found |= _labels_of_file(_stat_key(p), spec.task)
+        found |= _labels_of_file(stat_key(p), spec.task)
     return tuple(sorted(found))
 
 
 @functools.lru_cache(maxsize=64)
-def _labels_file(key: tuple[str, int, int]) -> tuple[str, ...]:
+def label_file(key: tuple[str, int, int]) -> tuple[str, ...]:
+    """A JSON list of distinct non-empty label strings (``key``: ``stat_key(path)``)."""
     path = Path(key[0])
     try:
         text = path.read_bytes().decode("utf-8")
@@ -84,37 +79,12 @@ def _labels_file(key: tuple[str, int, int]) -> tuple[str, ...]:
     return tuple(value)
 
 
-@LABEL_READERS.register("ner")
-def _ner_labels(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
-    if not spec.labels:
-        return _union_of_real_labels(data_dir, spec)
-    path = data_dir / spec.labels
-    if not path.is_file():
-        raise DataMissing(path, "label file")
-    return _labels_file(_stat_key(path))
-
-
-@LABEL_READERS.register("intent")
-def _intent_labels(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
-    return _union_of_real_labels(data_dir, spec)
-
-
-@LABEL_READERS.register("similarity")
-def _no_labels(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
-    return ()
-
-
 def label_set(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
     """The dataset's label set (see the module docstring); cached per file state.
 
-    A task may read its own (``read_labels(data_dir, spec)``); one that neither does
-    nor has a reader here has no label set.
+    The task reads it (``read_labels(data_dir, spec)``); one that does not has none.
     """
     from harness.tasks import TASKS
 
     own = getattr(TASKS.get(spec.task), "read_labels", None)
-    if own is not None:
-        return tuple(own(Path(data_dir), spec))
-    if spec.task not in LABEL_READERS:
-        return ()
-    return LABEL_READERS.get(spec.task)(Path(data_dir), spec)
+    return () if own is None else tuple(own(Path(data_dir), spec))

@@ -188,7 +188,7 @@ def clear_cache() -> None:
     from harness.data import labels
 
     labels._labels_of_file.cache_clear()
-    labels._labels_file.cache_clear()
+    labels.label_file.cache_clear()
 
 
 __all__ = ["clear_cache", "load_source", "load_train", "sample_indices"]

@@ -1,9 +1,9 @@
 """Label distributions and how a source's compares with the real test set's.
 
-The "label" of an example is its intent (intent), each of its entity labels (ner), or
-its score rounded to the nearest whole point (similarity: the paper's generators were
-asked for a score per whole point of the scale). A similarity source on another scale
-than the real one (generated 0-4, real 0-5) shows it here as missing or extra bins.
+The "labels" of an example are its task's distribution keys (``distribution_keys``;
+the built-in ones in ``harness/tasks/<name>/quality.py``): its intent (intent), each
+of its entity labels (ner), or its score rounded to the nearest whole point
+(similarity). A task that does not say uses the record's ``label``, if it has one.
 """
 
 from __future__ import annotations
@@ -12,20 +12,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from harness.records import Example, IntentExample, NerExample, SimilarityExample
+from harness.records import Example
 
 
 def labels_of(example: Example) -> list[str]:
-    """The distribution keys one example contributes (see the module docstring)."""
-    if isinstance(example, IntentExample):
-        return [example.label]
-    if isinstance(example, NerExample):
-        return [e.label for e in example.entities]
-    if isinstance(example, SimilarityExample):
-        # int(x + 0.5), not round(): banker's rounding would send 2.5 to 2 but 3.5 to 4.
-        return [str(int(example.score + 0.5))]
-    # Another task's record: its ``label`` if it has one (the task may say better,
-    # through ``distribution_keys``; see ``keys_for``).
+    """The distribution keys of a record whose task has none: its ``label``, if any."""
     label = getattr(example, "label", None)
     return [] if label is None else [str(label)]
 

@@ -19,7 +19,7 @@ Also ``accuracy`` (invalid = wrong) and ``invalid_rate``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,10 +28,14 @@ import numpy.typing as npt
 from harness.records import Example, IntentExample
 from harness.tasks import TASKS
 from harness.tasks.fields import require_object, require_str
+from harness.tasks.intent import quality
 from harness.tasks.intent.batch import INVALID, OTHER, gold_strata, macro_f1_batch
 from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from harness.config import DatasetSpec
     from harness.generate.base import GeneratorFactory
     from harness.models.base import TaskContext
     from harness.tasks.chat import ChatIO, ChatOptions
@@ -135,6 +139,22 @@ class IntentTask:
         )
 
         return IntentGenerator
+
+    def read_labels(self, data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
+        """The dataset's label set (``labels.py``)."""
+        from harness.tasks.intent.labels import read_labels  # data reading loads when asked
+
+        return read_labels(data_dir, spec)
+
+    def quality_check(
+        self, example: Example, labels: Collection[str], score_range: tuple[float, float]
+    ) -> list[str]:
+        """The problem codes of one record (``quality.py``)."""
+        return quality.check(example, labels, score_range)
+
+    def distribution_keys(self, example: Example) -> list[str]:
+        """The keys of the label distribution (``quality.py``)."""
+        return quality.distribution_keys(example)
 
 
 TASKS.add("intent", IntentTask())

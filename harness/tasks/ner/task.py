@@ -19,7 +19,7 @@ gold entity of that example is missed, and it counts in ``invalid_rate``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,12 +35,16 @@ from harness.tasks.fields import (
     require_object,
     require_str,
 )
+from harness.tasks.ner import quality
 from harness.tasks.ner.batch import strict_f1_batch
 from harness.tasks.nerschemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
 from harness.tasks.stats import ExampleStats, FloatArray, check_lengths, prf
 from harness.tasks.tokenize import Span
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from harness.config import DatasetSpec
     from harness.generate.base import GeneratorFactory
     from harness.models.base import TaskContext
     from harness.tasks.chat import ChatIO, ChatOptions
@@ -215,6 +219,22 @@ class NerTask:
         )
 
         return NerGenerator
+
+    def read_labels(self, data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
+        """The dataset's label set (``labels.py``)."""
+        from harness.tasks.ner.labels import read_labels  # data reading loads when asked
+
+        return read_labels(data_dir, spec)
+
+    def quality_check(
+        self, example: Example, labels: Collection[str], score_range: tuple[float, float]
+    ) -> list[str]:
+        """The problem codes of one record (``quality.py``)."""
+        return quality.check(example, labels, score_range)
+
+    def distribution_keys(self, example: Example) -> list[str]:
+        """The keys of the label distribution (``quality.py``)."""
+        return quality.distribution_keys(example)
 
 
 TASKS.add("ner", NerTask())

@@ -23,8 +23,8 @@ from harness.generate.base import (
     weighted_keys,
 )
 from harness.generate.grammar import pair_grammar
-from harness.quality.distribution import labels_of
 from harness.records import SimilarityExample
+from harness.tasks.similarity.quality import distribution_keys
 
 _PREFIX = re.compile(r"^\s*(?:[-*]|\d[.)]|(?:sentence|text)\s*\d\s*[:.)-])\s*", re.IGNORECASE)
 
@@ -57,7 +57,7 @@ class SimilarityGenerator:
         self.by_score: dict[str, list[list[Any]]] = defaultdict(list)
         for ex in ctx.pool:
             assert isinstance(ex, SimilarityExample)
-            key = labels_of(ex)[0]
+            key = distribution_keys(ex)[0]
             if key in self.scale:
                 self.by_score[key].append([ex.text1, ex.text2, ex.score])
         self.keys, self.weights = weighted_keys(

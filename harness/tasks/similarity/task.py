@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,10 +24,14 @@ import numpy.typing as npt
 from harness.records import Example, SimilarityExample
 from harness.tasks import TASKS
 from harness.tasks.fields import require_number, require_object, require_str
+from harness.tasks.similarity import quality
 from harness.tasks.similarity.batch import spearman_batch
 from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from harness.config import DatasetSpec
     from harness.generate.base import GeneratorFactory
     from harness.models.base import TaskContext
     from harness.tasks.chat import ChatIO, ChatOptions
@@ -164,6 +168,20 @@ class SimilarityTask:
         )
 
         return SimilarityGenerator
+
+    def read_labels(self, data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
+        """No label set: the gold is a score."""
+        return ()
+
+    def quality_check(
+        self, example: Example, labels: Collection[str], score_range: tuple[float, float]
+    ) -> list[str]:
+        """The problem codes of one record (``quality.py``)."""
+        return quality.check(example, labels, score_range)
+
+    def distribution_keys(self, example: Example) -> list[str]:
+        """The keys of the label distribution (``quality.py``)."""
+        return quality.distribution_keys(example)
 
 
 TASKS.add("similarity", SimilarityTask())
