@@ -122,7 +122,9 @@ class TaskGenerator(Protocol):
         ...
 
     def constraint(self, plan: dict[str, Any]) -> dict[str, Any]:
-        """Request fields of the plan's request under ``settings.constrain`` ({} for none)."""
+        """Request fields of the plan's request under ``settings.constrain`` ({} for none).
+
+        Optional: a generator without it sends none and cannot run under a grammar."""
         ...
 
     def accept(self, plan: dict[str, Any], answer: str) -> Outcome:

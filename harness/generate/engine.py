@@ -262,6 +262,21 @@ def run_generation(
     return prov
 
 
+def _constraint(gen: TaskGenerator, ctx: GenContext, plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan's request fields; a generator without ``constraint`` (a task from
+    outside the package) sends none, and is refused only when a grammar is asked for."""
+    own = getattr(gen, "constraint", None)
+    if own is not None:
+        fields: dict[str, Any] = own(plan)
+        return fields
+    if ctx.settings.constrain:
+        raise GenerateError(
+            f"task {ctx.task!r}: its generator has no constraint(plan); generate it "
+            f"without constrain = {ctx.settings.constrain!r}"
+        )
+    return {}
+
+
 async def _work_window(
     gen: TaskGenerator, ctx: GenContext, sender: Sender, writer: ResumableWriter,
     window: list[int], written: set[int], abandoned: set[int], seen: set[Any],
@@ -276,7 +291,7 @@ async def _work_window(
         answers = await sender.asend(
             [gen.messages(plans[i]) for i in pending],
             [request_seed(s.seed, ctx.dataset, i, attempt[i]) for i in pending],
-            [gen.constraint(plans[i]) for i in pending])
+            [_constraint(gen, ctx, plans[i]) for i in pending])
         retry = []
         for i, answer in zip(pending, answers, strict=True):
             outcome = gen.accept(plans[i], answer) if answer is not None else None
