@@ -300,16 +300,24 @@ def _pair_signs(x: FloatArray) -> npt.NDArray[np.int8]:
     return out
 
 
-def _kendall_signs(sx: npt.NDArray[np.int8], sy: npt.NDArray[np.int8]) -> FloatArray:
-    """tau-b from two ``_pair_signs`` arrays (pairs on axis 0): the sums over the pairs."""
+def _kendall_signs(
+    sx: npt.NDArray[np.int8],
+    sy: npt.NDArray[np.int8],
+    nx: npt.NDArray[np.intp] | None = None,
+    ny: npt.NDArray[np.intp] | None = None,
+) -> FloatArray:
+    """tau-b from two ``_pair_signs`` arrays (pairs on axis 0): the sums over the pairs.
+
+    ``nx``, ``ny``: the untied pairs of each (``count_nonzero`` over axis 0), if known.
+    """
+    nx = np.count_nonzero(sx, axis=0) if nx is None else nx
+    ny = np.count_nonzero(sy, axis=0) if ny is None else ny
     # Broadcast the batch axes as the scores' would (they trail the pair axis here).
     batch = max(sx.ndim, sy.ndim) - 1
     sx = sx.reshape(sx.shape[:1] + (1,) * (batch - sx.ndim + 1) + sx.shape[1:])
     sy = sy.reshape(sy.shape[:1] + (1,) * (batch - sy.ndim + 1) + sy.shape[1:])
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.multiply(sx, sy).sum(axis=0) / np.sqrt(
-            np.count_nonzero(sx, axis=0) * np.count_nonzero(sy, axis=0).astype(np.float64)
-        )
+        return np.multiply(sx, sy).sum(axis=0) / np.sqrt(nx * ny.astype(np.float64))
 
 
 def _undefined(x: FloatArray) -> npt.NDArray[np.bool_]:
@@ -381,6 +389,8 @@ class Ranked:
     signs: npt.NDArray[np.int8]
     #: Rows without a rank coefficient: constant, or holding a NaN.
     undefined: npt.NDArray[np.bool_]
+    #: Untied pairs of every row (Kendall's denominator; a permutation keeps it).
+    untied: npt.NDArray[np.intp]
 
     def permuted(self, perms: npt.NDArray[np.intp]) -> Ranked:
         """A 1-D ranked vector under every row of ``perms`` ``(P, M)`` of its positions.
@@ -388,8 +398,10 @@ class Ranked:
         Permuting scores permutes their ranks, so only the pair signs are recomputed.
         """
         values = self.values[perms]
-        undefined = np.broadcast_to(self.undefined, perms.shape[:-1])
-        return Ranked(values, self.ranks[perms], _pair_signs(values), undefined)
+        rows = perms.shape[:-1]
+        undefined = np.broadcast_to(self.undefined, rows)
+        untied = np.broadcast_to(self.untied, rows)
+        return Ranked(values, self.ranks[perms], _pair_signs(values), undefined, untied)
 
     def broadcast(self, rows: int) -> Ranked:
         """A 1-D ranked vector repeated as ``rows`` rows (a read-only view)."""
@@ -398,18 +410,21 @@ class Ranked:
             np.broadcast_to(self.ranks, (rows, self.ranks.size)),
             np.broadcast_to(self.signs[:, None], (self.signs.size, rows)),
             np.broadcast_to(self.undefined, (rows,)),
+            np.broadcast_to(self.untied, (rows,)),
         )
 
 
 def ranked(x: npt.ArrayLike) -> Ranked:
     """``x`` with its average ranks, pair signs and undefined rows (see ``Ranked``)."""
     values = np.asarray(x, dtype=np.float64)
-    return Ranked(values, rank_last(values), _pair_signs(values), _undefined(values))
+    signs = _pair_signs(values)
+    untied = np.count_nonzero(signs, axis=0)
+    return Ranked(values, rank_last(values), signs, _undefined(values), untied)
 
 
 def agreement_of(x: Ranked, y: Ranked) -> dict[str, FloatArray]:
     """Every coefficient of ``COEFFICIENTS`` along the last axis of two ranked arrays."""
-    kendall = _kendall_signs(x.signs, y.signs)
+    kendall = _kendall_signs(x.signs, y.signs, x.untied, y.untied)
     return {
         "spearman": pearson_last(x.ranks, y.ranks),
         "kendall": np.where(x.undefined | y.undefined, np.nan, kendall),
