@@ -1,11 +1,15 @@
 """From score rows to rank agreement, generator ensembles and bias factors.
 
-Pure functions on plain dicts: no pytest, no I/O. The grid of one (task, dataset,
-metric) is a ``Matrix`` (generator -> model -> score, NaN = the case ran but its score
-is undefined). Everything derived from it follows ``docs/metrics.md``:
+A view over ``harness.figures``, the one engine of the derived figures: the grid becomes
+a one-row array, the engine computes every figure on it exactly as it does on the
+bootstrap's resamples, and this module keeps what only a report needs: the dict
+shapes, the models and cells excluded, and the reason of every undefined figure. No
+pytest, no I/O. The grid of one (task, dataset, metric) is a ``Matrix`` (generator ->
+model -> score, NaN = the case ran but its score is undefined). Everything derived
+from it follows ``docs/metrics.md``:
 
 * agreement of each synthetic generator (and of the ensembles) with ``real`` over the
-  models scored on both: Spearman, Kendall tau-b, Pearson (scipy.stats), MAE, MSE;
+  models scored on both: Spearman, Kendall tau-b, Pearson, MAE, MSE;
 * the ensemble ``mean`` over the synthetic generators, and ``mean-loo`` where a model
   that is itself a generator averages only the *other* generators' data;
 * the bias factor of every model declared ``same_as`` a generator;
@@ -25,8 +29,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as _sps
 
+from harness import figures
 from harness.families import Families
 from harness.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS, RESERVED
 from harness.records import ENSEMBLE, REAL, CaseResult
@@ -244,9 +248,11 @@ def agreement(
         u = Value(None, f"no model has a defined score on both {generator} and {REAL}")
         return Agreement(u, u, u, u, u, 0, tuple(excluded))
     sx, ry = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
-    d = sx - ry
-    mae = Value(float(np.abs(d).mean()))
-    mse = Value(float((d * d).mean()))
+    # The bootstrap's engine on a one-row array: the point is its row 0.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a non-finite result becomes a reason below
+        figs = {k: float(v[0]) for k, v in figures.agreement_figures(sx[None], ry[None]).items()}
+    mae, mse = Value(figs["mae"]), Value(figs["mse"])
     if n < MIN_MODELS:
         u = Value(None, f"needs at least {MIN_MODELS} models, got {n}")
         return Agreement(u, u, u, mae, mse, n, tuple(excluded))
@@ -254,16 +260,9 @@ def agreement(
     if constant:
         u = Value(None, "constant scores on " + " and ".join(constant))
         return Agreement(u, u, u, mae, mse, n, tuple(excluded))
-    with warnings.catch_warnings():
-        # Near-constant vectors warn; a non-finite result becomes a reason below.
-        warnings.simplefilter("ignore")
-        rho = _sps.spearmanr(sx, ry).statistic
-        tau = _sps.kendalltau(sx, ry, variant="b").statistic
-        r = _sps.pearsonr(sx, ry).statistic
-    why = f"scipy found no correlation between {generator} and {REAL} (near-constant scores)"
-    return Agreement(
-        _value(rho, why), _value(tau, why), _value(r, why), mae, mse, n, tuple(excluded)
-    )
+    why = f"no correlation between {generator} and {REAL} (near-constant scores)"
+    rho, tau, r = (_value(figs[k], why) for k in ("spearman", "kendall", "pearson"))
+    return Agreement(rho, tau, r, mae, mse, n, tuple(excluded))
 
 
 def agreement_arrays(
@@ -275,8 +274,6 @@ def agreement_arrays(
     the inputs, with NaN where ``agreement`` says undefined (fewer than 3 models, a
     constant row). Columns are models; drop a model whose score is NaN before calling.
     """
-    from harness.stats import agreement_figures  # numpy-only, vectorised over rows
-
     x = np.asarray(synth, dtype=np.float64)
     y = np.asarray(real, dtype=np.float64)
     if x.shape != y.shape:
@@ -285,7 +282,7 @@ def agreement_arrays(
     if m == 0:
         nan = np.full(x.shape[:-1], np.nan)
         return {name: nan.copy() for name in FIGURES}
-    figs = agreement_figures(x, y)
+    figs = figures.agreement_figures(x, y)
     if m < MIN_MODELS:
         for name in ASSOCIATION:
             figs[name] = np.full(x.shape[:-1], np.nan)
@@ -295,15 +292,26 @@ def agreement_arrays(
 # --------------------------------------------------------------------------- ensembles
 
 
+def _block(matrix: Grid, gens: Sequence[str], models: Sequence[str]) -> npt.NDArray[np.float64]:
+    """The grid as the engine's one-row ``(1, G, M)`` array; NaN where no defined score."""
+    return np.array(
+        [[[_float(matrix.get(g, {}).get(m)) for m in models] for g in gens]], dtype=np.float64
+    ).reshape(1, len(gens), len(models))
+
+
+def _float(x: float | None) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _models_of(matrix: Grid, gens: Iterable[str]) -> list[str]:
+    return sorted({m for g in gens for m in matrix.get(g, {})})
+
+
 def ensemble_mean(matrix: Grid, generators: Sequence[str]) -> dict[str, float]:
     """Per model, the mean of its defined scores over ``generators``; NaN if it has none."""
-    acc: dict[str, list[float]] = {}
-    for g in generators:
-        for m, s in matrix.get(g, {}).items():
-            vals = acc.setdefault(m, [])
-            if _defined(s):
-                vals.append(s)
-    return {m: _mean(v) if v else math.nan for m, v in sorted(acc.items())}
+    models = _models_of(matrix, generators)
+    mean = figures.masked_mean(_block(matrix, generators, models))[0]
+    return {m: float(v) for m, v in zip(models, mean, strict=True)}
 
 
 def leave_own_out(matrix: Grid, same_as: Mapping[str, str]) -> dict[str, float]:
@@ -313,13 +321,10 @@ def leave_own_out(matrix: Grid, same_as: Mapping[str, str]) -> dict[str, float]:
     own generator's data gets NaN.
     """
     gens = synthetic_generators(matrix)
-    models = sorted({m for g in gens for m in matrix[g]})
-    out: dict[str, float] = {}
-    for m in models:
-        own = same_as.get(m)
-        vals = [matrix[g][m] for g in gens if g != own and _defined(matrix[g].get(m))]
-        out[m] = _mean(vals) if vals else math.nan
-    return out
+    models = _models_of(matrix, gens)
+    block = _block(matrix, gens, models)
+    loo = figures.ensembles(block, gens, models, same_as, range(len(gens)))[1][0]
+    return {m: float(v) for m, v in zip(models, loo, strict=True)}
 
 
 # --------------------------------------------------------------------------- bias factor
@@ -327,15 +332,12 @@ def leave_own_out(matrix: Grid, same_as: Mapping[str, str]) -> dict[str, float]:
 
 def normalized(matrix: Grid, generators: Iterable[str]) -> Matrix:
     """``n(m, g) = s(m, g) - mean_k s(k, g)`` over the models k with a defined score on g."""
-    out: Matrix = {}
-    for g in generators:
-        row = matrix.get(g)
-        if row is None:
-            continue
-        vals = [s for s in row.values() if _defined(s)]
-        mu = _mean(vals) if vals else math.nan
-        out[g] = {m: (s - mu if _defined(s) else math.nan) for m, s in row.items()}
-    return out
+    gens = [g for g in generators if g in matrix]
+    models = _models_of(matrix, gens)
+    norm = figures.normalized(_block(matrix, gens, models))[0]
+    return {
+        g: {m: float(norm[i, models.index(m)]) for m in matrix[g]} for i, g in enumerate(gens)
+    }
 
 
 def bias_factors(matrix: Grid, same_as: Mapping[str, str]) -> dict[str, BiasValue]:
@@ -347,26 +349,27 @@ def bias_factors(matrix: Grid, same_as: Mapping[str, str]) -> dict[str, BiasValu
     """
     gens = synthetic_generators(matrix)
     models = sorted({m for row in matrix.values() for m in row} & same_as.keys())
-    norm = normalized(matrix, gens)
+    scored = _models_of(matrix, gens)  # every model of the sources: the normalisation's field
+    found = figures.bias(_block(matrix, gens, scored), gens, scored, same_as, range(len(gens)))
     out: dict[str, BiasValue] = {}
     for m in models:
         own = same_as[m]
-        out[m] = BiasValue(own, _bias_of(m, own, gens, norm))
+        if len(gens) >= MIN_GENERATORS and m in found:
+            out[m] = BiasValue(own, Value(float(found[m][1][0])))
+        else:
+            out[m] = BiasValue(own, _no_bias(m, own, gens, matrix))
     return out
 
 
-def _bias_of(m: str, own: str, gens: Sequence[str], norm: Matrix) -> Value:
+def _no_bias(m: str, own: str, gens: Sequence[str], matrix: Grid) -> Value:
+    """Why the bias factor of ``m`` is undefined (the engine gave no value)."""
     if len(gens) < MIN_GENERATORS:
         return Value(None, f"needs at least {MIN_GENERATORS} synthetic generators, got {len(gens)}")
-    if own not in norm or m not in norm[own]:
+    if own not in gens or m not in matrix[own]:
         return Value(None, f"no score of {m} on its own generator {own}")
-    own_n = norm[own][m]
-    if not _defined(own_n):
+    if not _defined(matrix[own][m]):
         return Value(None, f"undefined score of {m} on its own generator {own}")
-    others = [norm[g][m] for g in gens if g != own and _defined(norm[g].get(m))]
-    if not others:
-        return Value(None, f"no score of {m} on a generator other than its own ({own})")
-    return Value(own_n - _mean(others))
+    return Value(None, f"no score of {m} on a generator other than its own ({own})")
 
 
 # --------------------------------------------------------------------------- groups

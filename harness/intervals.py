@@ -24,28 +24,25 @@ from typing import Any
 
 import numpy as np
 
-from harness import familybias
+from harness import familybias, figures
 from harness.families import Families
+from harness.figures import COEFFICIENT_RANGE, Ranked, agreement_of, ranked
 from harness.items import source_items
 from harness.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
 from harness.selfpref import bias_test
 from harness.stats import (
     AGREEMENT_METHODS,
-    COEFFICIENT_RANGE,
     DEFAULT_LEVEL,
     DEFAULT_PERMUTATIONS,
     DEFAULT_RESAMPLES,
     FloatArray,
-    Ranked,
-    agreement_of,
     derive_seed,
     interval,
     intervals,
     paired_difference,
     paired_differences,
     permutation_pvalues,
-    ranked,
     resample_weights,
     score_batch,
     strata_of,
@@ -274,62 +271,26 @@ def _order_generators(gens: set[str]) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- derived figures
 
 
-def ensemble(rep: GroupReplicates, exclude: str = "") -> FloatArray:
-    """``s(m, mean)`` per resample: the mean over the synthetic sources a model was run on.
+def _synthetic(rep: GroupReplicates) -> list[int]:
+    return [i for i, g in enumerate(rep.generators) if g != REAL]
 
-    ``exclude`` leaves one generator out (the leave-own-out ensemble).
-    """
-    synth = [i for i, g in enumerate(rep.generators) if g not in (REAL, exclude)]
-    block = rep.scores[:, synth, :]
-    ran = np.isfinite(block[0])  # the cells that were run
-    count = ran.sum(axis=0)
-    mean = np.where(ran[None], block, 0.0).sum(axis=1) / np.maximum(count, 1)
-    # A resample in which a cell that was run is undefined leaves the mean undefined.
-    undefined = (np.isnan(block) & ran[None]).any(axis=1) | (count == 0)[None]
-    return np.where(undefined, np.nan, mean)
+
+def ensemble(rep: GroupReplicates) -> FloatArray:
+    """``s(m, mean)`` per resample: the mean over the synthetic sources a model was run on."""
+    return figures.masked_mean(rep.scores[:, _synthetic(rep), :])
 
 
 def bias(rep: GroupReplicates, same_as: Mapping[str, str]) -> dict[str, tuple[str, FloatArray]]:
-    """The bias factor of every model that is the same LLM as one of the generators.
-
-    ``n(m, g) = s(m, g) - mean_k s(k, g)`` over the models run on ``g``; the bias is
-    ``n(m, own) - mean over the other generators of n(m, g)``.
-    """
-    synth = [g for g in rep.generators if g != REAL]
-    out: dict[str, tuple[str, FloatArray]] = {}
-    norm: dict[str, FloatArray] = {}
-    for g in synth:
-        block = rep.scores[:, rep.generators.index(g), :]
-        ran = np.isfinite(block[0])
-        if ran.sum() < 1:
-            continue
-        norm[g] = block - block[:, ran].mean(axis=1, keepdims=True)
-    for m in rep.models:
-        own = same_as.get(m, "")
-        j = rep.models.index(m)
-        if own not in norm or not np.isfinite(norm[own][0, j]):
-            continue
-        others = [
-            norm[g][:, j] for g in synth if g != own and g in norm and np.isfinite(norm[g][0, j])
-        ]
-        if not others:
-            continue
-        out[m] = (own, norm[own][:, j] - np.mean(others, axis=0))
-    return out
-
-
-# --------------------------------------------------------------------------- report section
+    """The bias factor ``(R,)`` of every model that is the same LLM as one of the generators."""
+    return figures.bias(rep.scores, rep.generators, rep.models, same_as, _synthetic(rep))
 
 
 def leave_own_out(rep: GroupReplicates, same_as: Mapping[str, str]) -> FloatArray:
     """The leave-own-out ensemble ``(R, M)``: a generator's model skips its own data."""
-    plain = ensemble(rep)
-    out = plain.copy()
-    for j, m in enumerate(rep.models):
-        own = same_as.get(m, "")
-        if own in rep.generators:
-            out[:, j] = ensemble(rep, exclude=own)[:, j]
-    return out
+    return figures.ensembles(rep.scores, rep.generators, rep.models, same_as, _synthetic(rep))[1]
+
+
+# --------------------------------------------------------------------------- report section
 
 
 def _source_scores(

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from harness.figures import pearson_last, rank_last
 from harness.names import MIN_MODELS
-from harness.stats import pearson_last, rank_last, score_batch
+from harness.stats import score_batch
 from harness.tasks.stats import ExampleStats
 
 FloatArray = npt.NDArray[np.float64]

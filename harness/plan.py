@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from harness.figures import spearman_last
 from harness.names import ENSEMBLES, MIN_MODELS, REAL
-from harness.stats import spearman_last
 
 FloatArray = npt.NDArray[np.float64]
 SIMULATIONS = 2000

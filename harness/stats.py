@@ -21,13 +21,13 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from harness.figures import ASSOCIATION, agreement_of, ranked
 from harness.tasks import generic
 from harness.tasks.stats import BatchScorer as BatchScorer  # re-exported: its old home
 from harness.tasks.stats import ExampleStats, FloatArray
@@ -226,138 +226,9 @@ def paired_differences(diffs: FloatArray, level: float = DEFAULT_LEVEL) -> list[
     return out
 
 
-# ------------------------------------------------------------------- coefficients over models
+# ------------------------------------------------------------------- agreement intervals
 
 
-def _ptp_zero(x: FloatArray) -> npt.NDArray[np.bool_]:
-    return np.ptp(x, axis=-1) == 0
-
-
-def pearson_last(x: FloatArray, y: FloatArray) -> FloatArray:
-    """Pearson r along the last axis; NaN for a constant vector."""
-    xc = x - x.mean(axis=-1, keepdims=True)
-    yc = y - y.mean(axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = (xc * yc).sum(-1) / np.sqrt((xc * xc).sum(-1) * (yc * yc).sum(-1))
-    r = np.clip(r, -1.0, 1.0)
-    return np.where(_ptp_zero(x) | _ptp_zero(y), np.nan, r)
-
-
-def rank_last(x: FloatArray) -> FloatArray:
-    """Average ranks (1-based) along the last axis, ties averaged as scipy's ``rankdata``.
-
-    A row holding a NaN is all NaN (scipy's ``nan_policy="propagate"``). One argsort
-    per row, and with ties two running extrema for each tie group's first and last
-    position; exact (an average rank is a half-integer), so the ranks are scipy's.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    m = x.shape[-1]
-    if m == 0:
-        return x.copy()
-    # Any sort will do: tied values share one rank whatever their order.
-    order = np.argsort(x, axis=-1)
-    ordered = np.take_along_axis(x, order, axis=-1)
-    new = np.ones(x.shape, dtype=bool)
-    np.not_equal(ordered[..., 1:], ordered[..., :-1], out=new[..., 1:])
-    if new.all():  # no ties (continuous scores): the rank is the sorted position
-        avg = np.broadcast_to(np.arange(1.0, m + 1.0), x.shape)
-    else:
-        pos = np.broadcast_to(np.arange(m), x.shape)
-        last = np.ones(x.shape, dtype=bool)
-        last[..., :-1] = new[..., 1:]
-        first = np.maximum.accumulate(np.where(new, pos, 0), axis=-1)
-        end = np.minimum.accumulate(np.where(last, pos, m - 1)[..., ::-1], axis=-1)[..., ::-1]
-        avg = (first + end) / 2.0 + 1.0
-    ranks = np.empty(x.shape, dtype=np.float64)
-    np.put_along_axis(ranks, order, avg, axis=-1)
-    return np.where(np.isnan(x).any(axis=-1, keepdims=True), np.nan, ranks)
-
-
-def spearman_last(x: FloatArray, y: FloatArray) -> FloatArray:
-    """Spearman rho along the last axis."""
-    return pearson_last(rank_last(x), rank_last(y))
-
-
-def _pair_signs(x: FloatArray) -> npt.NDArray[np.int8]:
-    """``sign(x_i - x_j)`` of every pair ``i < j`` of the last axis, as small ints.
-
-    Shape ``(pairs, *x.shape[:-1])``: the pairs lead, so each of the ``M - 1``
-    offsets (pairs ``(i, i + 1)``, then ``(i, i + 2)``, ...) is one comparison of
-    contiguous blocks, several times faster than gathering both ends of every pair.
-    Kendall's sums do not depend on the order of the pairs, only on both inputs using
-    the same one. The sign of a difference of scores is that of their ranks; a pair
-    with a NaN is 0 (a row holding a NaN is undefined anyway, ``_undefined``).
-    """
-    xt = np.ascontiguousarray(np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0))
-    m = xt.shape[0]
-    out = np.empty((m * (m - 1) // 2, *xt.shape[1:]), dtype=np.int8)
-    at = 0
-    for k in range(1, m):
-        a, b = xt[: m - k], xt[k:]
-        seg = out[at : at + m - k]
-        np.subtract(np.less(b, a).view(np.int8), np.less(a, b).view(np.int8), out=seg)
-        at += m - k
-    return out
-
-
-def _kendall_signs(
-    sx: npt.NDArray[np.int8],
-    sy: npt.NDArray[np.int8],
-    nx: npt.NDArray[np.intp] | None = None,
-    ny: npt.NDArray[np.intp] | None = None,
-) -> FloatArray:
-    """tau-b from two ``_pair_signs`` arrays (pairs on axis 0): the sums over the pairs.
-
-    ``nx``, ``ny``: the untied pairs of each (``count_nonzero`` over axis 0), if known.
-    """
-    nx = np.count_nonzero(sx, axis=0) if nx is None else nx
-    ny = np.count_nonzero(sy, axis=0) if ny is None else ny
-    # Broadcast the batch axes as the scores' would (they trail the pair axis here).
-    batch = max(sx.ndim, sy.ndim) - 1
-    sx = sx.reshape(sx.shape[:1] + (1,) * (batch - sx.ndim + 1) + sx.shape[1:])
-    sy = sy.reshape(sy.shape[:1] + (1,) * (batch - sy.ndim + 1) + sy.shape[1:])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.multiply(sx, sy).sum(axis=0) / np.sqrt(nx * ny.astype(np.float64))
-
-
-def _undefined(x: FloatArray) -> npt.NDArray[np.bool_]:
-    """Rows no rank coefficient is defined on: constant, or holding a NaN."""
-    return _ptp_zero(x) | np.isnan(x).any(axis=-1)
-
-
-def kendall_last(x: FloatArray, y: FloatArray) -> FloatArray:
-    """Kendall tau-b along the last axis (pairs tied in one vector count in neither sum)."""
-    tau = _kendall_signs(_pair_signs(x), _pair_signs(y))
-    return np.where(_undefined(x) | _undefined(y), np.nan, tau)
-
-
-def mae_last(x: FloatArray, y: FloatArray) -> FloatArray:
-    """Mean absolute error along the last axis."""
-    return np.abs(x - y).mean(axis=-1)
-
-
-def mse_last(x: FloatArray, y: FloatArray) -> FloatArray:
-    """Mean squared error along the last axis."""
-    return ((x - y) ** 2).mean(axis=-1)
-
-
-COEFFICIENTS: dict[str, Callable[[FloatArray, FloatArray], FloatArray]] = {
-    "spearman": spearman_last,
-    "kendall": kendall_last,
-    "pearson": pearson_last,
-    "mae": mae_last,
-    "mse": mse_last,
-}
-#: Coefficients of association, for which a permutation test is meaningful.
-ASSOCIATION = ("spearman", "kendall", "pearson")
-#: The range of every coefficient, which clips its (basic) interval.
-COEFFICIENT_RANGE: dict[str, tuple[float, float]] = {
-    "spearman": (-1.0, 1.0),
-    "kendall": (-1.0, 1.0),
-    "pearson": (-1.0, 1.0),
-    "mae": (0.0, math.inf),
-    "mse": (0.0, math.inf),
-}
 #: How the interval of each agreement figure is read from its resamples (see
 #: ``INTERVAL_METHODS``). Pearson, MAE and MSE are functions of noisy scores on both
 #: sides: the noise shifts the point once and every resample twice, so a percentile
@@ -373,70 +244,6 @@ AGREEMENT_METHODS: dict[str, str] = {
     "mae": "basic",
     "mse": "basic",
 }
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """A score array ``(..., M)`` with what every coefficient reads of it, computed once.
-
-    The real scores of a group meet every source's: ranking them once (and once
-    finding their pair signs) instead of once per source is most of a group's
-    agreement work.
-    """
-
-    values: FloatArray
-    ranks: FloatArray
-    signs: npt.NDArray[np.int8]
-    #: Rows without a rank coefficient: constant, or holding a NaN.
-    undefined: npt.NDArray[np.bool_]
-    #: Untied pairs of every row (Kendall's denominator; a permutation keeps it).
-    untied: npt.NDArray[np.intp]
-
-    def permuted(self, perms: npt.NDArray[np.intp]) -> Ranked:
-        """A 1-D ranked vector under every row of ``perms`` ``(P, M)`` of its positions.
-
-        Permuting scores permutes their ranks, so only the pair signs are recomputed.
-        """
-        values = self.values[perms]
-        rows = perms.shape[:-1]
-        undefined = np.broadcast_to(self.undefined, rows)
-        untied = np.broadcast_to(self.untied, rows)
-        return Ranked(values, self.ranks[perms], _pair_signs(values), undefined, untied)
-
-    def broadcast(self, rows: int) -> Ranked:
-        """A 1-D ranked vector repeated as ``rows`` rows (a read-only view)."""
-        return Ranked(
-            np.broadcast_to(self.values, (rows, self.values.size)),
-            np.broadcast_to(self.ranks, (rows, self.ranks.size)),
-            np.broadcast_to(self.signs[:, None], (self.signs.size, rows)),
-            np.broadcast_to(self.undefined, (rows,)),
-            np.broadcast_to(self.untied, (rows,)),
-        )
-
-
-def ranked(x: npt.ArrayLike) -> Ranked:
-    """``x`` with its average ranks, pair signs and undefined rows (see ``Ranked``)."""
-    values = np.asarray(x, dtype=np.float64)
-    signs = _pair_signs(values)
-    untied = np.count_nonzero(signs, axis=0)
-    return Ranked(values, rank_last(values), signs, _undefined(values), untied)
-
-
-def agreement_of(x: Ranked, y: Ranked) -> dict[str, FloatArray]:
-    """Every coefficient of ``COEFFICIENTS`` along the last axis of two ranked arrays."""
-    kendall = _kendall_signs(x.signs, y.signs, x.untied, y.untied)
-    return {
-        "spearman": pearson_last(x.ranks, y.ranks),
-        "kendall": np.where(x.undefined | y.undefined, np.nan, kendall),
-        "pearson": pearson_last(x.values, y.values),
-        "mae": mae_last(x.values, y.values),
-        "mse": mse_last(x.values, y.values),
-    }
-
-
-def agreement_figures(x: npt.ArrayLike, y: npt.ArrayLike) -> dict[str, FloatArray]:
-    """Every coefficient of ``COEFFICIENTS`` along the last axis, ranking each input once."""
-    return agreement_of(ranked(x), ranked(y))
 
 
 def permutation_pvalues(

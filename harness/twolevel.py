@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from harness.stats import agreement_figures
+from harness.figures import agreement_figures
 
 FloatArray = npt.NDArray[np.float64]
 #: A leave-one-out coefficient needs this many models left (as the figure itself).

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from harness import figures as F
 from harness import stats as S
 from harness.__main__ import main
 from harness.plan import agreement_width, plan, score_width
@@ -67,7 +68,7 @@ def test_widths_at_more_examples_match_simulation() -> None:
             )
         )
     rhos = [
-        S.spearman_last(_scores(rng, 400, ERRORS)[0], _scores(rng, 300, real_err)[0])
+        F.spearman_last(_scores(rng, 400, ERRORS)[0], _scores(rng, 300, real_err)[0])
         for _ in range(150)
     ]
     sim = np.subtract(*np.quantile(rhos, [0.95, 0.05]))

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from harness import figures as F
 from harness import stats as S
 from harness.tasks import TASKS
 
@@ -169,7 +170,7 @@ def test_agreement_interval_covers_population_coefficients() -> None:
     task = TASKS.get("intent")
     real_err = np.array([0.10, 0.15, 0.20, 0.25, 0.30, 0.35])
     synth_err = np.array([0.12, 0.13, 0.24, 0.20, 0.33, 0.40])
-    truth = S.agreement_figures(1 - synth_err, 1 - real_err)
+    truth = F.agreement_figures(1 - synth_err, 1 - real_err)
     hits = dict.fromkeys(("spearman", "pearson", "mae"), 0)
     for t in range(TRIALS):
         per_source = []
@@ -181,11 +182,11 @@ def test_agreement_interval_covers_population_coefficients() -> None:
                 N, RESAMPLES, 1000 * t + s, strata=S.strata_of(task, stats[0])
             )
             per_source.append(S.score_batch(task, stats, weights)[0].T)  # (R, M)
-        figures = S.agreement_figures(*per_source)
+        figures = F.agreement_figures(*per_source)
         for name in hits:
             arr = figures[name]
             ci = S.interval(
-                arr[0], arr[1:], LEVEL, S.AGREEMENT_METHODS[name], S.COEFFICIENT_RANGE[name]
+                arr[0], arr[1:], LEVEL, S.AGREEMENT_METHODS[name], F.COEFFICIENT_RANGE[name]
             )
             # The report rounds bounds to 6 places; a rank coefficient's bound is often
             # exactly the (discrete) truth.

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
+from harness import figures as F
 from harness import stats as S
 from harness.twolevel import leave_one_model_out, model_resampled
 
@@ -48,7 +49,7 @@ def test_hierarchical_interval_covers_the_population_of_models() -> None:
         real = rng.normal(size=models)
         synth = rho * real + math.sqrt(1 - rho**2) * rng.normal(size=models)
         figures = model_resampled(np.tile(synth, (reps + 1, 1)), np.tile(real, (reps + 1, 1)), t)
-        point = S.agreement_figures(synth, real)
+        point = F.agreement_figures(synth, real)
         for name in truth:
             ci = S.interval(float(point[name]), figures[name], 0.9)
             hits[name] += ci["low"] <= truth[name] <= ci["high"]
