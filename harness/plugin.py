@@ -86,7 +86,8 @@ _OPTIONS: tuple[tuple[str, str, str, Any, str], ...] = (
         "list",
         None,
         "one-off gate 'KIND key=value ...', repeatable (e.g. 'min_agreement generator=mean "
-        "threshold=0.6'); kinds: min_score, max_drop, min_agreement, max_bias, max_invalid_rate",
+        "threshold=0.6'); kinds: min_score, max_drop, min_agreement, max_bias, max_family_bias, "
+        "max_invalid_rate",
     ),
     (
         "--synth-save-baseline",

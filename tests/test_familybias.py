@@ -297,3 +297,25 @@ def test_every_renderer_shows_the_family_bias_beside_the_bias_factor(family_repo
     for text in (render_terminal(plain), render_markdown(plain), render_summary(plain)):
         assert "family" not in text
     assert "Family bias" not in render_html(plain)
+
+
+def test_max_family_bias_gate_judges_the_family_bias_interval(family_report: dict) -> None:
+    from harness.gates import judge_gate, parse_gate_option
+
+    ci = family_report["groups"][0]["ci"]["family_bias"]["good"]
+    widest = max(abs(ci["low"]), abs(ci["high"]))
+    task, dataset = family_report["groups"][0]["task"], family_report["groups"][0]["dataset"]
+    spec = f"max_family_bias task={task} dataset={dataset} model=good threshold="
+    passed = judge_gate(parse_gate_option(spec + f"{widest + 0.001:.6f}"), family_report)
+    failed = judge_gate(parse_gate_option(spec + f"{widest - 0.001:.6f}"), family_report)
+    assert passed.status == "passed" and failed.status == "failed"
+    assert f"{task}/{dataset}/good on family ab" in failed.reason
+    assert parse_gate_option(spec + "0.1").describe().startswith("|family bias| <= 0.1")
+    # A report without families has nothing to judge: the gate says so.
+    plain = {
+        "groups": [
+            {k: v for k, v in g.items() if k != "family_bias"} | {"ci": {}}
+            for g in family_report["groups"]
+        ]
+    }
+    assert judge_gate(parse_gate_option("max_family_bias threshold=0.1"), plain).status == "failed"

@@ -281,10 +281,18 @@ def test_every_kind_is_one_object_with_its_keys_direction_and_reader(
     """A new kind is one GateKind in KINDS: parsing and judging need nothing else."""
     from harness.gates import KINDS, Figure, GateKind
 
-    assert set(KINDS) == {"min_score", "max_drop", "min_agreement", "max_bias", "max_invalid_rate"}
+    assert set(KINDS) == {
+        "min_score",
+        "max_drop",
+        "min_agreement",
+        "max_bias",
+        "max_family_bias",
+        "max_invalid_rate",
+    }
     assert {k.name for k in KINDS.values() if k.lower_is_better} == {
         "max_drop",
         "max_bias",
+        "max_family_bias",
         "max_invalid_rate",
     }
 

@@ -14,6 +14,8 @@ max_bias       largest |bias| in the interval <= threshold    |bias| <= threshol
 max_invalid    upper bound of the invalid rate <= threshold   invalid rate <= threshold
 ============== ============================================= ==========================
 
+``max_family_bias`` is ``max_bias`` for the family bias of a suite with ``[families]``.
+
 Judging on the interval means a gate passes only when the data leave little doubt;
 with a handful of models and a few hundred examples that is the honest reading.
 Selectors ``task``, ``dataset``, ``generator`` and ``model`` narrow the cells a gate

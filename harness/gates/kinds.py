@@ -166,25 +166,35 @@ def _agreement_figures(gate: Gate, report: Mapping[str, Any], _: Drops) -> Itera
             )
 
 
-def _bias_figures(gate: Gate, report: Mapping[str, Any], _: Drops) -> Iterator[Figure]:
-    """``|bias|``, judged against the largest absolute value of its interval."""
-    for g in groups_of(gate, report):
-        ci = g.get("ci", {}).get("bias", {})
-        for m in dict.fromkeys([*g.get("bias", {}), *ci]):
-            if not matches(gate, model=m):
-                continue
-            b = g.get("bias", {}).get(m, ci.get(m, {}))
-            b = b if isinstance(b, Mapping) else {"value": b}
-            value = _point(b.get("value"))
-            low, high = _ci(ci.get(m))
-            wide = None if low is None or high is None else max(abs(low), abs(high))
-            yield Figure(
-                f"{g['task']}/{g['dataset']}/{m} on {b.get('generator', '?')}",
-                None if value is None else abs(value),
-                None,
-                wide,
-                reason="" if value is not None else str(b.get("reason") or "bias undefined"),
-            )
+def _bias_reader(key: str, owner: str, on: str) -> Reader:
+    """``|bias|`` of the report's ``key`` figures (``bias``, ``family_bias``), judged
+    against the largest absolute value of its interval; ``owner`` names the data."""
+
+    def read(gate: Gate, report: Mapping[str, Any], _: Drops) -> Iterator[Figure]:
+        for g in groups_of(gate, report):
+            ci = g.get("ci", {}).get(key, {})
+            for m in dict.fromkeys([*g.get(key, {}), *ci]):
+                if not matches(gate, model=m):
+                    continue
+                b = g.get(key, {}).get(m, ci.get(m, {}))
+                b = b if isinstance(b, Mapping) else {"value": b}
+                value = _point(b.get("value"))
+                low, high = _ci(ci.get(m))
+                wide = None if low is None or high is None else max(abs(low), abs(high))
+                yield Figure(
+                    f"{g['task']}/{g['dataset']}/{m} on {on}{b.get(owner, '?')}",
+                    None if value is None else abs(value),
+                    None,
+                    wide,
+                    reason="" if value is not None else str(b.get("reason") or "bias undefined"),
+                )
+
+    return read
+
+
+_bias_figures = _bias_reader("bias", "generator", "")
+#: With suite ``[families]``: a model's bias towards its whole family's data.
+_family_bias_figures = _bias_reader("family_bias", "family", "family ")
 
 
 def _drop_figures(gate: Gate, report: Mapping[str, Any], drops: Drops) -> Iterator[Figure]:
@@ -271,6 +281,13 @@ KINDS: dict[str, GateKind] = {
             True,
             lambda g: "|bias|",
             _bias_figures,
+        ),
+        GateKind(
+            "max_family_bias",
+            frozenset({"model"}),
+            True,
+            lambda g: "|family bias|",
+            _family_bias_figures,
         ),
         GateKind(
             "max_invalid_rate",
