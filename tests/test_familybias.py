@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -319,3 +321,34 @@ def test_max_family_bias_gate_judges_the_family_bias_interval(family_report: dic
         ]
     }
     assert judge_gate(parse_gate_option("max_family_bias threshold=0.1"), plain).status == "failed"
+
+
+def test_report_command_takes_families_for_published_score_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.__main__ import main
+
+    table = tmp_path / "paper.jsonl"
+    rows = [
+        {"task": "intent", "dataset": "d", "generator": g, "model": m, "metric": "f1", "score": s}
+        for g, row in _grid().items()
+        for m, s in row.items()
+    ]
+    table.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "r.json"
+    flags = ["--same-as", "A=gen-A", "--same-as", "B=gen-B", "--family", "ab=gen-A,gen-B"]
+    flags += ["--family", "e=gen-E", "--family-of", "D=e", "--json", str(out), "--bootstrap", "0"]
+    assert main(["report", str(table), *flags]) == 0
+    report = json.loads(out.read_text())
+    (group,) = report["groups"]
+    assert {m: b["value"] for m, b in group["family_bias"].items()} == {
+        "A": pytest.approx(0.0825),
+        "B": pytest.approx(0.0825),
+        "D": pytest.approx(0.1425),
+    }
+    assert group["scores"]["mean-lfo"]["D"] == pytest.approx(0.425)
+    assert report["families"]["models"] == {"A": "ab", "B": "ab", "D": "e"}
+    assert main(["report", str(table), "--family-of", "D=zz"]) == 2
+    assert "--family-of 'D=zz': unknown family 'zz'" in capsys.readouterr().err
+    assert main(["report", str(table), "--family", "a=gen-A", "--family", "b=gen-A"]) == 2
+    assert "generator 'gen-A' is also in family 'a'" in capsys.readouterr().err

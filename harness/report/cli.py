@@ -77,6 +77,45 @@ def parse_same_as(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def parse_families(
+    groups: list[str], members: list[str], same_as: dict[str, str], base: Any = None
+) -> Any:
+    """``--family NAME=G1,G2`` and ``--family-of MODEL=NAME`` on top of a run's families.
+
+    A model declared ``--same-as`` a family's generator belongs to that family, as in
+    a suite. Errors say which option and value.
+    """
+    from harness.families import Families
+
+    base = base or Families()
+    gens = dict(base.generators)
+    for spec in groups:
+        name, sep, rest = spec.partition("=")
+        listed = [g for g in rest.split(",") if g]
+        if not sep or not name or not listed:
+            raise ValueError(f"--family {spec!r}: expected NAME=GENERATOR[,GENERATOR...]")
+        gens[name] = tuple(listed)
+    owner: dict[str, str] = {}
+    for name, listed in gens.items():
+        for g in listed:
+            if g in owner:
+                raise ValueError(
+                    f"--family {name}: generator {g!r} is also in family {owner[g]!r}"
+                )
+            owner[g] = name
+    models = dict(base.models)
+    models.update({m: owner[g] for m, g in same_as.items() if g in owner})
+    for spec in members:
+        model, sep, name = spec.partition("=")
+        if not sep or not model or not name:
+            raise ValueError(f"--family-of {spec!r}: expected MODEL=FAMILY")
+        if name not in gens:
+            known = ", ".join(sorted(gens)) or "none (declare one with --family)"
+            raise ValueError(f"--family-of {spec!r}: unknown family {name!r}; known: {known}")
+        models[model] = name
+    return Families(gens, models)
+
+
 def load_inputs(paths: list[Path]) -> tuple[list[tuple[Path, Any]], list[ScoreRow]]:
     """Stores with their latest run record, and score rows; errors name the path."""
     from harness.store.files import check_store
@@ -143,6 +182,13 @@ def run_report(args: argparse.Namespace) -> int:
         stores, rows = load_inputs([Path(p) for p in args.paths])
         extra_same = parse_same_as(args.same_as)
         settings = settings_of(stores, args)
+        if args.family or args.family_of:
+            if not stores:
+                stores = [(Path("."), RunRecord("", ()))]
+            last = stores[-1]
+            same = {**last[1].same_as, **extra_same}
+            fams = parse_families(args.family, args.family_of, same, last[1].families)
+            stores[-1] = (last[0], dataclasses.replace(last[1], families=fams))
     except (ValueError, OSError, GateError, tomllib.TOMLDecodeError) as exc:
         print(f"synthbench report: {exc}", file=sys.stderr)
         return 2
@@ -200,6 +246,20 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="MODEL=GENERATOR",
         help="declare a model to be the same LLM as a generator (bias factor)",
+    )
+    p.add_argument(
+        "--family",
+        action="append",
+        default=[],
+        metavar="NAME=GEN[,GEN...]",
+        help="declare a family of generators (family bias, mean-lfo); repeatable",
+    )
+    p.add_argument(
+        "--family-of",
+        action="append",
+        default=[],
+        metavar="MODEL=NAME",
+        help="put a model in a family (a --same-as model joins its generator's family)",
     )
     p.add_argument("--out", metavar="DIR", help="write report.json and the run's formats to DIR")
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
