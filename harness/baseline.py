@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.families import Families
 from harness.intervals import BootstrapSettings, GroupReplicates
 from harness.stats import interval
 from harness.store.files import atomic_write_text
@@ -62,11 +63,15 @@ def baseline_doc(
     settings: BootstrapSettings,
     same_as: Mapping[str, str],
     created: str = "",
+    families: Families | None = None,
 ) -> dict[str, Any]:
-    """The baseline file's content from a run's replicates (cells sorted: stable bytes)."""
+    """The baseline file's content from a run's replicates (cells sorted: stable bytes).
+
+    With suite families the ``mean-lfo`` rows are saved too (``max_drop`` can read them).
+    """
     cells = []
     for (task, dataset), rep in sorted(reps.items()):
-        for gen, block in rep.sources(same_as).items():
+        for gen, block in rep.sources(same_as, families).items():
             for j, model in enumerate(rep.models):
                 col = block[:, j]
                 if np.isnan(col[0]):
@@ -149,8 +154,10 @@ class SavedComparison:
         reps: Mapping[tuple[str, str], GroupReplicates],
         settings: BootstrapSettings,
         same_as: Mapping[str, str],
+        families: Families | None = None,
     ) -> None:
         self.same_as = dict(same_as)
+        self.families = families
         self.name = str(doc.get("name", ""))
         self.cells = {
             (c["task"], c["dataset"], c["generator"], c["model"]): c for c in doc["cells"]
@@ -165,7 +172,7 @@ class SavedComparison:
         self.settings = settings
 
     def _current(self, rep: GroupReplicates, generator: str, model: str) -> np.ndarray | None:
-        block = rep.sources(self.same_as).get(generator)
+        block = rep.sources(self.same_as, self.families).get(generator)
         if block is None or model not in rep.models:
             return None
         col = block[:, rep.models.index(model)]

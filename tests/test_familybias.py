@@ -352,3 +352,23 @@ def test_report_command_takes_families_for_published_score_rows(
     assert "--family-of 'D=zz': unknown family 'zz'" in capsys.readouterr().err
     assert main(["report", str(table), "--family", "a=gen-A", "--family", "b=gen-A"]) == 2
     assert "generator 'gen-A' is also in family 'a'" in capsys.readouterr().err
+
+
+def test_saved_baselines_keep_the_mean_lfo_rows_with_families() -> None:
+    from harness.baseline import SavedComparison, baseline_doc
+    from harness.intervals import BootstrapSettings, GroupReplicates
+
+    point = np.vstack([np.array(REAL)[None], SCORES])
+    noise = np.random.default_rng(0).normal(0, 0.01, (10, 4, 4))
+    scores = np.concatenate([point[None], point[None] + noise])
+    rep = GroupReplicates("t", "d", "f", ("real", *GENS), MODELS, scores, np.zeros_like(scores))
+    reps, boot = {("t", "d"): rep}, BootstrapSettings(resamples=10)
+    plain = baseline_doc("b", reps, boot, SAME)
+    with_families = baseline_doc("b", reps, boot, SAME, "", FAMILIES)
+    assert {c["generator"] for c in plain["cells"]} == {"real", *GENS, "mean", "mean-loo"}
+    lfo = [c for c in with_families["cells"] if c["generator"] == "mean-lfo"]
+    assert {c["model"]: c["value"] for c in lfo} == pytest.approx(
+        {"A": 0.75, "B": 0.66, "C": 1.91 / 3, "D": 0.425}, abs=1e-6
+    )
+    drop = SavedComparison(with_families, reps, boot, SAME, FAMILIES)("t", "d", "mean-lfo", "D")
+    assert isinstance(drop, dict) and drop["value"] == pytest.approx(0.0, abs=1e-6)

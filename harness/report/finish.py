@@ -93,7 +93,10 @@ def _cases(view: View) -> Cases:
 
 
 def _saved(
-    settings: ReportSettings, reps: Any, same_as: Mapping[str, str]
+    settings: ReportSettings,
+    reps: Any,
+    same_as: Mapping[str, str],
+    families: Families | None = None,
 ) -> tuple[SavedDrop | None, dict[str, str]]:
     if not settings.compare:
         return None, {}
@@ -101,7 +104,9 @@ def _saved(
 
     boot = settings.bootstrap() or BootstrapSettings()
     try:
-        saved = SavedComparison(load_baseline(Path(settings.compare)), reps, boot, same_as)
+        saved = SavedComparison(
+            load_baseline(Path(settings.compare)), reps, boot, same_as, families
+        )
         return saved, {"compared_with": settings.compare}
     except BaselineError as exc:
         # The gates that need it cannot be judged, and say why; the run still reports.
@@ -172,7 +177,7 @@ def build(
         where = "the terminal, Markdown, HTML and JUnit reports"
         safety = {"replaced_when_rendered": replaced, "note": replaced_note(replaced, where)}
         report = dataclasses.replace(report, sections={**sections, "text_safety": safety})
-    saved, baseline = _saved(settings, reps, same_as)
+    saved, baseline = _saved(settings, reps, same_as, families)
     level = (boot or BootstrapSettings()).level
     verdicts = judge_gates(
         gates,
@@ -188,7 +193,10 @@ def build(
 
         name = save_baseline.stem
         save(
-            save_baseline, baseline_doc(name, reps, boot or BootstrapSettings(), same_as, timestamp)
+            save_baseline,
+            baseline_doc(
+                name, reps, boot or BootstrapSettings(), same_as, timestamp, families
+            ),
         )
         baseline["saved_to"] = str(save_baseline)
     report = dataclasses.replace(
