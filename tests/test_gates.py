@@ -307,3 +307,21 @@ def test_every_kind_is_one_object_with_its_keys_direction_and_reader(
     assert verdict.status == FAILED and "bound 0.4 not <= 0.35" in verdict.reason
     with pytest.raises(GateError, match="unknown key for a max_width gate"):
         parse_gate_option("max_width dataset=d generator=g threshold=1")
+
+
+def test_a_group_figure_judged_with_missing_cells_says_so() -> None:
+    # g2/d has no result: the agreement and bias figures of snips are over fewer models.
+    for kind, extra in (("min_agreement", {"generator": "g1"}), ("max_bias", {"model": "a"})):
+        verdict = judge_gate(gate(kind=kind, threshold=0.5, **extra), _report())
+        assert verdict.status == PASSED
+        assert "judged on an incomplete figure: 1 cell(s)" in verdict.reason
+        assert "intent/snips/g2/d" in verdict.reason
+    # A score gate reads its own cell only: no note.
+    score = judge_gate(
+        gate(kind="min_score", generator="real", model="a", threshold=0.5), _report()
+    )
+    assert "incomplete" not in score.reason
+    complete = _report()
+    complete["groups"][0]["missing"] = []
+    verdict = judge_gate(gate(kind="min_agreement", generator="g1", threshold=0.5), complete)
+    assert verdict.reason == "1 cell(s) pass"

@@ -57,15 +57,33 @@ def judge_gate(
         )
     failed = [c for c in checks if c.status == FAILED]
     blind = [c for c in checks if c.status == SKIPPED]
+    partial = _incomplete(gate, report) if kind_of(gate.kind).whole_group else ""
     if failed:
         worst = failed[0]
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-        return Verdict(gate, FAILED, f"{worst.cell}: {worst.reason}{more}", checks)
+        return Verdict(gate, FAILED, f"{worst.cell}: {worst.reason}{more}{partial}", checks)
     if blind:
         c = blind[0]
         more = f" (and {len(blind) - 1} more)" if len(blind) > 1 else ""
         return Verdict(gate, unjudged, f"cannot be judged: {c.cell}: {c.reason}{more}", checks)
-    return Verdict(gate, PASSED, f"{len(checks)} cell(s) pass", checks)
+    return Verdict(gate, PASSED, f"{len(checks)} cell(s) pass{partial}", checks)
+
+
+def _incomplete(gate: Gate, report: Mapping[str, Any]) -> str:
+    """A note when the figure's groups miss cells (a -k subset into a fresh store, a
+    failed case): agreement over some of the models is not the suite's agreement."""
+    names = sorted(
+        f"{g['task']}/{g['dataset']}/{c.get('generator')}/{c.get('model')}"
+        for g in groups_of(gate, report)
+        for c in g.get("missing", [])
+    )
+    if not names:
+        return ""
+    shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+    return (
+        f"; judged on an incomplete figure: {len(names)} cell(s) of its group(s) have no"
+        f" result ({shown}); run them for the suite's figure"
+    )
 
 
 def _missing(gate: Gate, report: Mapping[str, Any]) -> str:
@@ -110,11 +128,15 @@ def _deselected(
 ) -> str:
     """Why a gate covers nothing this run, when that is deselection; else ""."""
     cases = report.get("cases", {})
-    selected = {tuple(c) for c in chosen} if chosen is not None else {
-        (c["task"], c["dataset"], c["generator"], c["model"])
-        for part in ("all", "missing")
-        for c in cases.get(part, [])
-    }
+    selected = (
+        {tuple(c) for c in chosen}
+        if chosen is not None
+        else {
+            (c["task"], c["dataset"], c["generator"], c["model"])
+            for part in ("all", "missing")
+            for c in cases.get(part, [])
+        }
+    )
     sel = gate.selectors()
     ensemble = sel["generator"] in ENSEMBLES
     covered = [

@@ -51,6 +51,9 @@ class GateKind:
     figures: Reader
     #: Checks across keys at parse time; raises ``GateError`` naming ``where``.
     rules: Callable[[Mapping[str, str], str], None] = _no_rules
+    #: Its figure reads every cell of a group (agreement, bias), not one cell: judged
+    #: with some of the group's cells missing, the verdict says so.
+    whole_group: bool = False
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -274,6 +277,7 @@ KINDS: dict[str, GateKind] = {
             False,
             lambda g: g.coefficient,
             _agreement_figures,
+            whole_group=True,
         ),
         GateKind(
             "max_bias",
@@ -281,6 +285,7 @@ KINDS: dict[str, GateKind] = {
             True,
             lambda g: "|bias|",
             _bias_figures,
+            whole_group=True,
         ),
         GateKind(
             "max_family_bias",
@@ -288,6 +293,7 @@ KINDS: dict[str, GateKind] = {
             True,
             lambda g: "|family bias|",
             _family_bias_figures,
+            whole_group=True,
         ),
         GateKind(
             "max_invalid_rate",
