@@ -102,8 +102,8 @@ class TaskGenerator(Protocol):
 
     A task offers one as its ``generator`` attribute: the class (or any factory
     ``GenContext -> TaskGenerator``) with ``template_names`` and, optionally,
-    ``template_dir`` (where its packaged template files are; default
-    ``harness/generate/templates/``).
+    ``template_dir`` (where its packaged template files are; the built-in ones
+    ``harness/tasks/<task>/templates/``).
     """
 
     #: Names of the templates it renders (``<name>.txt`` files).

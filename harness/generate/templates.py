@@ -1,4 +1,7 @@
-"""Prompt templates: text files under ``harness/generate/templates/``, hashed for provenance.
+"""Prompt templates: text files in each task's ``templates/`` folder, hashed for provenance.
+
+A task's generator says where its packaged templates are (``template_dir``; the
+built-in ones ``harness/tasks/<task>/templates/``); ``--templates DIR`` replaces them.
 
 A template file has a system part and a user part::
 
@@ -19,9 +22,15 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The packaged templates.
-TEMPLATE_DIR = Path(__file__).parent / "templates"
+#: The built-in tasks' folders, each with a ``templates/`` folder.
+TASKS_DIR = Path(__file__).parent.parent / "tasks"
 _SYSTEM, _USER = "=== system ===", "=== user ==="
+
+
+def _packaged_dir(name: str) -> Path:
+    """The built-in task folder's ``templates/`` holding ``name`` (names are unique)."""
+    found = sorted(TASKS_DIR.glob(f"*/templates/{name}.txt"))
+    return found[0].parent if found else TASKS_DIR
 
 
 class TemplateError(ValueError):
@@ -48,8 +57,8 @@ class PromptTemplate:
 
 
 def load_template(name: str, directory: str | Path | None = None) -> PromptTemplate:
-    """Read ``<directory>/<name>.txt`` (default: the packaged templates)."""
-    path = Path(directory or TEMPLATE_DIR) / f"{name}.txt"
+    """Read ``<directory>/<name>.txt`` (default: the built-in task that has ``name``)."""
+    path = Path(directory or _packaged_dir(name)) / f"{name}.txt"
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

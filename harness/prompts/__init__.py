@@ -1,4 +1,7 @@
-"""Prompt templates (text files in this folder) and the parsing of LLM answers.
+"""Prompt templates (text files in each task's folder) and the parsing of LLM answers.
+
+A template ``name`` is ``harness/tasks/<task>/prompts/<name>.txt``: each built-in
+task keeps its prompts beside its ``chat.py``; names are unique across the tasks.
 
 Templates use ``string.Template`` fields (``$text``), so JSON braces in a template
 need no escaping. ``template_hash`` gives a short digest of a template file for
@@ -12,18 +15,19 @@ import hashlib
 from pathlib import Path
 from string import Template
 
-HERE = Path(__file__).parent
+#: The built-in tasks' folders, each with a ``prompts/`` folder of templates.
+TASKS_DIR = Path(__file__).parent.parent / "tasks"
 
 
 @functools.cache
 def load_template(name: str) -> str:
-    """The text of ``harness/prompts/<name>.txt``; the error lists what exists."""
-    path = HERE / f"{name}.txt"
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        known = ", ".join(sorted(p.stem for p in HERE.glob("*.txt")))
-        raise FileNotFoundError(f"no prompt template {name!r} in {HERE}; known: {known}") from None
+    """The text of template ``name`` (see the module docstring); the error lists what exists."""
+    found = sorted(TASKS_DIR.glob(f"*/prompts/{name}.txt"))
+    if not found:
+        known = ", ".join(sorted(p.stem for p in TASKS_DIR.glob("*/prompts/*.txt")))
+        where = TASKS_DIR / "*" / "prompts"
+        raise FileNotFoundError(f"no prompt template {name!r} in {where}; known: {known}")
+    return found[0].read_text(encoding="utf-8")
 
 
 def render(name: str, **fields: object) -> str:

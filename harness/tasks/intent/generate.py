@@ -6,6 +6,7 @@ examples to show."""
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from harness.generate.answers import one_line
@@ -26,6 +27,8 @@ from harness.records import IntentExample
 
 class IntentGenerator:
     template_names: tuple[str, ...] = ("intent",)
+    #: The packaged templates, beside this module.
+    template_dir = Path(__file__).parent / "templates"
 
     def __init__(self, ctx: GenContext) -> None:
         self.ctx = ctx

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from harness.generate.answers import json_value, strip_fences, unquote
@@ -107,6 +108,8 @@ def locate(text: str, entities: list[list[str]]) -> tuple[list[dict[str, Any]], 
 
 class NerGenerator:
     template_names: tuple[str, ...] = ("ner_entities", "ner_text")
+    #: The packaged templates, beside this module.
+    template_dir = Path(__file__).parent / "templates"
 
     def __init__(self, ctx: GenContext) -> None:
         self.ctx = ctx

@@ -9,6 +9,7 @@ import json
 import math
 import re
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from harness.generate.answers import json_value, strip_fences, unquote
@@ -49,6 +50,8 @@ def parse_pair(answer: str) -> tuple[str, str] | None:
 
 class SimilarityGenerator:
     template_names: tuple[str, ...] = ("similarity",)
+    #: The packaged templates, beside this module.
+    template_dir = Path(__file__).parent / "templates"
 
     def __init__(self, ctx: GenContext) -> None:
         self.ctx = ctx
