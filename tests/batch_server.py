@@ -30,6 +30,8 @@ from tests.llm_server import message_text
 class BatchServer:
     def __init__(self, answer: Callable[[str], str] = lambda text: "OK") -> None:
         self.answer = answer
+        #: When set, an item's answer is ``body_answer(request body)`` (sees the seed).
+        self.body_answer: Callable[[dict[str, Any]], str] | None = None
         self.polls_to_finish = 2
         self.hold = False
         self.fail: tuple[str, ...] = ()
@@ -74,6 +76,11 @@ class BatchServer:
             return f"{prefix}{next(self._ids)}"
 
     # ------------------------------------------------------------------ outcomes
+
+    def answer_of(self, body: dict[str, Any]) -> str:
+        if self.body_answer is not None:
+            return self.body_answer(body)
+        return self.answer(message_text(body))
 
     def outcome(self, index: int, text: str) -> str | None:
         """None: answered; else the error of this item."""
@@ -222,7 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
                                 "response": {
                                     "status_code": 200,
                                     "request_id": f"q{i}",
-                                    "body": _completion(item["body"], s.answer(text)),
+                                    "body": _completion(item["body"], s.answer_of(item["body"])),
                                 },
                             }
                         )
@@ -306,7 +313,7 @@ class _Handler(BaseHTTPRequestHandler):
             text = message_text(item["params"])
             why = s.outcome(i, text)
             if why is None:
-                answer = s.answer(text)
+                answer = s.answer_of(item["params"])
                 result: dict[str, Any] = {
                     "type": "succeeded",
                     "message": {

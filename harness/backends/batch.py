@@ -1,8 +1,9 @@
 """Provider batch APIs: many requests as one job, resumable through the cache.
 
 With ``batch = true`` on an ``openai`` or ``anthropic`` backend, ``ChatClient``
-sends the requests of one ``complete_many`` call (a case, or a window of a
-generation) that the response cache cannot answer as one provider batch:
+sends the requests of one ``complete_many`` call (a case, or a whole generation's
+attempt round: ``harness.generate.engine``) that the response cache cannot answer as
+one provider batch:
 
 1. the batch is named by the hash of its requests' cache keys; when the cache
    holds a batch id under that name (a run that was killed while waiting), that

@@ -1,7 +1,8 @@
 """The generation loop: plans in windows, attempts, records, counts, provenance.
 
-``run_generation`` works a window of plan indices at a time: it sends one request
-per pending index (concurrently, through the chat client), appends each accepted
+``run_generation`` works a window of plan indices at a time (all of them on a
+provider batch backend, so a generation is one batch plus one per retry round): it
+sends one request per pending index (concurrently, through the chat client), appends each accepted
 record in index order (fsync per record), gives a rejected index another attempt
 (up to ``max_attempts``, each with its own seed) and abandons it after that. After
 each round the provenance sidecar is rewritten with cumulative counts, so a killed
@@ -153,6 +154,11 @@ def _identity_mismatch(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return diffs
 
 
+def provider_batch(client: Any) -> bool:
+    """The client sends each ``complete_many`` as one provider batch (``batch = true``)."""
+    return getattr(getattr(client, "backend", None), "batch_api", None) is not None
+
+
 def _hopeless(written: int, abandoned: int, n: int) -> bool:
     """Give up once n plans were abandoned while fewer than 1 in 4 plans succeed: a broken
     backend or template costs at most n x max_attempts requests, not an endless loop."""
@@ -233,12 +239,17 @@ def run_generation(
     writer.open(overwrite=overwrite)
     bar = tqdm(total=s.n, initial=min(len(written), s.n), disable=not progress, unit="rec",
                desc=f"{ctx.dataset}/{generator_name}", file=sys.stderr, dynamic_ncols=True)
+    # A provider batch backend gets the whole generation at once: every plan's first
+    # attempt in one batch, each retry round one more (a window per batch would wait
+    # one poll cycle, minutes to hours, per window).
+    size = s.n if provider_batch(client) else s.window
+
     async def rounds() -> None:
         try:
             index = 0
             while len(written) < s.n and not _hopeless(len(written), len(abandoned), s.n):
                 window: list[int] = []
-                while len(window) < min(s.window, s.n - len(written)):
+                while len(window) < min(size, s.n - len(written)):
                     if index not in written and index not in abandoned:
                         window.append(index)
                     index += 1
