@@ -284,3 +284,24 @@ def test_stats_on_a_resample_equal_scoring_the_resample(
     fast = TASK.score_from_stats(TASK.example_stats(golds, preds, LABELS), idx)
     slow = TASK.score([golds[i] for i in idx], [preds[i] for i in idx], LABELS)
     assert fast == pytest.approx(slow, nan_ok=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 6), st.sampled_from(["x", "y"])),
+        max_size=6,
+    ),
+    st.booleans(),
+)
+def test_a_prediction_equal_to_the_gold_takes_the_shortcut_the_matching_would(
+    raw: list[tuple[int, int, str]], degenerate: bool
+) -> None:
+    """scheme_counts' gold == pred shortcut equals the greedy matching it skips."""
+    from harness.tasks import nerschemes as N
+
+    # Overlapping spans, equal bounds with other labels; optionally a span with end <= start.
+    spans = sorted({(s, s + w + (0 if degenerate else 1), lb) for s, w, lb in raw})
+    incl = [(s, e - 1, lb) for s, e, lb in spans]
+    slow = [*N._exact(incl, incl, False), *N._ent_type(incl, incl), *N._exact(incl, incl, True)]
+    assert N.scheme_counts(spans, list(spans)) == slow
