@@ -8,6 +8,8 @@ datasets per task; predictions noisy copies of the gold, some invalid):
 * derived:  ensembles, agreement coefficients, permutation p-values, bias factors,
             paired comparisons and every interval (the report's ``ci`` sections)
 
+and the process CPU time of the same phases (less stretched by a loaded machine).
+
     python bench/bench_bootstrap.py [--models 50] [--sources 10] [--examples 200]
                                     [--resamples 1000]
 """
@@ -98,19 +100,22 @@ def main() -> None:
     from harness import stats as S
     from harness.tasks import TASKS
 
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for r, outcomes in cases:
         TASKS.get(r.key.task).example_stats(
             [o.gold for o in outcomes], [o.prediction for o in outcomes]
         )
-    t_stats = time.perf_counter() - t0
+    t_stats, c_stats = time.perf_counter() - t0, time.process_time() - c0
+    c0 = time.process_time()
     t0 = time.perf_counter()
     reps = bootstrap_cases(cases, settings)
-    t_boot = time.perf_counter() - t0
+    t_boot, c_boot = time.perf_counter() - t0, time.process_time() - c0
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for rep in reps.values():
         group_section(rep, same_as, settings)
-    t_derived = time.perf_counter() - t0
+    t_derived, c_derived = time.perf_counter() - t0, time.process_time() - c0
     print(
         f"cases {len(cases)}  ({args.models} models x {args.sources} sources x "
         f"{len(DATASETS)} datasets)"
@@ -125,6 +130,12 @@ def main() -> None:
         f"derived   {t_derived:7.2f} s   (ensembles, agreement, p-values, bias, pairs, intervals)"
     )
     print(f"total     {t_boot + t_derived:7.2f} s")
+    # CPU time of the process (every thread): on a shared, loaded machine the wall
+    # times above stretch with the load, this much less.
+    print(
+        f"cpu       {c_boot + c_derived:7.2f} s   (stats {c_stats:.2f}, resample "
+        f"{c_boot - c_stats:.2f}, derived {c_derived:.2f})"
+    )
     del S
 
 
