@@ -292,7 +292,7 @@ def agreement_arrays(
 # --------------------------------------------------------------------------- ensembles
 
 
-def _block(matrix: Grid, gens: Sequence[str], models: Sequence[str]) -> npt.NDArray[np.float64]:
+def grid_block(matrix: Grid, gens: Sequence[str], models: Sequence[str]) -> npt.NDArray[np.float64]:
     """The grid as the engine's one-row ``(1, G, M)`` array; NaN where no defined score."""
     return np.array(
         [[[_float(matrix.get(g, {}).get(m)) for m in models] for g in gens]], dtype=np.float64
@@ -310,7 +310,7 @@ def _models_of(matrix: Grid, gens: Iterable[str]) -> list[str]:
 def ensemble_mean(matrix: Grid, generators: Sequence[str]) -> dict[str, float]:
     """Per model, the mean of its defined scores over ``generators``; NaN if it has none."""
     models = _models_of(matrix, generators)
-    mean = figures.masked_mean(_block(matrix, generators, models))[0]
+    mean = figures.masked_mean(grid_block(matrix, generators, models))[0]
     return {m: float(v) for m, v in zip(models, mean, strict=True)}
 
 
@@ -322,7 +322,7 @@ def leave_own_out(matrix: Grid, same_as: Mapping[str, str]) -> dict[str, float]:
     """
     gens = synthetic_generators(matrix)
     models = _models_of(matrix, gens)
-    block = _block(matrix, gens, models)
+    block = grid_block(matrix, gens, models)
     loo = figures.ensembles(block, gens, models, same_as, range(len(gens)))[1][0]
     return {m: float(v) for m, v in zip(models, loo, strict=True)}
 
@@ -334,7 +334,7 @@ def normalized(matrix: Grid, generators: Iterable[str]) -> Matrix:
     """``n(m, g) = s(m, g) - mean_k s(k, g)`` over the models k with a defined score on g."""
     gens = [g for g in generators if g in matrix]
     models = _models_of(matrix, gens)
-    norm = figures.normalized(_block(matrix, gens, models))[0]
+    norm = figures.normalized(grid_block(matrix, gens, models))[0]
     return {
         g: {m: float(norm[i, models.index(m)]) for m in matrix[g]} for i, g in enumerate(gens)
     }
@@ -350,7 +350,7 @@ def bias_factors(matrix: Grid, same_as: Mapping[str, str]) -> dict[str, BiasValu
     gens = synthetic_generators(matrix)
     models = sorted({m for row in matrix.values() for m in row} & same_as.keys())
     scored = _models_of(matrix, gens)  # every model of the sources: the normalisation's field
-    found = figures.bias(_block(matrix, gens, scored), gens, scored, same_as, range(len(gens)))
+    found = figures.bias(grid_block(matrix, gens, scored), gens, scored, same_as, range(len(gens)))
     out: dict[str, BiasValue] = {}
     for m in models:
         own = same_as[m]

@@ -22,6 +22,8 @@ as ``harness.selfpref`` does for the bias factor.
 
 Point figures take a ``Grid`` and give ``Value`` with reasons (as ``harness.analysis``);
 the ``*_arrays`` functions take the bootstrap's ``(R, G, M)`` scores, row 0 the point.
+Both are ``harness.figures`` (``contrast`` with the family as the own sources,
+``masked_mean`` without them); a point figure is row 0 of the grid as a one-row array.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.analysis import Grid, Value, _mean, normalized, synthetic_generators
+from harness import figures
+from harness.analysis import Grid, Value, grid_block, normalized, synthetic_generators
 from harness.families import Families
 from harness.names import MIN_GENERATORS
 from harness.selfpref import TIE, label_permutations
@@ -76,27 +79,30 @@ def family_bias(matrix: Grid, families: Families) -> dict[str, FamilyBias]:
     """``family_bias(m)`` (module docstring) of every model of the matrix with a family."""
     gens = synthetic_generators(matrix)
     models = sorted({m for row in matrix.values() for m in row} & families.models.keys())
-    norm = normalized(matrix, gens)
+    scored = sorted({m for g in gens for m in matrix[g]})  # the normalisation's field
+    # The engine on the grid as a one-row array (as harness.analysis does): row 0.
+    found = family_bias_arrays(gens, scored, grid_block(matrix, gens, scored), families)
     out: dict[str, FamilyBias] = {}
     for m in models:
         family = families.models[m]
         own = families.own(m, gens)
-        out[m] = FamilyBias(family, own, _family_bias_of(m, family, own, gens, norm))
+        if m in found:
+            value = Value(float(found[m][1][0]))
+        else:
+            value = _no_family_bias(m, family, own, gens, normalized(matrix, gens))
+        out[m] = FamilyBias(family, own, value)
     return out
 
 
-def _family_bias_of(
+def _no_family_bias(
     m: str, family: str, own: Sequence[str], gens: Sequence[str], norm: Grid
 ) -> Value:
+    """Why the family bias of ``m`` is undefined (the engine gave no value)."""
     if len(gens) < MIN_GENERATORS:
         return Value(None, f"needs at least {MIN_GENERATORS} synthetic generators, got {len(gens)}")
-    mine = [norm[g][m] for g in own if _defined(norm[g].get(m))]
-    if not mine:
+    if not any(_defined(norm[g].get(m)) for g in own):
         return Value(None, f"no defined score of {m} on a generator of its family {family}")
-    others = [norm[g][m] for g in gens if g not in own and _defined(norm[g].get(m))]
-    if not others:
-        return Value(None, f"no defined score of {m} on a generator outside its family {family}")
-    return Value(_mean(mine) - _mean(others))
+    return Value(None, f"no defined score of {m} on a generator outside its family {family}")
 
 
 def leave_family_out(matrix: Grid, families: Families) -> dict[str, float]:
@@ -107,12 +113,8 @@ def leave_family_out(matrix: Grid, families: Families) -> dict[str, float]:
     """
     gens = synthetic_generators(matrix)
     models = sorted({m for g in gens for m in matrix[g]})
-    out: dict[str, float] = {}
-    for m in models:
-        own = set(families.own(m, gens))
-        vals = [matrix[g][m] for g in gens if g not in own and _defined(matrix[g].get(m))]
-        out[m] = _mean(vals) if vals else math.nan
-    return out
+    lfo = leave_family_out_arrays(gens, models, grid_block(matrix, gens, models), families)[0]
+    return {m: float(v) for m, v in zip(models, lfo, strict=True)}
 
 
 # --------------------------------------------------------------------------- resampled
@@ -136,21 +138,15 @@ def family_bias_arrays(
     names = [generators[i] for i in synth]
     if len(synth) < MIN_GENERATORS:
         return {}
-    block = scores[:, synth, :]  # (R, S, M)
-    ran = np.isfinite(block[0])  # (S, M)
-    field = np.where(ran[None], block, 0.0).sum(axis=2) / np.maximum(ran.sum(axis=1), 1)
-    norm = block - field[:, :, None]
+    norm = figures.normalized(scores[:, synth, :])  # (R, S, M)
     out: dict[str, tuple[str, FloatArray]] = {}
     for j, m in enumerate(models):
         own = set(families.own(m, names))
         if not own:
             continue
-        mine = [i for i, g in enumerate(names) if g in own and ran[i, j]]
-        others = [i for i, g in enumerate(names) if g not in own and ran[i, j]]
-        if not mine or not others:
-            continue
-        value = norm[:, mine, j].mean(axis=1) - norm[:, others, j].mean(axis=1)
-        out[m] = (families.models[m], value)
+        value = figures.contrast(norm, j, [i for i, g in enumerate(names) if g in own])
+        if value is not None:
+            out[m] = (families.models[m], value)
     return out
 
 
@@ -168,11 +164,7 @@ def leave_family_out_arrays(
     for j, m in enumerate(models):
         own = set(families.own(m, names))
         keep[:, j] = [g not in own for g in names]
-    ran = np.isfinite(block[0]) & keep
-    count = ran.sum(axis=0)
-    mean = np.where(ran[None], block, 0.0).sum(axis=1) / np.maximum(count, 1)
-    undefined = (np.isnan(block) & ran[None]).any(axis=1) | (count == 0)[None]
-    return np.where(undefined, np.nan, mean)
+    return figures.masked_mean(block, keep)
 
 
 # --------------------------------------------------------------------------- permutation test
