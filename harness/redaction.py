@@ -42,11 +42,23 @@ def register_env(*names: str) -> None:
         _env_names.update(n for n in names if n)
 
 
+#: Whether an environment variable's name looks like a secret's, by name: ``known`` runs
+#: once per answer, and the regex over every name was most of its cost (measured).
+_secret_name: dict[str, bool] = {}
+
+
+def _looks_secret(name: str) -> bool:
+    hit = _secret_name.get(name)
+    if hit is None:
+        hit = _secret_name[name] = bool(_ENV_NAME.search(name))
+    return hit
+
+
 def known() -> tuple[str, ...]:
     """Every configured secret, longest first (so a key is masked before its tail)."""
     env = {
         v for k, v in os.environ.items()
-        if (k in _env_names or _ENV_NAME.search(k)) and len(v) >= MIN_LENGTH
+        if len(v) >= MIN_LENGTH and (k in _env_names or _looks_secret(k))
     }
     with _lock:
         values = _registered | env
