@@ -409,9 +409,7 @@ def group_section(
             if np.isfinite(s[0, j])
         ]
         pairs = list(zip(ran, ran[1:], strict=False))
-        diffs = paired_differences(
-            s[:, [a for a, _ in pairs]] - s[:, [b for _, b in pairs]], level
-        )
+        diffs = paired_differences(s[:, [a for a, _ in pairs]] - s[:, [b for _, b in pairs]], level)
         section["paired"][g] = [
             {"better": rep.models[a], "worse": rep.models[b], **d}
             for (a, b), d in zip(pairs, diffs, strict=True)
@@ -447,6 +445,32 @@ def _family_section(
     return out
 
 
+@dataclass(frozen=True)
+class GroupIntervals:
+    """What the bootstrap adds to one (task, dataset) group: ``ci`` and ``items``."""
+
+    ci: Mapping[str, Any]
+    items: Mapping[str, Any] | None = None
+
+
+def group_intervals(
+    groups: Sequence[Mapping[str, Any]],
+    reps: Mapping[tuple[str, str], GroupReplicates],
+    same_as: Mapping[str, str],
+    settings: BootstrapSettings,
+    families: Families | None = None,
+) -> dict[tuple[str, str], GroupIntervals]:
+    """``(task, dataset) -> GroupIntervals`` of each group that has outcomes (pure)."""
+    out: dict[tuple[str, str], GroupIntervals] = {}
+    for group in groups:
+        key = (group["task"], group["dataset"])
+        rep = reps.get(key)
+        if rep is not None and group.get("metric", rep.metric) == rep.metric:
+            ci = group_section(rep, same_as, settings, families)
+            out[key] = GroupIntervals(ci, rep.items or None)
+    return out
+
+
 def add_intervals(
     report: dict[str, Any],
     reps: Mapping[tuple[str, str], GroupReplicates],
@@ -454,14 +478,14 @@ def add_intervals(
     settings: BootstrapSettings,
     families: Families | None = None,
 ) -> dict[str, Any]:
-    """Put ``ci`` into each report group that has outcomes; returns the report."""
+    """``group_intervals`` written into a report dict (the legacy ``postrun`` path)."""
     report["bootstrap"] = settings.to_dict()
+    found = group_intervals(report.get("groups", []), reps, same_as, settings, families)
     for group in report.get("groups", []):
-        rep = reps.get((group["task"], group["dataset"]))
-        if rep is not None and group.get("metric", rep.metric) == rep.metric:
-            group["ci"] = group_section(rep, same_as, settings, families)
-            if rep.items:
-                group["items"] = rep.items
+        if (got := found.get((group["task"], group["dataset"]))) is not None:
+            group["ci"] = got.ci
+            if got.items:
+                group["items"] = got.items
     return report
 
 

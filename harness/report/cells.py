@@ -34,8 +34,13 @@ def score_cells(group: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
     sources = list(dict.fromkeys([*scores, *ci]))
     models = sorted({m for s in sources for m in [*scores.get(s, {}), *ci.get(s, {})]})
     rows = [
-        [s, *(with_ci(scores.get(s, {}).get(m, ci.get(s, {}).get(m)), ci.get(s, {}).get(m))
-              for m in models)]
+        [
+            s,
+            *(
+                with_ci(scores.get(s, {}).get(m, ci.get(s, {}).get(m)), ci.get(s, {}).get(m))
+                for m in models
+            ),
+        ]
         for s in sources
     ]
     return models, rows
@@ -54,8 +59,10 @@ def agreement_cells(group: Mapping[str, Any], p_format: str = " (p={:.3f})") -> 
                 cells.append(str(a.get(col, c.get(col, "n/a"))))
                 continue
             p = (c.get(col) or {}).get("p_value")
-            cells.append(with_ci(a.get(col, c.get(col)), c.get(col))
-                         + (p_format.format(p) if p is not None else ""))
+            cells.append(
+                with_ci(a.get(col, c.get(col)), c.get(col))
+                + (p_format.format(p) if p is not None else "")
+            )
         rows.append([gen, *cells])
     return rows
 

@@ -99,9 +99,7 @@ def parse_families(
     for name, listed in gens.items():
         for g in listed:
             if g in owner:
-                raise ValueError(
-                    f"--family {name}: generator {g!r} is also in family {owner[g]!r}"
-                )
+                raise ValueError(f"--family {name}: generator {g!r} is also in family {owner[g]!r}")
             owner[g] = name
     models = dict(base.models)
     models.update({m: owner[g] for m, g in same_as.items() if g in owner})

@@ -21,12 +21,12 @@ from harness.families import Families
 from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates, suite_gates
 from harness.intervals import (
     BootstrapSettings,
-    add_intervals,
     bootstrap_cases,
+    group_intervals,
     invalid_samples,
     paired_drops,
 )
-from harness.report.model import CaseRow, Cases, MissingCell, Report, StoreSection
+from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
 from harness.reporting import report_groups
 from harness.store.runs import RunRecord
 from harness.store.view import MISSING, View, build_view
@@ -146,18 +146,22 @@ def build(
         run["inputs"] = [str(p) for p, _ in inputs]
     run["report_settings"] = settings.to_dict()
     gates = settings.parsed_gates()
-    groups = report_groups(view.results(), same_as, view.keys(), run, rows, families)
+    figures = report_groups(view.results(), same_as, view.keys(), run, rows, families)
     sections: dict[str, Any] = dict(extra)
     reps: dict[Any, Any] = {}
     boot = settings.bootstrap()
+    found = {}
     if boot is not None:
         cases = view.with_outcomes()
         reps = bootstrap_cases(cases, boot)
-        holder: dict[str, Any] = {"groups": groups}
-        add_intervals(holder, reps, same_as, boot, families)
-        sections["bootstrap"] = holder["bootstrap"]
+        found = group_intervals(figures, reps, same_as, boot, families)
+        sections["bootstrap"] = boot.to_dict()
         if samples := invalid_samples(cases):
             sections["invalid_samples"] = samples
+    groups = []
+    for fig in figures:
+        got = found.get((fig["task"], fig["dataset"]))
+        groups.append(Group(fig, got.ci, got.items) if got else Group(fig))
     states: dict[str, int] = {}
     for e in view.entries:
         states[e.state] = states.get(e.state, 0) + 1
@@ -194,9 +198,7 @@ def build(
         name = save_baseline.stem
         save(
             save_baseline,
-            baseline_doc(
-                name, reps, boot or BootstrapSettings(), same_as, timestamp, families
-            ),
+            baseline_doc(name, reps, boot or BootstrapSettings(), same_as, timestamp, families),
         )
         baseline["saved_to"] = str(save_baseline)
     report = dataclasses.replace(

@@ -2,8 +2,9 @@
 
 Renderers (terminal, Markdown, HTML, JUnit) and other tools read the JSON form
 (``Report.to_dict()``, the published ``report.json``, schema 1: keys are added, never
-renamed), so a report can be re-rendered from a stored file. The figures of each
-group stay in the JSON form the analysis and the bootstrap produce (``groups``).
+renamed), so a report can be re-rendered from a stored file. A ``Group`` holds the
+figures of one (task, dataset) in the JSON form the analysis produces, and the
+bootstrap's ``ci`` and ``items`` beside them: built once, never filled in afterwards.
 """
 
 from __future__ import annotations
@@ -83,10 +84,33 @@ class StoreSection:
 
 
 @dataclass(frozen=True)
+class Group:
+    """One (task, dataset): the analysis' figures, then the bootstrap's, if it ran."""
+
+    #: ``task``, ``dataset``, ``metric``, ``scores``, ``agreement``, ``bias``, ``data``,
+    #: ``quality``, ... as ``harness.reporting.report_groups`` builds them.
+    figures: Mapping[str, Any]
+    ci: Mapping[str, Any] | None = None
+    items: Mapping[str, Any] | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (str(self.figures["task"]), str(self.figures["dataset"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.figures)
+        if self.ci is not None:
+            d["ci"] = self.ci
+        if self.items:
+            d["items"] = self.items
+        return d
+
+
+@dataclass(frozen=True)
 class Report:
     """The whole report; ``to_dict`` is ``report.json``."""
 
-    groups: tuple[Mapping[str, Any], ...]
+    groups: tuple[Group, ...]
     cases: Cases
     store: StoreSection
     same_as: Mapping[str, str] = field(default_factory=dict)
@@ -101,7 +125,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "schema": REPORT_SCHEMA,
-            "groups": [dict(g) for g in self.groups],
+            "groups": [g.to_dict() for g in self.groups],
             "run": dict(self.run),
             "same_as": dict(sorted(self.same_as.items())),
             **({"families": self.families.to_dict()} if self.families else {}),

@@ -340,8 +340,7 @@ def family_line(card: Card, escape: Callable[[str], str]) -> str:
     sig = card.significant_family_bias
     if sig:
         text = "; ".join(
-            f"{escape(b.model)} on family {escape(b.generator)} "
-            f"{figure(b.factor, signed=True)}"
+            f"{escape(b.model)} on family {escape(b.generator)} {figure(b.factor, signed=True)}"
             for b in sig
         )
     else:
