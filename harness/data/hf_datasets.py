@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.config import DatasetSpec
-from harness.data.bio import to_spans
 from harness.data.errors import DataError, DataMissing
+from harness.tasks.base import text_fields
 
 #: File suffixes read through ``datasets`` rather than as the project's JSONL.
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".arrow": "arrow"}
@@ -107,53 +107,38 @@ def _named(value: Any, names: list[str] | None) -> Any:
     return names[value] if isinstance(value, int) else value
 
 
-def _records(ds: Any, task: str, columns: Mapping[str, str], origin: str) -> Iterator[dict]:
+def _records(ds: Any, task: Any, columns: Mapping[str, str], origin: str) -> Iterator[dict]:
     """Rows of ``ds`` as the task's JSON records, through the column mapping."""
-    wanted = dict(columns)
-    for field in list(wanted.values()):
-        if field not in ds.column_names:
+    from harness.tasks import RecordError
+
+    for column in columns.values():
+        if column not in ds.column_names:
             raise DataError(
                 origin,
                 0,
-                field,
-                f"no column {field!r}; its columns: {', '.join(ds.column_names)}",
+                column,
+                f"no column {column!r}; its columns: {', '.join(ds.column_names)}",
             )
-    names = {f: _class_names(ds, c) for f, c in wanted.items()}
+    names = {f: _class_names(ds, c) for f, c in columns.items()}
+    # The task turns a row into its record (NER: tokens + tags to spans), if it says how.
+    from_row = getattr(task, "from_row", None)
     for i, row in enumerate(ds):
-        obj = {f: _named(row[c], names[f]) for f, c in wanted.items()}
-        if task == "intent" and isinstance(obj.get("label"), int):
-            # Class ids without ClassLabel names (CSV, JSON keep none): the id is the label.
-            obj["label"] = str(obj["label"])
-        if task == "ner" and "tokens" in obj and "tags" in obj:
+        obj = {f: _named(row[c], names[f]) for f, c in columns.items()}
+        if from_row is not None:
             try:
-                text, spans = to_spans(
-                    [str(t) for t in obj["tokens"]], [str(t) for t in obj["tags"]]
-                )
-            except ValueError as exc:
-                raise DataError(origin, i + 1, "tags", str(exc)) from None
-            obj = {
-                "text": text,
-                "entities": [
-                    {
-                        "start": s.start,
-                        "end": s.end,
-                        "label": s.label,
-                        "text": text[s.start : s.end],
-                    }
-                    for s in spans
-                ],
-            }
+                obj = from_row(obj)
+            except RecordError as exc:
+                raise DataError(origin, i + 1, exc.field, str(exc)) from None
         yield obj
 
 
-def _default_columns(task: str, ds: Any) -> dict[str, str]:
-    """Identity mapping of the task's fields that exist (NER: tokens + ner_tags too)."""
+def _default_columns(task: Any, ds: Any) -> dict[str, str]:
+    """The task's own mapping, else the identity mapping of its record fields that exist."""
     cols = set(ds.column_names)
-    fields = {"intent": ("text", "label"), "similarity": ("text1", "text2", "score")}
-    if task == "ner" and "entities" not in cols:
-        tags = next((c for c in ("tags", "ner_tags") if c in cols), "tags")
-        return {"tokens": "tokens", "tags": tags}
-    return {f: f for f in fields.get(task, ("text", "entities")) if f in cols}
+    if (own := getattr(task, "default_columns", None)) is not None:
+        return dict(own(cols))
+    fields = getattr(task, "record_fields", None) or (*text_fields(task), "label")
+    return {f: f for f in fields if f in cols}
 
 
 def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
@@ -174,10 +159,11 @@ def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
     if out.is_file():
         return out.resolve()
     ds = _load(local, split, path)
-    columns = dict(spec.columns) or _default_columns(spec.task, ds)
-    parse = TASKS.get(spec.task).parse_record
+    task = TASKS.get(spec.task)
+    columns = dict(spec.columns) or _default_columns(task, ds)
+    parse = task.parse_record
     lines = []
-    for i, obj in enumerate(_records(ds, spec.task, columns, path)):
+    for i, obj in enumerate(_records(ds, task, columns, path)):
         try:
             parse(obj)
         except RecordError as exc:

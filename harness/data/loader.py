@@ -62,10 +62,14 @@ _DROP_NOTES = (
 def _notes(
     task: str, counts: Counter[str], duplicates: int, foreign: int, empty: int
 ) -> tuple[str, ...]:
+    from harness.tasks import TASKS
+    from harness.tasks.base import text_fields
+
+    spec = TASKS.get(task)
     notes = []
     if empty:
         notes.append(f"{_plural(empty, 'record')} with empty text dropped")
-    if task == "ner":
+    if getattr(spec, "has_spans", False):
         offsets = sum(counts[r] for r in rp.OFFSET_REASONS)
         notes.append(
             f"{_plural(offsets, 'entity span')} with offsets not matching the text: "
@@ -76,7 +80,7 @@ def _notes(
             if counts[reason]:
                 notes.append(f"{_plural(counts[reason], 'entity', 'entities')} {why}")
     if duplicates:
-        what = "text pair" if task == "similarity" else "text"
+        what = "text pair" if len(text_fields(spec)) == 2 else "text"
         notes.append(f"{_plural(duplicates, 'duplicate ' + what)} (kept)")
     if foreign:
         notes.append(f"{_plural(foreign, 'record')} with a label outside the label set (kept)")
@@ -146,8 +150,11 @@ def load_source(
     examples, issues = _load_file(key, spec.task, labels)
     if not examples:
         # Scores of nothing would be reported as an "ok" case with null scores.
-        why = (f"all {issues.rows} records have empty text" if issues.rows
-               else "no records (the file is empty)")
+        why = (
+            f"all {issues.rows} records have empty text"
+            if issues.rows
+            else "no records (the file is empty)"
+        )
         raise DataError(path, 0, "", f"{why}; nothing to evaluate")
     keep = sample_indices(len(examples), max_examples, seed, spec.name, generator)
     if len(keep) < len(examples):

@@ -47,6 +47,15 @@ class IntentTask:
     name = "intent"
     primary = "macro_f1"
     text_fields: tuple[str, ...] = ("text",)
+    #: A record's fields: a datasets-format source maps its columns onto these.
+    record_fields: tuple[str, ...] = ("text", "label")
+
+    def from_row(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """A datasets-format row as a record: class ids without ClassLabel names (CSV and
+        JSON keep none) are the labels themselves."""
+        if isinstance(obj.get("label"), int):
+            return {**obj, "label": str(obj["label"])}
+        return obj
 
     def dedup_key(self, example: Example) -> Any:
         """The text: two records with it are one example, counted twice."""

@@ -92,6 +92,34 @@ class NerTask:
     name = "ner"
     primary = "f1"
     text_fields: tuple[str, ...] = ("text",)
+    #: A record's fields: a datasets-format source maps its columns onto these.
+    record_fields: tuple[str, ...] = ("text", "entities")
+    #: Its records carry character spans: the loader reports their repairs.
+    has_spans = True
+
+    def default_columns(self, columns: Collection[str]) -> dict[str, str]:
+        """Columns of a datasets-format source with no mapping: ``text`` + ``entities``,
+        else ``tokens`` + BIO tags (``tags`` or ``ner_tags``, the Hub's usual name)."""
+        if "entities" in columns:
+            return {f: f for f in self.record_fields if f in columns}
+        tags = next((c for c in ("tags", "ner_tags") if c in columns), "tags")
+        return {"tokens": "tokens", "tags": tags}
+
+    def from_row(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """``tokens`` + BIO/IOB2/IOBES ``tags`` as text and character spans."""
+        if "tokens" not in obj or "tags" not in obj:
+            return obj
+        from harness.data.bio import to_spans
+
+        try:
+            text, spans = to_spans([str(t) for t in obj["tokens"]], [str(t) for t in obj["tags"]])
+        except ValueError as exc:
+            raise RecordError(str(exc), field="tags") from None
+        entities = [
+            {"start": s.start, "end": s.end, "label": s.label, "text": text[s.start : s.end]}
+            for s in spans
+        ]
+        return {"text": text, "entities": entities}
 
     def dedup_key(self, example: Example) -> Any:
         """The text: two records with it are one example, counted twice."""

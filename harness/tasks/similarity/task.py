@@ -76,6 +76,8 @@ class SimilarityTask:
     name = "similarity"
     primary = "spearman"
     text_fields: tuple[str, ...] = ("text1", "text2")
+    #: A record's fields: a datasets-format source maps its columns onto these.
+    record_fields: tuple[str, ...] = ("text1", "text2", "score")
 
     def dedup_key(self, example: Example) -> Any:
         """The text pair: two records with it are one example, counted twice."""
