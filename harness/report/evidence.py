@@ -219,7 +219,9 @@ def group_evidence(
             for m, v in group.get("scores", {}).get("real", {}).items()
             if isinstance(v, int | float)
         }
-        margin = RANK_MARGIN if group.get("task") == "similarity" else 0.0
+        # Right/wrong errors are 0 or 1, so the margin changes nothing for them: one
+        # rule for every task, whether it has a per-example verdict or rank distances.
+        margin = RANK_MARGIN
         examples: list[Example] = []
         items = _item_influences(group)
         for source in sorted(sources, key=lambda s: (s != "real", s)):
