@@ -205,6 +205,11 @@ Span = tuple[int, int, str]
 _SPANS: dict[str, tuple[Span, ...]] = {}
 #: Bump when what is stored per text changes (the trimming rule, the span form).
 SPANS_VERSION = 1
+#: BLAS threads while spaCy runs. Chosen by measurement (``bench/bench_threads.py``,
+#: 2 cores, quiet): one process ran 478 sentences/s with 1 thread and 360 with 2 (its
+#: matrices are too small to share), two processes 770 with 1 thread each and 757
+#: with 2; so 1 in every layout, whatever ``cores // workers`` gives the encoders.
+SPACY_THREADS = 1
 
 
 def pipeline_id(nlp: Any) -> str:
@@ -233,16 +238,19 @@ def _store() -> Any:
 
 
 def _run(nlp: Any, texts: list[str], batch_size: int) -> dict[str, tuple[Span, ...]]:
+    from threadpoolctl import threadpool_limits
+
     t0 = time.perf_counter()
     out: dict[str, tuple[Span, ...]] = {}
-    for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size), strict=True):
-        spans = []
-        for ent in doc.ents:
-            start = ent.start_char
-            if ent.text[:4].lower() == "the " and len(ent.text) > 4:
-                start += 4
-            spans.append((start, ent.end_char, ent.label_))
-        out[text] = tuple(spans)
+    with threadpool_limits(limits=SPACY_THREADS):
+        for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size), strict=True):
+            spans = []
+            for ent in doc.ents:
+                start = ent.start_char
+                if ent.text[:4].lower() == "the " and len(ent.text) > 4:
+                    start += 4
+                spans.append((start, ent.end_char, ent.label_))
+            out[text] = tuple(spans)
     phases.add("spacy", time.perf_counter() - t0)
     return out
 
