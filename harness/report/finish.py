@@ -11,6 +11,7 @@ the report's ``run.report_settings`` records what was used.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +27,12 @@ from harness.intervals import (
     invalid_samples,
     paired_drops,
 )
+from harness.report import figurecache
 from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
 from harness.reporting import report_groups
 from harness.store.runs import RunRecord
 from harness.store.view import MISSING, View, build_view
+from harness.textsafe import json_dumps
 
 REPORT_JSON = "report.json"
 
@@ -124,6 +127,49 @@ def _cells(keys: Sequence[Any]) -> list[tuple[str, str, str, str]]:
     return [(k.task, k.dataset, k.generator, k.model) for k in keys]
 
 
+def _cell_identities(view: View) -> list[dict[str, Any]]:
+    """What the figures depend on per cell: the result's inputs, status and run."""
+    out = []
+    for e in view.entries:
+        r = e.result
+        out.append(
+            {"cell": e.key.id}
+            if r is None
+            else {"cell": e.key.id, "fp": r.fingerprint, "status": r.status, "run": e.run}
+        )
+    return out
+
+
+def _figures(
+    view: View,
+    run: Mapping[str, Any],
+    rows: Sequence[ScoreRow],
+    same_as: Mapping[str, str],
+    families: Families,
+    boot: BootstrapSettings | None,
+) -> tuple[dict[str, Any], dict[Any, Any]]:
+    """The groups' figures and the bootstrap's sections (JSON form), and the resamples."""
+    figures = report_groups(view.results(), same_as, view.keys(), run, rows, families)
+    sections: dict[str, Any] = {}
+    reps: dict[Any, Any] = {}
+    found = {}
+    if boot is not None:
+        cases = view.with_outcomes()
+        reps = bootstrap_cases(cases, boot)
+        found = group_intervals(figures, reps, same_as, boot, families)
+        sections["bootstrap"] = boot.to_dict()
+        if samples := invalid_samples(cases):
+            sections["invalid_samples"] = samples
+    groups = []
+    for fig in figures:
+        got = found.get((fig["task"], fig["dataset"]))
+        groups.append((Group(fig, got.ci, got.items) if got else Group(fig)).to_dict())
+    # Through JSON, as the cache returns them: a computed and a cached report are
+    # then the same objects for every renderer (string keys, lists, not tuples).
+    value = json.loads(json_dumps({"groups": groups, "sections": sections}))
+    return value, reps
+
+
 def build(
     inputs: Sequence[tuple[Path, RunRecord]],
     settings: ReportSettings,
@@ -146,27 +192,39 @@ def build(
         run["inputs"] = [str(p) for p, _ in inputs]
     run["report_settings"] = settings.to_dict()
     gates = settings.parsed_gates()
-    figures = report_groups(view.results(), same_as, view.keys(), run, rows, families)
-    sections: dict[str, Any] = dict(extra)
-    reps: dict[Any, Any] = {}
     boot = settings.bootstrap()
-    found = {}
-    if boot is not None:
-        cases = view.with_outcomes()
-        reps = bootstrap_cases(cases, boot)
-        found = group_intervals(figures, reps, same_as, boot, families)
-        sections["bootstrap"] = boot.to_dict()
-        if samples := invalid_samples(cases):
-            sections["invalid_samples"] = samples
-    groups = []
-    for fig in figures:
-        got = found.get((fig["task"], fig["dataset"]))
-        groups.append(Group(fig, got.ci, got.items) if got else Group(fig))
+    # Gates on paired drops and saved baselines read the resamples themselves, which the
+    # figure cache does not keep: those runs compute everything.
+    needs_reps = (
+        bool(settings.compare)
+        or save_baseline is not None
+        or any(g.kind == "max_drop" for g in gates)
+    )
+    key = figurecache.figures_key(
+        _cell_identities(view),
+        {
+            "bootstrap": boot.to_dict() if boot else None,
+            "same_as": same_as,
+            "families": families.to_dict() if families else None,
+            "rows": [dataclasses.astuple(r) for r in rows],
+        },
+        run,
+    )
+    stored = None if needs_reps else figurecache.load(key)
+    reps: dict[Any, Any] = {}
+    if stored is None:
+        stored, reps = _figures(view, run, rows, same_as, families, boot)
+        figurecache.save(key, stored)
+    sections: dict[str, Any] = {**extra, **stored["sections"]}
+    groups = tuple(
+        Group({k: v for k, v in g.items() if k not in ("ci", "items")}, g.get("ci"), g.get("items"))
+        for g in stored["groups"]
+    )
     states: dict[str, int] = {}
     for e in view.entries:
         states[e.state] = states.get(e.state, 0) + 1
     report = Report(
-        groups=tuple(groups),
+        groups=groups,
         cases=_cases(view),
         store=StoreSection(states, view.runs, view.damaged),
         same_as=same_as,
