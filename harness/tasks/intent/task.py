@@ -19,8 +19,8 @@ Also ``accuracy`` (invalid = wrong) and ``invalid_rate``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,23 +28,17 @@ import numpy.typing as npt
 from harness.records import Example, IntentExample
 from harness.tasks import TASKS
 from harness.tasks.fields import require_object, require_str
-from harness.tasks.intent import quality
+from harness.tasks.folder import TaskFolder
 from harness.tasks.intent.batch import INVALID, OTHER, gold_strata, macro_f1_batch
 from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
 
-if TYPE_CHECKING:
-    from pathlib import Path
 
-    from harness.config import DatasetSpec
-    from harness.generate.base import GeneratorFactory
-    from harness.models.base import TaskContext
-    from harness.tasks.chat import ChatIO, ChatOptions
-
-
-class IntentTask:
+class IntentTask(TaskFolder):
     """The intent task: ``{"text", "label"}`` records, gold and prediction are labels."""
 
     name = "intent"
+    package = "harness.tasks.intent"
+    generator_name = "IntentGenerator"
     primary = "macro_f1"
     text_fields: tuple[str, ...] = ("text",)
     #: A record's fields: a datasets-format source maps its columns onto these.
@@ -133,37 +127,6 @@ class IntentTask:
     def strata(self, stats: ExampleStats) -> npt.NDArray[Any]:
         """Resample within each gold label (``batch.gold_strata`` says why)."""
         return gold_strata(stats)
-
-    def chat_io(self, ctx: TaskContext, options: ChatOptions) -> ChatIO:
-        """The ``llm`` model's prompt, answer parser and grammar (``chat.py``)."""
-        from harness.tasks.intent import chat  # the prompts and backends load only for LLMs
-
-        return chat.chat_io(ctx, options)
-
-    @property
-    def generator(self) -> GeneratorFactory:
-        """The generation plan of ``synthbench generate`` (``generate.py``)."""
-        from harness.tasks.intent.generate import (
-            IntentGenerator,  # generation code loads only to generate
-        )
-
-        return IntentGenerator
-
-    def read_labels(self, data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
-        """The dataset's label set (``labels.py``)."""
-        from harness.tasks.intent.labels import read_labels  # data reading loads when asked
-
-        return read_labels(data_dir, spec)
-
-    def quality_check(
-        self, example: Example, labels: Collection[str], score_range: tuple[float, float]
-    ) -> list[str]:
-        """The problem codes of one record (``quality.py``)."""
-        return quality.check(example, labels, score_range)
-
-    def distribution_keys(self, example: Example) -> list[str]:
-        """The keys of the label distribution (``quality.py``)."""
-        return quality.distribution_keys(example)
 
 
 TASKS.add("intent", IntentTask())

@@ -20,7 +20,7 @@ gold entity of that example is missed, and it counts in ``invalid_rate``.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,19 +35,11 @@ from harness.tasks.fields import (
     require_object,
     require_str,
 )
-from harness.tasks.ner import quality
+from harness.tasks.folder import TaskFolder
 from harness.tasks.ner.batch import strict_f1_batch
 from harness.tasks.nerschemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
 from harness.tasks.stats import ExampleStats, FloatArray, check_lengths, prf
 from harness.tasks.tokenize import Span
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from harness.config import DatasetSpec
-    from harness.generate.base import GeneratorFactory
-    from harness.models.base import TaskContext
-    from harness.tasks.chat import ChatIO, ChatOptions
 
 _BASE = ("invalid", "tp", "fp", "fn")
 _SCHEME_COLUMNS = tuple(f"{s}.{c}" for s in SCHEMES for c in COUNTS)
@@ -86,10 +78,12 @@ def spans_of(entities: Iterable[Any]) -> list[Span]:
     return sorted({_span(e) for e in entities})
 
 
-class NerTask:
+class NerTask(TaskFolder):
     """The NER task: ``{"text", "entities": [{"start", "end", "label", "text"}]}`` records."""
 
     name = "ner"
+    package = "harness.tasks.ner"
+    generator_name = "NerGenerator"
     primary = "f1"
     text_fields: tuple[str, ...] = ("text",)
     #: A record's fields: a datasets-format source maps its columns onto these.
@@ -232,37 +226,6 @@ class NerTask:
     ) -> tuple[FloatArray, FloatArray]:
         """Strict micro F1 and invalid rate of every model (row) and resample (column)."""
         return strict_f1_batch(stats, weights)
-
-    def chat_io(self, ctx: TaskContext, options: ChatOptions) -> ChatIO:
-        """The ``llm`` model's prompt, answer parser and grammar (``chat.py``)."""
-        from harness.tasks.ner import chat  # the prompts and backends load only for LLMs
-
-        return chat.chat_io(ctx, options)
-
-    @property
-    def generator(self) -> GeneratorFactory:
-        """The generation plan of ``synthbench generate`` (``generate.py``)."""
-        from harness.tasks.ner.generate import (
-            NerGenerator,  # generation code loads only to generate
-        )
-
-        return NerGenerator
-
-    def read_labels(self, data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
-        """The dataset's label set (``labels.py``)."""
-        from harness.tasks.ner.labels import read_labels  # data reading loads when asked
-
-        return read_labels(data_dir, spec)
-
-    def quality_check(
-        self, example: Example, labels: Collection[str], score_range: tuple[float, float]
-    ) -> list[str]:
-        """The problem codes of one record (``quality.py``)."""
-        return quality.check(example, labels, score_range)
-
-    def distribution_keys(self, example: Example) -> list[str]:
-        """The keys of the label distribution (``quality.py``)."""
-        return quality.distribution_keys(example)
 
 
 TASKS.add("ner", NerTask())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +24,7 @@ import numpy.typing as npt
 from harness.records import Example, SimilarityExample
 from harness.tasks import TASKS
 from harness.tasks.fields import require_number, require_object, require_str
-from harness.tasks.similarity import quality
+from harness.tasks.folder import TaskFolder
 from harness.tasks.similarity.batch import spearman_batch
 from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
 
@@ -32,9 +32,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from harness.config import DatasetSpec
-    from harness.generate.base import GeneratorFactory
-    from harness.models.base import TaskContext
-    from harness.tasks.chat import ChatIO, ChatOptions
 
 
 def _as_float(value: Any) -> float:
@@ -70,10 +67,12 @@ def _correlations(
     return _pearson(rankdata(pred), rankdata(gold)), _pearson(pred, gold)
 
 
-class SimilarityTask:
+class SimilarityTask(TaskFolder):
     """The similarity task: ``{"text1", "text2", "score"}``; gold and prediction are floats."""
 
     name = "similarity"
+    package = "harness.tasks.similarity"
+    generator_name = "SimilarityGenerator"
     primary = "spearman"
     text_fields: tuple[str, ...] = ("text1", "text2")
     #: A record's fields: a datasets-format source maps its columns onto these.
@@ -156,34 +155,9 @@ class SimilarityTask:
         """Spearman and invalid rate of every model (row) and resample (column)."""
         return spearman_batch(stats, weights)
 
-    def chat_io(self, ctx: TaskContext, options: ChatOptions) -> ChatIO:
-        """The ``llm`` model's prompt, answer parser and grammar (``chat.py``)."""
-        from harness.tasks.similarity import chat  # the prompts and backends load only for LLMs
-
-        return chat.chat_io(ctx, options)
-
-    @property
-    def generator(self) -> GeneratorFactory:
-        """The generation plan of ``synthbench generate`` (``generate.py``)."""
-        from harness.tasks.similarity.generate import (
-            SimilarityGenerator,  # generation code loads only to generate
-        )
-
-        return SimilarityGenerator
-
     def read_labels(self, data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
         """No label set: the gold is a score."""
         return ()
-
-    def quality_check(
-        self, example: Example, labels: Collection[str], score_range: tuple[float, float]
-    ) -> list[str]:
-        """The problem codes of one record (``quality.py``)."""
-        return quality.check(example, labels, score_range)
-
-    def distribution_keys(self, example: Example) -> list[str]:
-        """The keys of the label distribution (``quality.py``)."""
-        return quality.distribution_keys(example)
 
 
 TASKS.add("similarity", SimilarityTask())
