@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import json
 import sys
+from itertools import combinations
 from pathlib import Path
+
+from harness.names import ENSEMBLES
 
 
 def primary_scores(results: Path) -> dict[tuple[str, str, str], float]:
@@ -39,6 +42,30 @@ def compare(a: Path, b: Path) -> str:
         f"{b.name} vs {a.name}: {len(cells)} cells, {equal} bitwise equal, {three} equal to"
         f" three decimals, max |diff| {abs(sa[worst] - sb[worst]):.6f} at {'/'.join(worst)}"
         f" ({sa[worst]:.6f} vs {sb[worst]:.6f}); only in one: {len(set(sa) ^ set(sb))}"
+        f"\n  {_methods(sa, sb, cells)}"
+    )
+
+
+def _methods(
+    sa: dict[tuple[str, str, str], float],
+    sb: dict[tuple[str, str, str], float],
+    cells: list[tuple[str, str, str]],
+) -> str:
+    """Over the models' own cells (ensemble rows left out): mean |diff| and how many
+    pairs of models change order within a (dataset, source)."""
+    own = [c for c in cells if c[1] not in ENSEMBLES]
+    if not own:
+        return "no model cells"
+    mean = sum(abs(sa[c] - sb[c]) for c in own) / len(own)
+    pairs = flipped = 0
+    for source in sorted({c[:2] for c in own}):
+        models = [c for c in own if c[:2] == source]
+        for x, y in combinations(models, 2):
+            pairs += 1
+            flipped += (sa[x] - sa[y]) * (sb[x] - sb[y]) < 0
+    return (
+        f"{len(own)} model cells: mean |diff| {mean:.6f}; {flipped} of {pairs} model pairs"
+        " within a (dataset, source) change order"
     )
 
 
