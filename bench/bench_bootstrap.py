@@ -3,7 +3,7 @@
 Prints wall times of the phases of ``harness.intervals`` on simulated outcomes (two
 datasets per task; predictions noisy copies of the gold, some invalid):
 
-* stats:    per-example sufficient statistics of every case (once per case)
+* stats:    per-example sufficient statistics of every case (once per source)
 * resample: weights and batch scores of every case and resample
 * derived:  ensembles, agreement coefficients, permutation p-values, bias factors,
             paired comparisons and every interval (the report's ``ci`` sections)
@@ -102,9 +102,14 @@ def main() -> None:
 
     c0 = time.process_time()
     t0 = time.perf_counter()
+    sources: dict[tuple[str, str, str], list[list[Outcome]]] = {}
     for r, outcomes in cases:
-        TASKS.get(r.key.task).example_stats(
-            [o.gold for o in outcomes], [o.prediction for o in outcomes]
+        sources.setdefault((r.key.task, r.key.dataset, r.key.generator), []).append(outcomes)
+    for (task, _, _), members in sources.items():
+        S.source_stats(
+            TASKS.get(task),
+            [o.gold for o in members[0]],
+            [[o.prediction for o in out] for out in members],
         )
     t_stats, c_stats = time.perf_counter() - t0, time.process_time() - c0
     c0 = time.process_time()
@@ -121,7 +126,7 @@ def main() -> None:
         f"{len(DATASETS)} datasets)"
         f"  examples {args.examples}  resamples {args.resamples}"
     )
-    print(f"stats     {t_stats:7.2f} s   (per-example statistics, once per case)")
+    print(f"stats     {t_stats:7.2f} s   (per-example statistics of every case)")
     print(
         f"resample  {t_boot - t_stats:7.2f} s   (weights + batch scores; "
         f"bootstrap_cases total {t_boot:.2f} s)"
@@ -136,7 +141,6 @@ def main() -> None:
         f"cpu       {c_boot + c_derived:7.2f} s   (stats {c_stats:.2f}, resample "
         f"{c_boot - c_stats:.2f}, derived {c_derived:.2f})"
     )
-    del S
 
 
 if __name__ == "__main__":

@@ -37,20 +37,23 @@ from harness.stats import (
     DEFAULT_PERMUTATIONS,
     DEFAULT_RESAMPLES,
     FloatArray,
+    PermutedReference,
     derive_seed,
     interval,
     intervals,
     paired_difference,
     paired_differences,
     permutation_pvalues,
+    permuted_reference,
     resample_weights,
     score_batch,
+    source_stats,
     strata_of,
 )
 from harness.store.files import CaseFileError, case_path, read_case
 from harness.tasks import TASKS
 from harness.textsafe import hash_bytes
-from harness.twolevel import leave_one_model_out, model_resampled
+from harness.twolevel import ModelDraws, draw_models, leave_one_model_out, model_resampled
 
 #: Version of the resampling rule; saved replicates pair only with the same one.
 RESAMPLING_SCHEME = 2
@@ -166,7 +169,8 @@ def bootstrap_cases(
     cases: Sequence[tuple[CaseResult, Sequence[Outcome]]], settings: BootstrapSettings
 ) -> dict[tuple[str, str], GroupReplicates]:
     """Resample every source once and score every case on it; see the module docstring."""
-    by_source: dict[tuple[str, str, str, str], list[tuple[CaseResult, Any]]] = {}
+    grouped: dict[tuple[str, str, str, str], list[tuple[CaseResult, Sequence[Outcome]]]] = {}
+    golds_of: dict[tuple[str, str, str, str], list[Any]] = {}
     outcomes_of: dict[Any, Sequence[Outcome]] = {}
     metric: dict[tuple[str, str], str] = {}
     fps: dict[tuple[str, str], dict[str, str]] = {}
@@ -181,14 +185,20 @@ def bootstrap_cases(
         if not fp:
             fp = fingerprint(golds)
             seen.append((golds, fp))
-        # Every registered task offers the StatsTask fast path (harness.tasks.stats).
-        stats = task.example_stats(golds, [o.prediction for o in outcomes])  # type: ignore[attr-defined]
-        by_source.setdefault((r.key.task, r.key.dataset, r.key.generator, fp), []).append(
-            (r, stats)
-        )
+        source = (r.key.task, r.key.dataset, r.key.generator, fp)
+        grouped.setdefault(source, []).append((r, outcomes))
+        golds_of.setdefault(source, golds)
         outcomes_of[r.key] = outcomes
         metric.setdefault((r.key.task, r.key.dataset), r.primary or task.primary)
         fps.setdefault((r.key.task, r.key.dataset), {}).setdefault(r.key.generator, fp)
+    # The statistics of all models of a source at once: the task works the gold out once.
+    by_source: dict[tuple[str, str, str, str], list[tuple[CaseResult, Any]]] = {}
+    for source, runs in grouped.items():
+        task = TASKS.get(source[0])
+        stats = source_stats(
+            task, golds_of[source], [[o.prediction for o in out] for _, out in runs]
+        )
+        by_source[source] = [(r, s) for (r, _), s in zip(runs, stats, strict=True)]
     cells: dict[tuple[str, str], dict[tuple[str, str], tuple[FloatArray, FloatArray]]] = {}
     for (task_name, dataset, gen, fp), members in by_source.items():
         n = len(members[0][1])
@@ -348,8 +358,9 @@ def group_section(
     }
     if REAL in sources:
         real = sources[REAL]
-        # The real side is the same for every source that ran the same models: rank once.
-        real_ranked: dict[bytes, Ranked] = {}
+        # The real side is the same for every source that ran the same models: rank it,
+        # permute it and redraw its models once (the sources' tests are then paired).
+        real_sides: dict[bytes, tuple[Ranked, PermutedReference, ModelDraws]] = {}
         for g, s in sources.items():
             if g == REAL:
                 continue
@@ -357,18 +368,18 @@ def group_section(
             if both.sum() < MIN_MODELS:
                 continue
             key = both.tobytes()
-            if key not in real_ranked:
-                real_ranked[key] = ranked(real[:, both])
-            figures = agreement_of(ranked(s[:, both]), real_ranked[key])
-            p_values = permutation_pvalues(
-                s[0, both],
-                real[0, both],
-                settings.permutations,
-                derive_seed(settings.seed, rep.task, rep.dataset, g),
-            )
-            hier = model_resampled(
-                s[:, both], real[:, both], derive_seed(settings.seed, rep.task, rep.dataset, g, "m")
-            )
+            if key not in real_sides:
+                names = [m for m, ok in zip(rep.models, both, strict=True) if ok]
+                seed = derive_seed(settings.seed, rep.task, rep.dataset, REAL, *names)
+                real_sides[key] = (
+                    ranked(real[:, both]),
+                    permuted_reference(real[0, both], settings.permutations, seed),
+                    draw_models(real[:, both], derive_seed(seed, "models")),
+                )
+            real_ranked, real_permuted, real_drawn = real_sides[key]
+            figures = agreement_of(ranked(s[:, both]), real_ranked)
+            p_values = permutation_pvalues(s[0, both], real_permuted)
+            hier = model_resampled(s[:, both], real_drawn)
             names = [m for m, ok in zip(rep.models, both, strict=True) if ok]
             lomo = leave_one_model_out(names, s[0, both], real[0, both])
             entry: dict[str, Any] = {}

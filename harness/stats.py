@@ -22,12 +22,13 @@ import hashlib
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from harness.figures import ASSOCIATION, agreement_of, ranked
+from harness.figures import ASSOCIATION, Ranked, agreement_of, ranked
 from harness.tasks import generic
 from harness.tasks.stats import BatchScorer as BatchScorer  # re-exported: its old home
 from harness.tasks.stats import ExampleStats, FloatArray
@@ -94,6 +95,13 @@ def _stratified_draws(
 def strata_of(task: Any, stats: ExampleStats) -> npt.NDArray[Any] | None:
     """The strata a task's source is resampled within (its ``strata``), or None: plain bootstrap."""
     return generic.strata(task, stats)
+
+
+def source_stats(
+    task: Any, golds: Sequence[Any], preds: Sequence[Sequence[Any]]
+) -> list[ExampleStats]:
+    """Per-example statistics of every model (one prediction list each) on one source."""
+    return generic.source_stats(task, golds, preds)
 
 
 def score_batch(
@@ -246,31 +254,60 @@ AGREEMENT_METHODS: dict[str, str] = {
 }
 
 
-def permutation_pvalues(
-    x: npt.ArrayLike,
-    y: npt.ArrayLike,
-    permutations: int = DEFAULT_PERMUTATIONS,
-    seed: int = 0,
-) -> dict[str, float | None]:
-    """One-sided p of "synthetic scores rank the models no better than chance", per coefficient.
+@dataclass(frozen=True)
+class PermutedReference:
+    """The reference scores ``y`` of a permutation test, ranked as they are and under
+    every permutation: built once, shared by every ``x`` tested against the same ``y``
+    (every synthetic source of a group against its real scores)."""
 
-    Shuffles which model each synthetic score ``x`` belongs to. With few models every
-    permutation is enumerated (an exact p); otherwise ``permutations`` random ones,
-    with the usual ``(1 + hits) / (1 + permutations)``. None when undefined.
-    """
-    xa, ya = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    m = xa.size
+    ranked: Ranked
+    #: ``y`` under every permutation, one row each; None with fewer than 3 models.
+    permuted: Ranked | None
+    #: Every permutation enumerated (an exact p) rather than ``permutations`` drawn.
+    exact: bool
+
+
+def permuted_reference(
+    y: npt.ArrayLike, permutations: int = DEFAULT_PERMUTATIONS, seed: int = 0
+) -> PermutedReference:
+    """``y`` ranked, and under every permutation (all of them when there are at most
+    ``permutations``, else ``permutations`` seeded random ones)."""
+    ya = np.asarray(y, dtype=np.float64)
+    m = ya.size
+    ry = ranked(ya)
     if m < 3:
-        return dict.fromkeys(ASSOCIATION)
-    rx, ry = ranked(xa), ranked(ya)
-    observed = agreement_of(rx, ry)
+        return PermutedReference(ry, None, False)
     exact = math.factorial(m) <= permutations
     if exact:
         perms = np.array(list(itertools.permutations(range(m))), dtype=np.intp)
     else:
         rng = np.random.default_rng(seed)
         perms = rng.permuted(np.tile(np.arange(m), (permutations, 1)), axis=1)
-    shuffled = agreement_of(rx.permuted(perms), ry.broadcast(len(perms)))
+    return PermutedReference(ry, ry.permuted(perms), exact)
+
+
+def permutation_pvalues(
+    x: npt.ArrayLike,
+    y: npt.ArrayLike | PermutedReference,
+    permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = 0,
+) -> dict[str, float | None]:
+    """One-sided p of "synthetic scores rank the models no better than chance", per coefficient.
+
+    Shuffles which model each score belongs to: the reference ``y`` is permuted
+    (``permuted_reference``; passing one built already skips that work), which for a
+    correlation is the same test as shuffling ``x``. With few models every permutation
+    is enumerated (an exact p); otherwise ``permutations`` random ones, with the usual
+    ``(1 + hits) / (1 + permutations)``. None when undefined.
+    """
+    xa = np.asarray(x, dtype=np.float64)
+    ref = y if isinstance(y, PermutedReference) else permuted_reference(y, permutations, seed)
+    if ref.permuted is None or xa.size < 3:
+        return dict.fromkeys(ASSOCIATION)
+    rx = ranked(xa)
+    observed = agreement_of(rx, ref.ranked)
+    count = ref.permuted.values.shape[0]
+    shuffled = agreement_of(rx.broadcast(count), ref.permuted)
     out: dict[str, float | None] = {}
     for name in ASSOCIATION:
         obs = float(observed[name])
@@ -278,7 +315,7 @@ def permutation_pvalues(
             out[name] = None
             continue
         hits = int((shuffled[name] >= obs - 1e-12).sum())
-        out[name] = _num(hits / len(perms) if exact else (1 + hits) / (1 + len(perms)))
+        out[name] = _num(hits / count if ref.exact else (1 + hits) / (1 + count))
     return out
 
 

@@ -21,23 +21,43 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from harness.figures import agreement_figures
+from harness.figures import Ranked, agreement_figures, agreement_of, ranked
 
 FloatArray = npt.NDArray[np.float64]
 #: A leave-one-out coefficient needs this many models left (as the figure itself).
 MIN_LEFT = 3
 
 
-def model_resampled(synth: FloatArray, real: FloatArray, seed: int) -> dict[str, FloatArray]:
-    """Agreement figures of resamples 1.. of ``(R, M)`` arrays with models redrawn.
+@dataclass(frozen=True)
+class ModelDraws:
+    """The models drawn for every resample and the real scores on them, ranked: shared by
+    every synthetic source of a group compared with the same real models (paired, like
+    the examples' weights, and the real side ranked once)."""
 
-    Row 0 (the point) is not redrawn; the result has ``R - 1`` values per figure.
-    """
-    r, m = synth.shape
+    rows: npt.NDArray[np.intp]
+    pick: npt.NDArray[np.intp]
+    real: Ranked
+
+
+def draw_models(real: FloatArray, seed: int) -> ModelDraws:
+    """Redraw the ``M`` models of ``real`` ``(R, M)`` with replacement, per resample 1.."""
+    r, m = real.shape
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, m, size=(r - 1, m))
     rows = np.arange(1, r)[:, None]
-    return agreement_figures(synth[rows, pick], real[rows, pick])
+    return ModelDraws(rows, pick, ranked(real[rows, pick]))
+
+
+def model_resampled(
+    synth: FloatArray, real: FloatArray | ModelDraws, seed: int = 0
+) -> dict[str, FloatArray]:
+    """Agreement figures of resamples 1.. of ``(R, M)`` arrays with models redrawn.
+
+    Row 0 (the point) is not redrawn; the result has ``R - 1`` values per figure.
+    ``real`` may be the ``draw_models`` of the real scores (``seed`` is then unused).
+    """
+    drawn = real if isinstance(real, ModelDraws) else draw_models(real, seed)
+    return agreement_of(ranked(synth[drawn.rows, drawn.pick]), drawn.real)
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,19 @@ def test_similarity_batch_equals_task_score(
     _check_equal("similarity", golds, preds, seed=seed)
 
 
+@settings(max_examples=10, deadline=None)
+@given(data=st.data(), n=st.integers(1, 25), seed=st.integers(0, 99))
+def test_similarity_batch_equals_task_score_on_a_wide_bootstrap(
+    data: st.DataObject, n: int, seed: int
+) -> None:
+    """From ``WIDE`` resamples on the scorer accumulates in place, in reused buffers."""
+    from harness.tasks.similarity.batch import WIDE
+
+    golds = data.draw(st.lists(_score, min_size=n, max_size=n))
+    preds = [data.draw(st.lists(_sim_pred, min_size=n, max_size=n)) for _ in range(3)]
+    _check_equal("similarity", golds, preds, resamples=WIDE + 8, seed=seed)
+
+
 def _ner_value(draw: st.DrawFn, text_len: int = 30) -> list[list]:
     spans = draw(
         st.lists(

@@ -293,15 +293,45 @@ def test_stats_on_a_resample_equal_scoring_the_resample(
         max_size=6,
     ),
     st.booleans(),
+    st.lists(st.booleans(), min_size=6, max_size=6),
 )
-def test_a_prediction_equal_to_the_gold_takes_the_shortcut_the_matching_would(
-    raw: list[tuple[int, int, str]], degenerate: bool
+def test_predictions_among_the_gold_take_the_shortcut_the_matching_would(
+    raw: list[tuple[int, int, str]], degenerate: bool, keep: list[bool]
 ) -> None:
-    """scheme_counts' gold == pred shortcut equals the greedy matching it skips."""
+    """scheme_counts' shortcuts (pred == gold, pred a subset of gold, one side empty)
+    equal the greedy matching they skip."""
     from harness.tasks import nerschemes as N
 
     # Overlapping spans, equal bounds with other labels; optionally a span with end <= start.
     spans = sorted({(s, s + w + (0 if degenerate else 1), lb) for s, w, lb in raw})
-    incl = [(s, e - 1, lb) for s, e, lb in spans]
-    slow = [*N._exact(incl, incl, False), *N._ent_type(incl, incl), *N._exact(incl, incl, True)]
-    assert N.scheme_counts(spans, list(spans)) == slow
+    for pred in (list(spans), [sp for sp, k in zip(spans, keep, strict=False) if k], []):
+        g = [(s, e - 1, lb) for s, e, lb in spans]
+        p = [(s, e - 1, lb) for s, e, lb in pred]
+        slow = [*N._exact(g, p, False), *N._ent_type(g, p), *N._exact(g, p, True)]
+        assert N.scheme_counts(spans, pred) == slow
+        slow = [*N._exact(p, g, False), *N._ent_type(p, g), *N._exact(p, g, True)]
+        assert N.scheme_counts(pred, spans) == slow  # gold a subset of the prediction
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(documents(overlapping_preds=True), min_size=1, max_size=6),
+    st.lists(st.booleans(), min_size=6, max_size=6),
+)
+def test_source_stats_of_several_models_equal_each_models_own(
+    docs: list[tuple[dict, list[Span]]], invalid: list[bool]
+) -> None:
+    """The gold worked out once for all models gives each model's ``example_stats``."""
+    from harness.stats import source_stats
+
+    golds = [g for g, _ in docs]
+    first = [as_json(p) for _, p in docs]
+    second: list[list | None] = [
+        None if bad else g["entities"] for g, bad in zip(golds, invalid, strict=False)
+    ]
+    together = source_stats(TASK, golds, [first, second])
+    for preds, stats in zip((first, second), together, strict=True):
+        alone = TASK.example_stats(golds, preds)
+        assert stats.columns == alone.columns and stats.labels == alone.labels
+        assert stats.rows.dtype == alone.rows.dtype
+        assert np.array_equal(stats.rows, alone.rows)

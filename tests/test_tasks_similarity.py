@@ -93,6 +93,13 @@ def test_undefined_correlations_are_nan(golds: list[float], preds: list[float | 
     assert math.isnan(m["spearman"]) and math.isnan(m["pearson"])
 
 
+def test_pearson_of_an_underflowing_spread_is_undefined_not_one() -> None:
+    """Predictions a subnormal apart differ (so they rank), but their variance is 0."""
+    m = TASK.score([1.0, 2.0, 3.0], [0.0, 5e-324, 0.0])
+    assert math.isnan(m["pearson"])
+    assert m["spearman"] == pytest.approx(spearmanr([0.0, 5e-324, 0.0], [1.0, 2.0, 3.0])[0])
+
+
 def test_invalid_prediction_costs_rank_agreement() -> None:
     golds = [float(i) for i in range(10)]
     perfect = TASK.score(golds, list(golds))

@@ -7,8 +7,9 @@ stored gold and prediction values and re-scoring the selected ones with ``score`
 the same numbers, one ``score`` call per resample (slower than a vectorised scorer,
 which a task can still provide itself).
 
-``score_batch`` and ``strata`` are how the bootstrap (``harness.stats``) asks any task
-for its batch scorer and strata, with the per-resample fallback for a task without.
+``source_stats``, ``score_batch`` and ``strata`` are how the bootstrap (``harness.stats``)
+asks any task for its statistics, batch scorer and strata, with the per-model and
+per-resample fallbacks for a task without.
 """
 
 from __future__ import annotations
@@ -64,6 +65,17 @@ def with_stats(task: Any) -> Any:
     if hasattr(task, "example_stats") and hasattr(task, "score_from_stats"):
         return task
     return ScoredTask(task)
+
+
+def source_stats(
+    task: Any, golds: Sequence[Any], preds: Sequence[Sequence[Any]]
+) -> list[ExampleStats]:
+    """``example_stats`` of every model of one source (the same golds): the task's own
+    ``source_stats`` (which can work out the gold once), else one call per model."""
+    own = getattr(task, "source_stats", None)
+    if own is not None:
+        return list(own(golds, preds))
+    return [task.example_stats(golds, p) for p in preds]
 
 
 def score_batch(

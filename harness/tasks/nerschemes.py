@@ -109,14 +109,22 @@ def _ent_type(gold: Sequence[_Incl], pred: Sequence[_Incl]) -> list[int]:
 def scheme_counts(gold: Sequence[Span], pred: Sequence[Span]) -> list[int]:
     """The five ``COUNTS`` of each of ``SCHEMES`` for one document, concatenated.
 
-    A prediction equal to the gold (most documents of a good model) matches every span
-    to itself in each scheme: ``correct = len(gold)``, nothing else; that shortcut
-    skips the pairwise matching. Only for spans that overlap themselves (``start <
-    end``): a degenerate span matches nothing in ``partial`` and ``ent_type``.
+    Predictions that are all gold spans (most documents of a good model: the gold
+    itself, or some of it) match their own gold span in each scheme, whatever else
+    they overlap (an identical span is found before a near one is settled for, and
+    its distance 0 wins ``ent_type``): ``correct`` = the predictions, ``missed`` =
+    the other gold spans; that shortcut skips the pairwise matching. Only for spans
+    that overlap themselves (``start < end``): a degenerate span matches nothing in
+    ``partial`` and ``ent_type``. A document with no gold or no predicted entity is
+    counted directly too.
     """
-    if gold == pred and all(s < e for s, e, _ in gold):
-        n = len(gold)
-        return [n, 0, 0, 0, 0] * len(SCHEMES)
+    # With one side empty nothing can match: every gold is missed, every prediction
+    # spurious, in each scheme (what the matching below would count, without it).
+    if not pred or not gold:
+        return [0, 0, 0, len(gold), len(pred)] * len(SCHEMES)
+    if all(s < e for s, e, _ in pred) and set(pred) <= set(gold):
+        k = len(pred)
+        return [k, 0, 0, len(gold) - k, 0] * len(SCHEMES)
     g = [(s, e - 1, label) for s, e, label in gold]
     p = [(s, e - 1, label) for s, e, label in pred]
     return [*_exact(g, p, partial=False), *_ent_type(g, p), *_exact(g, p, partial=True)]

@@ -68,6 +68,8 @@ class StatsTask(Protocol):
 #   sharing their gold, ``weights`` of shape ``(n, R)`` (how often each example is
 #   drawn per resample), both results of shape ``(M, R)``; equal to
 #   ``score_from_stats`` on every resample, only faster;
+# * ``source_stats(golds, preds_per_model) -> [ExampleStats, ...]``: ``example_stats``
+#   of M models on the same golds at once, when the gold side is costly to work out;
 # * ``strata(stats) -> codes``: one code per example, when every resample must keep
 #   the source's composition (intent: its gold labels).
 #: ``(stats of M models sharing their gold, weights (n, R))`` -> ``(primary, invalid_rate)``.

@@ -65,10 +65,16 @@ def offset_problem(text: str, entity: Entity) -> str | None:
 
 def _span(value: Any) -> Span:
     """One entity of a prediction as ``(start, end, label)``."""
+    # Exact-type checks first: the lists and dicts of case files are by far the most
+    # common, and an ``isinstance`` against the Mapping ABC costs several times more.
+    kind = type(value)
+    if kind is list or kind is tuple:
+        start, end, label = value[:3]
+        return (int(start), int(end), str(label))
+    if kind is dict or isinstance(value, Mapping):
+        return (int(value["start"]), int(value["end"]), str(value["label"]))
     if isinstance(value, Entity):
         return (value.start, value.end, value.label)
-    if isinstance(value, Mapping):
-        return (int(value["start"]), int(value["end"]), str(value["label"]))
     start, end, label = value[:3]
     return (int(start), int(end), str(label))
 
@@ -76,6 +82,39 @@ def _span(value: Any) -> Span:
 def spans_of(entities: Iterable[Any]) -> list[Span]:
     """Sorted, de-duplicated spans from Entity objects, dicts or ``[start, end, label]``."""
     return sorted({_span(e) for e in entities})
+
+
+def _rows(
+    gold_spans: Sequence[list[Span]],
+    gold_sets: Sequence[set[Span]],
+    preds: Sequence[Any],
+    label_index: Mapping[str, int],
+) -> npt.NDArray[np.int64]:
+    """The ``example_stats`` rows of one model, built as Python lists (one array at the end:
+    item assignment into a numpy row costs more than the counting itself)."""
+    head = len(_BASE) + len(_SCHEME_COLUMNS)
+    width = head + 3 * len(label_index)
+    out = []
+    for gold, gset, raw in zip(gold_spans, gold_sets, preds, strict=True):
+        row = [0] * width
+        pred = [] if raw is None else spans_of(raw)
+        pset = set(pred)
+        tp_spans = gset & pset
+        row[0] = raw is None
+        row[1:head] = [
+            len(tp_spans),
+            len(pset) - len(tp_spans),
+            len(gset) - len(tp_spans),
+            *scheme_counts(gold, pred),
+        ]
+        # per-label: column block (tp, fp, fn) of each label
+        for spans, offset in ((tp_spans, 0), (pset - tp_spans, 1), (gset - tp_spans, 2)):
+            for span in spans:
+                j = label_index.get(span[2])
+                if j is not None:
+                    row[head + 3 * j + offset] += 1
+        out.append(row)
+    return np.array(out, dtype=np.int64).reshape(len(out), width)
 
 
 class NerTask(TaskFolder):
@@ -165,32 +204,36 @@ class NerTask(TaskFolder):
         self, golds: Sequence[Any], preds: Sequence[Any], labels: Sequence[str] = ()
     ) -> ExampleStats:
         """Per example: invalid flag, strict tp/fp/fn, scheme counts, per-label tp/fp/fn."""
-        check_lengths(golds, preds)
+        return self.source_stats(golds, [preds], labels)[0]
+
+    def source_stats(
+        self, golds: Sequence[Any], preds: Sequence[Sequence[Any]], labels: Sequence[str] = ()
+    ) -> list[ExampleStats]:
+        """``example_stats`` of several models' predictions on the same golds.
+
+        The gold spans and the label columns are worked out once for all models (the
+        bootstrap asks this for every model of a source, ``harness.tasks.generic``).
+        """
+        for p in preds:
+            check_lengths(golds, p)
         gold_spans = [spans_of(g["entities"]) for g in golds]
-        pred_spans = [None if p is None else spans_of(p) for p in preds]
+        gold_sets = [set(g) for g in gold_spans]
         per_label = sorted({*labels, *(s[2] for spans in gold_spans for s in spans)})
         label_index = {label: i for i, label in enumerate(per_label)}
-        head = len(_BASE) + len(_SCHEME_COLUMNS)
-        rows = np.zeros((len(golds), head + 3 * len(per_label)), dtype=np.int64)
-        for i, (gold, pred) in enumerate(zip(gold_spans, pred_spans, strict=True)):
-            rows[i, 0] = pred is None
-            pred = pred or []
-            gset, pset = set(gold), set(pred)
-            tp_spans = gset & pset
-            rows[i, 1:4] = (len(tp_spans), len(pset) - len(tp_spans), len(gset) - len(tp_spans))
-            rows[i, len(_BASE) : head] = scheme_counts(gold, pred)
-            # per-label: column block (tp, fp, fn) of each label
-            for spans, offset in ((tp_spans, 0), (pset - tp_spans, 1), (gset - tp_spans, 2)):
-                for span in spans:
-                    j = label_index.get(span[2])
-                    if j is not None:
-                        rows[i, head + 3 * j + offset] += 1
         columns = (
             *_BASE,
             *_SCHEME_COLUMNS,
             *(f"{label}.{c}" for label in per_label for c in ("tp", "fp", "fn")),
         )
-        return ExampleStats(self.name, columns, rows, tuple(per_label))
+        return [
+            ExampleStats(
+                self.name,
+                columns,
+                _rows(gold_spans, gold_sets, model, label_index),
+                tuple(per_label),
+            )
+            for model in preds
+        ]
 
     def score_from_stats(
         self, stats: ExampleStats, index: npt.ArrayLike | None = None

@@ -43,16 +43,17 @@ def _grouped(
 WIDE = 512
 
 
-def _cumsum_rows(rows: FloatArray) -> FloatArray:
+def _cumsum_rows(rows: FloatArray, inplace: bool = False) -> FloatArray:
     """``np.cumsum(rows, axis=0)``: the same sums in the same order, faster when wide.
 
     Numpy accumulates along axis 0 of a C-ordered array one column at a time; on the
     bootstrap's ``(examples, 1001)`` arrays one vectorised add per row is about 3x
     faster. The leave-one-out columns of ``harness.items`` (``n`` wide) keep cumsum.
+    ``inplace`` overwrites ``rows`` (a fresh gather nobody else holds): no copy.
     """
     if rows.shape[1] < WIDE:
         return np.cumsum(rows, axis=0)
-    out = np.array(rows, dtype=np.float64)
+    out = rows if inplace and rows.dtype == np.float64 else np.array(rows, dtype=np.float64)
     for i in range(1, out.shape[0]):
         np.add(out[i], out[i - 1], out=out[i])
     return out
@@ -89,6 +90,11 @@ class _Source:
         self.sum_wrg = self.wrg.sum(axis=0)
         self.sum_w2rg = (weights * self.wrg).sum(axis=0)
         self.cubes = _cubes(weights)
+        # Work space reused by every model of the source: a fresh (n, R) array per
+        # model and step is mostly page faults on a large bootstrap.
+        self.counts = np.empty_like(weights)
+        self.cross = np.empty_like(weights)
+        self.mask = np.empty(weights.shape, dtype=bool)
 
 
 def _cubes(counts: FloatArray) -> FloatArray:
@@ -111,9 +117,11 @@ def _rank_moments(pred: FloatArray, src: _Source) -> tuple[FloatArray, FloatArra
     order, starts, _, values = _groups(pred[valid])
     pos = valid[order]
     tied = starts.size < pos.size
-    counts = _grouped(weights, pos, starts) if tied else weights[pos]
-    cross = _grouped(wrg, pos, starts) if tied else wrg[pos]
-    cum = _cumsum_rows(counts)
+    if tied:
+        counts, cross = _grouped(weights, pos, starts), _grouped(wrg, pos, starts)
+    else:
+        counts = np.take(weights, pos, axis=0, out=src.counts[: pos.size])
+        cross = np.take(wrg, pos, axis=0, out=src.cross[: pos.size])
     bad_w, bad_wrg = weights[invalid], wrg[invalid]
     if tied:
         s_c = np.einsum("ur,ur->r", cross, counts)
@@ -123,23 +131,31 @@ def _rank_moments(pred: FloatArray, src: _Source) -> tuple[FloatArray, FloatArra
         s_c = src.sum_w2rg - (bad_w * bad_wrg).sum(axis=0)
         s_s = src.sum_wrg - bad_wrg.sum(axis=0)
         cubes = src.cubes - _cubes(bad_w)
+    # ``counts`` is a fresh gather: accumulate it in place (from here on a count is
+    # the difference of two cumulative ones).
+    cum = _cumsum_rows(counts, inplace=True)
+    del counts
     sum_cross = np.einsum("ur,ur->r", cross, cum) - s_c / 2.0 + s_s / 2.0
     if not invalid.any():
         return sum_cross, src.squares - cubes
     n_bad = bad_w.sum(axis=0)
     n_valid = src.n - n_bad
     last = values.size - 1
-    lo = np.minimum(np.count_nonzero(cum <= np.floor((n_valid - 1) / 2), axis=0), last)
-    hi = np.minimum(np.count_nonzero(cum <= np.floor(n_valid / 2), axis=0), last)
+    mask = src.mask[: cum.shape[0]]
+    lo = np.count_nonzero(np.less_equal(cum, np.floor((n_valid - 1) / 2), out=mask), axis=0)
+    hi = np.count_nonzero(np.less_equal(cum, np.floor(n_valid / 2), out=mask), axis=0)
+    lo, hi = np.minimum(lo, last), np.minimum(hi, last)
     med = (values[lo] + values[hi]) / 2.0
     left = np.searchsorted(values, med, side="left")
     right = np.searchsorted(values, med, side="right")
     cols = np.arange(r)
     eq = right > left
     at = np.minimum(left, last)
-    c_eq = np.where(eq, counts[at, cols], 0.0)
+    c_eq = np.where(eq, cum[at, cols] - _at(cum, at), 0.0)
     s_eq = np.where(eq, cross[at, cols], 0.0)
-    s_above = s_s - _at(_cumsum_rows(cross), right)
+    # The cross sums at positions from ``right`` on, without a cumulative sum of ``cross``.
+    above = np.greater_equal(np.arange(values.size)[:, None], right, out=mask)
+    s_above = np.add.reduce(cross, axis=0, where=above)
     under = _at(cum, left)
     rank_bad = under + (c_eq + n_bad + 1.0) / 2.0
     sum_cross = sum_cross + n_bad * s_above + n_bad / 2.0 * s_eq + rank_bad * bad_wrg.sum(axis=0)

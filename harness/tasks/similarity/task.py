@@ -44,10 +44,17 @@ def _as_float(value: Any) -> float:
 
 
 def _pearson(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float:
-    """Pearson r of two non-constant vectors (clipped: rounding may step past 1)."""
+    """Pearson r of two non-constant vectors (clipped: rounding may step past 1).
+
+    NaN when a vector's spread underflows (values apart by a few subnormals): its
+    variance is 0 in floating point, so r is as undefined as for a constant one.
+    """
     x = x - x.mean()
     y = y - y.mean()
-    r = float(x @ y / np.sqrt((x @ x) * (y @ y)))
+    den = float(np.sqrt((x @ x) * (y @ y)))
+    if not den > 0.0:
+        return NAN
+    r = float(x @ y) / den
     return min(1.0, max(-1.0, r))
 
 
