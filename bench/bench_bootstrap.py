@@ -11,12 +11,16 @@ datasets per task; predictions noisy copies of the gold, some invalid):
 and the process CPU time of the same phases (less stretched by a loaded machine).
 
     python bench/bench_bootstrap.py [--models 50] [--sources 10] [--examples 200]
-                                    [--resamples 1000]
+                                    [--resamples 1000] [--repeat 5]
+
+The same process measures ``--repeat`` times and prints the median, min and max
+total: on this shared machine one run's CPU speed swings by a third.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import numpy as np
@@ -92,11 +96,37 @@ def main() -> None:
     ap.add_argument("--sources", type=int, default=10)
     ap.add_argument("--examples", type=int, default=200)
     ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument(
+        "--repeat", type=int, default=5, help="measure this many times (the machine is noisy)"
+    )
     args = ap.parse_args()
     cases = simulate(args.models, args.sources, args.examples)
     settings = BootstrapSettings(resamples=args.resamples)
     same_as = {f"model{m:02d}": f"gen{m}" for m in range(min(args.models, args.sources - 1))}
 
+    print(
+        f"cases {len(cases)}  ({args.models} models x {args.sources} sources x "
+        f"{len(DATASETS)} datasets)"
+        f"  examples {args.examples}  resamples {args.resamples}"
+    )
+    totals = []
+    for run in range(1, args.repeat + 1):
+        if args.repeat > 1:
+            print(f"-- run {run} of {args.repeat}")
+        totals.append(measure(cases, settings, same_as))
+    if args.repeat > 1:
+        print(
+            f"total over {args.repeat} runs: median {statistics.median(totals):.2f} s, "
+            f"min {min(totals):.2f} s, max {max(totals):.2f} s"
+        )
+
+
+def measure(
+    cases: list[tuple[CaseResult, list[Outcome]]],
+    settings: BootstrapSettings,
+    same_as: dict[str, str],
+) -> float:
+    """One pass of every phase; prints them and returns the total wall seconds."""
     from harness import stats as S
     from harness.tasks import TASKS
 
@@ -121,11 +151,6 @@ def main() -> None:
     for rep in reps.values():
         group_section(rep, same_as, settings)
     t_derived, c_derived = time.perf_counter() - t0, time.process_time() - c0
-    print(
-        f"cases {len(cases)}  ({args.models} models x {args.sources} sources x "
-        f"{len(DATASETS)} datasets)"
-        f"  examples {args.examples}  resamples {args.resamples}"
-    )
     print(f"stats     {t_stats:7.2f} s   (per-example statistics of every case)")
     print(
         f"resample  {t_boot - t_stats:7.2f} s   (weights + batch scores; "
@@ -141,6 +166,7 @@ def main() -> None:
         f"cpu       {c_boot + c_derived:7.2f} s   (stats {c_stats:.2f}, resample "
         f"{c_boot - c_stats:.2f}, derived {c_derived:.2f})"
     )
+    return t_boot + t_derived
 
 
 if __name__ == "__main__":

@@ -251,11 +251,12 @@ def _source_items(
     if REAL not in rep.generators:
         return []
     real = rep.scores[0, rep.generators.index(REAL)]
+    point = rep.scores[0, rep.generators.index(gen)]
     both = [
         (r, s)
         for r, s in members
         if np.isfinite(real[rep.models.index(r.key.model)])
-        and np.isfinite(rep.scores[0, rep.generators.index(gen), rep.models.index(r.key.model)])
+        and np.isfinite(point[rep.models.index(r.key.model)])
     ]
     if not both:
         return []
@@ -270,6 +271,7 @@ def _source_items(
         np.array([real[rep.models.index(r.key.model)] for r, _ in both]),
         [o.index for o in outcomes[0]],
         correct,
+        full=np.array([point[rep.models.index(r.key.model)] for r, _ in both]),
     )
     return [item.to_dict() for item in found]
 

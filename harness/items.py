@@ -70,15 +70,21 @@ def pearson_with(scores: FloatArray, real: FloatArray) -> FloatArray:
 
 
 def influences(
-    task: object, stats: Sequence[ExampleStats], real: FloatArray
+    task: object,
+    stats: Sequence[ExampleStats],
+    real: FloatArray,
+    full: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Per example: full agreement minus the agreement without it, Spearman and Pearson.
 
     Spearman is the headline figure, but with a handful of models leaving one example
-    out rarely changes a rank: Pearson tells those examples apart.
+    out rarely changes a rank: Pearson tells those examples apart. ``full``: the
+    models' scores on the whole source ``(M,)`` when known (the bootstrap's point).
     """
     n = len(stats[0])
-    full = score_batch(task, stats, np.ones((n, 1)))[0]
+    if full is None:
+        full = score_batch(task, stats, np.ones((n, 1)))[0]
+    full = np.asarray(full, dtype=np.float64).reshape(-1, 1)
     base_s, base_p = float(spearman_with(full, real)[0]), float(pearson_with(full, real)[0])
     rho, r = np.empty(n), np.empty(n)
     for start in range(0, n, CHUNK):
@@ -116,17 +122,19 @@ def source_items(
     indices: Sequence[int],
     correct: npt.NDArray[np.bool_] | None,
     top: int = TOP,
+    full: FloatArray | None = None,
 ) -> list[Item]:
     """The ``top`` most misleading examples of one source (lowest influence first).
 
     ``stats`` and ``real`` cover the same models (those scored on both sides);
     ``indices`` are the examples' positions in the source file; ``correct`` is
     ``(M, n)`` or None for tasks without a per-example verdict. Empty with fewer
-    than ``MIN_MODELS`` models or a constant real ranking.
+    than ``MIN_MODELS`` models or a constant real ranking. ``full``: as for
+    ``influences``.
     """
     if len(stats) < MIN_MODELS or np.ptp(real) == 0:
         return []
-    infl, infl_p = influences(task, stats, real)
+    infl, infl_p = influences(task, stats, real, full)
     inv = inversion(correct, real) if correct is not None else None
     # Lowest Spearman influence first, then lowest Pearson, then the most inverted.
     ties = np.zeros(infl.size) if inv is None else -np.nan_to_num(inv, nan=-np.inf)

@@ -38,6 +38,11 @@ def test_influence_equals_rescoring_without_each_example(seed: int) -> None:
 
     full = rho(list(range(len(golds))))
     pearson = influences(task, stats, real)[1]
+    # The scores on the whole source, when the bootstrap passes them, change nothing.
+    whole = np.array([task.score(golds, p)["macro_f1"] for p in preds])
+    given_rho, given_r = influences(task, stats, real, full=whole)
+    assert np.allclose(given_rho, got, equal_nan=True, atol=1e-12)
+    assert np.allclose(given_r, pearson, equal_nan=True, atol=1e-12)
 
     def r(keep: list[int]) -> float:
         scores = [

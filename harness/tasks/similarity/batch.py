@@ -120,8 +120,9 @@ def _rank_moments(pred: FloatArray, src: _Source) -> tuple[FloatArray, FloatArra
     if tied:
         counts, cross = _grouped(weights, pos, starts), _grouped(wrg, pos, starts)
     else:
-        counts = np.take(weights, pos, axis=0, out=src.counts[: pos.size])
-        cross = np.take(wrg, pos, axis=0, out=src.cross[: pos.size])
+        # mode="clip" (the positions are valid): with "raise" numpy buffers ``out``.
+        counts = np.take(weights, pos, axis=0, out=src.counts[: pos.size], mode="clip")
+        cross = np.take(wrg, pos, axis=0, out=src.cross[: pos.size], mode="clip")
     bad_w, bad_wrg = weights[invalid], wrg[invalid]
     if tied:
         s_c = np.einsum("ur,ur->r", cross, counts)
