@@ -170,7 +170,6 @@ def bootstrap_cases(
 ) -> dict[tuple[str, str], GroupReplicates]:
     """Resample every source once and score every case on it; see the module docstring."""
     grouped: dict[tuple[str, str, str, str], list[tuple[CaseResult, Sequence[Outcome]]]] = {}
-    golds_of: dict[tuple[str, str, str, str], list[Any]] = {}
     outcomes_of: dict[Any, Sequence[Outcome]] = {}
     metric: dict[tuple[str, str], str] = {}
     fps: dict[tuple[str, str], dict[str, str]] = {}
@@ -187,7 +186,6 @@ def bootstrap_cases(
             seen.append((golds, fp))
         source = (r.key.task, r.key.dataset, r.key.generator, fp)
         grouped.setdefault(source, []).append((r, outcomes))
-        golds_of.setdefault(source, golds)
         outcomes_of[r.key] = outcomes
         metric.setdefault((r.key.task, r.key.dataset), r.primary or task.primary)
         fps.setdefault((r.key.task, r.key.dataset), {}).setdefault(r.key.generator, fp)
@@ -195,9 +193,8 @@ def bootstrap_cases(
     by_source: dict[tuple[str, str, str, str], list[tuple[CaseResult, Any]]] = {}
     for source, runs in grouped.items():
         task = TASKS.get(source[0])
-        stats = source_stats(
-            task, golds_of[source], [[o.prediction for o in out] for _, out in runs]
-        )
+        golds = [o.gold for o in runs[0][1]]  # the same for every run of the source
+        stats = source_stats(task, golds, [[o.prediction for o in out] for _, out in runs])
         by_source[source] = [(r, s) for (r, _), s in zip(runs, stats, strict=True)]
     cells: dict[tuple[str, str], dict[tuple[str, str], tuple[FloatArray, FloatArray]]] = {}
     for (task_name, dataset, gen, fp), members in by_source.items():
@@ -370,8 +367,8 @@ def group_section(
             if both.sum() < MIN_MODELS:
                 continue
             key = both.tobytes()
+            names = [m for m, ok in zip(rep.models, both, strict=True) if ok]
             if key not in real_sides:
-                names = [m for m, ok in zip(rep.models, both, strict=True) if ok]
                 seed = derive_seed(settings.seed, rep.task, rep.dataset, REAL, *names)
                 real_sides[key] = (
                     ranked(real[:, both]),
@@ -382,7 +379,6 @@ def group_section(
             figures = agreement_of(ranked(s[:, both]), real_ranked)
             p_values = permutation_pvalues(s[0, both], real_permuted)
             hier = model_resampled(s[:, both], real_drawn)
-            names = [m for m, ok in zip(rep.models, both, strict=True) if ok]
             lomo = leave_one_model_out(names, s[0, both], real[0, both])
             entry: dict[str, Any] = {}
             for name, arr in figures.items():

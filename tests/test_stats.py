@@ -60,27 +60,18 @@ _pred = st.one_of(st.none(), st.sampled_from((*LABELS, "zz")))
 def test_intent_batch_equals_task_score(
     data: st.DataObject, n: int, models: int, seed: int
 ) -> None:
-    golds = data.draw(st.lists(_label, min_size=n, max_size=n))
-    preds = [data.draw(st.lists(_pred, min_size=n, max_size=n)) for _ in range(models)]
-    _check_equal("intent", golds, preds, seed=seed)
-
-
-@settings(max_examples=20, deadline=None)
-@given(data=st.data(), n=st.integers(1, 25), models=st.integers(1, 3), seed=st.integers(0, 99))
-def test_intent_batch_equals_task_score_with_a_sparse_operator(
-    data: st.DataObject, n: int, models: int, seed: int
-) -> None:
-    """Past ``DENSE_LIMIT`` the count operator is sparse: the same scores."""
+    """With the dense count operator and, past ``DENSE_LIMIT``, the sparse one."""
     from harness.tasks.intent import batch
 
     golds = data.draw(st.lists(_label, min_size=n, max_size=n))
     preds = [data.draw(st.lists(_pred, min_size=n, max_size=n)) for _ in range(models)]
     limit = batch.DENSE_LIMIT
-    batch.DENSE_LIMIT = 0
-    try:
-        _check_equal("intent", golds, preds, seed=seed)
-    finally:
-        batch.DENSE_LIMIT = limit
+    for dense_limit in (limit, 0):
+        batch.DENSE_LIMIT = dense_limit
+        try:
+            _check_equal("intent", golds, preds, seed=seed)
+        finally:
+            batch.DENSE_LIMIT = limit
 
 
 _score = st.sampled_from((0.0, 0.5, 1.0, 2.5, 3.0, 4.2, 5.0))
