@@ -32,7 +32,6 @@ from harness import phases
 from harness.models.base import MissingDependency
 from harness.models.embedding_store import STORE_NAME, EmbeddingStore, store_enabled, text_key
 from harness.models.encoders import (
-    BATCH_SIZE,
     ENCODERS,
     Encoder,
     default_backend,
@@ -51,7 +50,7 @@ SLICE = 1024
 #: How often a process waiting on another's slice looks in the store.
 POLL_S = 0.1
 
-__all__ = ["BATCH_SIZE", "Embedder", "embedder_for", "get_embedder", "load_model", "model_dir"]
+__all__ = ["Embedder", "embedder_for", "get_embedder", "load_model", "model_dir"]
 
 
 def model_dir(model: str = "") -> Path:
