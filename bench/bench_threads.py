@@ -46,7 +46,7 @@ def _work(kind: str, texts: list[str], threads: int, barrier: object, out: objec
         torch.set_num_threads(threads)
         from harness.models.spacy_ner import load_pipeline
 
-        nlp = load_pipeline("spacy")
+        nlp = load_pipeline("spacy").nlp
         list(nlp.pipe(texts[:16]))
 
         def run() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,60 +142,69 @@ def test_spacy_minilm_types_spacy_spans_with_train_prototypes(politics: object) 
     ]
 
 
-def test_spacy_runs_once_per_text(politics: object, monkeypatch: pytest.MonkeyPatch) -> None:
+class CountingPipeline:
+    """A ``spacy_ner.Pipeline`` stand-in: the real spaCy, counting the texts run."""
+
+    def __init__(self, pipeline: Any, pipeline_id: str = "") -> None:
+        self.calls: list[int] = []
+        self.id = pipeline_id or pipeline.id
+        real = pipeline.nlp
+        calls = self.calls
+
+        class Nlp:
+            def pipe(self, texts: list[str], batch_size: int) -> object:
+                calls.append(len(texts))
+                return real.pipe(texts, batch_size=batch_size)
+
+        self.nlp = Nlp()
+
+
+def test_spacy_runs_once_per_text(politics: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.models import spacy_ner
 
-    calls: list[int] = []
-    nlp = politics.nlp  # type: ignore[attr-defined]
-
-    class Counting:
-        meta, pipe_names = nlp.meta, nlp.pipe_names
-
-        def pipe(self, texts: list[str], batch_size: int) -> object:
-            calls.append(len(texts))
-            return nlp.pipe(texts, batch_size=batch_size)
-
+    counting = CountingPipeline(politics.pipeline)
     monkeypatch.setattr(spacy_ner, "_SPANS", {})
     monkeypatch.setattr(spacy_ner, "_store", lambda: None)
     texts = ["Boris Johnson spoke in London .", "Boris Johnson spoke in London .", "Paris ."]
-    first = spacy_ner.entity_spans(Counting(), texts)
-    again = spacy_ner.entity_spans(Counting(), texts[::-1])
-    assert calls == [2]
+    first = spacy_ner.entity_spans(counting, texts)  # type: ignore[arg-type]
+    again = spacy_ner.entity_spans(counting, texts[::-1])  # type: ignore[arg-type]
+    assert counting.calls == [2]
     assert again == first[::-1]
 
 
+def test_the_pipeline_id_from_the_package_equals_the_loaded_pipelines(politics: Any) -> None:
+    from harness.models import spacy_ner
+
+    lazy = spacy_ner.Pipeline(politics.pipeline.package)
+    assert "nlp" not in vars(lazy)  # the id is read without loading spaCy
+    assert lazy.id == spacy_ner.pipeline_id(lazy.nlp)
+    assert lazy.id.split("/")[2] == "tok2vec+ner"
+
+
 def test_spacy_entities_are_kept_in_the_store_for_the_next_process(
-    politics: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    politics: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from harness.models import spacy_ner
     from harness.models.embedding_store import STORE_NAME, EmbeddingStore
 
-    calls: list[int] = []
-    nlp = politics.nlp  # type: ignore[attr-defined]
-
-    class Counting:
-        meta, pipe_names = nlp.meta, list(nlp.pipe_names)
-
-        def pipe(self, texts: list[str], batch_size: int) -> object:
-            calls.append(len(texts))
-            return nlp.pipe(texts, batch_size=batch_size)
-
     texts = ["Boris Johnson spoke in London .", "The Labour Party won in Wales .", "x"]
     monkeypatch.setattr(spacy_ner, "_SPANS", {})
     monkeypatch.setattr(spacy_ner, "_store", lambda: None)
-    direct = spacy_ner.entity_spans(nlp, texts)
+    direct = spacy_ner.entity_spans(politics.pipeline, texts)
     with EmbeddingStore(tmp_path / STORE_NAME) as store:
         monkeypatch.setattr(spacy_ner, "_store", lambda: store)
         monkeypatch.setattr(spacy_ner, "_SPANS", {})
-        assert spacy_ner.entity_spans(Counting(), texts) == direct
-        assert calls == [3] and store.stats().entries == 3
-        # A new process (empty memory) reads them: spaCy does not run again.
+        counting = CountingPipeline(politics.pipeline)
+        assert spacy_ner.entity_spans(counting, texts) == direct  # type: ignore[arg-type]
+        assert counting.calls == [3] and store.stats().entries == 3
+        # A new process (empty memory, a pipeline not yet loaded) reads them: spaCy
+        # is neither run nor loaded.
         monkeypatch.setattr(spacy_ner, "_SPANS", {})
-        assert spacy_ner.entity_spans(Counting(), texts[::-1]) == direct[::-1]
-        assert calls == [3]
+        fresh = spacy_ner.Pipeline(politics.pipeline.package)
+        assert spacy_ner.entity_spans(fresh, texts[::-1]) == direct[::-1]
+        assert "nlp" not in vars(fresh)
         # Another pipeline (other pipes) is another key: its entities are its own.
-        other = Counting()
-        other.pipe_names = ["tok2vec", "ner", "entity_ruler"]
+        other = CountingPipeline(politics.pipeline, politics.pipeline.id + "+entity_ruler")
         monkeypatch.setattr(spacy_ner, "_SPANS", {})
-        spacy_ner.entity_spans(other, texts)
-        assert calls == [3, 3] and store.stats().entries == 6
+        spacy_ner.entity_spans(other, texts)  # type: ignore[arg-type]
+        assert other.calls == [3] and store.stats().entries == 6

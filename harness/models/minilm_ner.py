@@ -21,7 +21,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.embeddings import Embedder, embedder_for
@@ -31,6 +31,8 @@ from harness.records import Entity, Example, NerExample, Prediction
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from harness.models.spacy_ner import Pipeline
 
 
 def entity_names(
@@ -67,14 +69,14 @@ def capitalised_chunker(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
 class SpacyChunker:
     """spaCy's non-numeric entity spans of each text."""
 
-    nlp: Any
+    pipeline: Pipeline
 
     def __call__(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         from harness.models.spacy_ner import entity_spans
 
         return [
             [(s, e) for s, e, t in spans if t not in NUMERIC_TYPES]
-            for spans in entity_spans(self.nlp, texts)
+            for spans in entity_spans(self.pipeline, texts)
         ]
 
 
@@ -143,7 +145,7 @@ def spacy_minilm(
     """spaCy's entity spans labelled by the nearest MiniLM prototype of train entity names."""
     from harness.models.spacy_ner import load_pipeline
 
-    nlp = load_pipeline("spacy-minilm")
+    pipeline = load_pipeline("spacy-minilm")
     embedder = embedder_for("spacy-minilm", encoder)
     labels, protos = _prototypes(ctx, embedder, k, "spacy-minilm")
-    return SpanTyper(embedder, labels, protos, float(min_similarity), SpacyChunker(nlp))
+    return SpanTyper(embedder, labels, protos, float(min_similarity), SpacyChunker(pipeline))
