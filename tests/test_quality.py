@@ -166,8 +166,10 @@ def test_minilm_finds_a_paraphrase_and_not_an_unrelated_text():
     assert out["near"] == 1
 
 
-def test_report_groups_get_per_source_quality(tmp_path):
+def test_report_groups_get_per_source_quality(tmp_path, monkeypatch):
     from harness.quality.summary import add_quality
+
+    monkeypatch.setenv("SYNTHBENCH_CACHE_DIR", str(tmp_path / "cache"))
 
     write(tmp_path / "real/toy/test.jsonl",
           [{"text": "play jazz", "label": "play"}, {"text": "rain today", "label": "weather"}])
@@ -185,6 +187,40 @@ def test_report_groups_get_per_source_quality(tmp_path):
     assert q["g"]["label_coverage"] == 1.0 and q["real"]["exact_test_matches"] is None
     assert "quality" not in groups[1]
     add_quality(groups[:1], {})  # no data directory: nothing to add, nothing raised
+
+
+def test_source_summaries_are_kept_on_disk_until_a_file_they_read_changes(tmp_path, monkeypatch):
+    import os
+
+    from harness.quality import report, summary
+
+    monkeypatch.setenv("SYNTHBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+    real_check = report.check_source
+    monkeypatch.setattr(report, "check_source", lambda *a: calls.append(a[2]) or real_check(*a))
+    test = tmp_path / "real/toy/test.jsonl"
+    write(test, [{"text": "play jazz", "label": "play"}, {"text": "rain", "label": "weather"}])
+    write(tmp_path / "synthetic/toy/g.jsonl", [{"text": "play jazz", "label": "play"}])
+    spec = DatasetSpec("toy", "intent", "real/toy/test.jsonl")
+
+    def fresh_process():  # the in-process memo gone, the cache folder kept
+        summary._cached.cache_clear()
+        return summary.source_summary(tmp_path, spec, "g")
+
+    first = fresh_process()
+    assert first["exact_test_matches"] == 1 and calls == ["g"]
+    assert fresh_process() == first and calls == ["g"]  # read back, not re-checked
+    # The real test set is read too: changing it (same size, new time) re-checks.
+    write(test, [{"text": "play folk", "label": "play"}, {"text": "rain", "label": "weather"}])
+    os.utime(test, ns=(1, 1))
+    changed = fresh_process()
+    assert calls == ["g", "g"] and changed["exact_test_matches"] == 0
+    # A validation split beside the test set feeds the label set: a new one re-checks.
+    write(tmp_path / "real/toy/valid.jsonl", [{"text": "hi", "label": "greet"}])
+    fresh_process()
+    assert calls == ["g", "g", "g"]
+    fresh_process()
+    assert calls == ["g", "g", "g"]
 
 
 def test_data_check_cli_on_a_directory_and_a_file(tmp_path, capsys, monkeypatch):
