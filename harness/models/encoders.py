@@ -33,8 +33,9 @@ ENV_ENCODER = "SYNTHBENCH_ENCODER"
 #: The network's name in store keys (the folder may live anywhere).
 NETWORK = "all-MiniLM-L6-v2"
 #: Batch size of the torch backend's forward passes: sentence-transformers' default.
-#: On 2,000 real test texts (bench/bench_embeddings.py) 16 and 32 ran alike and 64
-#: took 1.27x as long: texts are length-sorted, and a wider batch pads more.
+#: On 2,000 real test texts (bench/bench_embeddings.py) 16 and 32 ran within 5% of
+#: each other and 64 took 1.3x as long: texts are length-sorted, and a wider batch
+#: pads more.
 TORCH_BATCH_SIZE = 32
 
 

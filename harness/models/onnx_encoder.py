@@ -35,9 +35,10 @@ ENV_ONNX_DIR = "SYNTHBENCH_ONNX_DIR"
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 #: Texts per ``session.run``. Measured on 2,000 real test texts in 200-text calls
-#: (bench/bench_embeddings.py): 16 took 11.4 s, 32 took 12.9 s, 64 took 15.9 s. A
-#: small batch pads less (10% of tokens at 16, 42% at 64), and ONNX Runtime gains
-#: nothing from a wider one on 2 cores.
+#: (bench/bench_embeddings.py), batch 16 / 32 / 64: 5.5 / 6.4 / 8.1 s on an AVX-512
+#: machine, 11.4 / 12.9 / 15.9 s on an AVX2 one. A narrow batch pads less (10% of
+#: the tokens at 16, 42% at 64), and ONNX Runtime gains nothing from a wider one on
+#: 2 cores.
 ONNX_BATCH_SIZE = 16
 
 
