@@ -149,7 +149,7 @@ class SynthSession:
         if not self.expected:
             return None
         from harness.report.finish import ReportSettings, build, write_files
-        from harness.store.files import open_store
+        from harness.store.files import open_store, parse_once
         from harness.store.lock import store_lock
         from harness.store.runs import write_run_record
 
@@ -159,7 +159,7 @@ class SynthSession:
         open_store(self.results_dir)
         # Several runs may share a store: run.json and the report files come from
         # one run, written under the lock; case files need none (content-addressed).
-        with store_lock(self.results_dir):
+        with store_lock(self.results_dir), parse_once():
             write_run_record(self.results_dir, record)
             done = build([(self.results_dir, record)], settings, (), self.save_baseline, stamp)
             done = write_files(done, self.results_dir, settings, stamp, self.step_summary)

@@ -54,6 +54,29 @@ def test_case_file_round_trip_atomic_and_readable(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o044 == 0o644 & 0o044 & ~os.umask(os.umask(0))
 
 
+def test_parse_once_parses_each_file_state_once_within_its_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.store import files
+
+    parsed: list[str] = []
+    real = files._parse_case
+    monkeypatch.setattr(files, "_parse_case", lambda p: parsed.append(p.name) or real(p))
+    path = write_case(tmp_path, _case(), OUTS, run="r1")
+    with files.parse_once():
+        first = read_case(path)
+        with files.parse_once():  # nested: the outer block's memo is kept
+            assert read_case(path) == first
+        first[1].clear()  # a caller's list is its own
+        assert read_case(path) == (_case(), OUTS) and len(parsed) == 1
+        # Rewritten meanwhile (another size): parsed again, the new content returned.
+        write_case(tmp_path, _case(), OUTS[:1], run="r2")
+        assert read_case(path) == (_case(), OUTS[:1]) and len(parsed) == 2
+    read_case(path)  # outside any block: parsed every time, nothing kept
+    read_case(path)
+    assert len(parsed) == 4 and files._PARSED is None
+
+
 def test_names_that_sanitize_alike_get_different_files(tmp_path: Path) -> None:
     a = CaseResult(CaseKey("intent", "d", "real", "m/1"), "ok", fingerprint="aa")
     b = CaseResult(CaseKey("intent", "d", "real", "m:1"), "ok", fingerprint="bb")
