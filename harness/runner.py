@@ -21,7 +21,7 @@ from harness.models import MissingDependency, NotConfigured, Predictor, TaskCont
 from harness.models.base import params_key
 from harness.models.factories import resolve_factory
 from harness.records import CaseKey, CaseResult, Dataset, Outcome, Prediction, id_clashes
-from harness.store.files import CASES, CaseFileError, case_name, read_case, write_case
+from harness.store.files import CASES, CaseFileError, case_name, verify_case, write_case
 from harness.store.fingerprint import Fingerprint, case_fingerprint
 from harness.tasks import TASKS, Task
 
@@ -97,11 +97,9 @@ def stored_result(key: CaseKey, fp: Fingerprint, settings: RunSettings) -> Evalu
     path = settings.results_dir / CASES / case_name(key, fp.digest)
     if not path.is_file():
         return None
-    from harness.store.files import read_head
-
     try:
-        stored = read_head(path)
-        read_case(path)  # a damaged outcome line makes the file useless for intervals
+        # A damaged outcome line makes the file useless for intervals.
+        stored = verify_case(path)
     except (CaseFileError, OSError):
         return None  # evaluated again and rewritten
     if stored.result.status != OK or stored.result.key != key:

@@ -77,6 +77,29 @@ def test_parse_once_parses_each_file_state_once_within_its_block(
     assert len(parsed) == 4 and files._PARSED is None
 
 
+def test_reuse_check_hashes_outcome_lines_and_parses_files_without_a_digest(
+    tmp_path: Path,
+) -> None:
+    from harness.store.files import DIGEST, verify_case
+
+    path = write_case(tmp_path, _case(), OUTS, run="r1")
+    assert verify_case(path).result == _case() and verify_case(path).run == "r1"
+    head, *body = path.read_text().splitlines(keepends=True)
+    # An edited outcome that is still valid JSON: the digest no longer matches.
+    path.write_text(head + body[0].replace('"a"', '"z"') + "".join(body[1:]))
+    assert read_case(path)[1][0].prediction == "z"  # parses, yet is not what was written
+    with pytest.raises(CaseFileError, match=DIGEST):
+        verify_case(path)
+    # A file from before the digest: parsed whole, and a damaged line still refused.
+    old = json.loads(head)
+    del old[DIGEST]
+    path.write_text(json.dumps(old) + "\n" + "".join(body))
+    assert verify_case(path).result == _case()
+    path.write_text(json.dumps(old) + "\n" + body[0] + "{not json\n")
+    with pytest.raises(CaseFileError, match=":3: not JSON"):
+        verify_case(path)
+
+
 def test_names_that_sanitize_alike_get_different_files(tmp_path: Path) -> None:
     a = CaseResult(CaseKey("intent", "d", "real", "m/1"), "ok", fingerprint="aa")
     b = CaseResult(CaseKey("intent", "d", "real", "m:1"), "ok", fingerprint="bb")
