@@ -19,9 +19,11 @@ repeats the set, alternating its order, so slow drifts in the machine's load hit
 Phases (this tree's cold ``-n 0`` run, seconds summed over processes, from
 ``harness.phases``): load, model build, predict, score, of which MiniLM encoding and
 spaCy; analysis and reports are timed by re-running ``synthbench report`` on the
-run's results. The floor: the distinct texts the run had to encode (the vectors the
-cold run left in the store) at the encoder's throughput measured here, plus the
-spaCy and CRF seconds of that run; printed with each run's distance from it.
+run's results, with the run's cache folder (figures and plots reused) and with an
+empty one (everything computed: the serial tail of a cold run). The floor: the
+distinct texts the run had to encode (the vectors the cold run left in the store)
+at the encoder's throughput measured here, plus the spaCy and CRF seconds of that
+run; printed with each run's distance from it.
 The largest process is the largest resident set seen among the run's processes.
 """
 
@@ -101,12 +103,17 @@ def phase_table(folder: Path) -> dict[str, dict[str, float]]:
     return read(folder) if folder.is_dir() else {}
 
 
-def report_seconds(results: Path, tree: Path) -> float:
-    """Wall seconds of re-analysing and re-rendering a results directory (md + html)."""
+def report_seconds(results: Path, tree: Path, cache: Path | None) -> float:
+    """Wall seconds of re-analysing and re-rendering a results directory (md + html).
+
+    ``cache``: the cache folder to use (the run's own: its figures and plots are
+    reused); None: an empty one, so everything is computed, as at the end of a cold
+    run (the serial tail that ``-n 2`` cannot share out).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "harness", "report", str(results), "--json", f"{tmp}/r.json"]
         cmd += ["--md", f"{tmp}/r.md", "--html", f"{tmp}/r.html"]
-        env = dict(os.environ, PYTHONPATH=str(tree))
+        env = dict(os.environ, PYTHONPATH=str(tree), SYNTHBENCH_CACHE_DIR=str(cache or tmp))
         start = time.perf_counter()
         subprocess.run(cmd, cwd=tree, env=env, check=False, capture_output=True)
         return time.perf_counter() - start
@@ -214,8 +221,12 @@ def show_phases(run: Run, encoder: str, speed: float, walls: dict[str, list[floa
     print(f"phases of '{run.label}' (seconds, summed over processes):")
     for phase in ("load", "build", "predict", "score", "encode", "spacy"):
         print(f"  {phase:>8}: {total.get(phase, 0.0):8.1f}")
-    reports = report_seconds(run.results, run.tree)
-    print(f"  analysis and reports (synthbench report, md + html): {reports:.1f}")
+    warm = report_seconds(run.results, run.tree, run.cache)
+    cold = report_seconds(run.results, run.tree, None)
+    print(
+        f"  analysis and reports (synthbench report, md + html): {cold:.1f} with empty "
+        f"caches, {warm:.1f} with the run's"
+    )
     crf = table.get("build", {}).get("crf", 0.0) + table.get("predict", {}).get("crf", 0.0)
     n = stored_texts(run.cache, encoder)
     floor = n / speed + total.get("spacy", 0.0) + crf

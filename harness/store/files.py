@@ -175,7 +175,10 @@ _BAD = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
 
 def _head(path: Path, n: int, raw: bytes) -> Stored:
-    obj = _decode(path, n, raw, "a case record")
+    return _stored(path, n, _decode(path, n, raw, "a case record"))
+
+
+def _stored(path: Path, n: int, obj: dict[str, Any]) -> Stored:
     try:
         return Stored(CaseResult.from_dict(obj["case"]), str(obj.get("run", "")), path)
     except _BAD as exc:
@@ -197,9 +200,9 @@ def verify_case(path: Path) -> Stored:
     parsed whole.
     """
     with _open(path) as fh:
-        first = fh.readline()
-        stored = _head(path, 1, first)
-        digest = _decode(path, 1, first, "a case record").get(DIGEST)
+        head = _decode(path, 1, fh.readline(), "a case record")
+        stored = _stored(path, 1, head)
+        digest = head.get(DIGEST)
         if not isinstance(digest, str):
             _parse_case(path)
             return stored
