@@ -24,18 +24,26 @@ def _names(what: str, values: Sequence[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def model(name: str, *, tasks: Sequence[str]) -> Callable[[F], F]:
+def _modules(what: str, values: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(values, str) or not all(isinstance(v, str) and v for v in values):
+        raise TypeError(f"{what}: expected a sequence of import names, got {values!r}")
+    return tuple(values)
+
+
+def model(name: str, *, tasks: Sequence[str], requires: Sequence[str] = ()) -> Callable[[F], F]:
     """Register ``factory(ctx: TaskContext, **params) -> Predictor`` as model ``name``.
 
     ``tasks`` are the tasks it predicts; a suite entry ``factory = "<name>"`` then
-    runs it on every dataset of those tasks.
+    runs it on every dataset of those tasks. ``requires`` are the import names it
+    needs: when one is missing, its cases fail at collection with the install line.
     """
     declared = _names(f"@model({name!r}) tasks", tasks)
+    needs = _modules(f"@model({name!r}) requires", requires)
 
     def deco(factory: F) -> F:
         from harness.models import MODELS
 
-        meta = {"tasks": declared}
+        meta: dict[str, Any] = {"tasks": declared, "requires": needs}
         setattr(factory, META_ATTR, meta)
         MODELS.add(name, factory, **meta)
         return factory
@@ -60,13 +68,17 @@ def task(name: str) -> Callable[[F], F]:
     return deco
 
 
-def backend(name: str) -> Callable[[F], F]:
-    """Register ``factory(model: str, **params) -> ChatBackend`` as chat backend ``name``."""
+def backend(name: str, *, requires: Sequence[str] = ()) -> Callable[[F], F]:
+    """Register ``factory(model: str, **params) -> ChatBackend`` as chat backend ``name``.
+
+    ``requires``: the import names it needs (its SDK), checked at collection.
+    """
+    needs = _modules(f"@backend({name!r}) requires", requires)
 
     def deco(factory: F) -> F:
         from harness.backends import BACKENDS
 
-        BACKENDS.add(name, factory)
+        BACKENDS.add(name, factory, requires=needs)
         return factory
 
     return deco

@@ -27,6 +27,8 @@ from harness.session import PROPERTY, REUSED, SynthSession, param_id, reused_fro
 SESSION_KEY = pytest.StashKey[SynthSession]()
 SERVERS_KEY = pytest.StashKey[Any]()  # the managed-servers run this controller opened
 SUITE_KEY = pytest.StashKey[Suite]()
+#: Whether the missing-package lines were printed (xdist reports each worker's collection).
+ANNOUNCED_KEY = pytest.StashKey[bool]()
 GROUPED_KEY = pytest.StashKey[bool]()
 SETTINGS_KEY = pytest.StashKey["RunSettings"]()
 FIXTURE = "synth_case"
@@ -341,6 +343,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "synthbench: a pytest-synthbench case (task, dataset, generator, model)"
     )
+    config.addinivalue_line(
+        "markers", "synthbench_unavailable(reason): the case's model lacks an installed package"
+    )
     config.pluginmanager.register(SynthPlugin(config), "synthbench-session")
     if shard := _setting(config, "--synth-shard"):
         from harness.store.shard import ShardError, parse_shard
@@ -413,15 +418,40 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from harness.runner import iter_cases
 
     config = metafunc.config
+    suite = _suite(config)
+    lacking = _unavailable_models(suite)
     params = []
-    for key in iter_cases(_suite(config)):
+    for key in iter_cases(suite):
         names = _markers(key)
         for name in names:
             # Registered before use, so --strict-markers accepts them.
             config.addinivalue_line("markers", f"{name}: synthbench cases of this value")
         marks = [getattr(pytest.mark, n) for n in names] + [pytest.mark.synthbench]
+        if key.model in lacking:
+            marks.append(pytest.mark.synthbench_unavailable(lacking[key.model]))
         params.append(pytest.param(key, id=key.id, marks=marks))
     metafunc.parametrize(FIXTURE, params)
+
+
+def _unavailable_models(suite: Suite) -> dict[str, str]:
+    """Models whose packages are not installed -> the line that says what to install.
+
+    Checked at collection (``find_spec``, nothing imported), so a core install that
+    runs a suite naming an embeddings or LLM model fails those cases at once with the
+    ``pip install`` line, instead of skipping them or failing deep inside a worker.
+    """
+    from harness.extras import missing_message
+    from harness.models.factories import FactoryError, requirements
+
+    lacking: dict[str, str] = {}
+    for spec in suite.models:
+        try:
+            needs = requirements(spec.factory, spec.params)
+        except FactoryError:  # the config reports a bad factory with file and key
+            continue
+        if message := missing_message(f"model {spec.name!r}", needs):
+            lacking[spec.name] = message
+    return lacking
 
 
 class SynthPlugin:
@@ -462,6 +492,7 @@ class SynthPlugin:
         ids = [i.nodeid for i in session.items if FIXTURE in getattr(i, "fixturenames", ())]
         if ids:
             _ensure_session(self.config).set_collected(ids)
+            self._announce_unavailable(ids)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
@@ -486,6 +517,23 @@ class SynthPlugin:
         synth_ids = [i for i in ids if param_id(i)]
         if synth_ids and self._has_suite():
             _ensure_session(self.config).set_collected(synth_ids)
+            self._announce_unavailable(synth_ids)
+
+    def _announce_unavailable(self, nodeids: list[str]) -> None:
+        """Say once, at collection, which selected models cannot run here and the fix."""
+        if self.config.stash.get(ANNOUNCED_KEY, False):
+            return
+        self.config.stash[ANNOUNCED_KEY] = True
+        lacking = _unavailable_models(_suite(self.config))
+        counts: dict[str, int] = {}
+        for nodeid in nodeids:
+            key = _ensure_session(self.config).expected.get(nodeid)
+            if key is not None and key.model in lacking:
+                counts[key.model] = counts.get(key.model, 0) + 1
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        for model, n in sorted(counts.items()):
+            if terminal is not None:
+                terminal.write_line(f"synthbench: {lacking[model]} ({n} case(s) fail)")
 
     def _has_suite(self) -> bool:
         try:
@@ -583,6 +631,12 @@ def synth_evaluate(request: pytest.FixtureRequest) -> Callable[[CaseKey], CaseRe
     config = request.config
 
     def evaluate(key: CaseKey) -> CaseResult:
+        if lacking := request.node.get_closest_marker("synthbench_unavailable"):
+            # Found at collection: fail with the install line, before any work.
+            reason = str(lacking.args[0])
+            record = CaseResult(key, "error", reason=reason, extra={"error": "dependency"})
+            request.node.user_properties.append((PROPERTY, json.dumps(record.to_dict())))
+            pytest.fail(reason, pytrace=False)
         settings = _run_settings(config)
         done = run_or_reuse(key, _suite(config), settings)
         result = done.result

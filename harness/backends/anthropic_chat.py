@@ -93,7 +93,7 @@ def reply_of(message: Any) -> Reply:
     )
 
 
-@BACKENDS.register("anthropic", chat=True)
+@BACKENDS.register("anthropic", chat=True, requires=("anthropic",))
 def anthropic_backend(
     model: str,
     base_url: str = "",

@@ -99,7 +99,7 @@ class LlamaCppChat(OpenAIChat):
             self.endpoint = f"llama-cpp:{path.name}"
 
 
-@BACKENDS.register("llama-cpp", chat=True)
+@BACKENDS.register("llama-cpp", chat=True, requires=("openai", "llama_cpp"))
 def llama_cpp_backend(
     model: str,
     base_url: str = "",

@@ -119,7 +119,7 @@ def reply_of(data: Any) -> Reply:
     )
 
 
-@BACKENDS.register("openai", chat=True)
+@BACKENDS.register("openai", chat=True, requires=("openai",))
 def openai_backend(
     model: str,
     base_url: str = "",

@@ -124,7 +124,7 @@ class TransformersChat:
         return ()
 
 
-@BACKENDS.register("transformers", chat=True)
+@BACKENDS.register("transformers", chat=True, requires=("transformers", "torch"))
 def transformers_backend(
     model: str,
     revision: str = "",

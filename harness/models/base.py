@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from harness.extras import DISTRIBUTIONS, install_line
 from harness.records import Example, Prediction
 
 
@@ -22,7 +23,10 @@ class MissingDependency(RuntimeError):
 
     def __init__(self, package: str, model: str = "") -> None:
         who = f"model {model!r} " if model else ""
-        super().__init__(f"{who}needs the package {package!r}: pip install {package}")
+        module = {d: m for m, d in DISTRIBUTIONS.items()}.get(package, package.replace("-", "_"))
+        line = install_line(module)
+        also = f" (the extra that brings it; or pip install {package})" if "[" in line else ""
+        super().__init__(f"{who}needs the package {package!r}: {line}{also}")
         self.package = package
 
 

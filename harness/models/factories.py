@@ -39,6 +39,10 @@ class ResolvedFactory:
     ref: str
     factory: ModelFactory
     tasks: tuple[str, ...]
+    #: Import names the factory needs (``requires=`` on its registration).
+    requires: tuple[str, ...] = ()
+    #: The backend it talks through unless ``params["backend"]`` names another ('': none).
+    backend_default: str = ""
 
 
 def is_import_path(ref: str) -> bool:
@@ -99,7 +103,33 @@ def resolve(ref: str) -> ResolvedFactory:
         obj, meta = entry.obj, entry.meta
     if not callable(obj):
         raise FactoryError(f"{ref!r} is a {type(obj).__name__}, not callable")
-    return ResolvedFactory(ref, obj, tuple(meta.get("tasks", ())))
+    return ResolvedFactory(
+        ref,
+        obj,
+        tuple(meta.get("tasks", ())),
+        tuple(meta.get("requires", ())),
+        str(meta.get("backend_default", "")),
+    )
+
+
+def requirements(ref: str, params: Mapping[str, Any]) -> tuple[str, ...]:
+    """Import names a model needs: its factory's, plus its backend's when it has one.
+
+    Raises ``FactoryError`` like ``resolve``; an unknown backend adds nothing here (the
+    backend's own lookup names it when the model is built).
+    """
+    from harness.backends import BACKENDS
+    from harness.registry import UnknownNameError
+
+    found = resolve(ref)
+    needs = list(found.requires)
+    if found.backend_default:
+        try:
+            entry = BACKENDS.entry(str(params.get("backend", found.backend_default)))
+        except (UnknownNameError, ImportError):
+            return tuple(needs)
+        needs += [m for m in entry.meta.get("requires", ()) if m not in needs]
+    return tuple(needs)
 
 
 def check_params(ref: str, factory: ModelFactory, params: Mapping[str, Any]) -> None:

@@ -99,7 +99,9 @@ class CrossEncoderModel:
         return [Prediction(float(s)) for s in scores]
 
 
-@MODELS.register("sentence-transformers", tasks=("similarity",))
+@MODELS.register(
+    "sentence-transformers", tasks=("similarity",), requires=("sentence_transformers",)
+)
 def sentence_transformers_cosine(
     ctx: TaskContext,
     model: str = "",
@@ -115,7 +117,7 @@ def sentence_transformers_cosine(
     return BiEncoder(_bi_encoder(model, revision, device, bool(trust_remote_code)), int(batch_size))
 
 
-@MODELS.register("cross-encoder", tasks=("similarity",))
+@MODELS.register("cross-encoder", tasks=("similarity",), requires=("sentence_transformers",))
 def cross_encoder(
     ctx: TaskContext,
     model: str = "",

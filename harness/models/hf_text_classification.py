@@ -79,7 +79,9 @@ class TextClassifier:
         return preds
 
 
-@MODELS.register("hf-text-classification", tasks=("intent",))
+@MODELS.register(
+    "hf-text-classification", tasks=("intent",), requires=("transformers", "torch")
+)
 def hf_text_classification(
     ctx: TaskContext,
     model: str = "",

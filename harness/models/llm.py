@@ -73,7 +73,7 @@ def _constraint(ctx: TaskContext, constrain: str, grammar: str) -> dict[str, Any
 
 
 #: Every task with a chat prompt (``chat_io``), the built-in ones and any registered later.
-@MODELS.register("llm", tasks=ChatTasks())
+@MODELS.register("llm", tasks=ChatTasks(), backend_default="openai")
 def llm(
     ctx: TaskContext,
     fuzzy_threshold: float = DEFAULT_THRESHOLD,

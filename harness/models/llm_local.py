@@ -92,7 +92,7 @@ class TokenClassifier:
         return preds
 
 
-@MODELS.register("hf-zero-shot", tasks=("intent",))
+@MODELS.register("hf-zero-shot", tasks=("intent",), requires=("transformers", "torch"))
 def hf_zero_shot(
     ctx: TaskContext,
     model: str = "facebook/bart-large-mnli",
@@ -113,7 +113,7 @@ def hf_zero_shot(
     return ZeroShot(pipe, tuple(ctx.labels), hypothesis, int(batch_size))
 
 
-@MODELS.register("hf-token-classification", tasks=("ner",))
+@MODELS.register("hf-token-classification", tasks=("ner",), requires=("transformers", "torch"))
 def hf_token_classification(
     ctx: TaskContext,
     model: str = "",
