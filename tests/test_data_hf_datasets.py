@@ -291,6 +291,9 @@ JSON_DAMAGES = [
     (b"[]", 0, "empty list"),
     (b"  \n", 0, "is empty"),
     (b'{"text": "a", "label": "b"}\n[1, 2]\n', 2, "expected a JSON object, got list"),
+    # `datasets` 5.2 crashes the process (segmentation fault) on this one: refused first.
+    (b"null", 0, "must be a list of records"),
+    (b'[{"text": "a", "label": "b"}, 3]', 0, "item 2 of the list is a int"),
 ]
 
 

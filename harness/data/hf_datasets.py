@@ -267,9 +267,12 @@ def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
     columns = dict(spec.columns) or _default_columns(task, loaded.ds)
     parse = task.parse_record
     lines = []
+    empty = 0
     for i, obj in enumerate(_records(loaded, task, columns)):
         # An empty text is a record the loader drops and counts, as in a JSONL file.
-        if not is_empty_record(obj, spec.task):
+        if is_empty_record(obj, spec.task):
+            empty += 1
+        else:
             try:
                 parse(obj)
             except RecordError as exc:
@@ -279,6 +282,10 @@ def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
                 raise _row_error(loaded, i, f"not a valid {spec.task} record "
                                             f"({exc!r:.200})") from None
         lines.append(json_dumps(obj, default=str))
+    if empty == len(lines):
+        # Said here, naming the source: the loader would name the converted file.
+        why = f"all {empty} records have empty text" if empty else "no records"
+        raise DataError(loaded.origin, 0, "", f"{why}; nothing to evaluate")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")

@@ -145,11 +145,20 @@ def scan_json(path: Path) -> tuple[int, ...] | None:
         raise DataError(path, 0, "", "JSON nested too deeply to read") from None
     except ValueError as exc:
         return _scan_json_lines(path, text, exc)
-    if isinstance(whole, list) and not whole:
-        raise DataError(path, 0, "", "holds an empty list: no records")
     lines = [i for i, line in enumerate(text.splitlines(), 1) if line.strip()]
     if isinstance(whole, dict) and len(lines) == 1:
         return (lines[0],)  # JSON Lines of one record
+    # Only a list of objects is a table: `datasets` 5.2 crashes the whole process
+    # (a segmentation fault in its JSON reader) on a file holding just `null`.
+    if not isinstance(whole, list):
+        raise DataError(path, 0, "", f"a JSON document must be a list of records (objects), "
+                        f"got {type(whole).__name__}; or write one JSON object per line")
+    if not whole:
+        raise DataError(path, 0, "", "holds an empty list: no records")
+    for i, item in enumerate(whole):
+        if not isinstance(item, dict):
+            raise DataError(path, 0, "", f"item {i + 1} of the list is a "
+                            f"{type(item).__name__}, not a record (a JSON object)")
     return None
 
 
