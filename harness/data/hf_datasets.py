@@ -57,7 +57,8 @@ def is_datasets_source(path: str, spec: DatasetSpec, data_dir: Path) -> bool:
     return local.is_dir() or local.suffix in FORMATS or (bool(spec.columns) and local.is_file())
 
 
-def _fingerprint(local: Path) -> str:
+def fingerprint(local: Path) -> str:
+    """The state of a source file or folder: every file's path, size and mtime."""
     files = [local] if local.is_file() else sorted(p for p in local.rglob("*") if p.is_file())
     h = hashlib.sha256()
     for f in files:
@@ -254,7 +255,7 @@ def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
     local = snapshot(path) if is_repo_uri(path) else data_dir / path
     if not local.exists():
         raise DataMissing(local)
-    key = json.dumps([path, _fingerprint(local), split, spec.task, list(spec.columns)])
+    key = json.dumps([path, fingerprint(local), split, spec.task, list(spec.columns)])
     out = (
         resolve_cache_dir()
         / "datasets"
