@@ -103,9 +103,9 @@ def _split_files(local: Path, split: str) -> tuple[list[Path], list[Path]]:
         return [local], [local]
     if _is_saved(local):
         return [], []
-    from datasets.data_files import DataFilesDict, get_data_patterns
-
     try:
+        from datasets.data_files import DataFilesDict, get_data_patterns
+
         found = DataFilesDict.from_patterns(get_data_patterns(str(local)), base_path=str(local))
     except Exception:  # noqa: BLE001 - no inferable files: `datasets` says so, wrapped below
         return [], []
@@ -124,8 +124,11 @@ def _is_saved(local: Path) -> bool:
 def _cause(exc: BaseException) -> str:
     """The innermost cause of a ``datasets`` error, the one that says what is wrong."""
     seen = exc
-    while seen.__cause__ is not None or seen.__context__ is not None:
-        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    for _ in range(50):  # a chain can loop back on itself; stop somewhere
+        inner = seen.__cause__ or seen.__context__
+        if inner is None:
+            break
+        seen = inner
     text = " ".join(str(seen).split())[:300]
     return f"{type(seen).__name__}: {text}" if text else type(seen).__name__
 
