@@ -196,6 +196,7 @@ def test_hub_repository_sources_from_the_hub_cache(
     (tmp_path / "suite.toml").write_text(f'''
 [generators]
 "gen-a" = {{ model_id = "toy/gen-a", kind = "hub", uri = "hf://datasets/org/tickets-gen@{REV}" }}
+"gen-b" = {{ model_id = "toy/gen-b", kind = "hub", uri = "hf://datasets/org/not-cached@{REV}" }}
 
 [datasets.tickets]
 task = "intent"
@@ -208,15 +209,21 @@ tasks = ["intent"]
 ''')
     assert _data_check("--suite", str(tmp_path / "suite.toml"), "--data-dir",
                        str(tmp_path / "data"), "--no-embed", "--json",
-                       str(tmp_path / "q.json")) == 0, capsys.readouterr().err
+                       str(tmp_path / "q.json")) == 1
+    err = capsys.readouterr().err
+    assert "hf://datasets/org/not-cached" in err and "not in the Hub cache" in err
     reports = json.loads((tmp_path / "q.json").read_text())
     assert [r["generator"] for r in reports] == ["real", "gen-a"]
     assert reports[1]["source"] == f"hf://datasets/org/tickets-gen@{REV}"
     assert reports[1]["contamination"]["exact"] == 1 and reports[1]["rows"] == 4
-    # The report does not download: it says so instead of leaving a silent gap.
-    groups = [{"task": "intent", "dataset": "tickets", "scores": {"real": {}, "gen-a": {}}}]
+    # The report reads them from the Hub cache, never downloading ...
+    groups = [{"task": "intent", "dataset": "tickets",
+               "scores": {"real": {}, "gen-a": {}, "gen-b": {}}}]
     add_quality(groups, {"data_dir": str(tmp_path / "data"),
                          "suite": str(tmp_path / "suite.toml")})
-    assert groups[0]["quality"] == {}
-    assert set(groups[0]["quality_missing"]) == {"real", "gen-a"}
-    assert "does not download" in groups[0]["quality_missing"]["gen-a"]
+    q = groups[0]["quality"]
+    assert set(q) == {"real", "gen-a"}
+    assert q["gen-a"]["rows"] == 4 and q["gen-a"]["exact_test_matches"] == 1
+    # ... and says so for a source that is not cached, instead of leaving a silent gap.
+    assert list(groups[0]["quality_missing"]) == ["gen-b"]
+    assert "not in the Hub cache" in groups[0]["quality_missing"]["gen-b"]

@@ -2,10 +2,11 @@
 
 ``add_quality`` puts ``group["quality"][generator]`` into each report group whose
 dataset the suite knows and whose source is readable (any format the loader reads:
-JSONL, CSV, Parquet, JSON, ``save_to_disk`` folders), and ``group["quality_missing"]
-[generator]`` with the reason for a source that has none (an ``hf://`` source, which
-the report does not download; a missing or malformed file): the figures a reader
-needs to see why a generator's data ranks models differently. Near-duplicate search
+JSONL, CSV, Parquet, JSON, ``save_to_disk`` folders, ``hf://`` sources from the Hub
+cache), and ``group["quality_missing"][generator]`` with the reason for a source
+that has none (an ``hf://`` source not in the Hub cache, since the report does not
+download; a missing or malformed file): the figures a reader needs to see why a
+generator's data ranks models differently. Near-duplicate search
 needs MiniLM and is left to ``synthbench data check``. Results are cached per file
 state, in the process and in the cache folder, so re-rendering a report or a rerun
 with unchanged data costs nothing.
@@ -13,6 +14,7 @@ with unchanged data costs nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -99,28 +101,69 @@ def _inputs(data_dir: Path, spec: DatasetSpec, source: Path) -> tuple[tuple[str,
 
 
 #: Why a source has no quality figures in the report, when it is an hf:// source.
-HUB_REASON = ("an hf:// source: the report does not download; "
-              "`synthbench data check` reports it")
+HUB_REASON = ("an hf:// source that is not in the Hub cache: the report does not "
+              "download; `synthbench data check` reports it")
+
+
+def _from_hub_cache(uri: str) -> Path | None:
+    """The Hub cache's copy of an ``hf://`` file or repository, never downloading
+    (a run that read the source has cached it); None when it is not there."""
+    from harness.hub import is_repo_uri, parse, parse_repo
+
+    try:
+        if is_repo_uri(uri):
+            from huggingface_hub import snapshot_download
+
+            repo, revision = parse_repo(uri)
+            return Path(snapshot_download(repo, repo_type="dataset", revision=revision,
+                                          local_files_only=True))
+        from huggingface_hub import hf_hub_download
+
+        hp = parse(uri)
+        return Path(hf_hub_download(hp.repo_id, hp.path, repo_type="dataset",
+                                    revision=hp.revision, local_files_only=True))
+    except Exception:  # noqa: BLE001 - not cached or not a Hub URI: no figures, reason given
+        return None
+
+
+def _local_spec(spec: DatasetSpec, generator: str) -> DatasetSpec | None:
+    """``spec`` with its hf:// test set and ``generator``'s hf:// source replaced by
+    their copies in the Hub cache; None when one is not cached."""
+    test = spec.test
+    if test.startswith("hf://"):
+        found = _from_hub_cache(test)
+        if found is None:
+            return None
+        test = str(found)
+    sources = []
+    for name, path in spec.sources:
+        if name == generator and path.startswith("hf://"):
+            found = _from_hub_cache(path)
+            if found is None:
+                return None
+            path = str(found)
+        sources.append((name, path))
+    return dataclasses.replace(spec, test=test, sources=tuple(sources))
 
 
 def source_summary(data_dir: Path, spec: DatasetSpec, generator: str) -> dict[str, Any] | None:
     """``compact(check_source(...))`` without embeddings; None when there is nothing
-    local to read (``missing_reason`` says why). Any format the loader reads."""
-    path_text = spec.source_path(generator)
-    if path_text.startswith("hf://") or spec.test.startswith("hf://"):
-        return None  # resolving could mean a download; `synthbench data check` does that
-    path = Path(data_dir) / path_text
+    local to read (``missing_reason`` says why). Any format the loader reads; an
+    hf:// source from the Hub cache only (the report does not download)."""
+    local = _local_spec(spec, generator)
+    if local is None:
+        return None
+    path = Path(data_dir) / local.source_path(generator)
     if not path.exists():
         return None
-    return _cached(str(data_dir), spec, generator, _inputs(Path(data_dir), spec, path))
+    return _cached(str(data_dir), local, generator, _inputs(Path(data_dir), local, path))
 
 
 def missing_reason(data_dir: Path, spec: DatasetSpec, generator: str) -> str:
     """Why ``source_summary`` gave no figures for a source."""
-    path_text = spec.source_path(generator)
-    if path_text.startswith("hf://") or spec.test.startswith("hf://"):
+    if _local_spec(spec, generator) is None:
         return HUB_REASON
-    return f"no file at {Path(data_dir) / path_text}"
+    return f"no file at {Path(data_dir) / spec.source_path(generator)}"
 
 
 def add_quality(groups: list[dict[str, Any]], run: Mapping[str, Any]) -> None:
