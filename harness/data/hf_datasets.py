@@ -67,6 +67,10 @@ def fingerprint(local: Path) -> str:
     return h.hexdigest()
 
 
+#: Part of every converted file's key: raised when the conversion's output changes
+#: (2: CSV cells as written, empty cells kept as empty texts).
+CONVERSION = 2
+
 #: How pandas reads a CSV cell for us: only an empty cell is missing. Its default
 #: also turns the texts "NA", "null", "None", "nan", "n/a", ... into missing values,
 #: which would lose real utterances.
@@ -258,7 +262,8 @@ def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
     local = snapshot(path) if is_repo_uri(path) else data_dir / path
     if not local.exists():
         raise DataMissing(local)
-    key = json.dumps([path, fingerprint(local), split, spec.task, list(spec.columns)])
+    key = json.dumps([CONVERSION, path, fingerprint(local), split, spec.task,
+                      list(spec.columns)])
     out = (
         resolve_cache_dir()
         / "datasets"
