@@ -43,3 +43,41 @@ def test_a_bad_line_is_one_line_per_file_not_a_traceback_per_model(
     errors = [c for c in report["cases"]["all"] if c["status"] == "error"]
     assert len(errors) == 8  # 4 models x 2 bad files; every other case still ran
     assert report["cases"]["counts"]["ok"] > 0
+
+
+CSV_TICKETS = """
+[datasets.tickets]
+task = "intent"
+test = "tickets/test.csv"
+synthetic = "tickets/{generator}.csv"
+columns = { text = "utterance", label = "intent" }
+generators = ["real", "gen-a", "gen-b"]
+"""
+
+
+def test_csv_sources_in_a_run_empty_cells_dropped_and_bad_files_named(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression (issue 24.7): an empty CSV cell failed every case of its source, and a
+    CSV `datasets` cannot read was a DatasetGenerationError naming no file."""
+    pytest.importorskip("datasets")
+    monkeypatch.setenv("SYNTHBENCH_CACHE_DIR", str(project.path / "cache"))
+    folder = project.path / "data" / "tickets"
+    folder.mkdir()
+    rows = "".join(f"ticket {i} words,{['refund', 'delivery'][i % 2]}\n" for i in range(12))
+    # An empty text cell on line 4: a generation failure, dropped and counted.
+    (folder / "test.csv").write_text("utterance,intent\nfirst,refund\nsecond,delivery\n,refund\n"
+                                     + rows)
+    (folder / "gen-a.csv").write_text("utterance,intent\n" + rows)
+    (folder / "gen-b.csv").write_text('utterance,intent\nfine,refund\n"never closed,refund\n')
+    project.makefile(".toml", suite=suite_text(CSV_TICKETS))
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "-k", "tickets")
+    out = result.stdout.str()
+    assert "Traceback" not in out and "DatasetGenerationError" not in out
+    result.assert_outcomes(passed=8, failed=4)  # 4 models x (real, gen-a) ok; gen-b named
+    assert any(f"{folder / 'gen-b.csv'}:3: a quoted field starts on this line" in x
+               and "(4 cases)" in x for x in out.splitlines())
+    report = json.loads((project.path / "out/report.json").read_text())
+    group = next(g for g in report["groups"] if g["dataset"] == "tickets")
+    assert group["data"]["real"]["rows"] == 15 and group["data"]["real"]["dropped_records"] == 1
+    assert group["quality"]["gen-a"]["rows"] == 12

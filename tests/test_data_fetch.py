@@ -7,7 +7,6 @@ injected downloader.
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import io
 import json
@@ -106,9 +105,8 @@ def small_release(cfg: types.ModuleType) -> dict[str, bytes]:
         ners=[cfg.NERMolecule(0, 9, "location", "The Hague"),
               cfg.NERMolecule(16, 20, "person", "Anna")],
     )
-    tsv = io.StringIO()
-    w = csv.writer(tsv, delimiter="\t", lineterminator="\n")
-    w.writerows([["score", "sent1", "sent2"], ["3.8", "a cat", "a \"cat\" sat"], ["0.0", "x", "y"]])
+    # As in the release: no header, no CSV quoting (a '"' is part of the text).
+    tsv = b'3.8\ta cat\ta "cat" sat\n0.0\tx\ty\n'
     crossner = [{"sentence": "Anna lives in Rome",
                  "entities": [{"name": "Anna", "type": "Person", "pos": [0, 4]},
                               {"name": "Rome", "type": "Location", "pos": [14, 18]}]}]
@@ -123,7 +121,7 @@ def small_release(cfg: types.ModuleType) -> dict[str, bytes]:
         "data/generated/crossner_politics_gpt-4o-mini_5_200_labels.pkl": pickle.dumps({"x": []}),
         "data/intent_datasets/snips/test/seq.in": b"play a song\nrain today?\n",
         "data/intent_datasets/snips/test/label": b"PlayMusic\nGetWeather\n",
-        "data/sts_datasets/headlines.test.tsv": tsv.getvalue().encode(),
+        "data/sts_datasets/headlines.test.tsv": tsv,
         "data/ner_datasets/cross_ner/CrossNER_politics/test.json": json.dumps(crossner).encode(),
         "data/ner_datasets/cross_ner/CrossNER_politics/labels.json": b'["Person", "Location"]',
         "mlflow.zip": b"ignored",
@@ -317,12 +315,10 @@ def test_release_rebuilt_from_shared_data_converts_byte_identically(
             files[base + "seq.in"] = "".join(r["text"] + "\n" for r in recs).encode()
             files[base + "label"] = "".join(r["label"] + "\n" for r in recs).encode()
     for dataset in ("headlines", "tweet-news"):
-        out = io.StringIO()
-        w = csv.writer(out, delimiter="\t", lineterminator="\n")
-        w.writerow(["score", "sent1", "sent2"])
-        w.writerows([repr(r["score"]), r["text1"], r["text2"]]
-                    for r in rows[f"real/{dataset}/test.jsonl"])
-        files[f"data/sts_datasets/{dataset}.test.tsv"] = out.getvalue().encode()
+        # The release's layout: no header line, fields joined by tabs, no quoting.
+        files[f"data/sts_datasets/{dataset}.test.tsv"] = "".join(
+            f"{r['score']!r}\t{r['text1']}\t{r['text2']}\n"
+            for r in rows[f"real/{dataset}/test.jsonl"]).encode()
     for domain in ("politics", "literature"):
         base = f"data/ner_datasets/cross_ner/CrossNER_{domain}/"
         for split in ("train", "dev", "test"):
@@ -338,7 +334,130 @@ def test_release_rebuilt_from_shared_data_converts_byte_identically(
     assert result.verified == len(pins.CONVERTED_SHA256)
     for rel in pins.CONVERTED_SHA256:
         assert (data_dir / rel).read_bytes() == (root / rel).read_bytes(), rel
-    rebuilt = json.loads((data_dir / "manifest.json").read_text())
-    for dataset, gens in manifest["synthetic"].items():
-        for stem, entry in gens.items():
-            assert rebuilt["synthetic"][dataset][stem] == entry
+    # The manifest too, byte for byte (its key order does not follow the archive's).
+    assert (data_dir / "manifest.json").read_bytes() == (root / "manifest.json").read_bytes()
+
+
+def release_layout(cfg: types.ModuleType, src_cfg: types.ModuleType) -> dict[str, bytes]:
+    """A few lines of each kind of file, laid out and spelled as the real release
+    (SG4NLP at the pinned commit) has them: STS TSVs without a header or quoting,
+    intent ``seq.in`` with runs of spaces and trailing blanks, CrossNER JSON with
+    ``name`` fields, pickles naming ``src.config`` or ``config``, and the files the
+    converter must leave alone (``seq.out``, other CrossNER domains, other settings,
+    label pickles, a 10-example set, a script)."""
+    ner = cfg.NERDataPoint(
+        text=["Anna", "met", "the", "Greens", "."], labels=["person", "political party"],
+        ners=[cfg.NERMolecule(0, 4, "person", "Anna"),
+              cfg.NERMolecule(13, 19, "political party", "Greens")])
+    crossner = [{"sentence": "Lincoln replaced Buell .", "entities": [
+        {"name": "Lincoln", "type": "politician", "pos": [0, 7]},
+        {"name": "Buell", "type": "politician", "pos": [17, 22]}]}]
+    return {
+        "data/intent_datasets/snips/test/seq.in":
+            b"will it snow in mt on june 13  2038\nadd jerry calliste  jr to my playlist \n",
+        "data/intent_datasets/snips/test/label": b"GetWeather\nAddToPlaylist\n",
+        "data/intent_datasets/snips/test/seq.out": b"O O O O B-city O B-date I-date\n",
+        "data/intent_datasets/snips/train/seq.in": b" put this song on my playlist  in blues\n",
+        "data/intent_datasets/snips/train/label": b"AddToPlaylist\n",
+        "data/intent_datasets/atis/train/check_train_raw_data.py": b"print('not data')\n",
+        "data/sts_datasets/tweet-news.test.tsv": (
+            b"3.8\t#Bloomberg: ban tough sell  Pub. enemies\tBloomberg: ban is tough sell\n"
+            b'4.8\t": Samsung profit at record $6.6 billion "\tSamsung profit soars\n'
+            b'4.4\t"humanitarian emergency."declared \tHumanitarian emergency\n'),
+        "data/sts_datasets/headlines.test.tsv":
+            b"3\tMall attackers used 'less is more'\tIn Kenya, attackers used it\n",
+        "data/ner_datasets/cross_ner/CrossNER_politics/test.json": json.dumps(crossner).encode(),
+        "data/ner_datasets/cross_ner/CrossNER_politics/labels.json":
+            b'["election", "political party", "politician"]',
+        "data/ner_datasets/cross_ner/CrossNER_AI/test.json": b"[]",
+        "data/generated/snips_gpt-4o_1_200.pkl": pickle.dumps(
+            [src_cfg.IntentDataPoint("play  a song", "PlayMusic")], protocol=4),
+        "data/generated/snips_gpt-4o_2_200.pkl": pickle.dumps([], protocol=4),
+        "data/generated/headlines_gpt-4o-mini_1_10.pkl": pickle.dumps([], protocol=4),
+        "data/generated/tweet-news_gpt-4o_1_200.pkl": pickle.dumps(
+            [src_cfg.TextSimilarityDataPoint("a  b", "c", 2.5)], protocol=4),
+        "data/generated/crossner_politics_gpt-4o_5_200.pkl": pickle.dumps([ner], protocol=4),
+        "data/generated/crossner_politics_gpt-4o_5_200_labels.pkl": pickle.dumps({"x": []}),
+        "mlruns.zip": b"PK not read",
+    }
+
+
+#: What the reference conversion (the shared data) holds for ``release_layout``,
+#: written by hand: intent texts single-spaced and trimmed (generated ones kept as
+#: written), STS lines all kept with their quotes and spaces, scores as floats.
+RELEASE_LAYOUT_CONVERTED = {
+    "real/snips/test.jsonl":
+        b'{"text": "will it snow in mt on june 13 2038", "label": "GetWeather"}\n'
+        b'{"text": "add jerry calliste jr to my playlist", "label": "AddToPlaylist"}\n',
+    "real/snips/train.jsonl":
+        b'{"text": "put this song on my playlist in blues", "label": "AddToPlaylist"}\n',
+    "real/tweet-news/test.jsonl":
+        b'{"text1": "#Bloomberg: ban tough sell  Pub. enemies", '
+        b'"text2": "Bloomberg: ban is tough sell", "score": 3.8}\n'
+        b'{"text1": "\\": Samsung profit at record $6.6 billion \\"", '
+        b'"text2": "Samsung profit soars", "score": 4.8}\n'
+        b'{"text1": "\\"humanitarian emergency.\\"declared ", '
+        b'"text2": "Humanitarian emergency", "score": 4.4}\n',
+    "real/headlines/test.jsonl":
+        b'{"text1": "Mall attackers used \'less is more\'", '
+        b'"text2": "In Kenya, attackers used it", "score": 3.0}\n',
+    "real/crossner_politics/test.jsonl":
+        b'{"text": "Lincoln replaced Buell .", "entities": ['
+        b'{"start": 0, "end": 7, "label": "politician", "text": "Lincoln"}, '
+        b'{"start": 17, "end": 22, "label": "politician", "text": "Buell"}]}\n',
+    "real/crossner_politics/labels.json": b'["election", "political party", "politician"]\n',
+    "synthetic/snips/gpt-4o.jsonl": b'{"text": "play  a song", "label": "PlayMusic"}\n',
+    "synthetic/tweet-news/gpt-4o.jsonl": b'{"text1": "a  b", "text2": "c", "score": 2.5}\n',
+    "synthetic/crossner_politics/gpt-4o.jsonl":
+        b'{"text": "Anna met the Greens .", "entities": ['
+        b'{"start": 0, "end": 4, "label": "person", "text": "Anna"}, '
+        b'{"start": 13, "end": 19, "label": "political party", "text": "Greens"}]}\n',
+}
+
+
+def test_release_layout_converts_to_the_reference_bytes(
+    tmp_path: Path, release_config: types.ModuleType, release_src_config: types.ModuleType
+) -> None:
+    """Regression (issue 24.1): the STS converter dropped each file's first pair as a
+    header and read '"' as CSV quoting; intent texts kept the release's double spaces."""
+    archive = make_tar(tmp_path / "release.tar.gz",
+                       release_layout(release_config, release_src_config))
+    data_dir = tmp_path / "data"
+    result = fetch(data_dir, commit="0123abc", url=str(archive))
+    assert result.written == sorted(RELEASE_LAYOUT_CONVERTED) + ["manifest.json"]
+    for rel, expected in RELEASE_LAYOUT_CONVERTED.items():
+        assert (data_dir / rel).read_bytes() == expected, rel
+    # The manifest's order is fixed (datasets as the paper lists them, splits in use
+    # order), whatever order the archive lists its files in.
+    manifest = json.loads((data_dir / "manifest.json").read_text())
+    assert list(manifest) == ["source", "commit", "real", "synthetic"]
+    assert list(manifest["real"]) == ["snips", "headlines", "tweet-news", "crossner_politics"]
+    assert list(manifest["real"]["snips"].items()) == [("task", "intent"), ("train", 1),
+                                                       ("test", 2)]
+    assert list(manifest["real"]["tweet-news"].items()) == [
+        ("task", "similarity"), ("test", 3), ("score_range", [0, 5])]
+    assert list(manifest["real"]["crossner_politics"]) == ["task", "labels", "test"]
+    assert list(manifest["synthetic"]) == ["snips", "tweet-news", "crossner_politics"]
+
+
+def test_release_tsv_line_that_is_not_a_pair_is_named() -> None:
+    from harness.data import convert
+
+    files = {"data/sts_datasets/headlines.test.tsv": b"3.8\ta\tb\nscore\tsent1\tsent2\n"}
+    with pytest.raises(convert.ConvertError, match=r"headlines\.test\.tsv:2: expected score"):
+        convert.convert_release(files)
+
+
+RELEASE = os.environ.get("SYNTHBENCH_RELEASE_ARCHIVE", "")
+
+
+@pytest.mark.skipif(not (RELEASE and DATA),
+                    reason="SYNTHBENCH_RELEASE_ARCHIVE (an archive of SG4NLP at the pinned "
+                           "commit) and SYNTHBENCH_DATA_DIR are not both set")
+def test_real_release_archive_installs_the_shared_data(tmp_path: Path) -> None:
+    """The real release (never committed here) converts to the shared data, file for file."""
+    data_dir = tmp_path / "data"
+    result = fetch(data_dir, url=RELEASE)
+    assert result.verified == len(pins.CONVERTED_SHA256)
+    for rel in [*pins.CONVERTED_SHA256, "manifest.json"]:
+        assert (data_dir / rel).read_bytes() == (Path(DATA) / rel).read_bytes(), rel

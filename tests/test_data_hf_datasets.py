@@ -6,6 +6,7 @@ under test; nothing is downloaded.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -236,3 +237,137 @@ def test_unreachable_hub_and_uncached_file_fails_at_once_with_the_right_fix(
         assert "unset HF_HUB_OFFLINE" in out[1]
     else:
         assert "HF_HUB_OFFLINE" not in out[1] and "connect to the network" in out[1]
+
+
+# --------------------------------------------------------------- bad text files (issue 24.7)
+
+
+def _materialise_error(root: Path, rel: str, task: str = "intent") -> DataError:
+    spec = DatasetSpec("d", task, rel)
+    with pytest.raises(DataError) as info:
+        load_source(root, materialise(spec, root), "real")
+    return info.value
+
+
+CSV_DAMAGES = [
+    # (file bytes, the line named (0: the whole file), words of the message)
+    (b'text,label\nok,a\n"unterminated,a\nb,c\n', 3, "never ends"),
+    (b"text,label\nok,a\nb\xff\xfeyo,c\n", 3, "not UTF-8"),
+    (b"text,label\n", 0, "header line but no rows"),
+    (b"\n\n", 0, "is empty"),
+    (b"", 0, "is empty"),
+    (b"text,label\nok,a\nx,a,surplus\n", 3, "3 fields, but the header has 2"),
+]
+
+
+@pytest.mark.parametrize(("content", "line", "words"), CSV_DAMAGES)
+def test_a_csv_that_datasets_cannot_read_is_named_with_its_line(
+    tmp_path: Path, content: bytes, line: int, words: str
+) -> None:
+    """Regression (issue 24.7): these were DatasetGenerationError or `Instruction
+    "train" corresponds to no data!`, naming no file."""
+    (tmp_path / "test.csv").write_bytes(content)
+    exc = _materialise_error(tmp_path, "test.csv")
+    assert exc.path == str(tmp_path / "test.csv") and exc.line == line
+    assert words in str(exc)
+    assert str(exc).startswith(f"{tmp_path / 'test.csv'}{f':{line}' if line else ''}: ")
+
+
+def test_a_bad_file_in_a_csv_folder_is_named_even_when_another_split_is_read(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "tickets"
+    folder.mkdir()
+    (folder / "test.csv").write_text("text,label\nok,a\n")
+    (folder / "train.csv").write_text("text,label\n")
+    exc = _materialise_error(tmp_path, "tickets")
+    assert exc.path == str(folder / "train.csv") and "no rows" in str(exc)
+
+
+JSON_DAMAGES = [
+    (b'{"text": "a", "label": "b"}\n{"text": "c" "label": "d"}\n', 2, "not valid JSON"),
+    (b'[{"text": "a", "label": "b"},\n {"text": "c" "label": "d"}]', 2, "not valid JSON"),
+    (b'{"text": "a", "label": "b"}\n\xff\n', 2, "not UTF-8"),
+    (b"[]", 0, "empty list"),
+    (b"  \n", 0, "is empty"),
+    (b'{"text": "a", "label": "b"}\n[1, 2]\n', 2, "expected a JSON object, got list"),
+    # `datasets` 5.2 crashes the process (segmentation fault) on this one: refused first.
+    (b"null", 0, "must be a list of records"),
+    (b'[{"text": "a", "label": "b"}, 3]', 0, "item 2 of the list is a int"),
+]
+
+
+@pytest.mark.parametrize(("content", "line", "words"), JSON_DAMAGES)
+def test_a_json_file_that_datasets_cannot_read_is_named_with_its_line(
+    tmp_path: Path, content: bytes, line: int, words: str
+) -> None:
+    (tmp_path / "test.json").write_bytes(content)
+    exc = _materialise_error(tmp_path, "test.json")
+    assert exc.path == str(tmp_path / "test.json") and exc.line == line
+    assert words in str(exc)
+
+
+def test_what_datasets_still_refuses_is_a_data_error_naming_the_source(tmp_path: Path) -> None:
+    # Valid JSON Lines whose column changes type: pyarrow refuses it, deep inside.
+    (tmp_path / "mixed.json").write_text(
+        '{"text": "a", "label": "b"}\n\n{"text": "c", "label": 3.5}\n')
+    exc = _materialise_error(tmp_path, "mixed.json")
+    assert str(exc).startswith("mixed.json: `datasets` cannot read it (")
+    (tmp_path / "junk.parquet").write_bytes(b"PAR1 not really parquet")
+    exc = _materialise_error(tmp_path, "junk.parquet")
+    assert str(exc).startswith("junk.parquet: `datasets` cannot read it (")
+
+
+def test_an_empty_csv_text_cell_is_dropped_and_counted_as_in_jsonl(tmp_path: Path) -> None:
+    """Regression (issue 24.7): an empty cell was a hard error where the same record in
+    JSONL is dropped and counted. Texts pandas would take for missing ("NA", "null",
+    "None") are texts."""
+    (tmp_path / "test.csv").write_text('text,label\nplay a song,music\n,weather\n"",x\n'
+                                       "NA,null\nNone,nan\n")
+    rows = [{"text": "play a song", "label": "music"}, {"text": "", "label": "weather"},
+            {"text": "", "label": "x"}, {"text": "NA", "label": "null"},
+            {"text": "None", "label": "nan"}]
+    (tmp_path / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    from_csv = load_source(tmp_path, materialise(DatasetSpec("d", "intent", "test.csv"),
+                                                 tmp_path), "real")
+    from_jsonl = load_source(tmp_path, DatasetSpec("d", "intent", "test.jsonl"), "real")
+    assert from_csv.examples == from_jsonl.examples == (
+        IntentExample("play a song", "music"), IntentExample("NA", "null"),
+        IntentExample("None", "nan"))
+    assert from_csv.issues == from_jsonl.issues
+    assert from_csv.issues.dropped_records == 2 and from_csv.issues.rows == 5
+
+
+def test_an_empty_score_cell_is_an_error_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "test.csv").write_text("text1,text2,score\na,b,1.5\nc,d,\n")
+    exc = _materialise_error(tmp_path, "test.csv", "similarity")
+    assert exc.line == 3 and "column 'score'" in str(exc)
+
+
+def test_a_bad_csv_record_is_reported_at_its_file_line(tmp_path: Path) -> None:
+    """Regression (issue 24.7): row 55 was reported for file line 67. Lines count the
+    header, blank lines and every line of a multi-line quoted field."""
+    lines = ["text,label"]
+    for i in range(54):
+        if i % 9 == 0:
+            lines.append(f'"a text\nover two lines {i}",label{i % 3}')
+        elif i % 10 == 4:
+            lines += ["", f"text {i},label{i % 3}"]
+        else:
+            lines.append(f"text {i},label{i % 3}")
+    lines.append('"the bad one, with a comma",')  # row 55: no label
+    body = "\n".join(lines) + "\n"
+    assert body.count("\n") == 67 and len(lines) == 61
+    (tmp_path / "test.csv").write_text(body)
+    exc = _materialise_error(tmp_path, "test.csv")
+    assert exc.line == 67
+    assert str(exc).startswith(f"{tmp_path / 'test.csv'}:67: row 55 of test.csv[test], "
+                               "column 'label': ")
+    # The same rows from a folder of two files: the line is the second file's.
+    folder = tmp_path / "two"
+    folder.mkdir()
+    (folder / "test-00000-of-00002.csv").write_text("text,label\nfine,a\n")
+    (folder / "test-00001-of-00002.csv").write_text(body)
+    exc = _materialise_error(tmp_path, "two")
+    assert exc.path == str(folder / "test-00001-of-00002.csv") and exc.line == 67
+    assert "row 56 of two[test]" in str(exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,7 +177,7 @@ def test_data_check_reads_a_suite_whose_models_live_in_a_conftest(
     # `synthbench data check` never builds models: a conftest-only factory is fine there.
     project.makefile(".toml", suite=suite_text('\n[models.only-in-conftest]\nfactory = "nope"\n'))
     r = project.run(
-        "python",
+        sys.executable,
         "-m",
         "harness",
         "data",

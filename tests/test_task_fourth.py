@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -257,7 +258,7 @@ def test_a_fourth_task_runs_through_plugin_report_and_data_check(project: pytest
     assert quality["task_problems"] == 3
 
     check = project.run(
-        "python",
+        sys.executable,
         "-m",
         "harness",
         "data",
@@ -282,7 +283,7 @@ def test_a_fourth_task_is_generated_with_its_own_plan_and_template(
     import hashlib
 
     r = project.run(
-        "python", "-m", "harness", "generate", "--suite", "suite.toml", "--data-dir", "data",
+        sys.executable, "-m", "harness", "generate", "--suite", "suite.toml", "--data-dir", "data",
         "--task", "sentiment", "--dataset", "toy-sent", "--generator", "gen-c",
         "--backend", "review-bot", "--model", "rb-1", "--param", "cache=off",
         "--n", "6", "--no-progress",

@@ -247,8 +247,11 @@ def _convert_intent(matches: Matches) -> Outputs:
     for (dataset, split), files in sorted(parts.items()):
         if set(files) != {"seq.in", "label"}:
             raise ConvertError(f"{dataset}/{split}: needs both seq.in and label files")
+        # seq.in is a token sequence: the release has runs of spaces where a token was
+        # dropped (snips: "june 13  2038"); the reference conversion joins the tokens
+        # with one space, so runs collapse and the ends are trimmed.
         rows = [
-            {"text": text.strip(), "label": label.strip()}
+            {"text": " ".join(text.split()), "label": label.strip()}
             for text, label in zip(files["seq.in"], files["label"], strict=False)
             if label.strip() and text.strip()
         ]
@@ -260,10 +263,13 @@ def _convert_sts(matches: Matches) -> Outputs:
     out: Outputs = {}
     for m, data in matches:
         with _reading(m.string):
-            reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter="\t")
-            next(reader, None)  # header
+            # No header: the release's files start with a pair (its own reader, pandas,
+            # took that pair for a header and lost it; the reference keeps all 750).
+            # No quoting either: tweets hold stray '"' that are part of the text.
+            reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter="\t",
+                                quoting=csv.QUOTE_NONE)
             rows = []
-            for lineno, rec in enumerate(reader, 2):
+            for lineno, rec in enumerate(reader, 1):
                 if not rec:
                     continue
                 try:
@@ -318,7 +324,7 @@ FILE_KINDS.add("intent", FileKind(
 FILE_KINDS.add("sts", FileKind(
     re.compile(r"data/sts_datasets?/(?P<dataset>headlines|tweet-news)\.test\.tsv"),
     _convert_sts,
-    "similarity test sets: TSV score, text1, text2 with a header",
+    "similarity test sets: TSV score, text1, text2, no header",
 ))
 FILE_KINDS.add("crossner", FileKind(
     re.compile(r"data/ner_datasets?/cross_?ner/CrossNER_(?P<domain>politics|literature)/"
@@ -363,12 +369,31 @@ def offsets_not_matching(jsonl: bytes) -> int:
     return n
 
 
+#: Order of a real dataset's keys in the manifest (the reference's): splits in the
+#: order they are used, anything else after them.
+_REAL_KEY_ORDER = ("task", "labels", "train", "valid", "dev", "test", "score_range")
+
+
+def _manifest_order(path: str) -> tuple[int, str, str]:
+    """Sort key of a converted file: datasets in ``DATASETS`` order, then by name."""
+    parts = path.split("/")
+    dataset = parts[1] if len(parts) > 1 else ""
+    known = list(DATASETS)
+    rank = known.index(dataset) if dataset in known else len(known)
+    return rank, dataset, parts[-1].removesuffix(".jsonl")
+
+
 def build_manifest(outputs: Mapping[str, bytes], repository: str, commit: str) -> dict[str, Any]:
-    """``manifest.json`` for converted ``outputs``: tasks, splits, counts, generators."""
+    """``manifest.json`` for converted ``outputs``: tasks, splits, counts, generators.
+
+    Keys come in a fixed order (datasets as in ``DATASETS``, generators by file stem,
+    splits train/valid/dev/test), so the JSON written is byte-identical to the
+    reference conversion's whatever order the archive lists its files in.
+    """
     real: dict[str, Any] = {}
     synthetic: dict[str, Any] = {}
     by_stem = {stem: model for stem, model in GENERATORS.values()}
-    for path in sorted(outputs):
+    for path in sorted(outputs, key=_manifest_order):
         parts = path.split("/")
         data = outputs[path]
         if parts[0] == "real" and path.endswith(".jsonl"):
@@ -390,8 +415,12 @@ def build_manifest(outputs: Mapping[str, bytes], repository: str, commit: str) -
                     offsets_not_matching(data) if task == "ner" else 0
                 ),
             }
-    for entry in real.values():
+    rank = {key: i for i, key in enumerate(_REAL_KEY_ORDER)}
+    ordered: dict[str, Any] = {}
+    for name, entry in real.items():
         if entry["task"] == "similarity":
             entry["score_range"] = [0, 5]
-    return {"source": f"github.com/{repository}", "commit": commit, "real": real,
+        ordered[name] = dict(sorted(entry.items(),
+                                    key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
+    return {"source": f"github.com/{repository}", "commit": commit, "real": ordered,
             "synthetic": synthetic}

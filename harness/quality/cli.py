@@ -80,6 +80,7 @@ def run_check(args: argparse.Namespace) -> int:
     encoder = None if args.no_embed else default_encoder()
     reports = []
     status = 0
+    said: set[str] = set()
     for spec, generator, explicit in targets:
         try:
             if explicit is None:
@@ -89,7 +90,11 @@ def run_check(args: argparse.Namespace) -> int:
                 q = check_against(data_dir, spec, generator, explicit, encoder=encoder,
                                   threshold=args.threshold)
         except (DataMissing, DataError, ValueError) as exc:
-            print(f"synthbench data check: error: {exc}", file=sys.stderr)
+            # Every source of a dataset reads its real test set: a broken one would
+            # otherwise be reported once per source.
+            if str(exc) not in said:
+                said.add(str(exc))
+                print(f"synthbench data check: error: {exc}", file=sys.stderr)
             status = 1
             continue
         reports.append(q)

@@ -25,7 +25,8 @@ def render_quality(q: dict[str, Any]) -> str:
         f"duplicates {dup['count']} (in {dup['groups']} groups)"
     )
     for m in q.get("malformed_lines", []):
-        lines.append(f"    line {m['line']}: {m['error']}")
+        where = f"line {m['line']}" if "line" in m else f"row {m.get('row')}"
+        lines.append(f"    {where}: {m['error']}")
     for d in dup["top"][:3]:
         lines.append(f"    x{d['copies']}: {d['text'][:80]}")
     lab = q["labels"]

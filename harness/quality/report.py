@@ -154,30 +154,27 @@ def check_against(
     threshold: float = NEAR_THRESHOLD,
 ) -> dict[str, Any]:
     """``check_source`` for an explicit file (relative to ``data_dir``) or ``hf://`` URI."""
-    from harness.data import DataMissing, label_set
+    from harness.data import label_set
+    from harness.quality.sources import readable_spec, source_jsonl
 
     data_dir = Path(data_dir)
-    path = source_file(data_dir, str(source))
-    if not path.is_file():
-        raise DataMissing(path)
-    labels = label_set(data_dir, spec)
+    # Any format the loader reads: CSV, Parquet, JSON, folders and hf:// become the
+    # JSONL a run reads (converted once, cached), real splits included.
+    path, converted = source_jsonl(data_dir, spec, str(source))
+    local = readable_spec(data_dir, spec)
+    labels = label_set(data_dir, local)
     real = None
     if generator != REAL:
-        real_path = data_dir / spec.test
-        if not real_path.is_file():
-            raise DataMissing(real_path)
-        real = read_records(real_path, spec.task)[0]
+        real = read_records(source_jsonl(data_dir, spec, spec.test)[0], spec.task)[0]
     out = check_file(path, spec.task, labels=labels, score_range=spec.score_range, real=real,
                      encoder=encoder, threshold=threshold)
+    if converted:
+        # Rows of the converted file are the source's rows, one per line: say "row".
+        out["converted"] = out["path"]
+        out["path"] = str(source) if str(source).startswith("hf://") else str(data_dir / source)
+        out["malformed_lines"] = [{"row": m["line"], "error": m["error"]}
+                                  for m in out["malformed_lines"]]
     if str(source).startswith("hf://"):
         out["source"] = str(source)
     return {"dataset": spec.name, "generator": generator, **out}
 
-
-def source_file(data_dir: Path, source: str) -> Path:
-    """The local file of a source path; an ``hf://`` URI is resolved through the Hub cache."""
-    if source.startswith("hf://"):
-        from harness.hub import resolve
-
-        return resolve(source)
-    return Path(data_dir) / source

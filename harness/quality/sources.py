@@ -3,6 +3,11 @@
 Dataset specs come from the suite file when it names the dataset, else from the
 data directory's conventions: ``real/<dataset>/test.jsonl`` (and ``train.jsonl``,
 ``labels.json`` when present) with the task taken from ``manifest.json`` or given.
+
+A source in any format the loader reads (JSONL, CSV, Parquet, JSON, a
+``save_to_disk`` folder, an ``hf://`` file or repository) is read through the
+loader's own conversion (``harness.data.hf_datasets``), so the quality checks see
+exactly the records a run evaluates.
 """
 
 from __future__ import annotations
@@ -12,6 +17,40 @@ from pathlib import Path
 
 from harness.config import DatasetSpec, Suite
 from harness.records import REAL
+
+
+def source_jsonl(data_dir: Path, spec: DatasetSpec, source: str) -> tuple[Path, bool]:
+    """``(JSONL file, converted?)`` holding ``source`` (a path relative to ``data_dir``,
+    an absolute path or an ``hf://`` URI), as the loader reads it.
+
+    Raises ``DataMissing`` for a missing source and ``DataError`` (naming the file
+    and line) for one that cannot be read.
+    """
+    from harness.data.errors import DataMissing
+    from harness.data.hf_datasets import convert, is_datasets_source
+    from harness.hub import is_repo_uri, resolve
+
+    data_dir = Path(data_dir)
+    if source.startswith("hf://") and not is_repo_uri(source):
+        source = str(resolve(source))  # one Hub file, through the Hub cache
+    if is_datasets_source(source, spec, data_dir):
+        return convert(source, spec, spec.split, data_dir), True
+    path = data_dir / source
+    if not path.is_file():
+        raise DataMissing(path)
+    return path, False
+
+
+def readable_spec(data_dir: Path, spec: DatasetSpec) -> DatasetSpec:
+    """``spec`` with datasets-format real splits converted, as a run loads them."""
+    from harness.data.hf_datasets import materialise
+
+    return materialise(spec, Path(data_dir))
+
+
+def source_exists(data_dir: Path, path: str) -> bool:
+    """Whether a source path names something to read: a file, a folder or an hf:// URI."""
+    return path.startswith("hf://") or (Path(data_dir) / path).exists()
 
 
 def _manifest_tasks(data_dir: Path) -> dict[str, str]:
@@ -68,14 +107,27 @@ def all_sources(data_dir: Path, suite: Suite | None = None) -> list[tuple[Datase
             spec = find_spec(data_dir, name, suite)
         except ValueError:
             continue
-        if (data_dir / spec.test).is_file():
+        if source_exists(data_dir, spec.test):
             out.append((spec, REAL))
+        found: list[str] = []
         synth = (data_dir / spec.source_path("__gen__")).parent
         if synth.is_dir():
             stem_tpl = Path(spec.source_path("__gen__")).name
             suffix = stem_tpl.replace("__gen__", "")
+            # The real splits may share the folder (`tickets/test.csv` beside
+            # `tickets/{generator}.csv`): they are not generators.
+            splits = {(data_dir / p).resolve() for p in (spec.test, spec.train, spec.labels)
+                      if p and not p.startswith("hf://")}
             for f in sorted(synth.glob(f"*{suffix}")):
                 gen = f.name[: -len(suffix)] if suffix else f.name
-                if f.is_file() and not f.name.startswith("."):
-                    out.append((spec, gen))
+                if (f.exists() and not f.name.startswith(".") and gen != REAL
+                        and f.resolve() not in splits):
+                    found.append(gen)
+        # The suite's generators too: hf:// sources and folders the glob does not see.
+        named = spec.generators or (suite.generator_names() if suite is not None else ())
+        for gen in named:
+            if gen not in found and gen != REAL and source_exists(data_dir,
+                                                                  spec.source_path(gen)):
+                found.append(gen)
+        out += [(spec, gen) for gen in found]
     return out

@@ -1,8 +1,12 @@
 """The per-source quality figures of the pytest report (cheap: no embeddings).
 
 ``add_quality`` puts ``group["quality"][generator]`` into each report group whose
-dataset the suite knows and whose source file is readable: the figures a reader
-needs to see why a generator's data ranks models differently. Near-duplicate search
+dataset the suite knows and whose source is readable (any format the loader reads:
+JSONL, CSV, Parquet, JSON, ``save_to_disk`` folders, ``hf://`` sources from the Hub
+cache), and ``group["quality_missing"][generator]`` with the reason for a source
+that has none (an ``hf://`` source not in the Hub cache, since the report does not
+download; a missing or malformed file): the figures a reader needs to see why a
+generator's data ranks models differently. Near-duplicate search
 needs MiniLM and is left to ``synthbench data check``. Results are cached per file
 state, in the process and in the cache folder, so re-rendering a report or a rerun
 with unchanged data costs nothing.
@@ -10,6 +14,7 @@ with unchanged data costs nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -67,10 +72,21 @@ def _cached(
     return summary
 
 
+def _state(path: Path) -> tuple[str, int, int]:
+    """A file's or folder's state: a folder (CSV/Parquet files, a ``save_to_disk``
+    folder) by every file in it, since editing one leaves the folder's mtime alone."""
+    from harness.data.hf_datasets import fingerprint
+    from harness.data.labels import stat_key
+
+    if path.is_dir():
+        return (str(path.resolve()), -2, int(fingerprint(path)[:15], 16))
+    return stat_key(path)
+
+
 def _inputs(data_dir: Path, spec: DatasetSpec, source: Path) -> tuple[tuple[str, int, int], ...]:
     """Every file a source's summary reads, by state: the source, the real splits and
     the label file (``harness.data.labels`` reads the same)."""
-    from harness.data.labels import SIBLING_SPLITS, stat_key
+    from harness.data.labels import SIBLING_SPLITS
 
     test = data_dir / spec.test
     files = [source, test, *(test.parent / name for name in SIBLING_SPLITS)]
@@ -78,21 +94,76 @@ def _inputs(data_dir: Path, spec: DatasetSpec, source: Path) -> tuple[tuple[str,
     out = []
     for path in files:
         try:
-            out.append(stat_key(path))
+            out.append(_state(path))
         except OSError:  # absent: its absence is the state
             out.append((str(path), -1, -1))
     return tuple(out)
 
 
-def source_summary(data_dir: Path, spec: DatasetSpec, generator: str) -> dict[str, Any] | None:
-    """``compact(check_source(...))`` without embeddings; None when the file is not local."""
-    path_text = spec.source_path(generator)
-    if path_text.startswith("hf://"):
-        return None  # resolving could mean a download; `synthbench data check` does that
-    path = Path(data_dir) / path_text
-    if not path.is_file():
+#: Why a source has no quality figures in the report, when it is an hf:// source.
+HUB_REASON = ("an hf:// source that is not in the Hub cache: the report does not "
+              "download; `synthbench data check` reports it")
+
+
+def _from_hub_cache(uri: str) -> Path | None:
+    """The Hub cache's copy of an ``hf://`` file or repository, never downloading
+    (a run that read the source has cached it); None when it is not there."""
+    from harness.hub import is_repo_uri, parse, parse_repo
+
+    try:
+        if is_repo_uri(uri):
+            from huggingface_hub import snapshot_download
+
+            repo, revision = parse_repo(uri)
+            return Path(snapshot_download(repo, repo_type="dataset", revision=revision,
+                                          local_files_only=True))
+        from huggingface_hub import hf_hub_download
+
+        hp = parse(uri)
+        return Path(hf_hub_download(hp.repo_id, hp.path, repo_type="dataset",
+                                    revision=hp.revision, local_files_only=True))
+    except Exception:  # noqa: BLE001 - not cached or not a Hub URI: no figures, reason given
         return None
-    return _cached(str(data_dir), spec, generator, _inputs(Path(data_dir), spec, path))
+
+
+def _local_spec(spec: DatasetSpec, generator: str) -> DatasetSpec | None:
+    """``spec`` with its hf:// test set and ``generator``'s hf:// source replaced by
+    their copies in the Hub cache; None when one is not cached."""
+    test = spec.test
+    if test.startswith("hf://"):
+        found = _from_hub_cache(test)
+        if found is None:
+            return None
+        test = str(found)
+    sources = []
+    for name, path in spec.sources:
+        if name == generator and path.startswith("hf://"):
+            found = _from_hub_cache(path)
+            if found is None:
+                return None
+            path = str(found)
+        sources.append((name, path))
+    return dataclasses.replace(spec, test=test, sources=tuple(sources))
+
+
+def source_summary(data_dir: Path, spec: DatasetSpec, generator: str) -> dict[str, Any] | None:
+    """``compact(check_source(...))`` without embeddings; None when there is nothing
+    local to read (``missing_reason`` says why). Any format the loader reads; an
+    hf:// source from the Hub cache only (the report does not download)."""
+    local = _local_spec(spec, generator)
+    if local is None:
+        return None
+    path = Path(data_dir) / local.source_path(generator)
+    if not path.exists():
+        return None
+    return _cached(str(data_dir), local, generator, _inputs(Path(data_dir), local, path))
+
+
+def missing_reason(data_dir: Path, spec: DatasetSpec, generator: str) -> str:
+    """Why ``source_summary`` gave no figures for a source."""
+    if _local_spec(spec, generator) is None:
+        return HUB_REASON
+    return f"no file at {Path(data_dir) / spec.source_path(generator)}"
 
 
 def add_quality(groups: list[dict[str, Any]], run: Mapping[str, Any]) -> None:
@@ -113,11 +184,19 @@ def add_quality(groups: list[dict[str, Any]], run: Mapping[str, Any]) -> None:
             continue
         gens = sorted(set(g.get("scores", {})) | set(g.get("data", {})))
         out = {}
+        missing = {}
         for gen in gens:
             try:
                 summary = source_summary(Path(str(data_dir)), spec, gen)
-            except (OSError, ValueError):  # a malformed file is reported by its cases
-                summary = None
+                why = "" if summary is not None else missing_reason(Path(str(data_dir)),
+                                                                    spec, gen)
+            except (OSError, ValueError) as exc:  # malformed: its cases report it too
+                summary, why = None, " ".join(str(exc).split())[:300]
             if summary is not None:
                 out[gen] = summary
+            else:
+                missing[gen] = why
         g["quality"] = out
+        if missing:
+            # Said, not left as a silent gap: why a source has no quality figures.
+            g["quality_missing"] = missing
