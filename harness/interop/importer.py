@@ -147,6 +147,8 @@ class ImportPredictor:
             pred = self.parse(ex, sample.answer)
         else:
             given = sample.extracted if sample.extracted is not None else sample.answer
+            if not given.strip():
+                return Prediction(None, raw=sample.answer, error=f"{who}: empty answer")
             pred = Prediction(decode_value(given), raw=sample.answer)
         if pred.value is None:
             return Prediction(None, raw=pred.raw, error=f"{who}: {pred.error or 'no answer'}")
