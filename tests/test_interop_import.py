@@ -131,7 +131,8 @@ def test_fields_rename_the_matched_texts(data_dir: Path) -> None:
         for i, ex in enumerate(data.examples)
     ]
     _write_jsonl(data_dir / "imports/sim.jsonl", rows)
-    pred = import_model(_ctx(data_dir, SIM), format="eee", files={"toy-sim/real": "imports/sim.jsonl"},
+    pred = import_model(_ctx(data_dir, SIM), format="eee",
+                        files={"toy-sim/real": "imports/sim.jsonl"},
                         fields={"text1": "pair.a", "text2": "pair.b"})
     got = predict_data(pred, data)
     assert [p.value for p in got] == [float(i % 5) for i in range(len(data.examples))]
