@@ -3,6 +3,7 @@ models gives the figures of the same suite with every model evaluated."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import sys
@@ -137,6 +138,14 @@ def test_export_then_import_gives_the_same_figures(synth_project: pytest.Pyteste
     first.stdout.fnmatch_lines(["export: eee: 96 file(s) in *", "export: hub: 48 file(s) in *"])
     evaluated = _report(p, "out")
     export = p.path / "out" / "export"
+    if importlib.util.find_spec("inspect_ai") is not None:
+        from inspect_ai.log import read_eval_log
+
+        logs = sorted((export / "inspect").glob("*.eval"))
+        assert len(logs) == N_CASES
+        log = read_eval_log(str(logs[0]))
+        assert log.samples and log.samples[0].scores is not None
+        assert log.eval.metadata["synthbench"]["model"] in ("best", "good", "fair", "poor")
     # The evaluated suite, with two of its models replaced by imports of their exports.
     suite = (p.path / "suite.toml").read_text()
     for model in ("fair", "poor"):
@@ -223,3 +232,16 @@ def test_undefined_scores_stay_out_of_the_number_fields(synth_project: pytest.Py
     for path in (p.path / "exp" / "eee").rglob("*.json"):
         for r in json.loads(path.read_text())["evaluation_results"]:
             assert math.isfinite(r["score_details"]["score"])
+
+
+def test_a_mistyped_export_format_stops_the_run_before_it_starts(
+    synth_project: pytest.Pytester,
+) -> None:
+    p = synth_project
+    p.makeini("[pytest]\nsynth_suite = suite.toml\nsynth_data_dir = data\n"
+              "synth_report_dir = out\nsynth_export = inspect,csv\n")
+    r = p.runpytest_subprocess()
+    assert r.ret == pytest.ExitCode.USAGE_ERROR
+    r.stderr.fnmatch_lines(["*--synth-export: unknown export format csv; known: eee, hub, "
+                            "inspect*"])
+    assert not (p.path / "out" / "cases").exists()
