@@ -376,6 +376,7 @@ def _export(config: pytest.Config, synth: SynthSession) -> None:
     lines = [f"export: {name}: {len(files)} file(s) in {out / name}"
              for name, files in done.written]
     lines += [f"export: not exported: {k.id}: {why}" for k, why in done.left_out]
+    lines += [f"export: {k.id}: primary score undefined: no Hub entry" for k in done.undefined]
     config.stash[EXPORT_KEY] = lines
 
 

@@ -224,12 +224,39 @@ def test_export_command_fails_on_a_partial_store_and_names_the_cells(
                               "inspect"])
 
 
-def test_undefined_scores_stay_out_of_the_number_fields(synth_project: pytest.Pytester) -> None:
-    """Every exported number is finite (JSON has no NaN; a null score breaks the schema)."""
+def test_an_undefined_score_is_said_and_stays_out_of_number_fields(
+    synth_project: pytest.Pytester,
+) -> None:
+    """A constant similarity model has no Spearman: no Hub entry, no Every Eval Ever
+    primary result (JSON has no NaN; a null score breaks the schema), and the manifest
+    and the command say so."""
     p = synth_project
-    p.runpytest_subprocess("--synth-formats=none", "-k", "toy-sim and real")
-    export_store(p.path / "out", ("eee",), p.path / "exp")
-    for path in (p.path / "exp" / "eee").rglob("*.json"):
+    p.makeconftest(
+        "from harness import Prediction, model\n\n"
+        "class Flat:\n"
+        "    def predict(self, examples):\n"
+        "        return [Prediction(2.5) for _ in examples]\n\n"
+        "@model('flat', tasks=('similarity',))\n"
+        "def flat(ctx):\n"
+        "    return Flat()\n"
+    )
+    (p.path / "suite.toml").write_text(
+        (p.path / "suite.toml").read_text() + '\n[models.flat]\nfactory = "flat"\n')
+    p.runpytest_subprocess("--synth-formats=none", "-k", "toy-sim and real").assert_outcomes(
+        passed=5, deselected=N_CASES + 4 - 5)
+    cmd = (sys.executable, "-m", "harness", "export", str(p.path / "out"), "--out", "e")
+    done = p.run(*cmd, "--format", "eee,hub")
+    done.stderr.fnmatch_lines(["note: similarity-toy-sim-real-flat: its primary score is "
+                               "undefined*"])
+    manifest = json.loads((p.path / "e" / "manifest.json").read_text())
+    assert manifest["undefined_scores"] == [
+        {"task": "similarity", "dataset": "toy-sim", "generator": "real", "model": "flat"}]
+    assert not (p.path / "e" / "hub" / "flat").exists()
+    assert len(list((p.path / "e" / "hub").rglob("*.yaml"))) == 4
+    (agg,) = (p.path / "e" / "eee" / "toy-sim__real" / "flat").glob("*.json")
+    results = json.loads(agg.read_text())["evaluation_results"]
+    assert [r["evaluation_name"] for r in results] == ["toy-sim/real/invalid_rate"]
+    for path in (p.path / "e" / "eee").rglob("*.json"):
         for r in json.loads(path.read_text())["evaluation_results"]:
             assert math.isfinite(r["score_details"]["score"])
 

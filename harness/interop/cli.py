@@ -26,6 +26,9 @@ def run_export(args: argparse.Namespace) -> int:
         return 2
     for name, files in done.written:
         print(f"{name}: {len(files)} file(s) under {Path(args.out) / name}")
+    for key in done.undefined:
+        print(f"note: {key.id}: its primary score is undefined (constant predictions?): "
+              "no Hub entry, no Every Eval Ever primary result", file=sys.stderr)
     for key, why in done.left_out:
         print(f"not exported: {key.id}: {why}", file=sys.stderr)
     print(f"manifest: {done.manifest}")

@@ -9,6 +9,7 @@ export of a partial run says so, as a gate over missing cells does).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ class StoreExported:
     written: tuple[tuple[str, tuple[Path, ...]], ...]
     left_out: tuple[tuple[CaseKey, str], ...]
     manifest: Path
+    #: Exported cells whose primary score is undefined (a constant prediction's
+    #: Spearman): no Hub entry and no Every Eval Ever primary result, said here.
+    undefined: tuple[CaseKey, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -64,6 +68,10 @@ def export_store(
     for name in formats:
         files = WRITERS.get(name).write(found.cells, out / name)
         written.append((name, tuple(files)))
+    undefined = tuple(
+        c.key for c in found.cells
+        if c.result.score is None or not math.isfinite(c.result.score)
+    )
     manifest = out / MANIFEST
     doc = {
         "store": str(store),
@@ -71,6 +79,7 @@ def export_store(
         "cells": [c.key.to_dict() for c in found.cells],
         "formats": {name: [str(p.relative_to(out)) for p in files] for name, files in written},
         "left_out": [{**k.to_dict(), "reason": why} for k, why in found.left_out],
+        "undefined_scores": [k.to_dict() for k in undefined],
     }
     atomic_write_text(manifest, json_dumps(doc, indent=1) + "\n")
-    return StoreExported(tuple(written), found.left_out, manifest)
+    return StoreExported(tuple(written), found.left_out, manifest, undefined)
