@@ -242,3 +242,17 @@ def test_a_changed_log_changes_the_fingerprint(data_dir: Path) -> None:
     after = case_fingerprint(suite, key, data_dir, 0, 0)
     assert before.digest != after.digest
     assert str(log) in after.parts["model"]["files"]
+
+
+def test_files_that_are_no_logs_are_named(data_dir: Path) -> None:
+    bad = data_dir / "imports" / "bad.jsonl"
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_bytes(b'{"sample_id": 1}\n\xff\xfe\n')
+    with pytest.raises(ImportMismatch, match=r"bad\.jsonl: not UTF-8 text"):
+        READERS.get("eee").read(bad, ReadOptions())
+    bad.write_text('{"sample_id": 1}\n[1, 2]\n')
+    with pytest.raises(ImportMismatch, match=r"bad\.jsonl:2: not an Every Eval Ever instance"):
+        READERS.get("eee").read(bad, ReadOptions())
+    bad.write_text('{"doc": 1}\n')
+    with pytest.raises(ImportMismatch, match=r"bad\.jsonl:1: not an lm-eval sample"):
+        READERS.get("lm-eval").read(bad, ReadOptions())

@@ -210,8 +210,11 @@ def lmeval_logs(toy: tuple[Path, Dataset], tmp_path_factory: pytest.TempPathFact
     source = root / SPEC.test
     for name, kind in (("toy_gen", "generate_until"), ("toy_mc", "multiple_choice")):
         (work / f"{name}.yaml").write_text(_task_yaml(name, source, kind))
-    res = simple_evaluate(model=Tiny(), tasks=["toy_gen", "toy_mc"],
-                          task_manager=TaskManager(include_path=str(work)), log_samples=True)
+    try:
+        res = simple_evaluate(model=Tiny(), tasks=["toy_gen", "toy_mc"],
+                              task_manager=TaskManager(include_path=str(work)), log_samples=True)
+    finally:
+        mp.undo()
     assert res is not None
     samples = res.pop("samples")
     tracker = EvaluationTracker(output_path=str(root / "imports" / "lmeval"))
@@ -220,7 +223,6 @@ def lmeval_logs(toy: tuple[Path, Dataset], tmp_path_factory: pytest.TempPathFact
     tracker.save_results_aggregated(results=res, samples=samples)
     for name in res["configs"]:
         tracker.save_results_samples(task_name=name, samples=samples[name])
-    mp.undo()
     return root / "imports" / "lmeval" / "tiny__model", res["results"]
 
 

@@ -243,7 +243,12 @@ def _sample(line: Mapping[str, Any]) -> LoggedSample:
 def read(path: Path, options: ReadOptions) -> ImportedLog:
     """The instances of one evaluation in an instance file (module docstring)."""
     lines = []
-    for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ImportMismatch(path, f"not UTF-8 text ({exc.reason})",
+                             "point params.files at an instance (.jsonl) file") from None
+    for n, text in enumerate(content.splitlines(), start=1):
         if not text.strip():
             continue
         try:
