@@ -256,3 +256,29 @@ def test_files_that_are_no_logs_are_named(data_dir: Path) -> None:
     bad.write_text('{"doc": 1}\n')
     with pytest.raises(ImportMismatch, match=r"bad\.jsonl:1: not an lm-eval sample"):
         READERS.get("lm-eval").read(bad, ReadOptions())
+
+
+def test_the_runner_skips_an_undeclared_source_and_fails_a_mismatched_log(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    from harness.config import parse_suite
+    from harness.records import CaseKey
+    from harness.runner import RunSettings, run_case
+
+    data = load_source(data_dir, SPEC, "real")
+    rows = _eee_lines(data, [ex.label for ex in data.examples])  # type: ignore[union-attr]
+    _write_jsonl(data_dir / "imports/real.jsonl", rows[:-1])
+    suite = parse_suite({
+        "generators": {"gen-a": {}},
+        "datasets": {"toy-intent": {"task": "intent", "test": SPEC.test}},
+        "models": {"m": {"factory": "import", "tasks": ["intent"], "params": {
+            "format": "eee", "files": {"toy-intent/real": "imports/real.jsonl"}}}},
+    })
+    settings = RunSettings(data_dir, tmp_path / "store")
+    skipped = run_case(CaseKey("intent", "toy-intent", "gen-a", "m"), suite, settings)
+    assert skipped.status == "skipped" and skipped.extra["skip"] == "data"
+    assert 'params.files."toy-intent/gen-a"' in skipped.reason
+    failed = run_case(CaseKey("intent", "toy-intent", "real", "m"), suite, settings)
+    assert failed.status == "error" and "1 of 12 examples" in failed.reason
+    assert failed.extra["data_error"].endswith("real.jsonl")
+    assert not (tmp_path / "store" / "cases").exists()  # a failure is never stored
