@@ -135,6 +135,10 @@ def test_inspect_export_reads_back(tmp_path: Path, toy: tuple[Path, Dataset]) ->
                       ModelInfo("m", "import", "org/model", "gen-a"), data.path, "run1",
                       interval=Interval(0.1, 0.9, 0.2, 0.95, 100))
     (path,) = inspect_log.write([cell], tmp_path / "inspect")
+    # What `inspect view` lists and opens: the log directory's eval logs.
+    from inspect_ai.log import list_eval_logs
+
+    assert [Path(i.name).name for i in list_eval_logs(str(tmp_path / "inspect"))] == [path.name]
     log = read_eval_log(str(path))
     assert log.eval.model == "org/model"
     assert log.eval.metadata["synthbench"]["source"] == "real"
