@@ -282,3 +282,16 @@ def test_the_runner_skips_an_undeclared_source_and_fails_a_mismatched_log(
     assert failed.status == "error" and "1 of 12 examples" in failed.reason
     assert failed.extra["data_error"].endswith("real.jsonl")
     assert not (tmp_path / "store" / "cases").exists()  # a failure is never stored
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"format": "eee", "files": "x.jsonl"}, "models.m.params.files: expected dict"),
+    ({"format": "eee", "files": {}, "epochs": 2}, "models.m.params.epochs: unknown parameter"),
+    ({"files": {}}, "missing a required argument: 'format'"),
+])
+def test_the_suite_checks_an_imports_parameters(params: dict[str, Any], message: str) -> None:
+    from harness.config import ConfigError, parse_suite
+
+    with pytest.raises(ConfigError, match=message):
+        parse_suite({"datasets": {"d": {"task": "intent", "test": "t.jsonl"}},
+                     "models": {"m": {"factory": "import", "params": params}}})
