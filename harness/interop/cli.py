@@ -45,7 +45,12 @@ def run_export(args: argparse.Namespace) -> int:
 def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "export", help="write a store's results as Inspect logs, Every Eval Ever or Hub files",
-        description=__doc__,
+        description=(
+            "Write every ok cell of a store as Inspect eval logs (inspect), Every Eval Ever "
+            "v0.2.0 aggregate and instance files (eee) or Hugging Face Hub .eval_results "
+            "YAML (hub), under OUT/<format>/; cells without an ok result are named and make "
+            "the command exit 1 (docs/interop.md)"
+        ),
     )
     p.add_argument("store", metavar="STORE", help="the results store (--synth-report-dir)")
     p.add_argument(
