@@ -20,6 +20,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("harness.plan_cli", "add_plan_parser"),
     ("harness.report.card_cli", "add_card_parser"),
     ("harness.store.cli", "add_store_parser"),
+    ("harness.interop.cli", "add_export_parser"),
 )
 
 

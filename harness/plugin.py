@@ -141,6 +141,14 @@ _OPTIONS: tuple[tuple[str, str, str, Any, str], ...] = (
         "extra report files in the report dir: md, html, both (md,html) or none",
     ),
     (
+        "--synth-export",
+        "synth_export",
+        "str",
+        None,
+        "also export the store's cells under <report dir>/export: inspect, eee, hub "
+        "(comma-separated; see docs/interop.md)",
+    ),
+    (
         "--synth-summary",
         "synth_summary",
         "str",
@@ -285,6 +293,7 @@ def _ensure_session(config: pytest.Config) -> SynthSession:
             except StoreError as exc:
                 raise pytest.UsageError(str(exc)) from None
             session.post = _report_settings(config)
+            _export_formats(config)  # a typo stops the run before it starts
             session.save_baseline = _baseline_file(config, "--synth-save-baseline")
             session.step_summary = PostRunOptions.step_summary_from_env()
         config.stash[SESSION_KEY] = session
@@ -334,6 +343,43 @@ def _report_settings(config: pytest.Config) -> Any:
     except (GateError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
     return settings
+
+
+EXPORT_KEY = pytest.StashKey[list[str]]()
+
+
+def _export_formats(config: pytest.Config) -> tuple[str, ...]:
+    """``--synth-export``'s formats, checked; () when not asked for."""
+    wanted = _setting(config, "--synth-export")
+    if not wanted:
+        return ()
+    from harness.interop.cells import ExportError
+    from harness.interop.export import parse_formats
+
+    try:
+        return parse_formats(str(wanted))
+    except ExportError as exc:
+        raise pytest.UsageError(f"--synth-export: {exc}") from None
+
+
+def _export(config: pytest.Config, synth: SynthSession) -> None:
+    """``--synth-export``: the store's cells in other formats, lines for the summary."""
+    formats = _export_formats(config)
+    if not formats:
+        return
+    from harness.interop.export import export_store
+
+    out = synth.results_dir / "export"
+    try:
+        done = export_store(synth.results_dir, formats, out, suite=Path(synth.suite.path))
+    except (ValueError, OSError) as exc:  # data gone or changed: the run's report stands
+        config.stash[EXPORT_KEY] = [f"export failed: {exc}"]
+        return
+    lines = [f"export: {name}: {len(files)} file(s) in {out / name}"
+             for name, files in done.written]
+    lines += [f"export: not exported: {k.id}: {why}" for k, why in done.left_out]
+    lines += [f"export: {k.id}: primary score undefined: no Hub entry" for k in done.undefined]
+    config.stash[EXPORT_KEY] = lines
 
 
 # ------------------------------------------------------------------ collection
@@ -558,7 +604,10 @@ class SynthPlugin:
         synth = _session(self.config)
         if synth is None or _is_worker(self.config) or self.config.option.collectonly:
             return
-        if synth.finish() is None or not synth.gates_failed:
+        if synth.finish() is None:
+            return
+        _export(self.config, synth)
+        if not synth.gates_failed:
             return
         if _setting(self.config, "--synth-shard"):
             # A shard sees part of each gate's cells; the merged report decides.
@@ -614,6 +663,8 @@ class SynthPlugin:
         terminalreporter.write_line(f"report: {synth.results_dir / 'report.json'}")
         for path in synth.written:
             terminalreporter.write_line(f"report: {path}")
+        for line in self.config.stash.get(EXPORT_KEY, []):
+            terminalreporter.write_line(line, yellow=line.startswith("export failed"))
 
 
 # ------------------------------------------------------------------ running

@@ -18,7 +18,7 @@ from typing import Any
 from harness import phases
 from harness.config import ConfigError, DatasetSpec, ModelSpec, Suite
 from harness.models import MissingDependency, NotConfigured, Predictor, TaskContext
-from harness.models.base import params_key
+from harness.models.base import params_key, predict_data
 from harness.models.factories import resolve_factory
 from harness.records import CaseKey, CaseResult, Dataset, Outcome, Prediction, id_clashes
 from harness.store.files import CASES, CaseFileError, case_name, verify_case, write_case
@@ -133,6 +133,7 @@ def _context(spec: DatasetSpec, settings: RunSettings) -> TaskContext:
         train=load_train(settings.data_dir, spec),
         score_range=spec.score_range,
         seed=settings.seed,
+        data_dir=settings.data_dir,
     )
 
 
@@ -250,8 +251,13 @@ def run_case(
     except NotConfigured as exc:
         return _skipped(key, str(exc), started, "config")
 
-    with phases.timed("predict", model.factory):
-        preds = predictor.predict(data.examples)
+    try:
+        with phases.timed("predict", model.factory):
+            preds = predict_data(predictor, data)
+    except DataMissing as exc:  # an imported model without a log for this source
+        return _skipped(key, str(exc), started, "data")
+    except DataError as exc:  # a log that does not fit the source: named file and sample
+        return _data_error(key, exc, started)
     with phases.timed("score"):
         outcomes = outcomes_of(task, data, preds)
         metrics = score_outcomes(task, outcomes, data.labels)

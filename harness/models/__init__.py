@@ -27,6 +27,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "harness.models.spacy_ner",
     "harness.models.tfidf_intent",
     "harness.models.oracle",
+    "harness.interop.importer",
 )
 
 MODELS: Registry[ModelFactory] = Registry(

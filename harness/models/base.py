@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from harness.extras import DISTRIBUTIONS, install_line
-from harness.records import Example, Prediction
+from harness.records import Dataset, Example, Prediction
 
 
 class MissingDependency(RuntimeError):
@@ -53,12 +54,27 @@ class TaskContext:
     train: tuple[Example, ...] = ()
     score_range: tuple[float, float] = (0.0, 5.0)
     seed: int = 0
+    #: The data directory, for models that read files of their own (``import``).
+    data_dir: Path | None = None
 
 
 class Predictor(Protocol):
     def predict(self, examples: Sequence[Example]) -> list[Prediction]:
         """One ``Prediction`` per example, in order; batch internally."""
         ...
+
+
+def predict_data(predictor: Predictor, data: Dataset) -> list[Prediction]:
+    """The predictions for one source.
+
+    A predictor whose answers depend on the source, not only on each example (the
+    ``import`` model: one log per source), has ``predict_source(data)``; any other
+    gets the examples.
+    """
+    own = getattr(predictor, "predict_source", None)
+    if own is not None:
+        return list(own(data))
+    return predictor.predict(data.examples)
 
 
 ModelFactory = Callable[..., Predictor]

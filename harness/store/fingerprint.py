@@ -138,6 +138,14 @@ def case_fingerprint(
         "task": {"name": key.task, "metric_version": getattr(task, "metric_version", 1)},
         "real": key.generator == REAL,
     }
+    # A factory that reads files of its own (``import``: another harness's logs) names
+    # them, so a changed log is a changed input.
+    reads = getattr(resolve_factory(model.factory), "case_files", None)
+    if reads is not None:
+        parts["model"]["files"] = {
+            str(p): file_digest(p)
+            for p in reads(dict(model.params), key.dataset, key.generator, data_dir)
+        }
     if not deterministic(model):
         parts["run"] = run_id
     text = json_dumps(parts, sort_keys=True)  # lone surrogates escaped, not a crash
