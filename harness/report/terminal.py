@@ -1,7 +1,9 @@
 """The terminal summary: one compact block per (task, dataset), at most ``width`` wide.
 
 Reads only the report dict, so ``synthbench report`` prints the same text as the
-pytest session. Wide tables are split into column chunks instead of wrapping.
+pytest session. Wide tables are split into column chunks instead of wrapping. Every
+string of the report is made visible first (``harness.textsafe.visible_tree``): a
+control or bidi character in a name is printed as its escape, never raw.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from harness.textsafe import visible_tree
 
 NA = "n/a"
 
@@ -188,6 +192,7 @@ def _fit(line: str, width: int) -> str:
 
 
 def render_group(group: Mapping[str, Any], width: int = 100) -> str:
+    group = visible_tree(group)
     title = f"{group['task']} / {group['dataset']}  ({group['metric']})"
     lines = [
         title,
@@ -207,7 +212,7 @@ def render_group(group: Mapping[str, Any], width: int = 100) -> str:
 
 def render_gates(report: Mapping[str, Any], width: int = 100) -> list[str]:
     """The gate table: one line per gate, failures first in the eye (FAIL)."""
-    section = report.get("gates")
+    section = visible_tree(report.get("gates"))
     if not section:
         return []
     c = section["counts"]
@@ -226,6 +231,7 @@ def render_gates(report: Mapping[str, Any], width: int = 100) -> list[str]:
 
 def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
     """The whole summary: every group, then case counts, missing cases and the gates."""
+    report = visible_tree(report)
     blocks = [render_group(g, width) for g in report.get("groups", [])]
     cases = report.get("cases", {})
     counts = ", ".join(f"{n} {s}" for s, n in cases.get("counts", {}).items())
