@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from harness.names import ENSEMBLES
 from harness.textsafe import visible_tree
 
 NA = "n/a"
@@ -116,7 +117,8 @@ def _agreement(group: Mapping[str, Any], width: int) -> list[str]:
 
 
 def _best(agreement: Mapping[str, Mapping[str, Any]]) -> str:
-    synth = {g: _value(a.get("spearman")) for g, a in agreement.items() if not g.startswith("mean")}
+    # The ensembles by name: a generator called "mean-gpt" is a generator, not an ensemble.
+    synth = {g: _value(a.get("spearman")) for g, a in agreement.items() if g not in ENSEMBLES}
     defined = {g: v for g, v in synth.items() if v is not None}
     if not defined:
         return ""
