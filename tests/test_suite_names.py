@@ -219,3 +219,41 @@ def test_any_suite_text_with_names_is_a_suite_or_a_config_error(text: str) -> No
         parse_suite(raw, "suite.toml", resolve_models=False)
     except ConfigError as exc:
         assert "\n" not in str(exc) and "\u202e" not in str(exc)
+
+
+# --------------------------------------------------------------------------- end to end
+
+E2E_CASES = [
+    ("real", "[generators.real]\nmodel_id = \"mine\"\n",
+     "*suite.toml: generators.real: 'real' is reserved for the real test set*"),
+    ("kind-list", '[[gates]]\nkind = ["min_score"]\nthreshold = 0.5\n',
+     "*suite.toml: gates[[]0[]].kind: expected one of min_score*got [[]'min_score'[]]*"),
+    ("kind-table", '[[gates]]\nkind = { a = 1 }\nthreshold = 0.5\n',
+     "*suite.toml: gates[[]0[]].kind: expected one of*"),
+    ("long", "[generators." + "g" * 300 + "]\n",
+     f"*suite.toml: generators.ggg*: the generator name is 300 bytes long*limit is "
+     f"{MAX_NAME_BYTES} bytes*"),
+    ("markers", '[models.Best]\nfactory = "oracle"\n',
+     "*suite.toml: models.Best: 'Best' and 'best' (suite.toml: models.best) share the pytest*"),
+]
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+@pytest.mark.parametrize(("case", "extra", "line"), E2E_CASES, ids=[c[0] for c in E2E_CASES])
+def test_a_bad_name_or_gate_stops_the_run_before_any_case(
+    synth_project: pytest.Pytester, workers: tuple[str, ...], case: str, extra: str, line: str
+) -> None:
+    from tests.synth_fixtures import suite_text
+
+    p = synth_project
+    p.makefile(".toml", suite=suite_text(extra))
+    r = p.runpytest_subprocess(*workers)
+    out = r.stdout.str() + r.stderr.str()
+    # Stopped at collection (a usage error, or a collection error on each xdist worker);
+    # never an INTERNALERROR, and the message names the file, the key and the remedy.
+    assert r.ret in (
+        pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED, pytest.ExitCode.TESTS_FAILED
+    ), out[-2000:]
+    assert "INTERNALERROR" not in out and "passed" not in r.stdout.str(), out[-2000:]
+    pytest.LineMatcher(out.splitlines()).fnmatch_lines([line])
+    assert not (p.path / "out" / "cases").exists() or not any((p.path / "out" / "cases").iterdir())
