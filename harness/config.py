@@ -168,6 +168,14 @@ def _str_list(where: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _once(where: str, items: tuple[str, ...]) -> tuple[str, ...]:
+    """``items`` if none repeats: a generator or task listed twice would run its cases twice."""
+    twice = next((v for i, v in enumerate(items) if v in items[:i]), None)
+    if twice is not None:
+        raise ConfigError(f"{where}: {twice!r} is listed twice; list it once")
+    return items
+
+
 def _key(name: str) -> str:
     """A table key as it appears in a message: visible, and cut if very long."""
     shown = visible(name)
@@ -306,13 +314,15 @@ def _model_tasks(
 
     declared = spec.get("tasks")
     if not build:
-        return (_str_list(f"{where}.tasks", declared) if declared is not None else ()), None
+        listed = _str_list(f"{where}.tasks", declared) if declared is not None else ()
+        return _once(f"{where}.tasks", listed), None
     try:
         found = resolve(factory)
     except FactoryError as exc:
         raise ConfigError(f"{where}.factory: {exc}") from None
     supported = found.tasks or tuple(TASKS.names())
-    tasks = _str_list(f"{where}.tasks", declared if declared is not None else list(supported))
+    tasks = _once(f"{where}.tasks", _str_list(
+        f"{where}.tasks", declared if declared is not None else list(supported)))
     for t in tasks:
         if t not in supported:
             raise ConfigError(
@@ -411,7 +421,8 @@ def parse_suite(
             )
         if "test" not in spec:
             raise ConfigError(f"{where}.test: missing; the path of the real test split")
-        dgens = _str_list(f"{where}.generators", spec.get("generators", []))
+        dgens = _once(f"{where}.generators",
+                      _str_list(f"{where}.generators", spec.get("generators", [])))
         for g in dgens:
             if g not in gen_names:
                 raise ConfigError(

@@ -114,11 +114,19 @@ def test_names_sharing_a_marker_are_refused_naming_both(section: str, a: str, b:
         ({"test": ["a"]}, "datasets.d.test: expected a string"),
         ({"generators": "gen-a"}, "datasets.d.generators: expected a list of strings"),
         ({"columns": ["text"]}, "datasets.d.columns: expected a table"),
+        ({"generators": ["gen-a", "gen-a"]}, "datasets.d.generators: 'gen-a' is listed twice"),
     ],
 )
 def test_wrong_and_empty_dataset_values_name_their_key(spec: dict[str, Any], says: str) -> None:
     table = {"d": {"task": "intent", "test": "real/d/test.jsonl", **spec}}
     assert says in _error(_with("datasets", table))
+
+
+def test_a_task_listed_twice_is_refused() -> None:
+    table = {"m": {"factory": "oracle", "tasks": ["intent", "intent"]}}
+    assert "models.m.tasks: 'intent' is listed twice; list it once" in _error(
+        _with("models", table)
+    )
 
 
 def test_empty_test_path_in_a_file_names_the_file_and_key(tmp_path: Path) -> None:
