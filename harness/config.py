@@ -402,14 +402,15 @@ def parse_suite(
         generators.append(_generator_spec(where, name, spec))
     gen_names = {g.name for g in generators}
     _checked(values.check_markers, "generator",
-             {f"{f}: generators.{_key(g.name)}": g.name for g in generators})
+             [(f"{f}: generators.{_key(g.name)}", g.name) for g in generators])
     families = _families(f, raw.get("families", {}), gen_names)
 
     datasets = []
     datasets_raw = _table(f"{f}: datasets", raw.get("datasets", {}))
     for name in datasets_raw:
         _name(f"{f}: datasets.{_key(name)}", name, "dataset")
-    _checked(values.check_markers, "dataset", {f"{f}: datasets.{_key(n)}": n for n in datasets_raw})
+    _checked(values.check_markers, "dataset",
+             [(f"{f}: datasets.{_key(n)}", n) for n in datasets_raw])
     for name, spec in datasets_raw.items():
         where = f"{f}: datasets.{_key(name)}"
         spec = _table(where, spec)
@@ -485,7 +486,7 @@ def parse_suite(
     models_raw = _table(f"{f}: models", raw.get("models", {}))
     for name in models_raw:
         _name(f"{f}: models.{_key(name)}", name, "model")
-    _checked(values.check_markers, "model", {f"{f}: models.{_key(n)}": n for n in models_raw})
+    _checked(values.check_markers, "model", [(f"{f}: models.{_key(n)}", n) for n in models_raw])
     for name, spec in models_raw.items():
         where = f"{f}: models.{_key(name)}"
         spec = _table(where, spec)

@@ -212,10 +212,10 @@ def marker(dimension: str, value: str) -> str:
     return f"{dimension}_{_MARKER.sub('_', value).strip('_').lower()}"
 
 
-def check_markers(dimension: str, names: Mapping[str, str]) -> None:
-    """Refuse two names (``where -> name``) that share one pytest marker after normalising."""
+def check_markers(dimension: str, names: Iterable[tuple[str, str]]) -> None:
+    """Refuse two names (``(where, name)`` pairs) that share one pytest marker."""
     seen: dict[str, tuple[str, str]] = {}
-    for where, name in names.items():
+    for where, name in names:
         mark = marker(dimension, name)
         if mark in seen:
             other_where, other = seen[mark]

@@ -82,6 +82,12 @@ def test_the_300_character_generator_is_refused_naming_key_and_limit() -> None:
     assert f"the limit is {MAX_NAME_BYTES} bytes" in msg and f"{NAME_MAX} bytes" in msg
 
 
+def test_long_names_alike_in_their_first_60_characters_are_still_compared() -> None:
+    a, b = "x" * 70 + "-1", "x" * 70 + "_1"
+    msg = _error(_with("models", {a: {"factory": "oracle"}, b: {"factory": "oracle"}}))
+    assert f"share the pytest marker 'model_{'x' * 70}_1'" in msg
+
+
 def test_a_family_name_is_checked_like_the_others() -> None:
     raw = _with("families", {"fam\u202e": ["gen-a"]})
     assert "families.fam\\u202e: the family name" in _error(raw)
