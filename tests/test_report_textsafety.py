@@ -267,3 +267,25 @@ def test_visible_spells_each_class_and_keeps_joiners(char: str) -> None:
     assert visible(shown) == shown  # idempotent
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # ZWJ joins an emoji sequence
     assert visible(family) == family and visible("\u0645\u200c\u06cc") == "\u0645\u200c\u06cc"
+
+
+def test_controls_in_case_files_reach_the_example_browser_visibly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gold, prediction, raw answer and error of a case file: NUL and overrides shown."""
+    import json
+
+    from tests.test_stats_report import toy_report
+
+    monkeypatch.setattr("harness.report.html.PLOTS", ())
+    report = toy_report(tmp_path, resamples=20)
+    src = sorted((tmp_path / "out" / "cases").glob("intent-*-real-*.jsonl"))[0]
+    lines = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
+    evil = "\x00" * 24 + "ans\u202ewer\u2066\n2nd line\x1b[31m"
+    for o in lines[1:]:
+        o.update(pred=None, correct=False, raw=evil, error=evil)
+    src.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    page = render_html(report, results_dir=tmp_path / "out")
+    assert raw_hidden(page, allowed="\n\t") == []
+    assert "\\x00" * 24 + "ans\\u202ewer\\u2066\n2nd line\\x1b[31m" in page  # lines kept in <pre>
+    _parse_html(page)
