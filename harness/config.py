@@ -1,12 +1,16 @@
 """The suite file (``benchmarks/suite.toml``) as frozen, validated config objects.
 
 Every error names the file and the key (``suite.toml: models.minilm.factory: ...``)
-and, for unknown names, lists the known ones, so a typo is fixed in one go.
+and, for unknown names, lists the known ones, so a typo is fixed in one go. Every
+name is checked when the suite is read (``harness.values.check_name``: not empty,
+no control or bidi character, no path separator, at most ``MAX_NAME_BYTES``; no two
+sharing a pytest marker), so a name cannot vanish, collide or fail a file write later.
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +21,7 @@ from harness import values
 from harness.families import Families
 from harness.names import ENSEMBLES, RESERVED
 from harness.records import REAL
+from harness.textsafe import visible
 
 
 class ConfigError(ValueError):
@@ -140,7 +145,9 @@ _MODEL_KEYS = {"factory", "tasks", "params", "same_as", "reuse", "family"}
 def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
     for key in table:
         if key not in allowed:
-            raise ConfigError(f"{where}.{key}: unknown key; known: {', '.join(sorted(allowed))}")
+            raise ConfigError(
+                f"{where}.{_key(str(key))}: unknown key; known: {', '.join(sorted(allowed))}"
+            )
 
 
 def _table(where: str, value: Any) -> Mapping[str, Any]:
@@ -159,6 +166,32 @@ def _str_list(where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
     return tuple(value)
+
+
+def _once(where: str, items: tuple[str, ...]) -> tuple[str, ...]:
+    """``items`` if none repeats: a generator or task listed twice would run its cases twice."""
+    twice = next((v for i, v in enumerate(items) if v in items[:i]), None)
+    if twice is not None:
+        raise ConfigError(f"{where}: {twice!r} is listed twice; list it once")
+    return items
+
+
+def _key(name: str) -> str:
+    """A table key as it appears in a message: visible, and cut if very long."""
+    shown = visible(name)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _name(where: str, name: str, what: str) -> str:
+    return str(_checked(values.check_name, where, name, what))
+
+
+def _nonempty(where: str, value: Any, what: str) -> str:
+    """A string key that may not be empty (a path, a split, a column)."""
+    text = _str(where, value)
+    if not text:
+        raise ConfigError(f"{where}: empty; {what}")
+    return text
 
 
 def _checked(check: Any, *args: Any, **kwargs: Any) -> Any:
@@ -208,7 +241,7 @@ def _columns(where: str, value: Any) -> tuple[tuple[str, str], ...]:
     """``columns = { text = "utterance", ... }``: task field -> dataset column, both strings."""
     table = _table(where, value)
     for name, column in table.items():
-        _str(f"{where}.{name}", column)
+        _nonempty(f"{where}.{_key(name)}", column, "the dataset column that holds this field")
     return tuple(sorted(table.items()))
 
 
@@ -223,8 +256,9 @@ def _families(f: str, value: Any, generators: set[str]) -> dict[str, tuple[str, 
     out: dict[str, tuple[str, ...]] = {}
     known = ", ".join(sorted(generators - {REAL}))
     for name, members in table.items():
-        where = f"{f}: families.{name}"
-        if name in (REAL, *RESERVED) or not name:
+        where = f"{f}: families.{_key(name)}"
+        _name(where, name, "family")
+        if name in (REAL, *RESERVED):
             raise ConfigError(
                 f"{where}: family name {name!r} is reserved for a source "
                 f"({', '.join((REAL, *RESERVED))}); rename the family"
@@ -280,13 +314,15 @@ def _model_tasks(
 
     declared = spec.get("tasks")
     if not build:
-        return (_str_list(f"{where}.tasks", declared) if declared is not None else ()), None
+        listed = _str_list(f"{where}.tasks", declared) if declared is not None else ()
+        return _once(f"{where}.tasks", listed), None
     try:
         found = resolve(factory)
     except FactoryError as exc:
         raise ConfigError(f"{where}.factory: {exc}") from None
     supported = found.tasks or tuple(TASKS.names())
-    tasks = _str_list(f"{where}.tasks", declared if declared is not None else list(supported))
+    tasks = _once(f"{where}.tasks", _str_list(
+        f"{where}.tasks", declared if declared is not None else list(supported)))
     for t in tasks:
         if t not in supported:
             raise ConfigError(
@@ -352,20 +388,31 @@ def parse_suite(
     gens_raw = _table(f"{f}: generators", raw.get("generators", {}))
     generators = [GeneratorSpec(REAL, "human-annotated")]
     for name, spec in gens_raw.items():
-        where = f"{f}: generators.{name}"
+        where = f"{f}: generators.{_key(name)}"
+        _name(where, name, "generator")
         if name in ENSEMBLES:  # mean-loo too: the report would have two rows of one name
             raise ConfigError(f"{where}: {name!r} is reserved for the generator ensemble")
+        if name == REAL:  # was skipped silently: its file never read, its cells missing
+            raise ConfigError(
+                f"{where}: {name!r} is reserved for the real test set (each dataset's `test`"
+                " path), which is always a source; rename this generator"
+            )
         spec = _table(where, spec)
         _check_keys(where, spec, _GEN_KEYS)
-        if name == REAL:
-            continue
         generators.append(_generator_spec(where, name, spec))
     gen_names = {g.name for g in generators}
+    _checked(values.check_markers, "generator",
+             [(f"{f}: generators.{_key(g.name)}", g.name) for g in generators])
     families = _families(f, raw.get("families", {}), gen_names)
 
     datasets = []
-    for name, spec in _table(f"{f}: datasets", raw.get("datasets", {})).items():
-        where = f"{f}: datasets.{name}"
+    datasets_raw = _table(f"{f}: datasets", raw.get("datasets", {}))
+    for name in datasets_raw:
+        _name(f"{f}: datasets.{_key(name)}", name, "dataset")
+    _checked(values.check_markers, "dataset",
+             [(f"{f}: datasets.{_key(n)}", n) for n in datasets_raw])
+    for name, spec in datasets_raw.items():
+        where = f"{f}: datasets.{_key(name)}"
         spec = _table(where, spec)
         _check_keys(where, spec, _DATASET_KEYS)
         task = _str(f"{where}.task", spec.get("task"))
@@ -375,7 +422,8 @@ def parse_suite(
             )
         if "test" not in spec:
             raise ConfigError(f"{where}.test: missing; the path of the real test split")
-        dgens = _str_list(f"{where}.generators", spec.get("generators", []))
+        dgens = _once(f"{where}.generators",
+                      _str_list(f"{where}.generators", spec.get("generators", [])))
         for g in dgens:
             if g not in gen_names:
                 raise ConfigError(
@@ -386,7 +434,10 @@ def parse_suite(
         if not (
             isinstance(sr, list)
             and len(sr) == 2
-            and all(isinstance(x, int | float) for x in sr)
+            and all(
+                isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+                for x in sr
+            )
             and sr[0] < sr[1]
         ):
             raise ConfigError(f"{where}.score_range: expected [low, high], got {sr!r}")
@@ -394,7 +445,12 @@ def parse_suite(
             key: _str(f"{where}.{key}", spec.get(key, ""))
             for key in ("test", "train", "labels")
         }
-        synthetic = _str(f"{where}.synthetic", spec.get("synthetic", DatasetSpec.synthetic))
+        _nonempty(f"{where}.test", paths["test"], "the path of the real test split, relative "
+                  "to the data directory (e.g. \"real/NAME/test.jsonl\")")
+        synthetic = _nonempty(
+            f"{where}.synthetic", spec.get("synthetic", DatasetSpec.synthetic),
+            'the template of the synthetic files (default "synthetic/{dataset}/{generator}.jsonl")',
+        )
         _checked(values.template_fields, f"{where}.synthetic", synthetic, ("dataset", "generator"))
         for key, value in paths.items():
             if value:
@@ -416,17 +472,23 @@ def parse_suite(
                 sources=tuple(
                     (g.name, g.uri.format(dataset=name)) for g in generators if g.kind == "hub"
                 ),
-                split=_str(f"{where}.split", spec.get("split", DatasetSpec.split)),
-                train_split=_str(
-                    f"{where}.train_split", spec.get("train_split", DatasetSpec.train_split)
+                split=_nonempty(f"{where}.split", spec.get("split", DatasetSpec.split),
+                                "the split name of the test data (default \"test\")"),
+                train_split=_nonempty(
+                    f"{where}.train_split", spec.get("train_split", DatasetSpec.train_split),
+                    "the split name of the training data (default \"train\")",
                 ),
                 columns=_columns(f"{where}.columns", spec.get("columns", {})),
             )
         )
 
     models = []
-    for name, spec in _table(f"{f}: models", raw.get("models", {})).items():
-        where = f"{f}: models.{name}"
+    models_raw = _table(f"{f}: models", raw.get("models", {}))
+    for name in models_raw:
+        _name(f"{f}: models.{_key(name)}", name, "model")
+    _checked(values.check_markers, "model", [(f"{f}: models.{_key(n)}", n) for n in models_raw])
+    for name, spec in models_raw.items():
+        where = f"{f}: models.{_key(name)}"
         spec = _table(where, spec)
         _check_keys(where, spec, _MODEL_KEYS)
         factory = _str(f"{where}.factory", spec.get("factory", name))

@@ -16,12 +16,23 @@ kind of artifact:
 
 An adjacent high + low surrogate pair is the UTF-16 spelling of one character; it
 is joined into that character (JSON decoding does the same), not counted.
+
+Rendered artifacts must also not let a text **reorder or hide** what is around it:
+a bidi override (U+202E) in a generator name reverses the figures after it, a NUL
+or an ANSI escape hides or repaints, U+2028 breaks a line. ``visible`` spells every
+such character as its escape (``\\u202e``, ``\\x00``): control characters (Cc),
+format characters (Cf: bidi controls, zero-width spaces, tag characters; the two
+joiners U+200C/U+200D stay, scripts and emoji need them), line and paragraph
+separators. Right-to-left letters are legitimate text but still reorder neighbouring
+figures, so each renderer isolates a name that holds them: ``<bdi>`` in HTML and
+FSI..PDI (U+2068..U+2069, ``isolate``) in Markdown.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 #: What a character that cannot be encoded becomes in rendered output.
@@ -130,6 +141,76 @@ def xml_safe(text: str) -> tuple[str, int]:
     return fixed, n + m
 
 
+#: Unicode categories that reorder or hide rather than show (see the module docstring).
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+#: Format characters that are part of ordinary text (ZWNJ, ZWJ): kept as they are.
+_JOINERS = frozenset("\u200c\u200d")
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: First-strong isolate and pop directional isolate: the plain-text isolating pair.
+FSI, PDI = "\u2068", "\u2069"
+_RTL_CLASSES = frozenset({"R", "AL", "AN"})
+
+
+def is_hidden(char: str) -> bool:
+    """True for a character ``visible`` spells out (one code point)."""
+    return char not in _JOINERS and unicodedata.category(char) in HIDDEN_CATEGORIES
+
+
+def escape_char(char: str) -> str:
+    """The escape a hidden character is shown as: ``\\n``, ``\\x00``, ``\\u202e``, ..."""
+    if char in _SHORT:
+        return _SHORT[char]
+    cp = ord(char)
+    if cp <= 0xFF:
+        return f"\\x{cp:02x}"
+    return f"\\u{cp:04x}" if cp <= 0xFFFF else f"\\U{cp:08x}"
+
+
+def visible(text: Any, keep: str = "") -> str:
+    """``text`` with every hidden character spelled as its escape; ``keep`` lists exceptions.
+
+    Lone surrogates become U+FFFD first (as ``scrub``), pairs are joined. A renderer
+    passes ``keep="\\n\\t"`` for multi-line texts shown in a ``<pre>``; names keep
+    nothing, so ``"gen\\na"`` shows as ``gen\\na`` on one line. Idempotent: the output
+    has no hidden character left (outside ``keep``).
+    """
+    s = text if isinstance(text, str) else str(text)
+    if s.isprintable():  # the fast path (C): no Cc, Cf, Cs, Zl, Zp at all
+        return s
+    s = scrub(s)[0]
+    return "".join(
+        escape_char(c) if c not in keep and is_hidden(c) else c for c in s
+    )
+
+
+def has_rtl(text: str) -> bool:
+    """True when ``text`` holds a right-to-left letter or Arabic digit (it would reorder)."""
+    return not text.isascii() and any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in text)
+
+
+def isolate(text: str) -> str:
+    """``visible(text)``, wrapped in FSI..PDI when it holds right-to-left text.
+
+    The isolate keeps the name's direction from spilling onto the figures beside it
+    (Markdown has no ``<bdi>``); a left-to-right name is returned without the pair,
+    so copying it copies no invisible character.
+    """
+    shown = visible(text)
+    return f"{FSI}{shown}{PDI}" if has_rtl(shown) else shown
+
+
+def visible_tree(obj: Any) -> Any:
+    """``visible`` applied to every string (keys included) of a JSON-like value."""
+    if isinstance(obj, str):
+        return visible(obj)
+    if isinstance(obj, dict):
+        return {visible_tree(k): visible_tree(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        seq = [visible_tree(v) for v in obj]
+        return tuple(seq) if isinstance(obj, tuple) else seq
+    return obj
+
+
 def replaced_note(n: int, where: str) -> str:
     """The one sentence a writer adds when it replaced ``n`` characters."""
     what = "character" if n == 1 else "characters"
@@ -137,15 +218,24 @@ def replaced_note(n: int, where: str) -> str:
 
 
 __all__ = [
+    "FSI",
+    "HIDDEN_CATEGORIES",
+    "PDI",
     "REPLACEMENT",
     "count_unencodable",
+    "escape_char",
     "from_sql",
+    "has_rtl",
     "hash_bytes",
     "is_encodable",
+    "is_hidden",
+    "isolate",
     "json_dumps",
     "replaced_note",
     "scrub",
     "scrub_tree",
     "sql_text",
+    "visible",
+    "visible_tree",
     "xml_safe",
 ]

@@ -13,9 +13,11 @@ from __future__ import annotations
 import inspect
 import math
 import posixpath
+import re
 import string
 import types
 import typing
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -126,9 +128,11 @@ def confined_path(where: str, path: str, *, allow_outside: bool = False) -> str:
     symlinks, keeps working; ``allow_outside`` (``[run] data_paths = "any"``) lifts it.
     """
     if allow_outside:
+        _component_lengths(where, path)
         return path
     if "\x00" in path:
         raise ValueError(f"{where}: a path may not contain a NUL character")
+    _component_lengths(where, path)
     posix = path.replace("\\", "/")
     norm = posixpath.normpath(posix) if posix else posix
     if posixpath.isabs(posix) or (len(posix) > 1 and posix[1] == ":") or norm == ".." \
@@ -140,6 +144,87 @@ def confined_path(where: str, path: str, *, allow_outside: bool = False) -> str:
     return path
 
 
+
+#: The longest file or directory name most file systems take (ext4, APFS, NTFS: 255).
+NAME_MAX = 255
+#: The longest suite name (generator, dataset, model, family), in UTF-8 bytes: a name
+#: becomes part of file names (``{generator}.provenance.json``, temporary siblings), so
+#: this leaves room under ``NAME_MAX`` for every suffix the harness adds.
+MAX_NAME_BYTES = 100
+#: Characters a name may not hold: path separators (names become path parts, and the
+#: gate cells ``task/dataset/generator/model`` are split on ``/``).
+_NAME_FORBIDDEN = "/\\"
+_MARKER = re.compile(r"[^A-Za-z0-9]+")
+
+
+def _component_lengths(where: str, path: str) -> None:
+    for part in path.replace("\\", "/").split("/"):
+        size = len(part.encode("utf-8", "surrogatepass"))
+        if size > NAME_MAX:
+            raise ValueError(
+                f"{where}: the path part {part[:40]!r}... is {size} bytes; file systems take "
+                f"at most {NAME_MAX} bytes per file or directory name: shorten it"
+            )
+
+
+def check_name(where: str, name: Any, what: str) -> str:
+    """A suite name (``what``: generator, dataset, model, family) that every artifact can use.
+
+    Refused: a non-string, the empty name, a control, format or bidi character or a line
+    separator (it would hide or reorder text in every report), leading or trailing
+    whitespace, a path separator, ``.`` and ``..``, and more than ``MAX_NAME_BYTES``.
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"{where}: a {what} name must be a string, got {_describe(name)}")
+    if not name:
+        raise ValueError(f'{where}: empty {what} name; give the {what} a name (e.g. "my-{what}")')
+    for char in name:
+        if char not in "\u200c\u200d" and unicodedata.category(char) in {
+            "Cc", "Cf", "Cs", "Zl", "Zp",
+        }:
+            raise ValueError(
+                f"{where}: the {what} name {name[:60]!r} holds the invisible character "
+                f"U+{ord(char):04X} ({unicodedata.name(char, 'control')}); names are shown "
+                "in every report: use visible characters only"
+            )
+    if name != name.strip():
+        raise ValueError(
+            f"{where}: the {what} name {name[:60]!r} starts or ends with whitespace; remove it"
+        )
+    if any(c in _NAME_FORBIDDEN for c in name) or name in (".", ".."):
+        raise ValueError(
+            f"{where}: the {what} name {name[:60]!r} may not be . or .. or hold / or \\ "
+            "(names become parts of file paths and of gate cells task/dataset/generator/"
+            "model); use - or _ instead"
+        )
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > MAX_NAME_BYTES:
+        raise ValueError(
+            f"{where}: the {what} name is {size} bytes long ({name[:40]!r}...); the limit is "
+            f"{MAX_NAME_BYTES} bytes of UTF-8 (names become parts of file names, which file "
+            f"systems cap at {NAME_MAX} bytes): shorten it"
+        )
+    return name
+
+
+def marker(dimension: str, value: str) -> str:
+    """The pytest marker of a case dimension's value: ``model_a_b`` for model ``a-b``."""
+    return f"{dimension}_{_MARKER.sub('_', value).strip('_').lower()}"
+
+
+def check_markers(dimension: str, names: Iterable[tuple[str, str]]) -> None:
+    """Refuse two names (``(where, name)`` pairs) that share one pytest marker."""
+    seen: dict[str, tuple[str, str]] = {}
+    for where, name in names:
+        mark = marker(dimension, name)
+        if mark in seen:
+            other_where, other = seen[mark]
+            raise ValueError(
+                f"{where}: {name!r} and {other!r} ({other_where}) share the pytest marker "
+                f"{mark!r} (letters are lowercased and other characters become _), so "
+                f"`-m {mark}` could not select one of them; rename one"
+            )
+        seen[mark] = (where, name)
 
 
 def check_chat_params(where: str, params: Mapping[str, Any]) -> None:
@@ -177,4 +262,15 @@ def check_chat_params(where: str, params: Mapping[str, Any]) -> None:
             raise ValueError(f"{where}.{key}: expected {hint.__name__}, got {got}")
 
 
-__all__ = ["check_chat_params", "check_kwargs", "confined_path", "strict_bool", "template_fields"]
+__all__ = [
+    "MAX_NAME_BYTES",
+    "NAME_MAX",
+    "check_chat_params",
+    "check_kwargs",
+    "check_markers",
+    "check_name",
+    "confined_path",
+    "marker",
+    "strict_bool",
+    "template_fields",
+]

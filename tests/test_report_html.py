@@ -223,7 +223,7 @@ factory = "majority"
         "crossner_literature",
     ):
         assert f"/ {dataset.replace('_', chr(92) + '_')} (" in md, dataset
-        assert f"/ {dataset} <small>" in html
+        assert f"/ <bdi>{dataset}</bdi> <small>" in html
     assert html.count('data-plot="heatmap"') == 6 and html.count('data-plot="quality"') >= 1
     shot = tmp_path / "shared.png"
     opened = tmp_path / "shared-opened.html"
@@ -244,7 +244,7 @@ def test_item_diagnostics_are_shown_when_the_report_has_them(tmp_path: Path) -> 
     }
     text = render_html(report)
     section = text.split('id="group-0"', 1)[1].split('id="group-1"', 1)[0]
-    assert "<h3>Item diagnostics</h3><h4>gen-a</h4>" in section
+    assert "<h3>Item diagnostics</h3><h4><bdi>gen-a</bdi></h4>" in section
     assert "<td>0.125</td>" in section and "<td>-0.050</td>" in section
     assert "&lt;script&gt;" in section and "Item diagnostics" not in text.split('id="group-1"')[1]
 
@@ -261,7 +261,7 @@ def test_item_diagnostics_mark_their_rows_in_the_example_browser(tmp_path: Path)
     # Both listed examples are rows of that source, marked with their influence,
     # whether or not they are also disagreeing or invalid ones; no other row is.
     assert len(marked) == 2, [f for f, _ in rows]
-    assert all(f"<td>{gens[0]}</td>" in body for _, body in marked)
+    assert all(f"<td><bdi>{gens[0]}</bdi></td>" in body for _, body in marked)
     assert {re.search(r"<td>(\d+)</td>", b).group(1) for _, b in marked} == {"3", "7"}  # type: ignore[union-attr]
     assert "misleading -0.125" in section and "misleading 0.250" in section
     assert '<option value="misleading">' in section

@@ -98,7 +98,7 @@ def test_junit_one_case_per_gate_escaped() -> None:
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "2", "1")
     cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == ["a\ufffd<b>", "c", "cli-3"]
+    assert [c.get("name") for c in cases] == ["a\\x01<b>", "c", "cli-3"]
     assert cases[0].find("failure") is not None and cases[2].find("skipped") is not None
     assert "no interval" in (cases[0].find("failure").get("message") or "")  # type: ignore[union-attr]
 

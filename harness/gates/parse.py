@@ -43,7 +43,8 @@ def parse_gate(raw: Mapping[str, Any], where: str) -> Gate:
     if not isinstance(raw, Mapping):
         raise GateError(f"{where}: expected a table, got {type(raw).__name__}")
     name = raw.get("kind")
-    if name not in KINDS:
+    # A list or table is unhashable: ``in KINDS`` would raise TypeError, not say which key.
+    if not isinstance(name, str) or name not in KINDS:
         raise GateError(f"{where}.kind: expected one of {', '.join(KINDS)}, got {name!r}")
     kind = KINDS[name]
     for key in raw:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.names import ENSEMBLES, REAL
 from harness.report.markdown import md, table
 from harness.report.verdict import COEFFICIENT, Figure
 
@@ -38,7 +39,8 @@ class CardInputs:
 def sources(report: Mapping[str, Any]) -> list[str]:
     """The synthetic sources of a report (every scored source but real and the ensembles)."""
     found = {s for g in report.get("groups", []) for s in g.get("scores", {})}
-    return sorted(s for s in found if s != "real" and not s.startswith("mean"))
+    # The ensembles by name: a generator called "mean-gpt" has a card like any other.
+    return sorted(s for s in found if s != REAL and s not in ENSEMBLES)
 
 
 def _groups(report: Mapping[str, Any], source: str) -> list[Mapping[str, Any]]:

@@ -5,7 +5,11 @@ agreement table), the gates, then one folding section per (task, dataset) with i
 plots, sortable tables and an example browser, then the cases. A table of contents
 links every section.
 
-Every string from the suite, the data or a model goes through ``html.escape``. The one
+Every string from the suite, the data or a model goes through ``esc``: ``html.escape``
+after ``harness.textsafe.visible``, so a NUL, an ANSI escape or a bidi override in the
+data shows as its escape instead of hiding or reordering the page; every name is also
+in a ``<bdi>`` (``nm``), so a right-to-left name cannot reorder the figures beside it
+(the verdict card's ``best: NAME 0.81 [0.70, 0.90]``). The one
 inline script (sorting, filtering, opening a folded section from a link) is allowed
 by its sha256 in the Content-Security-Policy, which forbids every other script (an
 injected ``<script>`` or ``onerror=`` would not run even if it got through), every
@@ -45,6 +49,7 @@ from harness.report.verdict import (
     build_card,
     figure,
 )
+from harness.textsafe import visible
 
 # Sorting (click or Enter on a header), the example filter, and opening a folded
 # section when a link points into it. Reads text only; never writes markup.
@@ -128,8 +133,17 @@ nav.toc{position:static;max-height:none;border-bottom:1px solid #ccc}
 
 
 def esc(text: Any) -> str:
-    """HTML-escape anything (quotes too: values also land in attributes)."""
-    return html.escape(str(text), quote=True)
+    """HTML-escape anything (quotes too: values also land in attributes).
+
+    Hidden characters (controls, bidi and other format characters) are spelled as
+    escapes first; newlines and tabs stay (a raw answer keeps its lines in ``<pre>``).
+    """
+    return html.escape(visible(text, keep="\n\t"), quote=True)
+
+
+def nm(name: Any) -> str:
+    """A name (generator, model, dataset, gate, source) for element content: isolated."""
+    return f"<bdi>{html.escape(visible(name), quote=True)}</bdi>"
 
 
 def _table(
@@ -177,7 +191,7 @@ def _card(card: Card, index: int) -> str:
     if ens is not None:
         p = ens.agreement.p_value
         lines.append(
-            f"<p>ensemble {esc(ens.name)}: {esc(figure(ens.agreement))}"
+            f"<p>ensemble {nm(ens.name)}: {esc(figure(ens.agreement))}"
             + (f" (p={p:.3f})" if p is not None else "")
             + "</p>"
         )
@@ -187,29 +201,29 @@ def _card(card: Card, index: int) -> str:
             f"<p>over models: [{ens.over_models.low:.2f}, {ens.over_models.high:.2f}]"
             + (
                 f"; one model left out: {loo.low:.2f} to {loo.high:.2f} "
-                f"(lowest without {esc(loo.lowest_without)})"
+                f"(lowest without {nm(loo.lowest_without)})"
                 if loo is not None
                 else ""
             )
             + "</p>"
         )
     if card.best is not None:
-        lines.append(f"<p>best: {esc(card.best.name)} {esc(figure(card.best.agreement))}</p>")
+        lines.append(f"<p>best: {nm(card.best.name)} {esc(figure(card.best.agreement))}</p>")
     if card.worst is not None:
-        lines.append(f"<p>worst: {esc(card.worst.name)} {esc(figure(card.worst.agreement))}</p>")
-    bias = bias_line(card, esc, "not measured (no model is one of the generators)")
+        lines.append(f"<p>worst: {nm(card.worst.name)} {esc(figure(card.worst.agreement))}</p>")
+    bias = bias_line(card, nm, "not measured (no model is one of the generators)")
     lines.append(f"<p>bias factor: {bias}</p>")
     if card.gates:
         lines.append(
             "<p>gates: "
             + ", ".join(
-                f'<span class="{esc(g.status)}">{esc(g.status.upper())}</span> {esc(g.name)}'
+                f'<span class="{esc(g.status)}">{esc(g.status.upper())}</span> {nm(g.name)}'
                 for g in card.gates
             )
             + "</p>"
         )
     title = (
-        f'<a href="#{_anchor(index)}">{esc(card.title)}</a> '
+        f'<a href="#{_anchor(index)}">{nm(card.title)}</a> '
         f"<small>({esc(card.metric)}, {card.n_models} models)</small>"
     )
     return f'<div class="card"><h3>{title}</h3>{"".join(lines)}</div>'
@@ -224,12 +238,12 @@ def _answer(report: Mapping[str, Any], cards: Sequence[Card]) -> str:
         best = set(best_names(card))
         rows.append(
             [
-                esc(card.title),
+                nm(card.title),
                 *(_cell(f, col in best) for col, f in zip(grid.columns, figures, strict=True)),
-                esc(", ".join(best_names(card))),
+                ", ".join(nm(b) for b in best_names(card)),
             ]
         )
-    table = _table(["task / dataset", *(esc(c) for c in grid.columns), "best"], rows)
+    table = _table(["task / dataset", *(nm(c) for c in grid.columns), "best"], rows)
     return (
         '<section id="answer"><h2>Can the synthetic data stand in for real data?</h2>'
         f'<p class="note">Agreement: {esc(COEFFICIENT)} of the models\' ranking on synthetic '
@@ -248,12 +262,15 @@ def _answer(report: Mapping[str, Any], cards: Sequence[Card]) -> str:
 
 def _scores_table(group: Mapping[str, Any]) -> str:
     models, rows = score_cells(group)
-    cells = [[esc(c) for c in r] for r in rows]
-    return _table(["generator \\ model", *(esc(m) for m in models)], cells)
+    cells = [[nm(r[0]), *(esc(c) for c in r[1:])] for r in rows]
+    return _table(["generator \\ model", *(nm(m) for m in models)], cells)
 
 
 def _agreement_table(group: Mapping[str, Any]) -> str:
-    rows = [[esc(c) for c in r] for r in agreement_cells(group, p_format=" p={:.3f}")]
+    rows = [
+        [nm(r[0]), *(esc(c) for c in r[1:])]
+        for r in agreement_cells(group, p_format=" p={:.3f}")
+    ]
     return _table(["agreement with real", *AGREEMENT_COLUMNS], rows)
 
 
@@ -264,13 +281,13 @@ def _two_level_table(report: Mapping[str, Any], group: Mapping[str, Any]) -> str
     ranked = [*card.generators, *([card.ensemble] if card.ensemble else [])]
     rows = [
         [
-            esc(r.name),
+            nm(r.name),
             esc(figure(r.agreement)),
             esc(figure(r.over_models) if r.over_models else "n/a"),
             "n/a"
             if r.leave_one_out is None
             else f"{r.leave_one_out.low:.2f} to {r.leave_one_out.high:.2f}",
-            "" if r.leave_one_out is None else esc(r.leave_one_out.lowest_without),
+            "" if r.leave_one_out is None else nm(r.leave_one_out.lowest_without),
         ]
         for r in ranked
         if r.over_models is not None or r.leave_one_out is not None
@@ -298,8 +315,8 @@ def _bias_table(group: Mapping[str, Any]) -> str:
         p = (ci.get(m) or {}).get("p_value", b.get("p_value"))
         rows.append(
             [
-                esc(m),
-                esc(b.get("generator", "")),
+                nm(m),
+                nm(b.get("generator", "")),
                 esc(with_ci(b.get("value"), ci.get(m), signed=True)),
                 "n/a" if p is None else f"{p:.3f}",
                 esc(b.get("reason") or ""),
@@ -310,7 +327,7 @@ def _bias_table(group: Mapping[str, Any]) -> str:
 
 def _family_table(group: Mapping[str, Any]) -> str:
     """The family biases and their joint test; '' without suite families."""
-    rows = [[esc(c) for c in row] for row in family_cells(group)]
+    rows = [[nm(m), nm(fam), *(esc(c) for c in rest)] for m, fam, *rest in family_cells(group)]
     if not rows:
         return ""
     note = family_preference_note(group)
@@ -334,7 +351,7 @@ def _quality_table(group: Mapping[str, Any]) -> str:
         q, d = quality.get(s, {}), data.get(s, {})
         rows.append(
             [
-                esc(s),
+                nm(s),
                 *(
                     esc(num(q.get(k)) if isinstance(q.get(k), float) else q.get(k, ""))
                     for k in keys
@@ -343,7 +360,7 @@ def _quality_table(group: Mapping[str, Any]) -> str:
             ]
         )
     notes = [
-        f"<li>{esc(s)}: {esc(n)}</li>" for s in sources for n in data.get(s, {}).get("notes", [])
+        f"<li>{nm(s)}: {esc(n)}</li>" for s in sources for n in data.get(s, {}).get("notes", [])
     ]
     out = _table(["source", *(esc(k) for k in keys), *(f"loader: {k}" for k in DATA_KEYS)], rows)
     return out + (f'<ul class="note">{"".join(notes)}</ul>' if notes else "")
@@ -368,7 +385,7 @@ def _items(group: Mapping[str, Any]) -> str:
             [esc(num(r.get(k)) if isinstance(r.get(k), float) else r.get(k, "")) for k in keys]
             for r in rows
         ]
-        out.append(f"<h4>{esc(source)}</h4>" + _table([esc(k) for k in keys], cells))
+        out.append(f"<h4>{nm(source)}</h4>" + _table([nm(k) for k in keys], cells))
     if not out:
         return ""
     return "<h3>Item diagnostics</h3>" + "".join(out)
@@ -399,7 +416,7 @@ def _examples(examples: Sequence[Example], index: int) -> str:
             if "misleading" in e.flags
             else ""
         )
-        cells = [esc(e.source), str(e.index), str(e.inversions), influence + esc(e.gold)]
+        cells = [nm(e.source), str(e.index), str(e.inversions), influence + esc(e.gold)]
         for m in models:
             pred, correct, raw, error = e.answers.get(m, ("", None, "", ""))
             valid = not error and (pred != "" or correct is not None)
@@ -412,7 +429,7 @@ def _examples(examples: Sequence[Example], index: int) -> str:
         rows.append(cells)
         attrs.append(f' data-flags="{esc(" ".join(e.flags))}"')
     table = _table(
-        ["source", "#", "inverted pairs", "gold", *(esc(m) for m in models)],
+        ["source", "#", "inverted pairs", "gold", *(nm(m) for m in models)],
         rows,
         "sortable ex",
         attrs,
@@ -448,7 +465,7 @@ def _group(
     report: Mapping[str, Any], group: Mapping[str, Any], index: int, examples: Sequence[Example]
 ) -> str:
     metric = esc(group.get("metric", ""))
-    title = f"{esc(group['task'])} / {esc(group['dataset'])} <small>({metric})</small>"
+    title = f"{nm(group['task'])} / {nm(group['dataset'])} <small>({metric})</small>"
     figures = []
     for plot_id, caption, func in PLOTS:
         svg = func(group)
@@ -463,11 +480,11 @@ def _group(
     if missing:
         miss = (
             '<p class="note">missing cells: '
-            + esc(", ".join(f"{c.get('generator')} x {c.get('model')}" for c in missing))
+            + ", ".join(f"{nm(c.get('generator'))} x {nm(c.get('model'))}" for c in missing)
             + "</p>"
         )
     undefined = [
-        f"<li>{esc(gen)} {esc(col)}: {esc(why)}</li>"
+        f"<li>{nm(gen)} {esc(col)}: {esc(why)}</li>"
         for gen, a in group.get("agreement", {}).items()
         for col, why in sorted((a.get("undefined") or {}).items())
     ]
@@ -504,7 +521,7 @@ def _gates(report: Mapping[str, Any]) -> str:
     rows = [
         [
             f'<span class="{esc(g["status"])}">{esc(g["status"].upper())}</span>',
-            esc(g["name"]),
+            nm(g["name"]),
             esc(g["description"]),
             esc(g["reason"]),
         ]
@@ -526,13 +543,13 @@ def _cases(report: Mapping[str, Any]) -> str:
     rows = [
         [
             esc(r["status"]),
-            esc(f"{r['task']}-{r['dataset']}-{r['generator']}-{r['model']}"),
+            nm(f"{r['task']}-{r['dataset']}-{r['generator']}-{r['model']}"),
             esc(r.get("reason", "")),
         ]
         for r in cases.get("not_ok", [])
     ]
     missing = [
-        esc(f"{k['task']}-{k['dataset']}-{k['generator']}-{k['model']}")
+        nm(f"{k['task']}-{k['dataset']}-{k['generator']}-{k['model']}")
         for k in cases.get("missing", [])
     ]
     out = f'<section id="cases"><h2>Cases</h2><p>{esc(counts or "none")}</p>' + _table(
@@ -543,7 +560,7 @@ def _cases(report: Mapping[str, Any]) -> str:
     samples = report.get("invalid_samples", {})
     if samples:
         items = "".join(
-            f"<li>{esc(case)} #{esc(s.get('i'))}: {esc(s.get('error') or '')}"
+            f"<li>{nm(case)} #{esc(s.get('i'))}: {esc(s.get('error') or '')}"
             f"<pre>{esc(s.get('raw') or '')}"
             f"</pre></li>"
             for case, ss in samples.items()
@@ -565,7 +582,7 @@ def _toc(report: Mapping[str, Any]) -> str:
         a = _anchor(i)
         subs = "".join(f'<li><a href="#{a}-{k}">{esc(t)}</a></li>' for k, t in SUBSECTIONS)
         items.append(
-            f'<li><a href="#{a}">{esc(g.get("task"))} / {esc(g.get("dataset"))}</a>'
+            f'<li><a href="#{a}">{nm(g.get("task"))} / {nm(g.get("dataset"))}</a>'
             f"<ul>{subs}</ul></li>"
         )
     items.append('<li><a href="#cases">Cases</a></li>')

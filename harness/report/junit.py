@@ -2,8 +2,9 @@
 
 A failed gate is a ``<failure>`` with the verdict as message and the checked cells
 as text; a gate that could not be judged but is optional is ``<skipped>``. Built
-with ElementTree, so every string is escaped; control characters that XML 1.0
-cannot hold are replaced.
+with ElementTree, so every string is escaped; control, format and bidi characters
+are spelled as escapes (``harness.textsafe.visible``: XML 1.0 cannot hold most
+controls, and a CI page shows the names), the noncharacters U+FFFE/U+FFFF replaced.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
+from harness.textsafe import visible
+
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def clean(text: Any) -> str:
-    """A string XML 1.0 can carry."""
-    return _BAD_XML.sub("\ufffd", str(text))
+def clean(text: Any, keep: str = "\n\t") -> str:
+    """A string XML 1.0 can carry, hidden characters shown (a name passes ``keep=""``)."""
+    return _BAD_XML.sub("\ufffd", visible(text, keep=keep))
 
 
 def _checks_text(gate: Mapping[str, Any]) -> str:
@@ -48,7 +51,7 @@ def render_junit(report: Mapping[str, Any], timestamp: str = "") -> str:
         suite.set("timestamp", clean(timestamp))
     for g in gates:
         case = ET.SubElement(
-            suite, "testcase", {"classname": "synthbench.gates", "name": clean(g["name"])}
+            suite, "testcase", {"classname": "synthbench.gates", "name": clean(g["name"], keep="")}
         )
         if g["status"] == "failed":
             node = ET.SubElement(

@@ -1,7 +1,10 @@
 """``report.md``: the terminal summary's tables with intervals, and the gate table.
 
 Reads only the report dict. Every name that comes from the suite, the data or a
-model is escaped, so an LLM-written label cannot inject markup into a CI summary.
+model is escaped, so an LLM-written label cannot inject markup into a CI summary,
+and made visible (``harness.textsafe.isolate``): a control or bidi character is
+written as its escape, and a right-to-left name is wrapped in FSI..PDI so it cannot
+reorder the figures beside it (GitHub step summaries and validity cards included).
 Deterministic: the same report gives the same bytes, apart from the timestamp line.
 """
 
@@ -29,13 +32,17 @@ from harness.report.verdict import (
     build_cards,
     figure,
 )
+from harness.textsafe import isolate, visible_tree
 
 _SPECIAL = re.compile(r"([\\`*_\[\]#|<>~])")
 
 
 def md(text: Any) -> str:
-    """Escape a data string for a Markdown table cell (markup characters, pipes, newlines)."""
-    s = str(text).replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
+    """Escape a data string for a Markdown table cell (markup characters, pipes, newlines).
+
+    Hidden characters (newlines too) are spelled out first, so a cell stays one line.
+    """
+    s = isolate(str(text)).replace("&", "&amp;")
     return _SPECIAL.sub(r"\\\1", s)
 
 
@@ -214,7 +221,7 @@ def render_gates(report: Mapping[str, Any]) -> list[str]:
         return []
     rows = [
         [
-            GATE_ICONS.get(g["status"], g["status"]),
+            GATE_ICONS.get(g["status"], md(g["status"])),
             md(g["name"]),
             md(g["description"]),
             md(g["reason"]),
@@ -223,12 +230,13 @@ def render_gates(report: Mapping[str, Any]) -> list[str]:
     ]
     c = section["counts"]
     counts = f"{c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped"
-    head = f"## Gates: {section['status'].upper()} ({counts})"
+    head = f"## Gates: {md(section['status'].upper())} ({counts})"
     return [head, "", *table(["", "gate", "rule", "verdict"], rows, "llll"), ""]
 
 
 def render_markdown(report: Mapping[str, Any], timestamp: str = "") -> str:
     """The whole Markdown report."""
+    report = visible_tree(report)  # a field left unescaped below still shows no control
     lines = ["# synthbench report", ""]
     if timestamp:
         lines += [f"_generated {md(timestamp)}_", ""]

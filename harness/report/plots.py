@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.report.plotcache import cached
+from harness.textsafe import visible
 
 _RC: dict[str, Any] = {
     "svg.fonttype": "path",
@@ -59,6 +60,7 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
 
 
 def _short(name: str, limit: int = 40) -> str:
+    name = visible(name)  # a control or bidi character is drawn as its escape, never raw
     return name if len(name) <= limit else name[: limit - 1] + "\u2026"
 
 
@@ -119,7 +121,8 @@ def _with_titles(svg: str, titles: Mapping[str, str]) -> str:
     import html
 
     for gid, text in titles.items():
-        svg = svg.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{html.escape(text)}</title>', 1)
+        shown = html.escape(visible(text))
+        svg = svg.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{shown}</title>', 1)
     return svg
 
 

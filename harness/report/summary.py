@@ -6,12 +6,13 @@ report files), the gates one line each, and where the full report is. The full t
 of ``harness.report.terminal`` stay behind ``-v`` / ``--synth-summary=full``.
 
 Every string from the suite, data or models goes through ``plain`` so a control
-character or escape sequence in a model name cannot repaint the terminal.
+character, escape sequence or bidi override in a model name cannot repaint the
+terminal or reorder the figures beside it: it is shown as its escape
+(``harness.textsafe.visible``).
 """
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,14 +26,14 @@ from harness.report.verdict import (
     build_cards,
     family_line,
 )
+from harness.textsafe import visible, visible_tree
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 GATE_TAGS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 
 
 def plain(text: Any) -> str:
-    """A data string safe to print: control characters (ANSI escapes, newlines) become '?'."""
-    return _CONTROL.sub("?", str(text))
+    """A data string safe to print: control, format and bidi characters shown as escapes."""
+    return visible(text)
 
 
 def figure(f: Figure | None, digits: int = 3, p: bool = False, signed: bool = False) -> str:
@@ -169,6 +170,7 @@ def _cases_line(report: Mapping[str, Any]) -> str:
 
 def render_summary(report: Mapping[str, Any], width: int = 100) -> str:
     """The one-screen summary; the caller adds the paths of the report files."""
+    report = visible_tree(report)  # fields ``plain`` does not reach (answer, status) too
     cards = build_cards(report)
     blocks = ["\n".join(card_lines(c, width)) for c in cards]
     unmeasured = [c for c in cards if not c.bias]

@@ -1,7 +1,9 @@
 """The terminal summary: one compact block per (task, dataset), at most ``width`` wide.
 
 Reads only the report dict, so ``synthbench report`` prints the same text as the
-pytest session. Wide tables are split into column chunks instead of wrapping.
+pytest session. Wide tables are split into column chunks instead of wrapping. Every
+string of the report is made visible first (``harness.textsafe.visible_tree``): a
+control or bidi character in a name is printed as its escape, never raw.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from harness.names import ENSEMBLES
+from harness.textsafe import visible_tree
 
 NA = "n/a"
 
@@ -112,7 +117,8 @@ def _agreement(group: Mapping[str, Any], width: int) -> list[str]:
 
 
 def _best(agreement: Mapping[str, Mapping[str, Any]]) -> str:
-    synth = {g: _value(a.get("spearman")) for g, a in agreement.items() if not g.startswith("mean")}
+    # The ensembles by name: a generator called "mean-gpt" is a generator, not an ensemble.
+    synth = {g: _value(a.get("spearman")) for g, a in agreement.items() if g not in ENSEMBLES}
     defined = {g: v for g, v in synth.items() if v is not None}
     if not defined:
         return ""
@@ -188,6 +194,7 @@ def _fit(line: str, width: int) -> str:
 
 
 def render_group(group: Mapping[str, Any], width: int = 100) -> str:
+    group = visible_tree(group)
     title = f"{group['task']} / {group['dataset']}  ({group['metric']})"
     lines = [
         title,
@@ -207,7 +214,7 @@ def render_group(group: Mapping[str, Any], width: int = 100) -> str:
 
 def render_gates(report: Mapping[str, Any], width: int = 100) -> list[str]:
     """The gate table: one line per gate, failures first in the eye (FAIL)."""
-    section = report.get("gates")
+    section = visible_tree(report.get("gates"))
     if not section:
         return []
     c = section["counts"]
@@ -226,6 +233,7 @@ def render_gates(report: Mapping[str, Any], width: int = 100) -> list[str]:
 
 def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
     """The whole summary: every group, then case counts, missing cases and the gates."""
+    report = visible_tree(report)
     blocks = [render_group(g, width) for g in report.get("groups", [])]
     cases = report.get("cases", {})
     counts = ", ".join(f"{n} {s}" for s, n in cases.get("counts", {}).items())
