@@ -563,7 +563,6 @@ class SynthPlugin:
                 "`synthbench report` over every shard's store",
                 yellow=True,
             )
-        terminalreporter.write_line(f"report: {synth.results_dir / 'report.json'}")
         for path in synth.written:
             terminalreporter.write_line(f"report: {path}")
 
