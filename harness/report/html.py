@@ -26,6 +26,7 @@ from typing import Any
 from harness.report.cells import (
     FAMILY_COLUMNS,
     agreement_cells,
+    all_models,
     family_cells,
     family_preference_note,
     num,
@@ -325,6 +326,13 @@ def _family_table(group: Mapping[str, Any]) -> str:
 DATA_KEYS = ("duplicates", "repaired_entities", "dropped_entities", "dropped_records")
 
 
+def _quality_cell(value: Any) -> str:
+    """A figure of the quality table: ``n/a`` where it is not defined (never ``None``)."""
+    if value is None:
+        return "n/a"
+    return esc(num(value) if isinstance(value, float) else value)
+
+
 def _quality_table(group: Mapping[str, Any]) -> str:
     quality, data = group.get("quality", {}), group.get("data", {})
     sources = list(dict.fromkeys([*quality, *data]))
@@ -335,11 +343,8 @@ def _quality_table(group: Mapping[str, Any]) -> str:
         rows.append(
             [
                 esc(s),
-                *(
-                    esc(num(q.get(k)) if isinstance(q.get(k), float) else q.get(k, ""))
-                    for k in keys
-                ),
-                *(esc(d.get(k, "")) for k in DATA_KEYS),
+                *(_quality_cell(q.get(k)) for k in keys),
+                *(_quality_cell(d.get(k, "")) for k in DATA_KEYS),
             ]
         )
     notes = [
@@ -476,8 +481,9 @@ def _group(
     sp = group.get("ci", {}).get("self_preference")
     if isinstance(sp, Mapping) and sp.get("p_value") is not None:
         bias += (
-            f'<p class="note">self-preference of all {esc(sp.get("models", ""))} models that '
-            f"are generators: mean bias {num(sp.get('statistic'), signed=True)}, permutation "
+            '<p class="note">self-preference of '
+            + esc(all_models(sp.get("models", ""), "that is a generator", "that are generators"))
+            + f": mean bias {num(sp.get('statistic'), signed=True)}, permutation "
             f"p={sp['p_value']:.3f} ({'exact' if sp.get('exact') else 'sampled'})</p>"
         )
     bias += _family_table(group)
