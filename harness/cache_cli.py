@@ -78,6 +78,7 @@ def _stats(args: argparse.Namespace) -> int:
         print(json.dumps(doc))
         return 0
     rate = "n/a" if st.hit_rate is None else f"{st.hit_rate:.1%}"
+    _legacy_note(d)
     print(f"cache: {d / DB_NAME}")
     print(f"entries: {st.entries}  size: {size_text(st.size_bytes)}")
     print(
@@ -95,7 +96,6 @@ def _stats(args: argparse.Namespace) -> int:
         f"  evicted: {emb.evicted} (least recently used first)"
     )
     print(f"per encoder: {per}")
-    _legacy_note(d)
     return 0
 
 
@@ -110,7 +110,7 @@ def confirm(
     what: str,
     yes: bool,
     stdin: Any = None,
-    ask: Callable[[str], str] = input,
+    ask: Callable[[str], str] | None = None,
 ) -> bool:
     """Whether to go on deleting ``what``: ``--yes``, else a "y" typed at a terminal.
 
@@ -128,7 +128,7 @@ def confirm(
         )
         return False
     try:
-        answer = ask(f"delete {what}? [y/N] ")
+        answer = (ask or input)(f"delete {what}? [y/N] ")
     except EOFError:
         answer = ""
     return answer.strip().lower() in ("y", "yes")
