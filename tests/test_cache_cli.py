@@ -94,7 +94,9 @@ def test_a_run_writes_no_cache_into_its_working_directory(
     ``.synthbench/cache`` in the folder it started in."""
     monkeypatch.delenv(ENV_CACHE_DIR)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    result = synth_project.runpytest("-p", "no:cacheprovider", "--synth-report-dir", "elsewhere")
+    result = synth_project.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--synth-report-dir", "elsewhere"
+    )
     result.assert_outcomes(passed=48)
     assert not (synth_project.path / ".synthbench").exists()
     assert (synth_project.path / "elsewhere" / "report.json").is_file()
