@@ -131,18 +131,24 @@ def spread(xs: Sequence[float], gap: float) -> list[float]:
     gap constraint): labels that do not crowd stay exactly where they are.
     """
     order = sorted(range(len(xs)), key=lambda i: xs[i])
-    # Blocks of (sum of shifted targets, count); a block sits at its mean.
-    blocks: list[list[float]] = []
-    for rank, i in enumerate(order):
-        blocks.append([xs[i] - rank * gap, 1.0])
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
-            total, count = blocks.pop()
-            blocks[-1][0] += total
-            blocks[-1][1] += count
-    shifted = [b[0] / b[1] for b in blocks for _ in range(int(b[1]))]
-    out = [0.0] * len(xs)
-    for rank, i in enumerate(order):
-        out[i] = shifted[rank] + rank * gap
+    # Blocks of ranks placed together; a block sits at the mean of its shifted targets.
+    blocks: list[list[int]] = []
+
+    def mean(block: list[int]) -> float:
+        return sum(xs[order[r]] - r * gap for r in block) / len(block)
+
+    for rank in range(len(order)):
+        blocks.append([rank])
+        # Merge only a real violation: rounding must not move labels that just fit.
+        while len(blocks) > 1 and mean(blocks[-2]) > mean(blocks[-1]) + 1e-9 * gap:
+            last = blocks.pop()
+            blocks[-1] += last
+    out = list(xs)
+    for block in blocks:
+        if len(block) > 1:  # a lone label keeps its own position, bit for bit
+            at = mean(block)
+            for r in block:
+                out[order[r]] = at + r * gap
     return out
 
 
