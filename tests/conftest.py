@@ -27,6 +27,21 @@ def _shared_onnx_dir(pytestconfig: pytest.Config) -> Iterator[None]:
     os.environ.pop(ENV_ONNX_DIR, None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module- and session-scoped fixtures (a rendered page, a loaded encoder) run
+    before any test's own folder exists: they get the session's, never the user's."""
+    from harness.cache import ENV_CACHE_DIR
+
+    before = os.environ.get(ENV_CACHE_DIR)
+    os.environ[ENV_CACHE_DIR] = str(tmp_path_factory.mktemp("synthbench-session-cache"))
+    yield
+    if before is None:
+        os.environ.pop(ENV_CACHE_DIR, None)
+    else:
+        os.environ[ENV_CACHE_DIR] = before
+
+
 @pytest.fixture(autouse=True)
 def _own_cache_dir(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
