@@ -331,3 +331,11 @@ def test_example_text_with_markup_is_escaped(tmp_path: Path) -> None:
     text = render_html(report, results_dir=tmp_path / "out")
     assert '<td class="text">&lt;script&gt;document' in text
     assert "<script>document" not in text
+    # a store written before texts were kept (no model's case file has them): said so
+    for path in (tmp_path / "out" / "cases").glob("intent-*-real-*.jsonl"):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        for o in rows[1:]:
+            o.pop("text", None)
+        path.write_text("\n".join(json.dumps(x) for x in rows) + "\n", encoding="utf-8")
+    text = render_html(report, results_dir=tmp_path / "out")
+    assert '<td class="text"><span class="note">(text not stored)</span></td>' in text
