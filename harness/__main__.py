@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -38,8 +39,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+            status = int(args.func(args))
+        except SystemExit:  # --help, --version, a usage error: printed, then exit
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler
+    except BrokenPipeError:
+        return _closed_pipe()
+    return status
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (``synthbench ... | head``): stop quietly.
+
+    Python would print a traceback, and again at exit when it flushes stdout; pointing
+    stdout at /dev/null first silences that second attempt. 141 is what a shell reports
+    for a command killed by SIGPIPE (128 + 13), so pipelines read it as usual.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # no real file descriptor (captured output in tests): nothing to flush
+    return 141
 
 
 if __name__ == "__main__":

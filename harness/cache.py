@@ -22,10 +22,11 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -36,7 +37,9 @@ from harness.textsafe import from_sql, hash_bytes, json_dumps, sql_text
 
 ENV_CACHE_DIR = "SYNTHBENCH_CACHE_DIR"
 ENV_RUN_ID = "SYNTHBENCH_RUN_ID"
-DEFAULT_CACHE_DIR = ".synthbench/cache"
+#: Where releases before the per-user default kept the cache (relative to the working
+#: directory); only looked at to tell a user whose paid responses are still there.
+LEGACY_CACHE_DIR = ".synthbench/cache"
 DB_NAME = "responses.sqlite"
 KEY_VERSION = 1
 
@@ -74,12 +77,53 @@ CREATE TABLE IF NOT EXISTS counters (
 """
 
 
+def default_cache_dir(env: Mapping[str, str] | None = None, system: str | None = None) -> Path:
+    """The per-user cache folder, never the working directory (docs/reports.md).
+
+    Linux and other POSIX systems: ``$XDG_CACHE_HOME/synthbench``, else
+    ``~/.cache/synthbench``; macOS: ``~/Library/Caches/synthbench``; Windows:
+    ``%LOCALAPPDATA%\\synthbench\\cache``. Responses paid for in one project are then
+    found again from any other, and a run never litters the folder it started in.
+    """
+    env = os.environ if env is None else env
+    system = sys.platform if system is None else system
+    if system.startswith("win"):
+        base = env.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "synthbench" / "cache"
+    if system == "darwin":
+        return Path.home() / "Library" / "Caches" / "synthbench"
+    xdg = env.get("XDG_CACHE_HOME", "")
+    # The XDG spec: a relative value is invalid and is ignored.
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "synthbench"
+    return Path.home() / ".cache" / "synthbench"
+
+
 def resolve_cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """``explicit`` (``--cache-dir``), else ``$SYNTHBENCH_CACHE_DIR``, else the default."""
+    """``explicit`` (``--cache-dir``), else ``$SYNTHBENCH_CACHE_DIR``, else the per-user
+    ``default_cache_dir()``."""
     if explicit:
         return Path(explicit)
     env = os.environ.get(ENV_CACHE_DIR)
-    return Path(env) if env else Path(DEFAULT_CACHE_DIR)
+    return Path(env) if env else default_cache_dir()
+
+
+def legacy_cache_note(directory: Path, cwd: Path | None = None) -> str:
+    """A hint when the working directory still holds a cache of the old default location
+    (``.synthbench/cache``) that ``directory`` is not: its responses are not read."""
+    old = (cwd or Path.cwd()) / LEGACY_CACHE_DIR
+    if not (old / DB_NAME).is_file():
+        return ""
+    try:
+        if old.resolve() == directory.resolve():
+            return ""
+    except OSError:
+        return ""
+    return (
+        f"note: {old} holds a response cache of an older release, which is not read now "
+        f"(the cache folder is {directory}); move its files there, or set "
+        f"{ENV_CACHE_DIR}={old} to keep using it"
+    )
 
 
 def run_id() -> str:

@@ -661,7 +661,6 @@ class SynthPlugin:
                 "`synthbench report` over every shard's store",
                 yellow=True,
             )
-        terminalreporter.write_line(f"report: {synth.results_dir / 'report.json'}")
         for path in synth.written:
             terminalreporter.write_line(f"report: {path}")
         for line in self.config.stash.get(EXPORT_KEY, []):

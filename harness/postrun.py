@@ -102,9 +102,16 @@ def _unavailable(reason: str) -> Callable[[str, str, str, str], str]:
 
 
 def write_reports(
-    report: Mapping[str, Any], results_dir: Path, opts: PostRunOptions, timestamp: str = ""
+    report: Mapping[str, Any],
+    results_dir: Path,
+    opts: PostRunOptions,
+    timestamp: str = "",
+    store: Path | None = None,
 ) -> list[Path]:
-    """Write the requested report files; returns their paths."""
+    """Write the requested report files to ``results_dir``; returns their paths.
+
+    ``store``: where the case files are, when not in ``results_dir`` (a partial run's
+    report folder beside the full report)."""
     from harness.textsafe import scrub_tree
 
     report = scrub_tree(report)[0]  # rendered for people: U+FFFD, counted in report.json
@@ -122,7 +129,7 @@ def write_reports(
 
         atomic_write_text(
             results_dir / REPORT_HTML,
-            render_html(report, timestamp=timestamp, results_dir=results_dir),
+            render_html(report, timestamp=timestamp, results_dir=store or results_dir),
         )
         written.append(results_dir / REPORT_HTML)
     if opts.junit_xml is not None:

@@ -193,6 +193,10 @@ class Outcome:
     correct: bool | None
     raw: str | None = None
     error: str | None = None
+    #: The example's input texts (the task's text fields), for people reading results
+    #: (the report's example browser); None where the gold holds them (NER) or for
+    #: results written before they were kept. Never used in scoring.
+    text: tuple[str, ...] | None = None
 
     @property
     def valid(self) -> bool:
@@ -209,10 +213,13 @@ class Outcome:
             d["raw"] = self.raw
         if self.error is not None:
             d["error"] = self.error
+        if self.text is not None:
+            d["text"] = list(self.text)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Outcome:
+        text = d.get("text")
         return cls(
             index=int(d["i"]),
             gold=d["gold"],
@@ -220,6 +227,7 @@ class Outcome:
             correct=d.get("correct"),
             raw=d.get("raw"),
             error=d.get("error"),
+            text=tuple(str(t) for t in text) if isinstance(text, list) else None,
         )
 
 

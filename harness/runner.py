@@ -161,8 +161,19 @@ def outcomes_of(task: Task, data: Dataset, preds: Sequence[Prediction]) -> list[
             # The task refused the value (NaN score, span outside the text): invalid.
             error = error or f"invalid prediction value {p.value!r}"
         correct = task.correct(gold, pred) if pred is not None else False
-        out.append(Outcome(i, gold, pred, correct, p.raw, error))
+        out.append(Outcome(i, gold, pred, correct, p.raw, error, input_text(task, ex, gold)))
     return out
+
+
+def input_text(task: Task, example: Any, gold: Any) -> tuple[str, ...] | None:
+    """The example's text fields, kept with its outcome for the report's example browser;
+    None when the gold already holds the text (NER), so it is not stored twice."""
+    from harness.tasks.base import text_fields
+
+    if isinstance(gold, dict) and isinstance(gold.get("text"), str):
+        return None
+    texts = [getattr(example, f, None) for f in text_fields(task)]
+    return tuple(t for t in texts if isinstance(t, str)) or None
 
 
 def score_outcomes(

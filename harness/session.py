@@ -164,6 +164,6 @@ class SynthSession:
             done = build([(self.results_dir, record)], settings, (), self.save_baseline, stamp)
             done = write_files(done, self.results_dir, settings, stamp, self.step_summary)
         self.verdicts = list(done.verdicts)
-        self.written = [p for p in done.written if p.name != "report.json"]
+        self.written = list(done.written)  # report.json first: maybe beside the full one
         self.report = done.report.to_dict()
         return self.report

@@ -3,11 +3,57 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.synth_fixtures import BENCH_TEST, suite_text, write_data_dir
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_onnx_dir(pytestconfig: pytest.Config) -> Iterator[None]:
+    """The exported MiniLM graph is kept for every test and session (a minute's export),
+    in the checkout's ignored ``.synthbench`` folder, unless the caller chose a folder."""
+    from harness.models.onnx_encoder import ENV_ONNX_DIR
+
+    if os.environ.get(ENV_ONNX_DIR):
+        yield
+        return
+    os.environ[ENV_ONNX_DIR] = str(pytestconfig.rootpath / ".synthbench" / "cache" / "onnx")
+    yield
+    os.environ.pop(ENV_ONNX_DIR, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module- and session-scoped fixtures (a rendered page, a loaded encoder) run
+    before any test's own folder exists: they get the session's, never the user's."""
+    from harness.cache import ENV_CACHE_DIR
+
+    before = os.environ.get(ENV_CACHE_DIR)
+    os.environ[ENV_CACHE_DIR] = str(tmp_path_factory.mktemp("synthbench-session-cache"))
+    yield
+    if before is None:
+        os.environ.pop(ENV_CACHE_DIR, None)
+    else:
+        os.environ[ENV_CACHE_DIR] = before
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Every test gets an empty cache folder of its own (responses, embeddings, figures,
+    converted datasets): the default is the user's cache (``harness.cache``), which no
+    test may read or write. A test that sets ``SYNTHBENCH_CACHE_DIR`` itself wins."""
+    from harness.cache import ENV_CACHE_DIR
+
+    path = tmp_path_factory.mktemp("synthbench-cache")
+    monkeypatch.setenv(ENV_CACHE_DIR, str(path))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -174,7 +174,7 @@ def test_cli_stats_export_clear(tmp_path, capsys):
     lines = [json.loads(x) for x in out_file.read_text().splitlines()]
     assert sorted(x["text"] for x in lines) == ["a0", "a1", "a2"]
     assert lines[0]["request"]["messages"][0]["role"] == "user"
-    assert run("clear") == 0
+    assert run("clear", "--yes") == 0
     assert "cleared 3" in capsys.readouterr().out
     assert cache_stats(tmp_path).entries == 0
 

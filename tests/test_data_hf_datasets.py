@@ -137,10 +137,25 @@ def test_ner_from_tokens_and_class_label_tags(tmp_path: Path) -> None:
 def test_errors_name_the_source_row_and_column(tmp_path: Path) -> None:
     _write("parquet", tmp_path)
     spec = DatasetSpec("d", "intent", "parquet", columns=(("label", "intent"), ("text", "utt")))
-    with pytest.raises(
-        DataError, match=r"parquet.*no column 'utt'; its columns: utterance, intent"
-    ):
+    with pytest.raises(DataError) as bad_value:
         materialise(spec, tmp_path)
+    # The cure is the suite's key, not the data: the message names the key, the bad
+    # value and the columns there are, and says to fix the key.
+    assert str(bad_value.value) == (
+        "parquet: datasets.d.columns.text = 'utt' names no column of this source; its "
+        "columns: utterance, intent; correct datasets.d.columns.text in the suite file"
+    )
+    typo = DatasetSpec(
+        "d", "intent", "parquet", columns=(("label", "intent"), ("txet", "utterance"))
+    )
+    with pytest.raises(DataError) as bad_key:
+        materialise(typo, tmp_path)
+    assert str(bad_key.value) == (
+        "parquet: datasets.d.columns gives no column for the field 'text'; it maps 'txet', "
+        "which intent records do not have (fields: text, label); correct datasets.d.columns "
+        "in the suite file"
+    )
+    assert "fix the file" not in str(bad_value.value) + str(bad_key.value)
     ds = datasets.Dataset.from_dict({"text": ["ok", None], "label": ["a", "b"]})
     ds.to_parquet(str(tmp_path / "bad.parquet"))
     with pytest.raises(DataError, match=r"bad.parquet\[test\]:2: row 2, column 'text'"):

@@ -206,7 +206,7 @@ def test_cli_stats_shows_and_clears_the_embedding_store(
     out = capsys.readouterr().out
     assert "vectors: 2" in out and "all-MiniLM-L6-v2/onnx-fp32 2" in out
     assert "least recently used" in out
-    assert main(["cache", "--cache-dir", str(tmp_path), "clear", "--embeddings"]) == 0
+    assert main(["cache", "--cache-dir", str(tmp_path), "clear", "--embeddings", "--yes"]) == 0
     assert "cleared 2 stored vectors" in capsys.readouterr().out
     assert main(["cache", "--cache-dir", str(tmp_path), "stats", "--json"]) == 0
     assert '"entries": 0' in capsys.readouterr().out.split('"embeddings"')[1]

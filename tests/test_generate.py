@@ -204,3 +204,23 @@ def _suite(root: Path) -> Path:
     path.write_text('[datasets.toy]\ntask = "intent"\ntest = "real/toy/test.jsonl"\n'
                     'train = "real/toy/train.jsonl"\n')
     return path
+
+
+def test_generate_backend_choices_are_the_registered_backends(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--help`` lists every registered backend (llama-cpp included), a wrong name is
+    refused with the list: both read from the registry, never a hand-written list."""
+    from harness.__main__ import main
+    from harness.backends import BACKENDS
+
+    with pytest.raises(SystemExit):
+        main(["generate", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "llama-cpp" in BACKENDS.names()
+    assert f"chat backend: {', '.join(BACKENDS.names())}" in help_text
+    argv = ["generate", "--dataset", "d", "--generator", "g", "--model", "m", "--backend", "nope"]
+    with pytest.raises(SystemExit):
+        main(argv)
+    err = capsys.readouterr().err
+    assert "invalid choice: 'nope'" in err and "'llama-cpp'" in err

@@ -174,6 +174,46 @@ def test_example_browser_filters(browser: Any, page_file: Path) -> None:
     page.close()
 
 
+def test_example_browser_shows_and_searches_the_utterances(
+    browser: Any, page_file: Path
+) -> None:
+    """The intent rows show each example's utterance (the data's own record), and the
+    search box finds rows by words of it, which no label or answer contains."""
+    page, events = _open(browser, page_file, 1280)
+    page.locator('nav.toc a[href="#group-0-examples"]').click()
+    box = page.locator("details#group-0 .examples")
+    assert "text" in box.locator("thead th").all_inner_texts()
+    rows = box.locator("tbody tr")
+    total = rows.count()
+    data = page_file.parent / "data"
+    utterances = []
+    for i in range(total):
+        row = rows.nth(i)
+        source, index = row.locator("td").nth(0).inner_text(), row.locator("td").nth(1).inner_text()
+        path = (
+            data / "real/toy-intent/test.jsonl"
+            if source == "real"
+            else data / f"synthetic/toy-intent/{source}.jsonl"
+        )
+        record = json.loads(path.read_text(encoding="utf-8").splitlines()[int(index)])
+        shown = row.locator("td.text").inner_text()
+        assert shown == record["text"], (source, index)
+        assert row.locator("td.text").is_visible()
+        utterances.append(shown)
+    # A word pair of one utterance: part of the example's text, not of any label.
+    target = utterances[-1]
+    query = " ".join(target.split()[1:3]).upper()  # search ignores case
+    box.locator("input").fill(query)
+    visible = box.locator("tbody tr:not([hidden])")
+    n = visible.count()
+    assert 0 < n < total
+    texts = visible.locator("td.text").all_inner_texts()
+    assert target in texts and all(query.lower() in t.lower() for t in texts)
+    assert box.locator(".count").inner_text() == f"{n} of {total} examples shown"
+    assert events == []
+    page.close()
+
+
 # Elements that stick out of the viewport, outside the horizontal scroll boxes that
 # hold wide tables by design.
 _OVERFLOW = """() => {

@@ -253,15 +253,89 @@ def test_item_diagnostics_mark_their_rows_in_the_example_browser(tmp_path: Path)
     report = toy_report(tmp_path, resamples=20)
     group = report["groups"][0]
     gens = [g for g in group["scores"] if g not in ("real", "mean", "mean-loo")]
-    group["items"] = {gens[0]: [{"i": 3, "influence": -0.125}, {"i": 7, "influence": 0.25}]}
+    group["items"] = {
+        gens[0]: [
+            {"i": 3, "influence": -0.125, "influence_pearson": -0.2},
+            # zero Spearman influence: Pearson decides
+            {"i": 5, "influence": 0.0, "influence_pearson": -0.0421},
+            # listed, but misleading nobody: never marked
+            {"i": 7, "influence": 0.25, "influence_pearson": 0.1},
+            {"i": 9, "influence": 0.0, "influence_pearson": 0.0},
+            {"i": 11, "influence": None, "influence_pearson": None},
+        ]
+    }
     text = render_html(report, results_dir=tmp_path / "out")
     section = text.split('id="group-0"', 1)[1].split('id="group-1"', 1)[0]
     rows = re.findall(r'<tr data-flags="([^"]*)">(.*?)</tr>', section, re.S)
     marked = [(flags, body) for flags, body in rows if "misleading" in flags.split()]
-    # Both listed examples are rows of that source, marked with their influence,
-    # whether or not they are also disagreeing or invalid ones; no other row is.
+    # Exactly the examples of negative influence are rows of that source, marked with
+    # their influence, whether or not they are also disagreeing or invalid ones.
     assert len(marked) == 2, [f for f, _ in rows]
     assert all(f"<td><bdi>{gens[0]}</bdi></td>" in body for _, body in marked)
-    assert {re.search(r"<td>(\d+)</td>", b).group(1) for _, b in marked} == {"3", "7"}  # type: ignore[union-attr]
-    assert "misleading -0.125" in section and "misleading 0.250" in section
+    assert {re.search(r"<td>(\d+)</td>", b).group(1) for _, b in marked} == {"3", "5"}  # type: ignore[union-attr]
+    assert "misleading -0.125 (Spearman)" in section
+    assert "misleading -0.042 (Pearson)" in section
+    assert "misleading 0.000" not in section and "misleading +0.250" not in section
+    assert section.count('class="bad" title="Spearman') + section.count(
+        'class="bad" title="Pearson'
+    ) == 2
     assert '<option value="misleading">' in section
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_example_browser_shows_each_examples_input_text(tmp_path: Path) -> None:
+    """Intent rows show the utterance, similarity rows both texts, NER rows the sentence,
+    each the very record of that source at that index (escaped)."""
+    import html as html_lib
+
+    report = toy_report(tmp_path, resamples=20)
+    text = render_html(report, results_dir=tmp_path / "out")
+    data = tmp_path / "data"
+    fields = {"intent": ("text",), "similarity": ("text1", "text2"), "ner": ("text",)}
+    seen = set()
+    for n, group in enumerate(report["groups"]):
+        section = text.split(f'id="group-{n}"', 1)[1].split(f'id="group-{n + 1}"', 1)[0]
+        rows = re.findall(r'<tr data-flags="[^"]*">(.*?)</tr>', section, re.S)
+        assert rows, group["task"]
+        for body in rows:
+            source, index = re.match(r"<td><bdi>([^<]*)</bdi></td><td>(\d+)</td>", body).groups()  # type: ignore[union-attr]
+            cell = re.search(r'<td class="text">(.*?)</td>', body, re.S).group(1)  # type: ignore[union-attr]
+            name = group["dataset"]
+            path = (
+                data / f"real/{name}/test.jsonl"
+                if source == "real"
+                else data / f"synthetic/{name}/{source}.jsonl"
+            )
+            record = _jsonl(path)[int(index)]
+            wanted = [record[f] for f in fields[group["task"]]]
+            shown = [html_lib.unescape(re.sub(r"<b>[AB]:</b> ", "", p)) for p in cell.split("<br>")]
+            assert shown == wanted, (group["task"], source, index)
+            seen.add(group["task"])
+    assert seen == {"intent", "similarity", "ner"}
+
+
+def test_example_text_with_markup_is_escaped(tmp_path: Path) -> None:
+    import json
+
+    report = toy_report(tmp_path, resamples=20)
+    src = sorted((tmp_path / "out" / "cases").glob("intent-*-real-*.jsonl"))[0]
+    lines = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
+    for o in lines[1:]:
+        o.update(text=[EVIL], pred=None, correct=False, error="x")  # every example invalid
+    src.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    text = render_html(report, results_dir=tmp_path / "out")
+    assert '<td class="text">&lt;script&gt;document' in text
+    assert "<script>document" not in text
+    # a store written before texts were kept (no model's case file has them): said so
+    for path in (tmp_path / "out" / "cases").glob("intent-*-real-*.jsonl"):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        for o in rows[1:]:
+            o.pop("text", None)
+        path.write_text("\n".join(json.dumps(x) for x in rows) + "\n", encoding="utf-8")
+    text = render_html(report, results_dir=tmp_path / "out")
+    assert '<td class="text"><span class="note">(text not stored)</span></td>' in text

@@ -15,7 +15,7 @@ factory, e.g. ``base_url``, ``api_key_env``, ``timeout`` for ``openai``)::
     rate_key = ""                 # budget name (default: the backend's endpoint)
     max_retries = 4, retry_base_delay = 0.5, retry_max_delay = 30, max_retry_after = 120
     cache = "deterministic"       # or "always" (also seeded sampling) or "off"
-    cache_dir = ""                # default: $SYNTHBENCH_CACHE_DIR or .synthbench/cache
+    cache_dir = ""                # default: $SYNTHBENCH_CACHE_DIR, else ~/.cache/synthbench
 
 Unknown names raise a ``ValueError`` naming them and listing the known ones.
 """

@@ -18,14 +18,17 @@ class DataError(ValueError):
     are kept as attributes so a caller can report them without parsing the text.
     """
 
-    def __init__(self, path: str | Path, line: int, field: str, problem: str) -> None:
+    def __init__(
+        self, path: str | Path, line: int, field: str, problem: str, fix: str = ""
+    ) -> None:
         self.path = str(path)
         self.line = line
         self.field = field
         where = f"{self.path}:{line}" if line else self.path
         # RecordError messages usually name the field already; avoid saying it twice.
         what = problem if (not field or repr(field) in problem) else f"field {field!r}: {problem}"
-        fix = "fix or delete that line" if line else "fix the file"
+        # ``fix``: when the cure is elsewhere (a suite key), the caller says where.
+        fix = fix or ("fix or delete that line" if line else "fix the file")
         super().__init__(f"{where}: {what}; {fix}")
 
 

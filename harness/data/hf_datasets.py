@@ -212,18 +212,33 @@ def _row_error(loaded: Loaded, row: int, problem: str) -> DataError:
     return DataError(loaded.origin, row + 1, "", f"row {row + 1}, {problem}")
 
 
-def _records(loaded: Loaded, task: Any, columns: Mapping[str, str]) -> Iterator[dict]:
-    """Rows of the split as the task's JSON records, through the column mapping."""
+def _records(
+    loaded: Loaded, task: Any, columns: Mapping[str, str], key: str = ""
+) -> Iterator[dict]:
+    """Rows of the split as the task's JSON records, through the column mapping; ``key``
+    names the suite's mapping (``datasets.NAME.columns``) when the suite gave one."""
     from harness.tasks import RecordError
 
     ds = loaded.ds
-    for column in columns.values():
+    for field, column in columns.items():
         if column not in ds.column_names:
+            known = ", ".join(ds.column_names)
+            if key:  # the suite's mapping names it: the cure is there, not in the data
+                raise DataError(
+                    loaded.origin,
+                    0,
+                    "",
+                    f"{key}.{field} = {column!r} names no column of this source; "
+                    f"its columns: {known}",
+                    fix=f"correct {key}.{field} in the suite file",
+                )
             raise DataError(
                 loaded.origin,
                 0,
                 column,
-                f"no column {column!r}; its columns: {', '.join(ds.column_names)}",
+                f"no column {column!r}; its columns: {known}",
+                fix="map the task's fields to these columns with a columns table "
+                "in the suite file (docs/extending.md)",
             )
     names = {f: _class_names(ds, c) for f, c in columns.items()}
     # The task turns a row into its record (NER: tokens + tags to spans), if it says how.
@@ -274,10 +289,11 @@ def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
     loaded = _load(local, split, path)
     task = TASKS.get(spec.task)
     columns = dict(spec.columns) or _default_columns(task, loaded.ds)
+    key = f"datasets.{spec.name}.columns" if spec.columns else ""
     parse = task.parse_record
     lines = []
     empty = 0
-    for i, obj in enumerate(_records(loaded, task, columns)):
+    for i, obj in enumerate(_records(loaded, task, columns, key)):
         # An empty text is a record the loader drops and counts, as in a JSONL file.
         if is_empty_record(obj, spec.task):
             empty += 1
@@ -285,7 +301,10 @@ def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
             try:
                 parse(obj)
             except RecordError as exc:
-                col = columns.get(exc.field.split("[")[0].split(".")[0], exc.field)
+                field = exc.field.split("[")[0].split(".")[0]
+                if key and field and field not in columns:
+                    raise _unmapped(key, task, columns, field, loaded.origin) from None
+                col = columns.get(field, exc.field)
                 raise _row_error(loaded, i, f"column {col!r}: {exc}") from None
             except (TypeError, ValueError, KeyError, IndexError, OverflowError) as exc:
                 raise _row_error(loaded, i, f"not a valid {spec.task} record "
@@ -300,6 +319,27 @@ def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
     tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     os.replace(tmp, out)  # atomic: xdist workers converting at once agree
     return out.resolve()
+
+
+def _unmapped(
+    key: str, task: Any, columns: Mapping[str, str], field: str, origin: str
+) -> DataError:
+    """A record field the suite's mapping leaves out: name the keys it has instead."""
+    fields = getattr(task, "record_fields", None) or (*text_fields(task), "label")
+    strange = [k for k in columns if k not in fields]
+    which = (
+        f"; it maps {', '.join(repr(k) for k in strange)}, which {task.name} records do not have"
+        if strange
+        else ""
+    )
+    return DataError(
+        origin,
+        0,
+        "",
+        f"{key} gives no column for the field {field!r}{which} "
+        f"(fields: {', '.join(fields)})",
+        fix=f"correct {key} in the suite file",
+    )
 
 
 def materialise(spec: DatasetSpec, data_dir: Path) -> DatasetSpec:

@@ -1,7 +1,7 @@
 """The embedding store: sentence vectors on disk, shared by workers, runs and CI jobs.
 
 One SQLite file (WAL mode), ``embeddings.sqlite`` in the cache directory (the
-response cache's folder: ``$SYNTHBENCH_CACHE_DIR``, else ``.synthbench/cache``), kept
+response cache's folder: ``$SYNTHBENCH_CACHE_DIR``, else the per-user cache), kept
 apart from the response cache's file so neither can lock or corrupt the other.
 
 Key: SHA-256 of (key version, encoder id, weights hash, normalisation, text). The
@@ -15,7 +15,7 @@ vector, never their own copy (``put_many`` returns what is stored), so every pro
 of a run, and every later run, uses the same bytes for a text: scores are identical
 with a cold or a warm store.
 
-Size bound and eviction: ``max_bytes`` (default 1 GiB, ``$SYNTHBENCH_EMBEDDINGS_MAX_MB``)
+Size bound and eviction: ``max_bytes`` (default 1 GiB, ``$SYNTHBENCH_EMBEDDINGS_MAX_MB`` in MiB)
 bounds the vector bytes. Reads mark entries used (one batched update per call, at
 most once a minute per entry); when a write takes the store past the bound, the least
 recently used entries are deleted until it is at 90% of it (hysteresis, so the next
@@ -93,7 +93,8 @@ CREATE TABLE IF NOT EXISTS claims (
 
 def default_max_bytes() -> int:
     raw = os.environ.get(ENV_MAX_MB)
-    return int(float(raw) * 1e6) if raw else DEFAULT_MAX_BYTES
+    # MiB, like the default (1 GiB = 1024) and ``synthbench cache stats``.
+    return int(float(raw) * (1 << 20)) if raw else DEFAULT_MAX_BYTES
 
 
 def store_enabled() -> bool:

@@ -44,7 +44,7 @@ def render_quality(q: dict[str, Any]) -> str:
     ln = q["length"]
     lines.append(
         f"  distinct-1 {_fmt(q['distinct_1'])}  distinct-2 {_fmt(q['distinct_2'])}  "
-        f"words/text mean {_fmt(ln['mean'], 1)} median {ln['median']} "
+        f"words/text mean {_fmt(ln['mean'], 1)} median {_fmt(ln['median'], 1)} "
         f"min {_fmt(ln['min'])} max {_fmt(ln['max'])}"
     )
     chk = q["checks"]

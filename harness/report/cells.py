@@ -100,6 +100,13 @@ def family_cells(
     return rows
 
 
+def all_models(n: Any, rest: str, rest_plural: str) -> str:
+    """``all 3 models that are generators`` / ``the 1 model that is a generator``."""
+    if n == 1:
+        return f"the 1 model {rest}"
+    return f"all {n} models {rest_plural}"
+
+
 def family_preference_note(group: Mapping[str, Any]) -> str:
     """The joint test in words, '' when the group has none (plain text; numbers only)."""
     fp = group.get("ci", {}).get("family_preference")
@@ -107,7 +114,8 @@ def family_preference_note(group: Mapping[str, Any]) -> str:
         return ""
     kind = "exact" if fp.get("exact") else "sampled"
     return (
-        f"family preference of all {fp.get('models', '')} models with a family: mean family "
+        f"family preference of {all_models(fp.get('models', ''), 'with a family', 'with a family')}"
+        ": mean family "
         f"bias {num(fp.get('statistic'), signed=True)}, permutation p={fp['p_value']:.3f} "
         f"({kind}, generator families permuted)"
     )

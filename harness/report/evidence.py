@@ -10,8 +10,14 @@ so ``report.html`` stays small:
 * **invalid**: examples on which some model gave no valid answer (with its raw answer
   and error).
 * **misleading**: the examples the statistics' item diagnostics (``items`` of the
-  group, ``harness.items``) list for a synthetic source: leaving one out moves the
-  source's agreement with real data the most towards it. Their influence is shown.
+  group, ``harness.items``) list for a synthetic source whose influence is negative:
+  the source ranks the models more like real data without them. Their influence is
+  shown (Spearman; Pearson where leaving the example out moves no rank). Listed
+  examples with zero or positive influence are not marked: they mislead nobody.
+
+Each example shows its input: the text (intent), both texts (similarity), or the
+text with its entities (NER), from the case files (``Outcome.text``, or the NER
+gold); results stored before texts were kept show none.
 
 An example is "wrong" by the task's own ``correct`` flag; for similarity, where there
 is none, a model is "further off" when the rank of its prediction is further from the
@@ -37,6 +43,14 @@ TEXT_LIMIT = 400
 
 
 @dataclass(frozen=True)
+class Influence:
+    """An item diagnostic's influence of one example: its value and which coefficient."""
+
+    value: float
+    kind: str = "Spearman"
+
+
+@dataclass(frozen=True)
 class Example:
     source: str
     index: int
@@ -45,8 +59,10 @@ class Example:
     answers: Mapping[str, tuple[str, bool | None, str, str]]
     flags: tuple[str, ...]
     inversions: int
-    #: The item diagnostics' Spearman influence when the example is one of them.
-    influence: float | None = None
+    #: The item diagnostics' influence when the example is a misleading one.
+    influence: Influence | None = None
+    #: The example's input texts (two for similarity); () when the store has none.
+    text: tuple[str, ...] = ()
 
 
 def _text(value: Any) -> str:
@@ -116,12 +132,30 @@ def _errors(outcomes: Sequence[Outcome]) -> list[float | None]:
     return [None if p is None or g is None else abs(p - g) for p, g in zip(rp, rg, strict=True)]
 
 
+def _input_text(outcomes: Sequence[Outcome]) -> tuple[str, ...]:
+    """The example's texts: stored with any model's outcome, else the NER gold's text."""
+    for o in outcomes:
+        if o.text:
+            return tuple(_cut(t) for t in o.text)
+    for o in outcomes:
+        if isinstance(o.gold, Mapping) and isinstance(o.gold.get("text"), str):
+            return (_cut(o.gold["text"]),)
+    return ()
+
+
+def _gold_text(gold: Any) -> str:
+    """The gold value; for NER only its entities, since the text is shown beside it."""
+    if isinstance(gold, Mapping) and isinstance(gold.get("text"), str):
+        return _spans_text(gold.get("entities", []), gold) or "(no entities)"
+    return _text(gold)
+
+
 def _source_examples(
     source: str,
     per_model: Mapping[str, Sequence[Outcome]],
     real_scores: Mapping[str, float],
     margin: float,
-    items: Mapping[int, float | None] | None = None,
+    items: Mapping[int, Influence | None] | None = None,
 ) -> list[Example]:
     items = items or {}
     models = sorted(per_model)
@@ -140,7 +174,7 @@ def _source_examples(
                     inv += 1
         bad = any(not per_model[m][i].valid for m in models)
         first = per_model[models[0]][i]
-        item = first.index in items
+        item = items.get(first.index) is not None
         flags = (
             *(("disagree",) if inv else ()),
             *(("invalid",) if bad else ()),
@@ -158,9 +192,18 @@ def _source_examples(
             for m in models
             for o in [per_model[m][i]]
         }
-        influence = items.get(first.index) if item else None
+        influence = items.get(first.index)
         picked.append(
-            Example(_cut(source), first.index, _text(first.gold), answers, flags, inv, influence)
+            Example(
+                _cut(source),
+                first.index,
+                _gold_text(first.gold),
+                answers,
+                flags,
+                inv,
+                influence,
+                _input_text([per_model[m][i] for m in models]),
+            )
         )
     disagree = sorted((e for e in picked if "disagree" in e.flags), key=lambda e: -e.inversions)
     invalid = [e for e in picked if "invalid" in e.flags]
@@ -169,9 +212,29 @@ def _source_examples(
     return [e for e in picked if id(e) in keep]
 
 
-def _item_influences(group: Mapping[str, Any]) -> dict[str, dict[int, float | None]]:
-    """source -> {example index: influence} from the group's item diagnostics."""
-    out: dict[str, dict[int, float | None]] = {}
+def _number(value: Any) -> float | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value == value
+    return float(value) if ok else None
+
+
+def misleading(row: Mapping[str, Any]) -> Influence | None:
+    """The influence that makes a listed example misleading, or None when it is not.
+
+    Negative Spearman influence misleads; at zero (with a handful of models, leaving
+    one example out often moves no rank) a negative Pearson influence does. Zero,
+    positive or undefined: not misleading, not marked.
+    """
+    spearman, pearson = _number(row.get("influence")), _number(row.get("influence_pearson"))
+    if spearman is not None and spearman < 0:
+        return Influence(spearman, "Spearman")
+    if (spearman is None or spearman == 0) and pearson is not None and pearson < 0:
+        return Influence(pearson, "Pearson")
+    return None
+
+
+def _item_influences(group: Mapping[str, Any]) -> dict[str, dict[int, Influence | None]]:
+    """source -> {example index: influence, None if not misleading} from the items."""
+    out: dict[str, dict[int, Influence | None]] = {}
     items = group.get("items")
     if not isinstance(items, Mapping):
         return out
@@ -180,10 +243,7 @@ def _item_influences(group: Mapping[str, Any]) -> dict[str, dict[int, float | No
             continue
         for row in rows:
             if isinstance(row, Mapping) and isinstance(row.get("i"), int):
-                value = row.get("influence")
-                out.setdefault(str(source), {})[row["i"]] = (
-                    float(value) if isinstance(value, int | float) else None
-                )
+                out.setdefault(str(source), {})[row["i"]] = misleading(row)
     return out
 
 

@@ -272,17 +272,20 @@ def write_files(
     timestamp: str = "",
     step_summary: Path | None = None,
 ) -> Finished:
-    """``report.json`` and the recorded formats in ``out`` (caller holds the store lock)."""
+    """``report.json`` and the recorded formats in ``out`` (caller holds the store lock);
+    a partial run's beside the store's full report (``harness.report.partial``)."""
     from harness.postrun import PostRunOptions, write_reports
+    from harness.report.partial import report_dir
     from harness.store.files import atomic_write_text
     from harness.textsafe import json_dumps
 
     report = done.report.to_dict()
+    store, out = out, report_dir(out, report)
     atomic_write_text(out / REPORT_JSON, json_dumps(report, indent=1) + "\n")
     opts = PostRunOptions(
         formats=tuple(settings.formats),
         junit_xml=Path(settings.junit_xml) if settings.junit_xml else None,
         step_summary=step_summary,
     )
-    written = write_reports(report, out, opts, timestamp)
+    written = write_reports(report, out, opts, timestamp, store)
     return dataclasses.replace(done, written=(out / REPORT_JSON, *written))

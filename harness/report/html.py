@@ -30,6 +30,7 @@ from typing import Any
 from harness.report.cells import (
     FAMILY_COLUMNS,
     agreement_cells,
+    all_models,
     family_cells,
     family_preference_note,
     num,
@@ -113,7 +114,7 @@ td.best{font-weight:600;background:#eef6ee}
 figure{margin:0;max-width:100%}figcaption{font-size:12px;color:#555}svg{max-width:100%;height:auto}
 .passed{color:#176b2c;font-weight:600}.failed{color:#b00020;font-weight:600}.skipped{color:#8a6d00}
 .gates th,.gates td,.ex th,.ex td{text-align:left;white-space:normal;overflow-wrap:break-word;
-min-width:7em;max-width:28em}
+min-width:7em;max-width:28em}.ex td.text{min-width:14em}
 .note{color:#555;font-size:12px}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:6px;font-size:12px;
 margin:2px 0}
@@ -342,6 +343,13 @@ def _family_table(group: Mapping[str, Any]) -> str:
 DATA_KEYS = ("duplicates", "repaired_entities", "dropped_entities", "dropped_records")
 
 
+def _quality_cell(value: Any) -> str:
+    """A figure of the quality table: ``n/a`` where it is not defined (never ``None``)."""
+    if value is None:
+        return "n/a"
+    return esc(num(value) if isinstance(value, float) else value)
+
+
 def _quality_table(group: Mapping[str, Any]) -> str:
     quality, data = group.get("quality", {}), group.get("data", {})
     sources = list(dict.fromkeys([*quality, *data]))
@@ -352,11 +360,8 @@ def _quality_table(group: Mapping[str, Any]) -> str:
         rows.append(
             [
                 nm(s),
-                *(
-                    esc(num(q.get(k)) if isinstance(q.get(k), float) else q.get(k, ""))
-                    for k in keys
-                ),
-                *(esc(d.get(k, "")) for k in DATA_KEYS),
+                *(_quality_cell(q.get(k)) for k in keys),
+                *(_quality_cell(d.get(k, "")) for k in DATA_KEYS),
             ]
         )
     notes = [
@@ -401,6 +406,20 @@ def _mark(correct: bool | None, valid: bool) -> str:
     return ""
 
 
+def _influence(value: float) -> str:
+    """Signed, 3 decimals; small values in 3 significant digits (never "-0.000")."""
+    return f"{value:+.3f}" if abs(value) >= 0.0005 else f"{value:+.2e}"
+
+
+def _input(texts: Sequence[str]) -> str:
+    """The example's input: one text, or a pair (similarity) as two lines."""
+    if not texts:
+        return '<span class="note">(text not stored)</span>'
+    if len(texts) == 1:
+        return esc(texts[0])
+    return "<br>".join(f"<b>{chr(65 + i)}:</b> {esc(t)}" for i, t in enumerate(texts[:26]))
+
+
 def _examples(examples: Sequence[Example], index: int) -> str:
     if not examples:
         return (
@@ -410,13 +429,21 @@ def _examples(examples: Sequence[Example], index: int) -> str:
     models = sorted({m for e in examples for m in e.answers})
     rows, attrs = [], []
     for e in examples:
-        influence = (
-            f'<span class="bad" title="leaving it out changes agreement by this">'
-            f"misleading {num(e.influence)}</span> "
-            if "misleading" in e.flags
-            else ""
-        )
-        cells = [nm(e.source), str(e.index), str(e.inversions), influence + esc(e.gold)]
+        influence = ""
+        if e.influence is not None:
+            influence = (
+                f'<span class="bad" title="{esc(e.influence.kind)} agreement with real data '
+                'is this much lower with the example than without it">'
+                f"misleading {_influence(e.influence.value)} "
+                f"({esc(e.influence.kind)})</span> "
+            )
+        cells = [
+            nm(e.source),
+            str(e.index),
+            str(e.inversions),
+            f'<td class="text">{_input(e.text)}</td>',
+            influence + esc(e.gold),
+        ]
         for m in models:
             pred, correct, raw, error = e.answers.get(m, ("", None, "", ""))
             valid = not error and (pred != "" or correct is not None)
@@ -429,7 +456,7 @@ def _examples(examples: Sequence[Example], index: int) -> str:
         rows.append(cells)
         attrs.append(f' data-flags="{esc(" ".join(e.flags))}"')
     table = _table(
-        ["source", "#", "inverted pairs", "gold", *(nm(m) for m in models)],
+        ["source", "#", "inverted pairs", "text", "gold", *(nm(m) for m in models)],
         rows,
         "sortable ex",
         attrs,
@@ -440,13 +467,16 @@ def _examples(examples: Sequence[Example], index: int) -> str:
         f'<p class="note">At most {PER_SOURCE} per source and reason: examples where a model '
         "that scores higher on real data is wrong (or further off) and a lower one right "
         "(inverted pairs), examples with an invalid answer, and the synthetic examples the "
-        "item diagnostics find most misleading (marked with their influence).</p>"
+        "item diagnostics find misleading (marked with their negative influence; listed "
+        "examples of zero or positive influence are not marked). Search matches the texts, "
+        "labels and answers.</p>"
         f'<div class="controls"><label for="{fid}">show</label><select id="{fid}">'
         '<option value="all">all</option>'
         '<option value="disagree">real and synthetic disagree</option>'
         '<option value="invalid">a model is invalid</option>'
         '<option value="misleading">misleading (item diagnostics)</option></select>'
-        f'<input type="search" placeholder="search text" aria-label="search examples">'
+        f'<input type="search" placeholder="search texts, labels, answers" '
+        'aria-label="search examples">'
         f'<span class="count note">{len(examples)} examples</span></div>{table}</div>'
     )
 
@@ -493,8 +523,9 @@ def _group(
     sp = group.get("ci", {}).get("self_preference")
     if isinstance(sp, Mapping) and sp.get("p_value") is not None:
         bias += (
-            f'<p class="note">self-preference of all {esc(sp.get("models", ""))} models that '
-            f"are generators: mean bias {num(sp.get('statistic'), signed=True)}, permutation "
+            '<p class="note">self-preference of '
+            + esc(all_models(sp.get("models", ""), "that is a generator", "that are generators"))
+            + f": mean bias {num(sp.get('statistic'), signed=True)}, permutation "
             f"p={sp['p_value']:.3f} ({'exact' if sp.get('exact') else 'sampled'})</p>"
         )
     bias += _family_table(group)

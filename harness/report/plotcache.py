@@ -6,7 +6,7 @@ drawing. A figure is a pure function of its report group (the plots are
 deterministic: same group, same bytes), so each SVG is stored under a hash of the
 plot function, its arguments, the plotting code and matplotlib's version; any change
 to one of them draws afresh. The folder is the response cache's
-(``$SYNTHBENCH_CACHE_DIR``, else ``.synthbench/cache``), under ``plots/``. A cache
+(``$SYNTHBENCH_CACHE_DIR``, else the per-user cache folder), under ``plots/``. A cache
 that cannot be read or written only costs the drawing; ``SYNTHBENCH_PLOT_CACHE=0``
 turns it off.
 """

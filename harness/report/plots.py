@@ -126,17 +126,59 @@ def _with_titles(svg: str, titles: Mapping[str, str]) -> str:
     return svg
 
 
+def spread(xs: Sequence[float], gap: float) -> list[float]:
+    """Positions for labels wanted at ``xs``: in the same order, at least ``gap`` apart,
+    each cluster of crowded labels centred on where its labels want to be.
+
+    Pool-adjacent-violators on ``x_i - i * gap`` (the least-squares placement under the
+    gap constraint): labels that do not crowd stay exactly where they are.
+    """
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    # Blocks of ranks placed together; a block sits at the mean of its shifted targets.
+    blocks: list[list[int]] = []
+
+    def mean(block: list[int]) -> float:
+        return sum(xs[order[r]] - r * gap for r in block) / len(block)
+
+    for rank in range(len(order)):
+        blocks.append([rank])
+        # Merge only a real violation: rounding must not move labels that just fit.
+        while len(blocks) > 1 and mean(blocks[-2]) > mean(blocks[-1]) + 1e-9 * gap:
+            last = blocks.pop()
+            blocks[-1] += last
+    out = list(xs)
+    for block in blocks:
+        if len(block) > 1:  # a lone label keeps its own position, bit for bit
+            at = mean(block)
+            for r in block:
+                out[order[r]] = at + r * gap
+    return out
+
+
 def scatter(group: Mapping[str, Any]) -> str:
     """Each model's real score (x) against its score on each generator's data (y).
 
     A model's points share its real score, so they stand on one vertical line: the line
     is labelled with the model's name, and every point says on hover which model and
-    generator it is.
+    generator it is. Names of models with nearly the same real score are moved apart
+    (``spread``), each joined to its line by a thin leader, so none prints over another.
     """
+    fig, titles = _scatter_figure(group)
+    if fig is None:
+        return ""
+    return _with_titles(_svg(fig), titles)
+
+
+#: Room between two model names above the scatter plot, in points (font size 7).
+LABEL_GAP_PT = 9.0
+
+
+def _scatter_figure(group: Mapping[str, Any]) -> tuple[Any, dict[str, str]]:
+    """The scatter plot's figure (None when there is nothing to draw) and hover texts."""
     sources, models = _sources_models(group)
     synth = [s for s in sources if s != "real"]
     if "real" not in sources or not synth:
-        return ""
+        return None, {}
     fig, ax = _figure(6.4, 4.4)
     lo, hi = math.inf, -math.inf
     titles: dict[str, str] = {}
@@ -161,23 +203,44 @@ def scatter(group: Mapping[str, Any]) -> str:
             )
             first = False
     if not math.isfinite(lo):
-        return ""
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        return None, {}
     pad = 0.05 * (hi - lo or 1.0)
     ax.plot(
         [lo - pad, hi + pad], [lo - pad, hi + pad], color="#888888", lw=1, ls="--", label="identity"
     )
-    for m in models:
-        x = _score(group, "real", m)
-        if x is None:
-            continue
-        ax.axvline(x, color="#dddddd", lw=0.6, zorder=1)
-        ax.text(x, hi + 2 * pad, _short(m, 24), rotation=90, ha="center", va="bottom", fontsize=7)
     ax.set_ylim(lo - pad, hi + 2 * pad + 0.02 * (hi - lo or 1.0))
+    named = [(m, x) for m in models if (x := _score(group, "real", m)) is not None]
+    for _, x in named:
+        ax.axvline(x, color="#dddddd", lw=0.6, zorder=1)
+    # The names stand rotated in a row above the plot: one text height apart at least.
+    x0, x1 = ax.get_xlim()
+    width_pt = ax.get_position().width * fig.get_figwidth() * 72
+    places = spread([x for _, x in named], LABEL_GAP_PT * (x1 - x0) / width_pt)
+    top = ax.get_ylim()[1]
+    for (m, x), at in zip(named, places, strict=True):
+        ax.annotate(
+            _short(m, 24),
+            xy=(x, top),
+            xycoords="data",
+            xytext=(at, 8),
+            textcoords=("data", "offset points"),
+            rotation=90,
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            annotation_clip=False,
+            gid=f"name-{m}",
+            arrowprops=None if abs(at - x) < 1e-12 else {"arrowstyle": "-", "color": "#999999",
+                                                          "lw": 0.5, "shrinkA": 0, "shrinkB": 0},
+        )
     ax.set_xlabel("score on real data (one vertical line per model)")
     ax.set_ylabel("score on synthetic data")
     ax.set_title("real vs synthetic score per model", pad=60)  # room for the names above
     ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    return _with_titles(_svg(fig), titles)
+    return fig, titles
 
 
 def _bars(

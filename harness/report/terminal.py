@@ -205,7 +205,7 @@ def render_group(group: Mapping[str, Any], width: int = 100) -> str:
     ]
     missing = group.get("missing", [])
     if missing:
-        cells = ", ".join(f"{c['generator']}x{c['model']}" for c in missing[:6])
+        cells = ", ".join(f"{c['generator']} x {c['model']}" for c in missing[:6])
         more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
         lines.append(f"  missing cells: {cells}{more}")
     lines += _undefined(group) + _data_notes(group)

@@ -22,6 +22,8 @@ EVALUATED = "evaluated"
 REUSED = "reused"
 SETTLED = "settled"  # skipped or failed in the run that selected it: its own status says
 MISSING = "missing"
+#: The reason of a cell the run did not select and the store has no result for.
+NOT_SELECTED = "not selected in this run, and no stored result matches its inputs"
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def _entry(
     elif cell.selected:
         reason = "selected in this run but no result arrived"
     else:
-        reason = "not selected in this run, and no stored result matches its inputs"
+        reason = NOT_SELECTED
     return Entry(cell.key, MISSING, cell.selected, reason=reason), damage
 
 
