@@ -142,7 +142,7 @@ def test_errors_name_the_source_row_and_column(tmp_path: Path) -> None:
     # The cure is the suite's key, not the data: the message names the key, the bad
     # value and the columns there are, and says to fix the key.
     assert str(bad_value.value) == (
-        "parquet: datasets.d.columns.text = 'utt' names no column of this source; its "
+        "parquet[test]: datasets.d.columns.text = 'utt' names no column of this source; its "
         "columns: utterance, intent; correct datasets.d.columns.text in the suite file"
     )
     typo = DatasetSpec(
@@ -151,7 +151,7 @@ def test_errors_name_the_source_row_and_column(tmp_path: Path) -> None:
     with pytest.raises(DataError) as bad_key:
         materialise(typo, tmp_path)
     assert str(bad_key.value) == (
-        "parquet: datasets.d.columns gives no column for the field 'text'; it maps 'txet', "
+        "parquet[test]: datasets.d.columns gives no column for the field 'text'; it maps 'txet', "
         "which intent records do not have (fields: text, label); correct datasets.d.columns "
         "in the suite file"
     )
