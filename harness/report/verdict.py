@@ -349,3 +349,17 @@ def family_line(card: Card, escape: Callable[[str], str]) -> str:
     if pref is not None and pref.p_value is not None:
         text += f"; family preference p={pref.p_value:.3f}"
     return f"; family bias: {text}"
+
+
+def interval_method(boot: Mapping[str, Any]) -> str:
+    """The report header's name of the interval methods, exactly, per kind of figure.
+
+    A report of resampling scheme 3 or later names each kind (``bootstrap.described``:
+    "scores: jackknife normal ...; agreement: centred bootstrap percentile ..."); an
+    older one had one method for all (``"percentile bootstrap"``). Plain text: the
+    renderer escapes it.
+    """
+    described = boot.get("described")
+    if isinstance(described, Mapping) and described:
+        return "; ".join(f"{kind}: {text}" for kind, text in described.items())
+    return f"{boot.get('method', 'percentile')} bootstrap"
