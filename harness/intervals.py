@@ -64,7 +64,7 @@ RESAMPLING_SCHEME = 3
 #: What each kind of figure's interval is, exactly, for the report's header
 #: (``report["bootstrap"]["methods"]``) and docs/analysis.md ("Which interval").
 METHODS: dict[str, str] = {
-    "scores": "jackknife normal (delete-1, grouped above 200 examples), clipped to the range",
+    "scores": "jackknife normal (delete-1, grouped above 1000 examples), clipped to the range",
     "ensembles": "centred bootstrap percentile",
     "invalid_rate": "centred bootstrap percentile",
     "bias": "centred bootstrap percentile",

@@ -198,7 +198,7 @@ def intervals(
 #: this many examples, each is left out once (the delete-1 jackknife); beyond it the
 #: examples fall into this many seeded groups of (nearly) equal size, and each group
 #: is left out once (the grouped jackknife), which caps its cost at this many columns.
-JACKKNIFE_GROUPS = 200
+JACKKNIFE_GROUPS = 1000
 
 
 def jackknife_weights(n: int, seed: int, groups: int = JACKKNIFE_GROUPS) -> FloatArray:
@@ -209,10 +209,9 @@ def jackknife_weights(n: int, seed: int, groups: int = JACKKNIFE_GROUPS) -> Floa
     g = min(n, groups)
     if g < 2:
         return np.zeros((n, 0))
-    if g == n:
-        group = np.arange(n)
-    else:  # seeded, balanced: sizes differ by at most one
-        group = np.random.default_rng(seed).permutation(np.arange(n) % g)
+    # Seeded and balanced groups: their sizes differ by at most one.
+    rng = np.random.default_rng(seed)
+    group = np.arange(n) if g == n else rng.permutation(np.arange(n) % g)
     w = np.ones((n, g))
     w[np.arange(n), group] = 0.0
     return w
