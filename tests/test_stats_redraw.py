@@ -127,8 +127,9 @@ def test_score_interval_covers_the_expected_value_when_the_test_set_is_redrawn(
     task_name: str, n: int, trials: int
 ) -> None:
     """Every model's 95% interval covers at least 0.85 of redraws, 0.90-0.985 on
-    average (measured over 200-400 redraws: intent 0.91-0.97 at n = 200 and 800, where the stratified percentile interval covered
-    0.63-0.76 and gave the majority baseline zero width in every draw)."""
+    average (measured over 200-400 redraws: intent 0.91-0.97 at n = 200 and 800,
+    where the stratified percentile interval covered 0.63-0.76 and gave the majority
+    baseline zero width in every draw)."""
     cover, narrowest = _coverage(task_name, n, trials, seed=n + len(task_name))
     assert (cover >= LOW).all(), (task_name, n, cover.tolist())
     # One model over ~100 trials can reach 1.0; the models together stay near 0.95.
