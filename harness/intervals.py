@@ -30,6 +30,7 @@ from harness.figures import COEFFICIENT_RANGE, Ranked, agreement_of, ranked
 from harness.items import source_items
 from harness.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
+from harness.robustness import MIN_VERDICT_MODELS, floor_ceiling, leave_one_out_p, subset_sweep
 from harness.selfpref import bias_test
 from harness.stats import (
     AGREEMENT_METHODS,
@@ -459,7 +460,23 @@ def group_section(
                 if name in lomo:
                     entry[name]["leave_one_model_out"] = lomo[name].to_dict()
             entry["n_models"] = int(both.sum())
+            # Does the verdict hold without any one model, and over subsets of them?
+            robust_seed = derive_seed(settings.seed, rep.task, rep.dataset, g, "robustness")
+            entry["robustness"] = {
+                "leave_one_out": leave_one_out_p(
+                    names, s[0, both], real[0, both], settings.permutations, robust_seed
+                ),
+                "subsets": subset_sweep(s[0, both], real[0, both], seed=robust_seed),
+            }
             section["agreement"][g] = entry
+    section["robustness"] = {
+        "min_models": MIN_VERDICT_MODELS,
+        "floor_ceiling": floor_ceiling(
+            rep.models,
+            {g: rep.scores[0, i, :] for i, g in enumerate(rep.generators)},
+            _metric_range(rep.task, rep.metric),
+        ),
+    }
     for m, (own, arr) in bias(rep, same_as).items():
         section["bias"][m] = {
             "generator": own,

@@ -57,7 +57,8 @@ def _wrap(line: str, width: int, indent: int = 4) -> list[str]:
 
 def card_lines(card: Card, width: int) -> list[str]:
     """Three lines: title and answer; the ensemble, best and worst generator; bias factor."""
-    head = f"{plain(card.title)}  ({plain(card.metric)})  {card.n_models} models: {card.answer}"
+    answer = plain(card.answer)  # it names models: a control character stays out
+    head = f"{plain(card.title)}  ({plain(card.metric)})  {card.n_models} models: {answer}"
     parts = []
     if card.ensemble is not None:
         name = plain(card.ensemble.name)

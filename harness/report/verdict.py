@@ -17,6 +17,7 @@ from typing import Any
 
 # ENSEMBLES: agreement rows that are ensembles of the generators, not one generator's data.
 from harness.names import ENSEMBLES
+from harness.robustness import MIN_VERDICT_MODELS
 
 COEFFICIENT = "spearman"
 #: A bias factor (or the ensemble's agreement) is called significant when its p-value,
@@ -72,6 +73,21 @@ class LeaveOneOut:
 
 
 @dataclass(frozen=True)
+class LeaveOneOutP:
+    """Spearman's permutation p without the model whose absence lowers it most."""
+
+    without: str
+    p_value: float
+
+    @staticmethod
+    def of(node: Any) -> LeaveOneOutP | None:
+        if not isinstance(node, Mapping):
+            return None
+        p = _num(node.get("p_value"))
+        return None if p is None else LeaveOneOutP(str(node.get("without", "")), p)
+
+
+@dataclass(frozen=True)
 class Ranked:
     """A generator (or ensemble) and its agreement with real data.
 
@@ -84,6 +100,8 @@ class Ranked:
     agreement: Figure
     over_models: Figure | None = None
     leave_one_out: LeaveOneOut | None = None
+    #: ``ci.agreement[g].robustness.leave_one_out``, when the report has it.
+    leave_one_out_p: LeaveOneOutP | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +174,9 @@ def _agreements(group: Mapping[str, Any]) -> list[Ranked]:
                 Figure.of(agreement.get(gen, {}).get(COEFFICIENT), c),
                 Figure.of(None, hier) if isinstance(hier, Mapping) else None,
                 LeaveOneOut.of(c.get("leave_one_model_out") if isinstance(c, Mapping) else None),
+                LeaveOneOutP.of(
+                    (ci.get(gen, {}).get("robustness") or {}).get("leave_one_out")
+                ),
             )
         )
     return out
@@ -204,17 +225,31 @@ def group_gates(report: Mapping[str, Any], group: Mapping[str, Any]) -> tuple[Ga
     return tuple(out)
 
 
-def _evidence(ensemble: Ranked | None) -> str:
+def _evidence(ensemble: Ranked | None, n_models: int = MIN_VERDICT_MODELS) -> str:
     """Whether the ensemble ranks the models better than chance: the permutation p when
-    the report has one (it asks exactly that), else where the interval lies."""
+    the report has one (it asks exactly that), else where the interval lies. No
+    verdict below ``MIN_VERDICT_MODELS`` models; a significant p that does not
+    survive leaving one model out names the model it leans on."""
     if ensemble is None or ensemble.agreement.value is None:
         return "cannot tell (no ensemble agreement)"
+    if n_models < MIN_VERDICT_MODELS:
+        return f"no verdict: {n_models} models, fewer than the {MIN_VERDICT_MODELS} it needs"
     f = ensemble.agreement
     if f.p_value is not None:
-        verb = "ranks models better than chance" if f.p_value < BIAS_ALPHA else "not shown "
         if f.p_value >= BIAS_ALPHA:
-            verb += "better than chance"
-        return f"{verb} (p={f.p_value:.3f})"
+            return f"not shown better than chance (p={f.p_value:.3f})"
+        loo = ensemble.leave_one_out_p
+        if loo is not None and loo.p_value >= BIAS_ALPHA:
+            return (
+                f"ranks models better than chance only with `{loo.without}` "
+                f"(p={f.p_value:.3f}; without it p={loo.p_value:.3f})"
+            )
+        if loo is not None:
+            return (
+                f"ranks models better than chance (p={f.p_value:.3f}; "
+                f"with any one model left out p<={loo.p_value:.3f})"
+            )
+        return f"ranks models better than chance (p={f.p_value:.3f})"
     if f.has_ci and f.low is not None and f.low > 0:
         return "ranks models better than chance (interval above 0)"
     if f.has_ci:
@@ -222,8 +257,15 @@ def _evidence(ensemble: Ranked | None) -> str:
     return "no interval or p-value"
 
 
-def _answer(ensemble: Ranked | None, gates: Sequence[GateLine]) -> str:
-    evidence = _evidence(ensemble)
+def _answer(
+    ensemble: Ranked | None,
+    gates: Sequence[GateLine],
+    n_models: int = MIN_VERDICT_MODELS,
+    flags: Sequence[tuple[str, str]] = (),
+) -> str:
+    evidence = _evidence(ensemble, n_models)
+    if flags:  # models that separate trivially: any rank coefficient leans on them
+        evidence += "; " + ", ".join(f"`{m}` at the score {at} on every source" for m, at in flags)
     failed = sum(g.status == "failed" for g in gates)
     passed = sum(g.status == "passed" for g in gates)
     if failed:
@@ -261,11 +303,19 @@ def build_card(report: Mapping[str, Any], group: Mapping[str, Any]) -> Card:
         worst=defined[-1] if len(defined) > 1 else None,
         bias=_bias(group),
         gates=gates,
-        answer=_answer(ensemble, gates),
+        answer=_answer(ensemble, gates, n, _floor_ceiling(group)),
         generators=tuple(single),
         self_preference=_self_preference(group),
         family_bias=_bias(group, "family_bias", "family"),
         family_preference=_self_preference(group, "family_preference"),
+    )
+
+
+def _floor_ceiling(group: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """``(model, "floor"|"ceiling")`` of ``ci.robustness.floor_ceiling``, when present."""
+    node = (group.get("ci", {}).get("robustness") or {}).get("floor_ceiling") or []
+    return tuple(
+        (str(f.get("model", "")), str(f.get("at", ""))) for f in node if isinstance(f, Mapping)
     )
 
 
