@@ -176,3 +176,44 @@ def test_a_zero_scoring_model_qualifies_the_verdict_end_to_end(
         path = pytester.path / "out" / name
         if path.exists():
             assert "boom" in path.read_text(encoding="utf-8")
+
+
+def test_a_passed_agreement_gate_names_the_model_it_leans_on() -> None:
+    group = _card_group(6, 0.01, {"without": "m1", "p_value": 0.03})
+    group["ci"]["agreement"]["mean"]["spearman"]["leave_one_model_out"] = {
+        "low": 0.35,
+        "high": 0.9,
+        "lowest_without": "boom",
+    }
+    gate = {
+        "name": "mean agrees",
+        "kind": "min_agreement",
+        "threshold": 0.5,
+        "description": "spearman >= 0.5 (interval) on generator=mean",
+        "status": "passed",
+        "checks": [{"cell": "intent/atis/mean", "status": "passed"}],
+    }
+    card = build_cards({"groups": [group], "gates": {"gates": [gate]}})[0]
+    assert card.gates[0].leans_on == "boom"
+    assert card.answer.startswith("gates passed (1 of 1; 'mean agrees' passes only with `boom`)")
+    gate["threshold"] = 0.3  # holds without any one model: no qualifier
+    card = build_cards({"groups": [group], "gates": {"gates": [gate]}})[0]
+    assert card.gates[0].leans_on == "" and card.answer.startswith("gates passed (1 of 1); ")
+
+
+def test_bias_that_cannot_be_tested_says_so_in_every_renderer() -> None:
+    from harness.report.html import render_html
+    from harness.report.markdown import render_markdown
+    from harness.report.summary import render_summary
+
+    group = _card_group(6, 0.2, None)
+    why = "needs at least 2 synthetic generators, got 1"
+    group["bias"] = {
+        m: {"generator": "gen-a", "value": None, "reason": why} for m in ("a", "b", "c")
+    }
+    report = {"groups": [group]}
+    card = build_cards(report)[0]
+    assert not any(b.testable for b in card.bias)
+    for text in (render_summary(report), render_markdown(report), render_html(report)):
+        assert f"not testable ({why})" in text
+        assert "none significant" not in text

@@ -24,6 +24,8 @@ from harness.report.verdict import (
     best_names,
     build_cards,
     family_line,
+    none_significant,
+    untestable,
 )
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -86,8 +88,10 @@ def card_lines(card: Card, width: int) -> list[str]:
             for b in sig
         )
         bias = f"  bias factor: {named} ({len(sig)} of {len(card.bias)} significant)"
+    elif not any(b.testable for b in card.bias):
+        bias = f"  bias factor: {untestable(card.bias, plain)}"
     else:
-        bias = f"  bias factor: none significant ({len(card.bias)} checked)"
+        bias = f"  bias factor: {none_significant(card.bias)}"
     if bias and card.self_preference is not None and card.self_preference.p_value is not None:
         bias += f"; self-preference p={card.self_preference.p_value:.3f}"
     family = family_line(card, plain)[2:]  # '' without suite families

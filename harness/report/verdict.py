@@ -109,6 +109,14 @@ class Bias:
     model: str
     generator: str
     factor: Figure
+    #: Why the factor is undefined (the analysis' reason), '' when it is defined.
+    reason: str = ""
+
+    @property
+    def testable(self) -> bool:
+        """A defined factor with a p-value or an interval: significance can be asked."""
+        f = self.factor
+        return f.value is not None and (f.p_value is not None or f.has_ci)
 
     @property
     def significant(self) -> bool:
@@ -124,6 +132,9 @@ class GateLine:
     status: str
     description: str
     reason: str
+    #: An agreement gate that passed, but whose point coefficient falls below its
+    #: threshold with this model left out: the model the pass leans on ('' if none).
+    leans_on: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,9 +185,7 @@ def _agreements(group: Mapping[str, Any]) -> list[Ranked]:
                 Figure.of(agreement.get(gen, {}).get(COEFFICIENT), c),
                 Figure.of(None, hier) if isinstance(hier, Mapping) else None,
                 LeaveOneOut.of(c.get("leave_one_model_out") if isinstance(c, Mapping) else None),
-                LeaveOneOutP.of(
-                    (ci.get(gen, {}).get("robustness") or {}).get("leave_one_out")
-                ),
+                LeaveOneOutP.of((ci.get(gen, {}).get("robustness") or {}).get("leave_one_out")),
             )
         )
     return out
@@ -203,7 +212,8 @@ def _bias(
         c = dict(ci.get(m) or {})
         if c.get("p_value") is None and b.get("p_value") is not None:
             c["p_value"] = b.get("p_value")
-        out.append(Bias(m, str(b.get(owner, "")), Figure.of(b.get("value"), c)))
+        reason = str(b.get("reason") or "")
+        out.append(Bias(m, str(b.get(owner, "")), Figure.of(b.get("value"), c), reason))
     return tuple(out)
 
 
@@ -221,8 +231,31 @@ def group_gates(report: Mapping[str, Any], group: Mapping[str, Any]) -> tuple[Ga
         if not failed and any(c.get("status") == "passed" for c in checks):
             status = "passed"
         reason = str(failed[0].get("reason", "")) if failed else str(g.get("reason", ""))
-        out.append(GateLine(str(g.get("name", "")), status, str(g.get("description", "")), reason))
+        leans = _leans_on(group, g, checks) if status == "passed" else ""
+        out.append(
+            GateLine(str(g.get("name", "")), status, str(g.get("description", "")), reason, leans)
+        )
     return tuple(out)
+
+
+def _leans_on(
+    group: Mapping[str, Any], gate: Mapping[str, Any], checks: Sequence[Mapping[str, Any]]
+) -> str:
+    """The model a passed ``min_agreement`` gate leans on: its coefficient with that
+    model left out (the lowest of the leave-one-out values) is below the threshold.
+    A point check, so a necessary condition for the interval too."""
+    threshold = _num(gate.get("threshold"))
+    if gate.get("kind") != "min_agreement" or threshold is None:
+        return ""
+    # The report's gate carries its coefficient only in its description ("kendall >= ...").
+    coef = str(gate.get("description", "")).split(" ", 1)[0] or COEFFICIENT
+    ci = group.get("ci", {}).get("agreement", {})
+    for c in checks:
+        gen = str(c.get("cell", "")).rsplit("/", 1)[-1]
+        lomo = LeaveOneOut.of((ci.get(gen, {}).get(coef) or {}).get("leave_one_model_out"))
+        if lomo is not None and lomo.low < threshold:
+            return lomo.lowest_without
+    return ""
 
 
 def _evidence(ensemble: Ranked | None, n_models: int = MIN_VERDICT_MODELS) -> str:
@@ -268,10 +301,11 @@ def _answer(
         evidence += "; " + ", ".join(f"`{m}` at the score {at} on every source" for m, at in flags)
     failed = sum(g.status == "failed" for g in gates)
     passed = sum(g.status == "passed" for g in gates)
+    leaning = "".join(f"; {g.name!r} passes only with `{g.leans_on}`" for g in gates if g.leans_on)
     if failed:
-        return f"gates FAILED ({failed} of {len(gates)}); {evidence}"
+        return f"gates FAILED ({failed} of {len(gates)}{leaning}); {evidence}"
     if passed:
-        return f"gates passed ({passed} of {len(gates)}); {evidence}"
+        return f"gates passed ({passed} of {len(gates)}{leaning}); {evidence}"
     return evidence
 
 
@@ -371,16 +405,33 @@ def bias_line(card: Card, escape: Callable[[str], str], unmeasured: str) -> str:
     """
     if not card.bias:
         line = unmeasured
+    elif not any(b.testable for b in card.bias):
+        line = untestable(card.bias, escape)
     elif card.significant_bias:
         line = "; ".join(
             f"{escape(b.model)} on {escape(b.generator)} {figure(b.factor, signed=True)}"
             for b in card.significant_bias
         )
     else:
-        line = f"none significant ({len(card.bias)} checked)"
+        line = none_significant(card.bias)
     if card.bias and card.self_preference is not None and card.self_preference.p_value is not None:
         line += f"; self-preference p={card.self_preference.p_value:.3f}"
     return line + family_line(card, escape)
+
+
+def untestable(bias: Sequence[Bias], escape: Callable[[str], str]) -> str:
+    """``not testable (why)``: no factor has a value with a p-value or an interval."""
+    reasons = list(dict.fromkeys(b.reason or "no interval or p-value" for b in bias))
+    return f"not testable ({escape('; '.join(reasons))})"
+
+
+def none_significant(bias: Sequence[Bias]) -> str:
+    """``none significant (k checked)``, counting only the factors that could be tested."""
+    tested = sum(b.testable for b in bias)
+    text = f"none significant ({tested} checked"
+    if tested < len(bias):
+        text += f"; {len(bias) - tested} not testable"
+    return text + ")"
 
 
 def family_line(card: Card, escape: Callable[[str], str]) -> str:
@@ -393,8 +444,10 @@ def family_line(card: Card, escape: Callable[[str], str]) -> str:
             f"{escape(b.model)} on family {escape(b.generator)} {figure(b.factor, signed=True)}"
             for b in sig
         )
+    elif not any(b.testable for b in card.family_bias):
+        text = untestable(card.family_bias, escape)
     else:
-        text = f"none significant ({len(card.family_bias)} checked)"
+        text = none_significant(card.family_bias)
     pref = card.family_preference
     if pref is not None and pref.p_value is not None:
         text += f"; family preference p={pref.p_value:.3f}"
