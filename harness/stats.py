@@ -9,11 +9,13 @@ between this run and a saved baseline) a paired bootstrap.
 The primary metric of every resample of every model of a source comes from the
 task's own batch scorer (its ``batch_score``, e.g. ``harness/tasks/intent/batch.py``),
 which reads the per-example sufficient statistics of
-``harness.tasks.stats.ExampleStats``; a source is resampled within the task's
-``strata`` where it has them. Each built-in scorer equals ``Task.score_from_stats`` on
-the resampled examples (the tests check this on random resamples). A task without a
-batch scorer falls back to calling ``score_from_stats`` once per resample
-(``harness.tasks.generic``): correct, only slower.
+``harness.tasks.stats.ExampleStats``. The report's bootstrap resamples every source
+plainly (``harness.intervals``, scheme 3); ``resample_weights(..., strata=)`` still
+draws within a task's ``strata`` for a caller that wants it. Each built-in scorer
+equals ``Task.score_from_stats`` on the resampled examples (the tests check this on
+random resamples). A task without a batch scorer falls back to calling
+``score_from_stats`` once per resample (``harness.tasks.generic``): correct, only
+slower.
 """
 
 from __future__ import annotations
