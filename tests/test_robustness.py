@@ -196,6 +196,11 @@ def test_a_passed_agreement_gate_names_the_model_it_leans_on() -> None:
     card = build_cards({"groups": [group], "gates": {"gates": [gate]}})[0]
     assert card.gates[0].leans_on == "boom"
     assert card.answer.startswith("gates passed (1 of 1; 'mean agrees' passes only with `boom`)")
+    from harness.report.summary import render_summary
+
+    gates = {"status": "passed", "counts": {"passed": 1, "failed": 0, "skipped": 0}}
+    text = render_summary({"groups": [group], "gates": {**gates, "gates": [gate]}})
+    assert "PASS  mean agrees (passes only with `boom`)" in text
     gate["threshold"] = 0.3  # holds without any one model: no qualifier
     card = build_cards({"groups": [group], "gates": {"gates": [gate]}})[0]
     assert card.gates[0].leans_on == "" and card.answer.startswith("gates passed (1 of 1); ")

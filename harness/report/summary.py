@@ -144,8 +144,11 @@ def headline_table(cards: Sequence[Card], width: int) -> list[str]:
     return lines
 
 
-def gate_lines(report: Mapping[str, Any], width: int) -> list[str]:
-    """One line per gate; a failed gate adds its rule and its reason."""
+def gate_lines(
+    report: Mapping[str, Any], width: int, leans: Mapping[str, str] | None = None
+) -> list[str]:
+    """One line per gate; a failed gate adds its rule and its reason; a passed agreement
+    gate that leans on one model (``leans``: gate name -> model) names it."""
     section = report.get("gates")
     if not section:
         return []
@@ -157,7 +160,9 @@ def gate_lines(report: Mapping[str, Any], width: int) -> list[str]:
     for g in section["gates"]:
         tag = GATE_TAGS.get(g["status"], plain(g["status"]))
         if g["status"] != "failed":
-            lines += _wrap(f"  {tag}  {plain(g['name'])}", width, 8)
+            lean = (leans or {}).get(str(g["name"]))
+            note = f" (passes only with `{plain(lean)}`)" if lean else ""
+            lines += _wrap(f"  {tag}  {plain(g['name'])}{note}", width, 8)
             continue
         # A failure says what was asked and why it failed; a pass needs only its name.
         lines += _wrap(f"  {tag}  {plain(g['name'])}: {plain(g['description'])}", width, 8)
@@ -186,7 +191,8 @@ def render_summary(report: Mapping[str, Any], width: int = 100) -> str:
     if boot:
         tail.append(f"intervals: {boot['level']:.0%} bootstrap, {boot['resamples']} resamples")
     tail.append("full tables: pytest -v (or --synth-summary=full)")
-    gates = gate_lines(report, width)
+    leans = {g.name: g.leans_on for c in cards for g in c.gates if g.leans_on}
+    gates = gate_lines(report, width, leans)
     parts = ["\n".join(blocks), "\n".join(table), *(["\n".join(gates)] if gates else [])]
     parts.append("\n".join(tail))
     return "\n\n".join(p for p in parts if p)
