@@ -163,6 +163,8 @@ def test_a_zero_scoring_model_qualifies_the_verdict_end_to_end(
     robust = entry["robustness"]
     assert [row["k"] for row in robust["subsets"]] == ([3, 5, 6] if boom else [3, 5])
     out = " ".join(result.stdout.str().split())  # the summary wraps long answers
+    # The summary names each kind's interval method (scheme 3).
+    assert "scores: jackknife normal" in out and "agreement: centred bootstrap" in out
     if not boom:
         assert entry["spearman"]["p_value"] >= 0.05
         assert group["ci"]["robustness"]["floor_ceiling"] == []

@@ -24,6 +24,7 @@ from harness.report.verdict import (
     best_names,
     build_cards,
     family_line,
+    interval_method,
     none_significant,
     untestable,
 )
@@ -189,7 +190,11 @@ def render_summary(report: Mapping[str, Any], width: int = 100) -> str:
     tail = [_cases_line(report)]
     boot = report.get("bootstrap")
     if boot:
-        tail.append(f"intervals: {boot['level']:.0%} bootstrap, {boot['resamples']} resamples")
+        tail += _wrap(
+            f"intervals: {boot['level']:.0%} {plain(interval_method(boot))}; "
+            f"{boot['resamples']} bootstrap resamples",
+            width,
+        )
     tail.append("full tables: pytest -v (or --synth-summary=full)")
     leans = {g.name: g.leans_on for c in cards for g in c.gates if g.leans_on}
     gates = gate_lines(report, width, leans)
