@@ -142,9 +142,9 @@ def _suite(boom: bool) -> str:
     return text
 
 
-@pytest.mark.parametrize("boom", [False, True])
+@pytest.mark.parametrize(("boom", "workers"), [(False, ()), (True, ()), (True, ("-n", "2"))])
 def test_a_zero_scoring_model_qualifies_the_verdict_end_to_end(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, boom: bool
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, boom: bool, workers: tuple
 ) -> None:
     """Real sources, five close oracles: not shown better than chance. Add a model that
     is always wrong: significant, but only with it, and every renderer says so."""
@@ -155,7 +155,7 @@ def test_a_zero_scoring_model_qualifies_the_verdict_end_to_end(
         "[pytest]\nsynth_suite = suite.toml\nsynth_data_dir = data\nsynth_report_dir = out\n"
     )
     pytester.makepyfile(test_bench=BENCH_TEST)
-    result = pytester.runpytest("--synth-bootstrap", "200", "-p", "no:randomly")
+    result = pytester.runpytest("--synth-bootstrap", "200", "-p", "no:randomly", *workers)
     result.assert_outcomes(passed=(6 if boom else 5) * 4)
     report = json.loads((pytester.path / "out" / "report.json").read_text())
     (group,) = report["groups"]
