@@ -233,8 +233,8 @@ def jackknife_intervals(
     vary when the test set is redrawn either. ``undefined`` counts leave-outs whose
     figure is undefined; with fewer than 2 defined the interval is undefined.
     """
-    points = np.asarray(points, dtype=np.float64)
-    jack = np.asarray(jack, dtype=np.float64).reshape(jack.shape[0], -1)
+    points = np.asarray(points, dtype=np.float64).reshape(-1)
+    jack = np.asarray(jack, dtype=np.float64).reshape(-1, points.size)
     finite = np.isfinite(jack)
     count = finite.sum(axis=0)
     mean = np.where(finite, jack, 0.0).sum(axis=0) / np.maximum(count, 1)

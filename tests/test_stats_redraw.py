@@ -161,6 +161,11 @@ def test_grouped_jackknife_leaves_each_group_out_once() -> None:
     assert S.jackknife_weights(1003, seed=4, groups=200).sum(axis=0).min() == 1003 - 6
     assert np.array_equal(S.jackknife_weights(7, 0), np.ones((7, 7)) - np.eye(7))
     assert S.jackknife_weights(1, 0).shape == (1, 0)  # nothing to leave out: undefined
+    (one,) = S.jackknife_intervals(np.array([0.5]), np.zeros((0, 1)))
+    assert one == {"value": 0.5, "low": None, "high": None, "se": None, "undefined": 0}
+    # A leave-out whose figure is undefined is counted and left out, never NaN.
+    (some,) = S.jackknife_intervals(np.array([0.5]), np.array([[0.4], [np.nan], [0.6]]))
+    assert some["undefined"] == 1 and some["low"] < 0.5 < some["high"]
 
 
 @pytest.mark.parametrize(("models", "n", "spread"), [(6, 200, 0.2), (60, 300, 0.3)])
