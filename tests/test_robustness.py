@@ -224,3 +224,26 @@ def test_bias_that_cannot_be_tested_says_so_in_every_renderer() -> None:
     for text in (render_summary(report), render_markdown(report), render_html(report)):
         assert f"not testable ({why})" in text
         assert "none significant" not in text
+
+
+def test_card_and_gate_table_agree_when_the_gate_failed_unjudged() -> None:
+    """A published table: the gate's only check was skipped (its cells missing) and the
+    gate failed for it; the card said SKIPPED beside a FAILED gate table."""
+    from harness.report.summary import render_summary
+
+    group = _card_group(6, 0.2, None)
+    gate = {
+        "name": "cli-1",
+        "kind": "min_score",
+        "threshold": 0.5,
+        "description": "score >= 0.5 (interval)",
+        "status": "failed",
+        "reason": "incomplete: 2 cells missing",
+        "checks": [{"cell": "intent/atis/real/m0", "status": "skipped", "reason": "missing"}],
+    }
+    counts = {"passed": 0, "failed": 1, "skipped": 0}
+    report = {"groups": [group], "gates": {"status": "failed", "counts": counts, "gates": [gate]}}
+    card = build_cards(report)[0]
+    assert [(g.status, g.reason) for g in card.gates] == [("failed", "incomplete: 2 cells missing")]
+    assert card.answer.startswith("gates FAILED (1 of 1)")
+    assert "FAIL  cli-1" in render_summary(report)

@@ -230,6 +230,10 @@ def group_gates(report: Mapping[str, Any], group: Mapping[str, Any]) -> tuple[Ga
         status = "failed" if failed else str(checks[0].get("status", g.get("status", "")))
         if not failed and any(c.get("status") == "passed" for c in checks):
             status = "passed"
+        elif not failed and g.get("status") == "failed":
+            # No check of this group was judged, and the gate failed for it (say, over
+            # cells that errored or never ran): the card says FAILED, as the gate table.
+            status = "failed"
         reason = str(failed[0].get("reason", "")) if failed else str(g.get("reason", ""))
         leans = _leans_on(group, g, checks) if status == "passed" else ""
         out.append(
