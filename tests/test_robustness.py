@@ -175,9 +175,10 @@ def test_a_zero_scoring_model_qualifies_the_verdict_end_to_end(
     assert group["ci"]["robustness"]["floor_ceiling"] == [{"model": "boom", "at": "floor"}]
     assert "only with `boom`" in out and "`boom` at the score floor" in out
     for name in ("report.md", "report.html"):
-        path = pytester.path / "out" / name
-        if path.exists():
-            assert "boom" in path.read_text(encoding="utf-8")
+        assert "boom" in (pytester.path / "out" / name).read_text(encoding="utf-8")
+    # The HTML draws the subset sweep as a curve.
+    html = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'data-plot="subsets"' in html
 
 
 def test_a_passed_agreement_gate_names_the_model_it_leans_on() -> None:
