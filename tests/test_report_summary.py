@@ -36,7 +36,9 @@ def test_summary_matches_snapshot_and_fits_one_screen(width: int) -> None:
 def test_summary_opens_with_the_answer_per_dataset() -> None:
     text = render_summary(suite_report(), width=100)
     first = text.splitlines()[0]
-    assert first.startswith("intent / atis  (macro_f1)  4 models: gates passed (2 of 2); no verdict")
+    assert first.startswith(
+        "intent / atis  (macro_f1)  4 models: gates passed (2 of 2); no verdict"
+    )
     assert "similarity / tweet-news  (spearman)  4 models: gates FAILED (1 of 1)" in text
     assert "bias factor: not measured in 4 groups" in text
     # with no gate, the answer is the permutation test of the ensemble's agreement, but
