@@ -30,6 +30,7 @@ from harness.figures import COEFFICIENT_RANGE, Ranked, agreement_of, ranked
 from harness.items import source_items
 from harness.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
 from harness.records import ENSEMBLE, REAL, CaseResult, Outcome
+from harness.robustness import MIN_VERDICT_MODELS, floor_ceiling, leave_one_out_p, subset_sweep
 from harness.selfpref import bias_test
 from harness.stats import (
     AGREEMENT_METHODS,
@@ -41,6 +42,8 @@ from harness.stats import (
     derive_seed,
     interval,
     intervals,
+    jackknife_intervals,
+    jackknife_weights,
     paired_difference,
     paired_differences,
     permutation_pvalues,
@@ -48,7 +51,6 @@ from harness.stats import (
     resample_weights,
     score_batch,
     source_stats,
-    strata_of,
 )
 from harness.store.files import CaseFileError, case_path, read_case
 from harness.tasks import TASKS
@@ -56,7 +58,21 @@ from harness.textsafe import hash_bytes
 from harness.twolevel import ModelDraws, draw_models, leave_one_model_out, model_resampled
 
 #: Version of the resampling rule; saved replicates pair only with the same one.
-RESAMPLING_SCHEME = 2
+#: 3: plain resampling of every source (class counts vary, as in a redrawn test set),
+#: the jackknife for a source's scores, centred intervals for everything derived.
+RESAMPLING_SCHEME = 3
+
+#: What each kind of figure's interval is, exactly, for the report's header
+#: (``report["bootstrap"]["methods"]``) and docs/analysis.md ("Which interval").
+METHODS: dict[str, str] = {
+    "scores": "jackknife normal (delete-1, grouped above 1000 examples), clipped to the range",
+    "ensembles": "centred bootstrap percentile",
+    "invalid_rate": "centred bootstrap percentile",
+    "bias": "centred bootstrap percentile",
+    "paired": "centred bootstrap percentile",
+    "agreement": "centred bootstrap percentile, clipped to the range",
+    "hierarchical": "centred bootstrap percentile (models and examples redrawn)",
+}
 
 
 @dataclass(frozen=True)
@@ -78,14 +94,20 @@ class BootstrapSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "method": "percentile",
+            "method": "centred",
             "methods": {
-                "scores": "percentile",
-                "bias": "percentile",
+                "scores": "jackknife-normal",
+                "ensembles": "centred",
+                "invalid_rate": "centred",
+                "bias": "centred",
+                "paired": "centred",
                 "agreement": dict(AGREEMENT_METHODS),
-                "hierarchical": "percentile",
+                "hierarchical": "centred",
             },
-            # 2: intent sources resampled within each gold label; 1 (absent): plain.
+            # The same in words, for the renderers' header (one source of the names).
+            "described": dict(METHODS),
+            # 3: plain resampling, jackknife scores, centred intervals; 2: intent sources
+            # resampled within each gold label, percentile; 1 (absent): plain, percentile.
             "scheme": RESAMPLING_SCHEME,
             "paired": True,
             "resamples": self.resamples,
@@ -109,6 +131,9 @@ class GroupReplicates:
     fingerprints: dict[str, str] = field(default_factory=dict)
     #: Per synthetic source, its most misleading examples (``harness.items``).
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Per source, its scores ``(g, M)`` with each jackknife group left out (NaN where
+    #: a model was not run); a source without one gets centred bootstrap intervals.
+    jackknife: dict[str, FloatArray] = field(default_factory=dict)
 
     def cell(self, generator: str, model: str) -> FloatArray | None:
         """Row 0 point, rows 1.. resamples of one cell; None when it was not run."""
@@ -197,19 +222,24 @@ def bootstrap_cases(
         stats = source_stats(task, golds, [[o.prediction for o in out] for _, out in runs])
         by_source[source] = [(r, s) for (r, _), s in zip(runs, stats, strict=True)]
     cells: dict[tuple[str, str], dict[tuple[str, str], tuple[FloatArray, FloatArray]]] = {}
+    jacks: dict[tuple[str, str], dict[tuple[str, str], FloatArray]] = {}
     for (task_name, dataset, gen, fp), members in by_source.items():
         n = len(members[0][1])
         parts: tuple[str, ...] = (task_name, dataset, gen, str(n))
         if fps[(task_name, dataset)][gen] != fp:  # a second set of examples for one source
             parts = (*parts, fp)
         task = TASKS.get(task_name)
-        strata = strata_of(task, members[0][1])  # the gold is shared by every model here
         seed = derive_seed(settings.seed, *parts)
-        weights = resample_weights(n, settings.resamples, seed, strata=strata)
+        # Plain resampling (no strata): a redrawn test set's class counts vary too.
+        weights = resample_weights(n, settings.resamples, seed)
         primary, invalid = score_batch(task, [s for _, s in members], weights)
+        jack_w = jackknife_weights(n, derive_seed(seed, "jackknife"))
+        jack = score_batch(task, [s for _, s in members], jack_w)[0]
         group = cells.setdefault((task_name, dataset), {})
+        jgroup = jacks.setdefault((task_name, dataset), {})
         for i, (r, _) in enumerate(members):
             group[(gen, r.key.model)] = (primary[i], invalid[i])
+            jgroup[(gen, r.key.model)] = jack[i]
     out = {}
     for (task_name, dataset), group in cells.items():
         gens = _order_generators({g for g, _ in group})
@@ -219,6 +249,12 @@ def bootstrap_cases(
         for (g, m), (p, inv) in group.items():
             scores[:, gens.index(g), models.index(m)] = p
             invalid[:, gens.index(g), models.index(m)] = inv
+        jackknife: dict[str, FloatArray] = {}
+        for (g, m), arr in jacks[(task_name, dataset)].items():
+            block = jackknife.get(g)
+            if block is None or block.shape[0] != arr.size:  # one size per source
+                block = jackknife[g] = np.full((arr.size, len(models)), np.nan)
+            block[:, models.index(m)] = arr
         out[(task_name, dataset)] = GroupReplicates(
             task_name,
             dataset,
@@ -228,6 +264,7 @@ def bootstrap_cases(
             scores,
             invalid,
             fps[(task_name, dataset)],
+            jackknife=jackknife,
         )
     for (task_name, dataset, gen, fp), members in by_source.items():
         rep = out[(task_name, dataset)]
@@ -325,13 +362,38 @@ def _source_scores(
 
 
 def _matrix_intervals(
-    models: Sequence[str], arr: FloatArray, level: float, ran: FloatArray | None = None
+    models: Sequence[str],
+    arr: FloatArray,
+    level: float,
+    ran: FloatArray | None = None,
+    jack: FloatArray | None = None,
+    bounds: tuple[float, float] = (-np.inf, np.inf),
 ) -> dict[str, dict[str, Any]]:
-    """Intervals of every model's figure in ``arr`` (R, M), for the models that were run."""
+    """Intervals of every model's figure in ``arr`` (R, M), for the models that were run:
+    jackknife normal from ``jack`` ``(g, M)`` when given, else centred bootstrap."""
     ran = arr[0] if ran is None else ran
     keep = np.flatnonzero(np.isfinite(ran))
-    found = intervals(arr[0, keep], arr[1:, keep], level)
+    if jack is not None:
+        found = jackknife_intervals(arr[0, keep], jack[:, keep], level, bounds)
+    else:
+        found = intervals(arr[0, keep], arr[1:, keep], level, "centred", bounds)
     return {models[int(j)]: ci for j, ci in zip(keep, found, strict=True)}
+
+
+#: The range of the built-in metrics, which clips their (normal) intervals; a metric
+#: not listed here is not clipped.
+METRIC_RANGE: dict[str, tuple[float, float]] = {
+    **dict.fromkeys(("macro_f1", "accuracy", "f1", "precision", "recall"), (0.0, 1.0)),
+    **dict.fromkeys(("spearman", "pearson", "kendall"), (-1.0, 1.0)),
+}
+
+
+def _metric_range(task: str, metric: str) -> tuple[float, float]:
+    """The range of a task's primary metric (a task may declare ``metric_range``)."""
+    own = getattr(TASKS.get(task), "metric_range", None) if task in TASKS else None
+    if own is not None:
+        return (float(own[0]), float(own[1]))
+    return METRIC_RANGE.get(metric, (-np.inf, np.inf))
 
 
 def group_section(
@@ -343,7 +405,11 @@ def group_section(
     """The ``ci`` dict of one report group: intervals of scores, agreement, bias; pairs."""
     level = settings.level
     sources = _source_scores(rep, same_as, families)
-    scores = {g: _matrix_intervals(rep.models, s, level) for g, s in sources.items()}
+    bounds = _metric_range(rep.task, rep.metric)
+    scores = {
+        g: _matrix_intervals(rep.models, s, level, jack=rep.jackknife.get(g), bounds=bounds)
+        for g, s in sources.items()
+    }
     invalid = {
         g: _matrix_intervals(rep.models, rep.invalid[:, i, :], level, rep.scores[0, i, :])
         for i, g in enumerate(rep.generators)
@@ -388,13 +454,34 @@ def group_section(
                 if name in p_values:
                     entry[name]["p_value"] = p_values[name]
                 # Over models like these, not only these models (harness.twolevel).
-                entry[name]["hierarchical"] = interval(float(arr[0]), hier[name], level)
+                entry[name]["hierarchical"] = interval(
+                    float(arr[0]), hier[name], level, "centred", COEFFICIENT_RANGE[name]
+                )
                 if name in lomo:
                     entry[name]["leave_one_model_out"] = lomo[name].to_dict()
             entry["n_models"] = int(both.sum())
+            # Does the verdict hold without any one model, and over subsets of them?
+            robust_seed = derive_seed(settings.seed, rep.task, rep.dataset, g, "robustness")
+            entry["robustness"] = {
+                "leave_one_out": leave_one_out_p(
+                    names, s[0, both], real[0, both], settings.permutations, robust_seed
+                ),
+                "subsets": subset_sweep(s[0, both], real[0, both], seed=robust_seed),
+            }
             section["agreement"][g] = entry
+    section["robustness"] = {
+        "min_models": MIN_VERDICT_MODELS,
+        "floor_ceiling": floor_ceiling(
+            rep.models,
+            {g: rep.scores[0, i, :] for i, g in enumerate(rep.generators)},
+            _metric_range(rep.task, rep.metric),
+        ),
+    }
     for m, (own, arr) in bias(rep, same_as).items():
-        section["bias"][m] = {"generator": own, **interval(float(arr[0]), arr[1:], level)}
+        section["bias"][m] = {
+            "generator": own,
+            **interval(float(arr[0]), arr[1:], level, "centred"),
+        }
     if section["bias"]:
         synth = [i for i, g in enumerate(rep.generators) if g != REAL]
         test = bias_test(
@@ -433,7 +520,7 @@ def _family_section(
     found = familybias.family_bias_arrays(rep.generators, rep.models, rep.scores, families)
     out: dict[str, Any] = {
         "family_bias": {
-            m: {"family": fam, **interval(float(arr[0]), arr[1:], settings.level)}
+            m: {"family": fam, **interval(float(arr[0]), arr[1:], settings.level, "centred")}
             for m, (fam, arr) in found.items()
         }
     }

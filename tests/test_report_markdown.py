@@ -75,7 +75,9 @@ def test_intervals_and_gates_in_markdown(tmp_path: Path) -> None:
     real_best = report["groups"][0]["ci"]["scores"]["real"]["best"]
     assert with_ci(real_best["value"], real_best) in text
     assert "(p=" in text and "paired differences" in text
-    assert "95% percentile bootstrap, 200 resamples" in text
+    # The header names each kind's method exactly (scheme 3: not "percentile" for all).
+    assert "95% scores: jackknife normal" in text and "200 resamples" in text
+    assert "agreement: centred bootstrap percentile" in text
 
 
 def test_markdown_is_deterministic_apart_from_the_timestamp(tmp_path: Path) -> None:

@@ -36,12 +36,16 @@ def test_summary_matches_snapshot_and_fits_one_screen(width: int) -> None:
 def test_summary_opens_with_the_answer_per_dataset() -> None:
     text = render_summary(suite_report(), width=100)
     first = text.splitlines()[0]
-    assert first.startswith("intent / atis  (macro_f1)  4 models: gates passed (2 of 2); ranks")
+    assert first.startswith(
+        "intent / atis  (macro_f1)  4 models: gates passed (2 of 2); no verdict"
+    )
     assert "similarity / tweet-news  (spearman)  4 models: gates FAILED (1 of 1)" in text
     assert "bias factor: not measured in 4 groups" in text
-    # with no gate, the answer is the permutation test of the ensemble's agreement
+    # with no gate, the answer is the permutation test of the ensemble's agreement, but
+    # 4 models are fewer than a verdict needs (harness.robustness.MIN_VERDICT_MODELS)
     assert (
-        "ner / crossner_politics  (f1)  4 models: ranks models better than chance (p=0.040)" in text
+        "ner / crossner_politics  (f1)  4 models: no verdict: 4 models, fewer than the 5 it "
+        "needs" in text
     )
     assert "bias factor: minilm-knn on gpt-4o +0.08 [+0.05, +0.11] (1 of 1 significant)" in text
     assert "  tweet-news            -0.20     0.40*" in text  # the headline table, best starred
@@ -76,6 +80,9 @@ def test_cards_follow_gates_then_intervals() -> None:
     report = suite_report()
     report["groups"][5]["ci"]["agreement"]["mean"]["spearman"]["low"] = -0.2
     report.pop("gates")
+    assert build_cards(report)[5].answer.startswith("no verdict: 4 models")
+    for a in report["groups"][5]["agreement"].values():
+        a["n_models"] = 6  # enough models for a verdict
     tweet = build_cards(report)[5]
     assert tweet.answer == "ranks models better than chance (p=0.040)"
     for c in ("scores", "agreement"):

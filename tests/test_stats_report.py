@@ -113,8 +113,10 @@ def test_bad_level_is_refused(level: float) -> None:
 def test_report_carries_model_level_figures_and_bias_tests(tmp_path: Path) -> None:
     """The hierarchical interval, the leave-one-model-out range and the bias p-values."""
     report = toy_report(tmp_path)
-    assert report["bootstrap"]["methods"]["agreement"]["pearson"] == "basic"
-    assert report["bootstrap"]["methods"]["agreement"]["spearman"] == "percentile"
+    # Scheme 3: every agreement interval is centred (docs/analysis.md, "Which interval").
+    assert report["bootstrap"]["methods"]["agreement"]["pearson"] == "centred"
+    assert report["bootstrap"]["methods"]["scores"] == "jackknife-normal"
+    assert report["bootstrap"]["methods"]["agreement"]["spearman"] == "centred"
     seen_bias = seen_lomo = False
     for g in report["groups"]:
         ci = g["ci"]
@@ -122,8 +124,10 @@ def test_report_carries_model_level_figures_and_bias_tests(tmp_path: Path) -> No
             for coef in ("spearman", "pearson", "mae"):
                 hier = entry[coef]["hierarchical"]
                 assert hier["value"] == entry[coef]["value"]
-                if hier["low"] is not None:
-                    assert hier["low"] <= hier["high"]
+                if hier["low"] is not None:  # centred: the point is always inside
+                    assert hier["low"] <= hier["value"] <= hier["high"]
+                if entry[coef]["low"] is not None:
+                    assert entry[coef]["low"] <= entry[coef]["value"] <= entry[coef]["high"]
                 lomo = entry[coef].get("leave_one_model_out")
                 if lomo and lomo["low"] is not None:
                     seen_lomo = True

@@ -49,6 +49,7 @@ from harness.report.verdict import (
     bias_line,
     build_card,
     figure,
+    interval_method,
 )
 from harness.textsafe import visible
 
@@ -628,8 +629,8 @@ def render_html(
     intro = ""
     if boot:
         intro = (
-            f'<p class="note">Intervals: {boot["level"]:.0%} percentile bootstrap, '
-            f"{boot['resamples']} "
+            f'<p class="note">Intervals: {boot["level"]:.0%} {esc(interval_method(boot))}, '
+            f"{boot['resamples']} bootstrap "
             f"resamples of the examples, paired across models, seed {boot['seed']}. p: one-sided "
             f"permutation test of the agreement.</p>"
         )

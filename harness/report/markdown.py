@@ -31,6 +31,7 @@ from harness.report.verdict import (
     bias_line,
     build_cards,
     figure,
+    interval_method,
 )
 from harness.textsafe import isolate, visible_tree
 
@@ -243,7 +244,7 @@ def render_markdown(report: Mapping[str, Any], timestamp: str = "") -> str:
     boot = report.get("bootstrap")
     if boot:
         lines += [
-            f"Intervals: {boot['level']:.0%} {boot['method']} bootstrap, {boot['resamples']} "
+            f"Intervals: {boot['level']:.0%} {md(interval_method(boot))}, {boot['resamples']} "
             f"resamples of the examples (paired across models), seed {boot['seed']}; p: one-sided "
             f"permutation test of the agreement ({boot['permutations']} permutations).",
             "",

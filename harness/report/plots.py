@@ -382,6 +382,61 @@ def quality_bars(group: Mapping[str, Any]) -> str:
     return _svg(fig)
 
 
+def subset_curve(group: Mapping[str, Any], coefficient: str = "spearman") -> str:
+    """Agreement over model subsets of size k (``ci.agreement[g].robustness.subsets``):
+    per source the median over random subsets; for the ensemble also their 5-95% band
+    and the median over adjacent windows of the real ranking (dashed)."""
+    ci = group.get("ci", {}).get("agreement", {})
+    rows = {
+        g: [r for r in (e.get("robustness") or {}).get("subsets", []) if "random" in r]
+        for g, e in ci.items()
+        if isinstance(e, Mapping)
+    }
+    rows = {g: r for g, r in rows.items() if r}
+    if not rows:
+        return ""
+    fig, ax = _figure(4.2, 2.8)
+    for i, (g, found) in enumerate(rows.items()):
+        ks = [r["k"] for r in found]
+        med = [_value(r["random"].get("median")) for r in found]
+        ens = g == "mean"
+        color = "#000000" if ens else COLORS[i % (len(COLORS) - 1)]
+        ax.plot(
+            ks,
+            [math.nan if v is None else v for v in med],
+            marker="o",
+            ms=2.5,
+            lw=1.6 if ens else 0.8,
+            color=color,
+            label=_short(g, 20),
+        )
+        if ens:
+            lo = [_value(r["random"].get("low")) for r in found]
+            hi = [_value(r["random"].get("high")) for r in found]
+            ax.fill_between(
+                ks,
+                [math.nan if v is None else v for v in lo],
+                [math.nan if v is None else v for v in hi],
+                color="#bbbbbb",
+                alpha=0.4,
+            )
+            win = [_value(r["windows"].get("median")) for r in found]
+            ax.plot(
+                ks,
+                [math.nan if v is None else v for v in win],
+                ls="--",
+                lw=1.0,
+                color=color,
+                label="mean, adjacent",
+            )
+    ax.axhline(0, color="#888888", lw=0.8)
+    ax.set_xlabel("models in the subset (k)")
+    ax.set_ylabel(coefficient)
+    ax.set_title("agreement over model subsets")
+    ax.legend(fontsize=6, frameon=False, loc="lower right")
+    return _svg(fig)
+
+
 #: (id, title, function): the plots of one group, in page order.
 # The page draws through the on-disk figure cache (harness.report.plotcache): a rerun
 # whose groups did not change redraws nothing. The functions above stay uncached.
@@ -391,4 +446,5 @@ PLOTS = (
     ("agreement", "Agreement with real data", cached(agreement_bars)),
     ("bias", "Bias factor", cached(bias_bars)),
     ("quality", "Data quality", cached(quality_bars)),
+    ("subsets", "Agreement over model subsets", cached(subset_curve)),
 )

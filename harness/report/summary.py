@@ -25,6 +25,9 @@ from harness.report.verdict import (
     best_names,
     build_cards,
     family_line,
+    interval_method,
+    none_significant,
+    untestable,
 )
 from harness.textsafe import visible, visible_tree
 
@@ -58,7 +61,8 @@ def _wrap(line: str, width: int, indent: int = 4) -> list[str]:
 
 def card_lines(card: Card, width: int) -> list[str]:
     """Three lines: title and answer; the ensemble, best and worst generator; bias factor."""
-    head = f"{plain(card.title)}  ({plain(card.metric)})  {card.n_models} models: {card.answer}"
+    answer = plain(card.answer)  # it names models: a control character stays out
+    head = f"{plain(card.title)}  ({plain(card.metric)})  {card.n_models} models: {answer}"
     parts = []
     if card.ensemble is not None:
         name = plain(card.ensemble.name)
@@ -86,8 +90,10 @@ def card_lines(card: Card, width: int) -> list[str]:
             for b in sig
         )
         bias = f"  bias factor: {named} ({len(sig)} of {len(card.bias)} significant)"
+    elif not any(b.testable for b in card.bias):
+        bias = f"  bias factor: {untestable(card.bias, plain)}"
     else:
-        bias = f"  bias factor: none significant ({len(card.bias)} checked)"
+        bias = f"  bias factor: {none_significant(card.bias)}"
     if bias and card.self_preference is not None and card.self_preference.p_value is not None:
         bias += f"; self-preference p={card.self_preference.p_value:.3f}"
     family = family_line(card, plain)[2:]  # '' without suite families
@@ -140,8 +146,11 @@ def headline_table(cards: Sequence[Card], width: int) -> list[str]:
     return lines
 
 
-def gate_lines(report: Mapping[str, Any], width: int) -> list[str]:
-    """One line per gate; a failed gate adds its rule and its reason."""
+def gate_lines(
+    report: Mapping[str, Any], width: int, leans: Mapping[str, str] | None = None
+) -> list[str]:
+    """One line per gate; a failed gate adds its rule and its reason; a passed agreement
+    gate that leans on one model (``leans``: gate name -> model) names it."""
     section = report.get("gates")
     if not section:
         return []
@@ -153,7 +162,9 @@ def gate_lines(report: Mapping[str, Any], width: int) -> list[str]:
     for g in section["gates"]:
         tag = GATE_TAGS.get(g["status"], plain(g["status"]))
         if g["status"] != "failed":
-            lines += _wrap(f"  {tag}  {plain(g['name'])}", width, 8)
+            lean = (leans or {}).get(str(g["name"]))
+            note = f" (passes only with `{plain(lean)}`)" if lean else ""
+            lines += _wrap(f"  {tag}  {plain(g['name'])}{note}", width, 8)
             continue
         # A failure says what was asked and why it failed; a pass needs only its name.
         lines += _wrap(f"  {tag}  {plain(g['name'])}: {plain(g['description'])}", width, 8)
@@ -181,9 +192,14 @@ def render_summary(report: Mapping[str, Any], width: int = 100) -> str:
     tail = [_cases_line(report)]
     boot = report.get("bootstrap")
     if boot:
-        tail.append(f"intervals: {boot['level']:.0%} bootstrap, {boot['resamples']} resamples")
+        tail += _wrap(
+            f"intervals: {boot['level']:.0%} {plain(interval_method(boot))}; "
+            f"{boot['resamples']} bootstrap resamples",
+            width,
+        )
     tail.append("full tables: pytest -v (or --synth-summary=full)")
-    gates = gate_lines(report, width)
+    leans = {g.name: g.leans_on for c in cards for g in c.gates if g.leans_on}
+    gates = gate_lines(report, width, leans)
     parts = ["\n".join(blocks), "\n".join(table), *(["\n".join(gates)] if gates else [])]
     parts.append("\n".join(tail))
     return "\n\n".join(p for p in parts if p)

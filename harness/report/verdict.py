@@ -17,6 +17,7 @@ from typing import Any
 
 # ENSEMBLES: agreement rows that are ensembles of the generators, not one generator's data.
 from harness.names import ENSEMBLES
+from harness.robustness import MIN_VERDICT_MODELS
 
 COEFFICIENT = "spearman"
 #: A bias factor (or the ensemble's agreement) is called significant when its p-value,
@@ -72,6 +73,21 @@ class LeaveOneOut:
 
 
 @dataclass(frozen=True)
+class LeaveOneOutP:
+    """Spearman's permutation p without the model whose absence lowers it most."""
+
+    without: str
+    p_value: float
+
+    @staticmethod
+    def of(node: Any) -> LeaveOneOutP | None:
+        if not isinstance(node, Mapping):
+            return None
+        p = _num(node.get("p_value"))
+        return None if p is None else LeaveOneOutP(str(node.get("without", "")), p)
+
+
+@dataclass(frozen=True)
 class Ranked:
     """A generator (or ensemble) and its agreement with real data.
 
@@ -84,6 +100,8 @@ class Ranked:
     agreement: Figure
     over_models: Figure | None = None
     leave_one_out: LeaveOneOut | None = None
+    #: ``ci.agreement[g].robustness.leave_one_out``, when the report has it.
+    leave_one_out_p: LeaveOneOutP | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +109,14 @@ class Bias:
     model: str
     generator: str
     factor: Figure
+    #: Why the factor is undefined (the analysis' reason), '' when it is defined.
+    reason: str = ""
+
+    @property
+    def testable(self) -> bool:
+        """A defined factor with a p-value or an interval: significance can be asked."""
+        f = self.factor
+        return f.value is not None and (f.p_value is not None or f.has_ci)
 
     @property
     def significant(self) -> bool:
@@ -106,6 +132,9 @@ class GateLine:
     status: str
     description: str
     reason: str
+    #: An agreement gate that passed, but whose point coefficient falls below its
+    #: threshold with this model left out: the model the pass leans on ('' if none).
+    leans_on: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,6 +185,7 @@ def _agreements(group: Mapping[str, Any]) -> list[Ranked]:
                 Figure.of(agreement.get(gen, {}).get(COEFFICIENT), c),
                 Figure.of(None, hier) if isinstance(hier, Mapping) else None,
                 LeaveOneOut.of(c.get("leave_one_model_out") if isinstance(c, Mapping) else None),
+                LeaveOneOutP.of((ci.get(gen, {}).get("robustness") or {}).get("leave_one_out")),
             )
         )
     return out
@@ -182,7 +212,8 @@ def _bias(
         c = dict(ci.get(m) or {})
         if c.get("p_value") is None and b.get("p_value") is not None:
             c["p_value"] = b.get("p_value")
-        out.append(Bias(m, str(b.get(owner, "")), Figure.of(b.get("value"), c)))
+        reason = str(b.get("reason") or "")
+        out.append(Bias(m, str(b.get(owner, "")), Figure.of(b.get("value"), c), reason))
     return tuple(out)
 
 
@@ -199,22 +230,63 @@ def group_gates(report: Mapping[str, Any], group: Mapping[str, Any]) -> tuple[Ga
         status = "failed" if failed else str(checks[0].get("status", g.get("status", "")))
         if not failed and any(c.get("status") == "passed" for c in checks):
             status = "passed"
+        elif not failed and g.get("status") == "failed":
+            # No check of this group was judged, and the gate failed for it (say, over
+            # cells that errored or never ran): the card says FAILED, as the gate table.
+            status = "failed"
         reason = str(failed[0].get("reason", "")) if failed else str(g.get("reason", ""))
-        out.append(GateLine(str(g.get("name", "")), status, str(g.get("description", "")), reason))
+        leans = _leans_on(group, g, checks) if status == "passed" else ""
+        out.append(
+            GateLine(str(g.get("name", "")), status, str(g.get("description", "")), reason, leans)
+        )
     return tuple(out)
 
 
-def _evidence(ensemble: Ranked | None) -> str:
+def _leans_on(
+    group: Mapping[str, Any], gate: Mapping[str, Any], checks: Sequence[Mapping[str, Any]]
+) -> str:
+    """The model a passed ``min_agreement`` gate leans on: its coefficient with that
+    model left out (the lowest of the leave-one-out values) is below the threshold.
+    A point check, so a necessary condition for the interval too."""
+    threshold = _num(gate.get("threshold"))
+    if gate.get("kind") != "min_agreement" or threshold is None:
+        return ""
+    # The report's gate carries its coefficient only in its description ("kendall >= ...").
+    coef = str(gate.get("description", "")).split(" ", 1)[0] or COEFFICIENT
+    ci = group.get("ci", {}).get("agreement", {})
+    for c in checks:
+        gen = str(c.get("cell", "")).rsplit("/", 1)[-1]
+        lomo = LeaveOneOut.of((ci.get(gen, {}).get(coef) or {}).get("leave_one_model_out"))
+        if lomo is not None and lomo.low < threshold:
+            return lomo.lowest_without
+    return ""
+
+
+def _evidence(ensemble: Ranked | None, n_models: int = MIN_VERDICT_MODELS) -> str:
     """Whether the ensemble ranks the models better than chance: the permutation p when
-    the report has one (it asks exactly that), else where the interval lies."""
+    the report has one (it asks exactly that), else where the interval lies. No
+    verdict below ``MIN_VERDICT_MODELS`` models; a significant p that does not
+    survive leaving one model out names the model it leans on."""
     if ensemble is None or ensemble.agreement.value is None:
         return "cannot tell (no ensemble agreement)"
+    if n_models < MIN_VERDICT_MODELS:
+        return f"no verdict: {n_models} models, fewer than the {MIN_VERDICT_MODELS} it needs"
     f = ensemble.agreement
     if f.p_value is not None:
-        verb = "ranks models better than chance" if f.p_value < BIAS_ALPHA else "not shown "
         if f.p_value >= BIAS_ALPHA:
-            verb += "better than chance"
-        return f"{verb} (p={f.p_value:.3f})"
+            return f"not shown better than chance (p={f.p_value:.3f})"
+        loo = ensemble.leave_one_out_p
+        if loo is not None and loo.p_value >= BIAS_ALPHA:
+            return (
+                f"ranks models better than chance only with `{loo.without}` "
+                f"(p={f.p_value:.3f}; without it p={loo.p_value:.3f})"
+            )
+        if loo is not None:
+            return (
+                f"ranks models better than chance (p={f.p_value:.3f}; "
+                f"with any one model left out p<={loo.p_value:.3f})"
+            )
+        return f"ranks models better than chance (p={f.p_value:.3f})"
     if f.has_ci and f.low is not None and f.low > 0:
         return "ranks models better than chance (interval above 0)"
     if f.has_ci:
@@ -222,14 +294,22 @@ def _evidence(ensemble: Ranked | None) -> str:
     return "no interval or p-value"
 
 
-def _answer(ensemble: Ranked | None, gates: Sequence[GateLine]) -> str:
-    evidence = _evidence(ensemble)
+def _answer(
+    ensemble: Ranked | None,
+    gates: Sequence[GateLine],
+    n_models: int = MIN_VERDICT_MODELS,
+    flags: Sequence[tuple[str, str]] = (),
+) -> str:
+    evidence = _evidence(ensemble, n_models)
+    if flags:  # models that separate trivially: any rank coefficient leans on them
+        evidence += "; " + ", ".join(f"`{m}` at the score {at} on every source" for m, at in flags)
     failed = sum(g.status == "failed" for g in gates)
     passed = sum(g.status == "passed" for g in gates)
+    leaning = "".join(f"; {g.name!r} passes only with `{g.leans_on}`" for g in gates if g.leans_on)
     if failed:
-        return f"gates FAILED ({failed} of {len(gates)}); {evidence}"
+        return f"gates FAILED ({failed} of {len(gates)}{leaning}); {evidence}"
     if passed:
-        return f"gates passed ({passed} of {len(gates)}); {evidence}"
+        return f"gates passed ({passed} of {len(gates)}{leaning}); {evidence}"
     return evidence
 
 
@@ -261,11 +341,19 @@ def build_card(report: Mapping[str, Any], group: Mapping[str, Any]) -> Card:
         worst=defined[-1] if len(defined) > 1 else None,
         bias=_bias(group),
         gates=gates,
-        answer=_answer(ensemble, gates),
+        answer=_answer(ensemble, gates, n, _floor_ceiling(group)),
         generators=tuple(single),
         self_preference=_self_preference(group),
         family_bias=_bias(group, "family_bias", "family"),
         family_preference=_self_preference(group, "family_preference"),
+    )
+
+
+def _floor_ceiling(group: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """``(model, "floor"|"ceiling")`` of ``ci.robustness.floor_ceiling``, when present."""
+    node = (group.get("ci", {}).get("robustness") or {}).get("floor_ceiling") or []
+    return tuple(
+        (str(f.get("model", "")), str(f.get("at", ""))) for f in node if isinstance(f, Mapping)
     )
 
 
@@ -321,16 +409,33 @@ def bias_line(card: Card, escape: Callable[[str], str], unmeasured: str) -> str:
     """
     if not card.bias:
         line = unmeasured
+    elif not any(b.testable for b in card.bias):
+        line = untestable(card.bias, escape)
     elif card.significant_bias:
         line = "; ".join(
             f"{escape(b.model)} on {escape(b.generator)} {figure(b.factor, signed=True)}"
             for b in card.significant_bias
         )
     else:
-        line = f"none significant ({len(card.bias)} checked)"
+        line = none_significant(card.bias)
     if card.bias and card.self_preference is not None and card.self_preference.p_value is not None:
         line += f"; self-preference p={card.self_preference.p_value:.3f}"
     return line + family_line(card, escape)
+
+
+def untestable(bias: Sequence[Bias], escape: Callable[[str], str]) -> str:
+    """``not testable (why)``: no factor has a value with a p-value or an interval."""
+    reasons = list(dict.fromkeys(b.reason or "no interval or p-value" for b in bias))
+    return f"not testable ({escape('; '.join(reasons))})"
+
+
+def none_significant(bias: Sequence[Bias]) -> str:
+    """``none significant (k checked)``, counting only the factors that could be tested."""
+    tested = sum(b.testable for b in bias)
+    text = f"none significant ({tested} checked"
+    if tested < len(bias):
+        text += f"; {len(bias) - tested} not testable"
+    return text + ")"
 
 
 def family_line(card: Card, escape: Callable[[str], str]) -> str:
@@ -343,9 +448,25 @@ def family_line(card: Card, escape: Callable[[str], str]) -> str:
             f"{escape(b.model)} on family {escape(b.generator)} {figure(b.factor, signed=True)}"
             for b in sig
         )
+    elif not any(b.testable for b in card.family_bias):
+        text = untestable(card.family_bias, escape)
     else:
-        text = f"none significant ({len(card.family_bias)} checked)"
+        text = none_significant(card.family_bias)
     pref = card.family_preference
     if pref is not None and pref.p_value is not None:
         text += f"; family preference p={pref.p_value:.3f}"
     return f"; family bias: {text}"
+
+
+def interval_method(boot: Mapping[str, Any]) -> str:
+    """The report header's name of the interval methods, exactly, per kind of figure.
+
+    A report of resampling scheme 3 or later names each kind (``bootstrap.described``:
+    "scores: jackknife normal ...; agreement: centred bootstrap percentile ..."); an
+    older one had one method for all (``"percentile bootstrap"``). Plain text: the
+    renderer escapes it.
+    """
+    described = boot.get("described")
+    if isinstance(described, Mapping) and described:
+        return "; ".join(f"{kind}: {text}" for kind, text in described.items())
+    return f"{boot.get('method', 'percentile')} bootstrap"
