@@ -123,6 +123,7 @@ class SynthSession:
     def record(self) -> Any:
         """This run as a ``RunRecord``: every suite cell, what was selected and settled."""
         from harness.cache import cache_stats
+        from harness.store.files import now
         from harness.store.runs import Cell, RunRecord
 
         assert self.run_settings is not None
@@ -153,6 +154,7 @@ class SynthSession:
             report=self.post.to_dict() if self.post is not None else {},
             extra=extra,
             families=self.suite.families,
+            time=now(),
         )
 
     def finish(self) -> dict[str, Any] | None:

@@ -322,7 +322,8 @@ def _number(v: Any, what: str, low: float = -math.inf) -> None:
     except OverflowError:  # an integer too large for a float
         ok = False
     if not ok:
-        raise ValueError(f"{what} must be a finite number (at least {low}), not {v!r}")
+        floor = f" of at least {low}" if math.isfinite(low) else ""
+        raise ValueError(f"{what} must be a finite number{floor}, not {v!r}")
 
 
 def _text(d: Mapping[str, Any], name: str, required: bool = False) -> None:
