@@ -88,9 +88,10 @@ def test_a_result_wins_over_an_error_of_the_same_inputs_in_either_order(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: list[str]
 ) -> None:
     p = project
-    _run(p, "A", "fail", monkeypatch, *workers).assert_outcomes(failed=4, deselected=48)
-    _run(p, "B", "", monkeypatch, *workers).assert_outcomes(passed=4, deselected=48)
-    _run(p, "C", "fail", monkeypatch, *workers).assert_outcomes(failed=4, deselected=48)
+    # (xdist's controller does not count deselected tests)
+    _run(p, "A", "fail", monkeypatch, *workers).assert_outcomes(failed=4)
+    _run(p, "B", "", monkeypatch, *workers).assert_outcomes(passed=4)
+    _run(p, "C", "fail", monkeypatch, *workers).assert_outcomes(failed=4)
     # An older error (A) and a newer one (C): B's results of the same inputs stand.
     seen = []
     for pair in (("A", "B"), ("B", "A"), ("B", "C"), ("C", "B")):
@@ -109,7 +110,7 @@ def test_a_result_wins_over_an_error_of_the_same_inputs_in_either_order(
     assert seen[0] == seen[1] == seen[2] == seen[3]
     # The session applies the same rule: a failing rerun into B keeps B's results.
     r = _run(p, "B", "fail", monkeypatch, "--synth-fresh", *workers)
-    r.assert_outcomes(failed=4, deselected=48)
+    r.assert_outcomes(failed=4)
     r.stdout.fnmatch_lines(["store: intent-toy-intent-*-flaky: error in run * set aside: *"])
     session = json.loads((p.path / "B" / "report.json").read_text())
     assert session["cases"]["counts"] == {"ok": 4} and len(session["store"]["superseded"]) == 4
@@ -151,7 +152,7 @@ def test_the_report_refuses_edited_outcomes_and_a_foreign_head(
     synth_project: pytest.Pytester, workers: list[str]
 ) -> None:
     p = synth_project
-    p.runpytest_subprocess("-k", "toy-intent", *workers).assert_outcomes(passed=16, deselected=32)
+    p.runpytest_subprocess("-k", "toy-intent", *workers).assert_outcomes(passed=16)
     cli, report = _report(p, "out", "--gate", GATE)
     assert cli.returncode == 0 and report["store"]["damaged"] == []
     assert report["gates"]["status"] == "passed"

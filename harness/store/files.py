@@ -460,11 +460,22 @@ def verify_case(path: Path, key: CaseKey | None = None, fingerprint: str | None 
             check_head(stored, key, fingerprint)
         digest = _digest_of(path, head)
         if digest is None:
-            _parse_case(path)
+            _check_count(stored, len(_parse_case(path)[1]))
             return stored
-        if hashlib.sha256(fh.read()).hexdigest() != digest:
+        body = fh.read()
+        if hashlib.sha256(body).hexdigest() != digest:
             raise _mismatch(path)
+    _check_count(stored, sum(1 for line in body.split(b"\n") if line.strip()))
     return stored
+
+
+def _check_count(stored: Stored, lines: int) -> None:
+    """An ok record holds one outcome line per example (a rerun and the report alike)."""
+    if stored.result.status == "ok" and lines != stored.result.n_examples:
+        raise CaseFileError(
+            f"{stored.path}: line 1 counts {stored.result.n_examples} examples but the file "
+            f"holds {lines} outcome lines (damaged or edited)"
+        )
 
 
 def read_head(path: Path) -> Stored:
@@ -509,11 +520,7 @@ def read_verified(path: Path, key: CaseKey, fingerprint: str) -> tuple[Stored, l
     names ``key`` and ``fingerprint``, and an ok record holds one outcome per example."""
     stored, outcomes = _read(path)
     check_head(stored, key, fingerprint)
-    if stored.result.status == "ok" and len(outcomes) != stored.result.n_examples:
-        raise CaseFileError(
-            f"{path}: line 1 counts {stored.result.n_examples} examples but the file holds "
-            f"{len(outcomes)} outcome lines (damaged or edited)"
-        )
+    _check_count(stored, len(outcomes))
     return stored, outcomes
 
 
