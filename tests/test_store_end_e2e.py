@@ -20,9 +20,14 @@ from typing import Any
 
 import pytest
 
+# Imported before any in-process run: pytester drops the modules a run imports, so a
+# module first imported there would be a different object from the one patched here.
+import harness.session
+import harness.store.lock
+
 GATE = "min_score dataset=toy-intent threshold=0.0 on=point"
 SELECT = ("-k", "toy-intent", "--synth-gate", GATE)
-GATE_LINE = "*PASS*min_score*"
+GATE_LINE = "  PASS  cli-1"
 
 
 @pytest.fixture
@@ -42,16 +47,23 @@ def _no_traceback(r: pytest.RunResult) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "kind"),
-    [("run.json", "dir"), ("store.json", "dir"), ("report.html", "dir"), ("cases", "file")],
+    ("name", "kind", "workers"),
+    [
+        ("run.json", "dir", []),
+        ("run.json", "dir", ["-n", "2"]),
+        ("store.json", "dir", []),
+        ("report.html", "dir", []),
+        ("cases", "file", []),
+        ("cases", "file", ["-n", "2"]),
+    ],
 )
 def test_a_store_in_the_wrong_shape_is_refused_before_any_case(
-    project: pytest.Pytester, name: str, kind: str
+    project: pytest.Pytester, name: str, kind: str, workers: list[str]
 ) -> None:
     p = project
     (p.path / "out").mkdir()
     (p.path / "out" / name).mkdir() if kind == "dir" else (p.path / "out" / name).touch()
-    r = p.runpytest_subprocess(*SELECT)
+    r = p.runpytest_subprocess(*SELECT, *workers)
     assert r.ret == pytest.ExitCode.USAGE_ERROR
     want = "a file" if kind == "dir" else "a folder"
     r.stderr.fnmatch_lines([f"*out/{name}: the store needs {want} here but finds *; move it away*"])
@@ -120,7 +132,7 @@ def test_a_full_disk_during_the_cases_fails_them_with_their_scores(
     r.stdout.fnmatch_lines([
         "*computed (macro_f1 * over 16 examples) but not stored: *out/cases/intent-toy-intent-"
         "real-*.jsonl: No space left on device; free the space*",
-        "*FAIL*min_score*",
+        "  FAIL  cli-1*",
         "synthbench: intent-toy-intent-real-*: computed (macro_f1 * over 16 examples) but not "
         "stored: *",
     ])
@@ -133,12 +145,11 @@ def test_the_store_lock_refused_at_the_end_still_prints_the_verdicts(
     p = project
     p.runpytest_subprocess(*SELECT).assert_outcomes(passed=16, deselected=32)
     before = (p.path / "out" / "run.json").read_bytes()
-    from harness.store import lock
 
     def acquire(self: Any, *args: Any, **kwargs: Any) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(lock.FileLock, "acquire", acquire)
+    monkeypatch.setattr(harness.store.lock.FileLock, "acquire", acquire)
     r = p.runpytest_inprocess(*SELECT)
     r.assert_outcomes(passed=16, deselected=32)
     assert r.ret == pytest.ExitCode.TESTS_FAILED
@@ -230,7 +241,7 @@ def test_a_real_full_disk_ends_in_lines_not_a_traceback(
         _no_traceback(r)
         r.stdout.fnmatch_lines(["*No space left on device*"])
         assert "synthbench: " in r.stdout.str()
-        r.stdout.fnmatch_lines(["*min_score*"])  # the gate's verdict is shown
+        r.stdout.fnmatch_lines(["gates: *", "  * cli-1*"])  # the verdict is shown
     finally:
         subprocess.run(["umount", str(out)], check=False)
 
