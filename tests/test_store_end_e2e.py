@@ -183,7 +183,7 @@ def test_a_folder_appearing_where_the_end_writes_is_one_line_and_a_failed_run(
     p.makepyfile(test_zz=DAMAGE_TEST)
     monkeypatch.setenv("DAMAGE_AT", str(p.path / "out" / name))
     r = p.runpytest_subprocess("-k", "toy-intent or damage", "--synth-gate", GATE, *workers)
-    r.assert_outcomes(passed=17, deselected=32)
+    r.assert_outcomes(passed=17)
     assert r.ret == pytest.ExitCode.TESTS_FAILED
     r.stdout.fnmatch_lines([GATE_LINE, f"synthbench: cannot write *out/{name}: Is a directory"])
     _no_traceback(r)

@@ -170,12 +170,12 @@ def test_the_report_refuses_edited_outcomes_and_a_foreign_head(
     foreign.write_text(head.replace('"model": "poor"', '"model": "best"') + "\n" + rest)
     cli, report = _report(p, "out", "--gate", GATE)
     damaged = report["store"]["damaged"]
-    assert damaged == [
-        f"out/cases/{edited.name}: the outcome lines do not match line 1's outcomes_sha256 "
-        "(damaged or edited); the cell is treated as missing",
+    assert damaged == [  # in the order of the cells: gen-a before real
         f"out/cases/{foreign.name}:1: the record is case 'intent-toy-intent-gen-a-best', not "
         "'intent-toy-intent-gen-a-poor' (the cell its file name stands for): copied or edited; "
         "the cell is treated as missing",
+        f"out/cases/{edited.name}: the outcome lines do not match line 1's outcomes_sha256 "
+        "(damaged or edited); the cell is treated as missing",
     ]
     assert all(f"synthbench report: {d}" in cli.stderr for d in damaged)
     missing = {(m["generator"], m["model"]) for m in report["cases"]["missing"]}
