@@ -421,3 +421,17 @@ def test_a_result_that_cannot_be_stored_is_an_error_that_carries_it(
     got = store_or_error(tmp_path / "p", _case(), OUTS)
     assert "not stored: " in got.reason and "No space left on device" in got.reason
     assert not [p for p in (tmp_path / "p" / "cases").iterdir()], "temp file left"
+
+
+def test_a_case_file_of_another_status_is_no_result(tmp_path: Path) -> None:
+    """Any status but ok (say ``incomplete``: some requests failed) is not a result."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    cells = (_cell("x", "f1"),)
+    partial = dataclasses.replace(_case("x", "f1"), status="incomplete", reason="2 requests failed")
+    write_case(a, partial, OUTS, run="ra")
+    (entry,) = build_view([(a, _record("ra", cells, "1"))]).entries
+    assert (entry.state, entry.result.status, entry.reason) == (SETTLED, "incomplete", partial.reason)
+    write_case(b, _case("x", "f1"), OUTS, run="rb")
+    for view in _views([(a, _record("ra", cells, "2")), (b, _record("rb", cells, "1"))]):
+        assert [(e.state, e.result.status) for e in view.entries] == [(EVALUATED, "ok")]
+        assert "incomplete in run ra (2 requests failed) set aside" in view.superseded[0]

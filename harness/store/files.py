@@ -429,7 +429,9 @@ def check_head(stored: Stored, key: CaseKey, fingerprint: str) -> None:
             f"{stored.path}:1: the record is case {got.key.id!r}, not {key.id!r} (the cell "
             "its file name stands for): copied or edited"
         )
-    if got.fingerprint != fingerprint:
+    # A non-ok record (an incomplete case, say) may carry no fingerprint: it is never
+    # reused, only reported; a result must carry exactly its file's.
+    if got.fingerprint != fingerprint and (got.status == "ok" or got.fingerprint):
         raise CaseFileError(
             f"{stored.path}:1: the record's fingerprint {got.fingerprint!r} is not the "
             f"{fingerprint!r} its file name carries: copied or edited"
