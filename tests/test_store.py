@@ -430,7 +430,8 @@ def test_a_case_file_of_another_status_is_no_result(tmp_path: Path) -> None:
     partial = dataclasses.replace(_case("x", "f1"), status="incomplete", reason="2 requests failed")
     write_case(a, partial, OUTS, run="ra")
     (entry,) = build_view([(a, _record("ra", cells, "1"))]).entries
-    assert (entry.state, entry.result.status, entry.reason) == (SETTLED, "incomplete", partial.reason)
+    got = (entry.state, entry.result.status, entry.reason)
+    assert got == (SETTLED, "incomplete", partial.reason)
     write_case(b, _case("x", "f1"), OUTS, run="rb")
     for view in _views([(a, _record("ra", cells, "2")), (b, _record("rb", cells, "1"))]):
         assert [(e.state, e.result.status) for e in view.entries] == [(EVALUATED, "ok")]
