@@ -601,11 +601,26 @@ class SynthPlugin:
             synth.add_report(report)
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Refuse a store the run could not write its results into, before any case."""
+        if _is_worker(self.config) or self.config.option.collectonly or not self._has_suite():
+            return
+        from harness.store.files import StoreError, validate_store
+
+        try:
+            validate_store(_run_settings(self.config).results_dir)
+        except StoreError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         synth = _session(self.config)
         if synth is None or _is_worker(self.config) or self.config.option.collectonly:
             return
-        if synth.finish() is None:
+        finished = synth.finish()
+        if finished is not None and synth.unsaved() and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a file the run owes is missing
+        if finished is None:
             return
         _export(self.config, synth)
         if not synth.gates_failed:
@@ -653,8 +668,12 @@ class SynthPlugin:
             f"store: {ran} case(s) run now, {len(synth.reused)} reused unchanged; the report "
             f"covers {sum(states.values())} suite cell(s), {states.get('missing', 0)} missing"
         )
-        for damage in synth.report.get("store", {}).get("damaged", []):
+        store = synth.report.get("store", {})
+        notes = ("damaged", "conflicts", "superseded")
+        for damage in [line for name in notes for line in store.get(name, [])]:
             terminalreporter.write_line(f"store: {damage}", yellow=True)
+        for line in synth.unsaved():
+            terminalreporter.write_line(line, red=True)
         if synth.gates_deferred:
             terminalreporter.write_line(
                 "gates: a failing gate does not fail a shard's run; decide with "

@@ -21,7 +21,7 @@ from harness.models import MissingDependency, NotConfigured, Predictor, TaskCont
 from harness.models.base import params_key, predict_data
 from harness.models.factories import resolve_factory
 from harness.records import CaseKey, CaseResult, Dataset, Outcome, Prediction, id_clashes
-from harness.store.files import CASES, CaseFileError, case_name, verify_case, write_case
+from harness.store.files import CASES, CaseFileError, case_name, store_or_error, verify_case
 from harness.store.fingerprint import Fingerprint, case_fingerprint
 from harness.tasks import TASKS, Task
 
@@ -98,11 +98,12 @@ def stored_result(key: CaseKey, fp: Fingerprint, settings: RunSettings) -> Evalu
     if not path.is_file():
         return None
     try:
-        # A damaged outcome line makes the file useless for intervals.
-        stored = verify_case(path)
+        # A damaged outcome line makes the file useless for intervals; a line 1 naming
+        # another case or other inputs is not this cell's (the report checks the same).
+        stored = verify_case(path, key, fp.digest)
     except (CaseFileError, OSError):
         return None  # evaluated again and rewritten
-    if stored.result.status != OK or stored.result.key != key:
+    if stored.result.status != OK:
         return None
     return Evaluated(stored.result, stored.run or "?")
 
@@ -288,6 +289,8 @@ def run_case(
         extra=extra,
         fingerprint=fp.digest,
     )
-    write_case(settings.results_dir, result, outcomes, settings.run_id, fp.parts)
+    # A file that cannot be written (full disk, a folder at its path) turns the case
+    # into an error whose reason carries the score: failed, never silently lost.
+    result = store_or_error(settings.results_dir, result, outcomes, settings.run_id, fp.parts)
     phases.flush()  # bench/bench_suite.py's phase table; a no-op unless asked for
     return result

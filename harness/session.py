@@ -68,6 +68,8 @@ class SynthSession:
     run_settings: RunSettings | None = None
     verdicts: list[Any] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    #: Files the end of the run could not write, one line each (the run exits non-zero).
+    write_failures: list[str] = field(default_factory=list)
     #: A gate failed in a shard's run, where it does not set the exit status.
     gates_deferred: bool = False
 
@@ -75,6 +77,15 @@ class SynthSession:
     def gates_failed(self) -> bool:
         """A gate failed: the run must exit with status 1."""
         return any(v.failed for v in self.verdicts)
+
+    def unsaved(self) -> list[str]:
+        """Each file the run could not write, and each result it computed but could not
+        store, one line each: such a run exits non-zero."""
+        lines = [f"synthbench: {line}" for line in self.write_failures]
+        for key, r in sorted(self.results.items()):
+            if r.status == "error" and "unstored" in r.extra:
+                lines.append(f"synthbench: {key.id}: {r.reason}")
+        return lines
 
     def __post_init__(self) -> None:
         self._by_id = {k.id: k for k in iter_cases(self.suite)}
@@ -112,6 +123,7 @@ class SynthSession:
     def record(self) -> Any:
         """This run as a ``RunRecord``: every suite cell, what was selected and settled."""
         from harness.cache import cache_stats
+        from harness.store.files import now
         from harness.store.runs import Cell, RunRecord
 
         assert self.run_settings is not None
@@ -142,6 +154,7 @@ class SynthSession:
             report=self.post.to_dict() if self.post is not None else {},
             extra=extra,
             families=self.suite.families,
+            time=now(),
         )
 
     def finish(self) -> dict[str, Any] | None:
@@ -149,21 +162,34 @@ class SynthSession:
         if not self.expected:
             return None
         from harness.report.finish import ReportSettings, build, write_files
-        from harness.store.files import open_store, parse_once
-        from harness.store.lock import store_lock
-        from harness.store.runs import write_run_record
+        from harness.store.files import STORE_FILE, open_store, parse_once, write_failure
+        from harness.store.lock import lock_or_note
+        from harness.store.runs import RUN_FILE, write_run_record
 
         settings = self.post or ReportSettings()
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         record = self.record()
-        open_store(self.results_dir)
+        root = self.results_dir
+        # A write that fails (full disk, read-only store, a folder in the way) is one
+        # line in write_failures: the report is still built and its verdicts shown.
+        failures: list[str] = []
+        try:
+            open_store(root)
+        except OSError as exc:
+            failures.append(write_failure(root / STORE_FILE, exc))
         # Several runs may share a store: run.json and the report files come from
         # one run, written under the lock; case files need none (content-addressed).
-        with store_lock(self.results_dir), parse_once():
-            write_run_record(self.results_dir, record)
-            done = build([(self.results_dir, record)], settings, (), self.save_baseline, stamp)
-            done = write_files(done, self.results_dir, settings, stamp, self.step_summary)
+        with lock_or_note(root, failures) as locked, parse_once():
+            if locked:
+                try:
+                    write_run_record(root, record)
+                except OSError as exc:
+                    failures.append(write_failure(Path(exc.filename or root / RUN_FILE), exc))
+            done = build([(root, record)], settings, (), self.save_baseline, stamp)
+            if locked:
+                done = write_files(done, root, settings, stamp, self.step_summary)
         self.verdicts = list(done.verdicts)
         self.written = list(done.written)  # report.json first: maybe beside the full one
+        self.write_failures = [*failures, *done.failures]
         self.report = done.report.to_dict()
         return self.report

@@ -152,3 +152,28 @@ def test_ci_browser_tests_fail_instead_of_skipping_when_required(
     monkeypatch.delenv("SYNTHBENCH_REQUIRE_BROWSER")
     with pytest.raises(pytest.skip.Exception):
         test_report_html._chromium()
+
+
+def test_files_that_cannot_be_written_are_lines_and_the_verdicts_still_print(
+    shards: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 24.3: a full disk or a folder in the way is one line each, exit 2, no traceback."""
+    blocked = tmp_path / "blocked.html"
+    blocked.mkdir()  # a folder where --html would write
+    out = tmp_path / "out-is-a-file"
+    out.write_text("not a folder")
+    json_out = tmp_path / "merged.json"
+    code = main([
+        "report", str(shards[0]), str(shards[1]), "--bootstrap", "0",
+        "--gate", "min_score threshold=0.0 on=point",
+        "--json", str(json_out), "--html", str(blocked), "--out", str(out),
+    ])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert "gates: PASSED" in captured.out  # the verdicts reach the terminal
+    lines = [line for line in captured.err.splitlines() if "cannot write" in line]
+    assert f"synthbench report: cannot write {blocked}: Is a directory" in lines
+    named = f"synthbench report: cannot write {out}/report.json"
+    assert any(line.startswith(named) for line in lines)
+    assert json.loads(json_out.read_text())["cases"]["counts"] == {"ok": 12}  # the rest written
+    assert "Traceback" not in captured.err

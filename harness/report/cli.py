@@ -173,7 +173,7 @@ def run_report(args: argparse.Namespace) -> int:
     from harness.gates import GateError
     from harness.report.finish import build, write_files
     from harness.report.terminal import render_terminal
-    from harness.store.files import atomic_write_text, parse_once
+    from harness.store.files import atomic_write_text, parse_once, write_failure
     from harness.store.runs import RunRecord
 
     try:
@@ -200,30 +200,43 @@ def run_report(args: argparse.Namespace) -> int:
     with parse_once():  # the view, the bootstrap and the example browser: one parse
         done = build(stores, settings, rows, None, stamp)
         report = done.report.to_dict()
-        for damage in done.report.store.damaged:
-            print(f"synthbench report: {damage}", file=sys.stderr)
+        store = done.report.store
+        for line in (*store.damaged, *store.conflicts, *store.superseded):
+            print(f"synthbench report: {line}", file=sys.stderr)
         if args.out:
             done = write_files(done, Path(args.out), settings, stamp)
-    if args.json:
-        atomic_write_text(Path(args.json), json_dumps(report, indent=1) + "\n")
-    for flag, module, func in (
-        ("md", "harness.report.markdown", "render_markdown"),
-        ("html", "harness.report.html", "render_html"),
-    ):
-        if target := getattr(args, flag):
-            render = getattr(__import__(module, fromlist=[func]), func)
-            atomic_write_text(Path(target), render(report, timestamp=stamp))
+    failures = list(done.failures)
+    # Each file on its own: one that cannot be written is a line, the rest still come.
+    outputs: list[tuple[str, Any]] = [
+        (args.json, lambda: json_dumps(report, indent=1) + "\n"),
+        (args.md, lambda: _render("harness.report.markdown", "render_markdown", report, stamp)),
+        (args.html, lambda: _render("harness.report.html", "render_html", report, stamp)),
+    ]
     if settings.junit_xml and not args.out:
-        from harness.report.junit import render_junit
-
-        atomic_write_text(Path(settings.junit_xml), render_junit(report, timestamp=stamp))
+        junit = ("harness.report.junit", "render_junit")
+        outputs.append((settings.junit_xml, lambda: _render(*junit, report, stamp)))
+    for target, text in outputs:
+        if target:
+            try:
+                atomic_write_text(Path(target), text())
+            except OSError as exc:
+                failures.append(write_failure(Path(target), exc))
     from harness.redaction import redact_tree
     from harness.textsafe import scrub_tree
 
     print(render_terminal(redact_tree(scrub_tree(report)[0]), width=args.width))
     if note := report.get("text_safety", {}).get("note"):
         print(note)
+    for line in failures:
+        print(f"synthbench report: {line}", file=sys.stderr)
+    if failures:
+        return 2  # the verdicts above stand, but a file asked for is missing
     return 1 if done.failed else 0
+
+
+def _render(module: str, func: str, report: dict[str, Any], stamp: str) -> str:
+    render = getattr(__import__(module, fromlist=[func]), func)
+    return str(render(report, timestamp=stamp))
 
 
 def add_report_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -83,6 +83,9 @@ class Finished:
     report: Report
     verdicts: tuple[Verdict, ...]
     written: tuple[Path, ...] = ()
+    #: Files that could not be written (full disk, read-only store, a folder in the
+    #: way), one line each: the verdicts stand, the run says so and exits non-zero.
+    failures: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -226,7 +229,7 @@ def build(
     report = Report(
         groups=groups,
         cases=_cases(view),
-        store=StoreSection(states, view.runs, view.damaged),
+        store=StoreSection(states, view.runs, view.damaged, view.conflicts, view.superseded),
         same_as=same_as,
         run=run,
         sections=sections,
@@ -249,20 +252,26 @@ def build(
         declared=_cells(view.keys()),
         selected=_cells(view.selected()),
     )
+    failures: list[str] = []
     if save_baseline is not None and reps:
         from harness.baseline import baseline_doc
         from harness.baseline import save_baseline as save
+        from harness.store.files import write_failure
 
         name = save_baseline.stem
-        save(
-            save_baseline,
-            baseline_doc(name, reps, boot or BootstrapSettings(), same_as, timestamp, families),
-        )
-        baseline["saved_to"] = str(save_baseline)
+        try:
+            save(
+                save_baseline,
+                baseline_doc(name, reps, boot or BootstrapSettings(), same_as, timestamp, families),
+            )
+            baseline["saved_to"] = str(save_baseline)
+        except OSError as exc:
+            failures.append(write_failure(save_baseline, exc))
+            baseline["save_error"] = failures[-1]
     report = dataclasses.replace(
         report, gates=gates_section(verdicts) if gates else None, baseline=baseline or None
     )
-    return Finished(report, tuple(verdicts))
+    return Finished(report, tuple(verdicts), failures=tuple(failures))
 
 
 def write_files(
@@ -273,19 +282,37 @@ def write_files(
     step_summary: Path | None = None,
 ) -> Finished:
     """``report.json`` and the recorded formats in ``out`` (caller holds the store lock);
-    a partial run's beside the store's full report (``harness.report.partial``)."""
-    from harness.postrun import PostRunOptions, write_reports
+    a partial run's beside the store's full report (``harness.report.partial``).
+
+    Each file is written on its own: one that cannot be (full disk, read-only folder,
+    a folder at its path) is a line in ``failures``, and the others are still tried.
+    """
+    from harness.postrun import REPORT_HTML, REPORT_MD, PostRunOptions, write_reports
     from harness.report.partial import report_dir
-    from harness.store.files import atomic_write_text
+    from harness.store.files import atomic_write_text, write_failure
     from harness.textsafe import json_dumps
 
     report = done.report.to_dict()
     store, out = out, report_dir(out, report)
-    atomic_write_text(out / REPORT_JSON, json_dumps(report, indent=1) + "\n")
-    opts = PostRunOptions(
-        formats=tuple(settings.formats),
-        junit_xml=Path(settings.junit_xml) if settings.junit_xml else None,
-        step_summary=step_summary,
-    )
-    written = write_reports(report, out, opts, timestamp, store)
-    return dataclasses.replace(done, written=(out / REPORT_JSON, *written))
+    written: list[Path] = []
+    failures = list(done.failures)
+    try:
+        atomic_write_text(out / REPORT_JSON, json_dumps(report, indent=1) + "\n")
+        written.append(out / REPORT_JSON)
+    except OSError as exc:
+        failures.append(write_failure(out / REPORT_JSON, exc))
+    junit = Path(settings.junit_xml) if settings.junit_xml else None
+    parts: list[tuple[Path, PostRunOptions]] = [
+        (out / {"md": REPORT_MD, "html": REPORT_HTML}.get(f, f), PostRunOptions(formats=(f,)))
+        for f in settings.formats
+    ]
+    if junit is not None:
+        parts.append((junit, PostRunOptions(formats=(), junit_xml=junit)))
+    if step_summary is not None:
+        parts.append((step_summary, PostRunOptions(formats=(), step_summary=step_summary)))
+    for target, opts in parts:
+        try:
+            written.extend(write_reports(report, out, opts, timestamp, store))
+        except OSError as exc:
+            failures.append(write_failure(target, exc))
+    return dataclasses.replace(done, written=tuple(written), failures=tuple(failures))

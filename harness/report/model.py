@@ -74,12 +74,18 @@ class StoreSection:
     states: Mapping[str, int]
     runs: tuple[str, ...]
     damaged: tuple[str, ...] = ()
+    #: Merged stores: results of the same inputs with different figures; errors and
+    #: skips set aside for a result of the same inputs (``harness.store.view``).
+    conflicts: tuple[str, ...] = ()
+    superseded: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "states": dict(sorted(self.states.items())),
             "runs": list(self.runs),
             "damaged": list(self.damaged),
+            "conflicts": list(self.conflicts),
+            "superseded": list(self.superseded),
         }
 
 

@@ -17,7 +17,14 @@ from typing import Any
 
 from harness.families import Families
 from harness.records import CaseKey, CaseResult
-from harness.store.files import RUNS, STORE_SCHEMA, CaseFileError, StoreError, atomic_write_text
+from harness.store.files import (
+    RUNS,
+    STORE_SCHEMA,
+    CaseFileError,
+    StoreError,
+    atomic_write_text,
+    check_case_dict,
+)
 from harness.textsafe import json_dumps
 
 RUN_FILE = "run.json"
@@ -55,6 +62,9 @@ class RunRecord:
     extra: Mapping[str, Any] = field(default_factory=dict)
     #: The suite's ``[families]`` (written only when declared: older records stay as they were).
     families: Families = field(default_factory=Families)
+    #: When the run ended (UTC, ``harness.store.files.now``); older records: run.json's
+    #: modification time. Merged stores take each cell's inputs from the newest run.
+    time: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +77,7 @@ class RunRecord:
             "run": dict(self.run),
             "report": dict(self.report),
             "extra": dict(self.extra),
+            **({"time": self.time} if self.time else {}),
         }
 
     @classmethod
@@ -86,14 +97,23 @@ class RunRecord:
                 run_id=str(d["run_id"]),
                 cells=tuple(Cell.from_dict(c) for c in d.get("cells", [])),
                 same_as=dict(d.get("same_as", {})),
-                settled=tuple(CaseResult.from_dict(r) for r in d.get("settled", [])),
+                settled=tuple(check_case_dict(r) for r in d.get("settled", [])),
                 run=dict(d.get("run", {})),
                 report=dict(d.get("report", {})),
                 extra=dict(d.get("extra", {})),
                 families=Families.from_dict(d.get("families")),
+                time=_time(d.get("time", "")),
             )
-        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+        except StoreError:
+            raise
+        except Exception as exc:  # any value a file may hold: a damaged record, never a crash
             raise CaseFileError(f"{where}: not a run record: {exc!r}") from None
+
+
+def _time(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"'time' must be a string, not {value!r}")
+    return value
 
 
 def _legacy(d: Mapping[str, Any]) -> RunRecord:
