@@ -124,7 +124,10 @@ def test_deselected_cells_skip_a_gate_missing_cells_fail_it(
     assert r.ret == 1  # the typo fails; the deselected gate only skips
     verdicts = {g["name"]: g for g in _report(p)["gates"]["gates"]}
     assert verdicts["best is good on real"]["status"] == "skipped"
-    assert "was selected in this run" in verdicts["best is good on real"]["reason"]
+    assert (
+        "not judged: 1 of its 1 cell(s) were not selected"
+        in verdicts["best is good on real"]["reason"]
+    )
     assert verdicts["typo"]["status"] == "failed"
     assert "no cell matches model=bets" in verdicts["typo"]["reason"]
 
