@@ -139,7 +139,7 @@ def coverage(
     return Coverage(len(seen), tuple(gaps), tuple(unjudged))
 
 
-def named(gaps: Sequence[Gap], limit: int = 5) -> str:
+def named(gaps: Sequence[Gap], limit: int = 5, why: bool = True) -> str:
     """``a (why), b (why) ... and N more``: the cells a verdict names."""
-    shown = ", ".join(g.text() for g in gaps[:limit])
+    shown = ", ".join(g.text() if why else g.cell for g in gaps[:limit])
     return shown + (f" and {len(gaps) - limit} more" if len(gaps) > limit else "")

@@ -117,7 +117,7 @@ def _not_judged(cov: Coverage, allowed: int) -> str:
     return (
         f"{len(cov.unjudged)} of its {cov.cells} cell(s) were not selected in this run "
         f"(-m/-k/--synth-shard) and have no stored result (allow_missing = {allowed}): "
-        f"{named(cov.unjudged, 3)}"
+        f"{named(cov.unjudged, 3, why=False)}"
     )
 
 
@@ -128,7 +128,7 @@ def _allowed(cov: Coverage, allowed: int) -> str:
     gaps = (*cov.gaps, *cov.unjudged)
     return (
         f"; judged without {cov.without_result} of its {cov.cells} cell(s) "
-        f"(allow_missing = {allowed}): {named(gaps, 3)}"
+        f"(allow_missing = {allowed}): {named(gaps, 3, why=not cov.unjudged)}"
     )
 
 
