@@ -582,6 +582,8 @@ class SynthPlugin:
         )
         for damage in synth.report.get("store", {}).get("damaged", []):
             terminalreporter.write_line(f"store: {damage}", yellow=True)
+        for line, red in gate_exit_lines(synth.verdicts, synth.gates_deferred):
+            terminalreporter.write_line(line, red=red, yellow=not red)
         if synth.gates_deferred:
             terminalreporter.write_line(
                 "gates: a failing gate does not fail a shard's run; decide with "
@@ -657,6 +659,24 @@ def gate_reports(verdicts: Sequence[Any], deferred: bool = False) -> list[list[p
             outcome = "skipped"
             text = f"failed on this shard's cells, decided by `synthbench report`: {text}"
         out.append(_report(GATE_NODE.format(v.gate.name), outcome, text))
+    return out
+
+
+def gate_exit_lines(verdicts: Sequence[Any], deferred: bool) -> list[tuple[str, bool]]:
+    """Which rule set the exit status: gates that failed (and why), gates not judged."""
+    failed = [f"{v.gate.name!r} ({v.rule})" for v in verdicts if v.failed]
+    unjudged = [repr(v.gate.name) for v in verdicts if v.rule == "not_judged" and not v.failed]
+    out = []
+    if failed and not deferred:
+        out.append((f"gates: exit status 1: failed {', '.join(failed)}", True))
+    if unjudged:
+        out.append(
+            (
+                f"gates: not judged (exit status unaffected): {', '.join(unjudged)}: cells "
+                "outside this run's selection have no stored result",
+                False,
+            )
+        )
     return out
 
 

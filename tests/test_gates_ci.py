@@ -120,6 +120,9 @@ def test_a_gate_over_a_crashed_cell_fails_in_the_session_and_in_report(
         ]
     )
     r.stdout.fnmatch_lines(["PASSED synthbench::gate[[]best answers[]]"])
+    r.stdout.fnmatch_lines(
+        ["gates: exit status 1: failed 'intent classifiers always answer' (incomplete)"]
+    )
     # pytest's own JUnit file: one test case per gate, the failing one failing.
     counts, outcomes = _junit(p.path / "junit.xml")
     assert outcomes == {
