@@ -65,7 +65,8 @@ def test_failing_gate_sets_exit_status_and_is_reported_everywhere(
     summary.write_text("earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     r = p.runpytest_subprocess(*FAST, "--synth-junit-xml", "gates.xml")
-    r.assert_outcomes(passed=48)  # every case passed ...
+    # every case passed (48), and each gate is a test of the run: 2 pass, 1 fails, 1 skips
+    r.assert_outcomes(passed=50, failed=1, skipped=1)
     assert r.ret == 1  # ... but a gate failed
     r.stdout.fnmatch_lines(
         [
