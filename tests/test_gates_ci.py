@@ -100,8 +100,8 @@ def test_a_gate_over_a_crashed_cell_fails_in_the_session_and_in_report(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: tuple[str, ...]
 ) -> None:
     gates = GATES.format(model="crashy", threshold=1.0)  # every answer counts: the ok cells pass
-    gates += '[[gates]]\nname = "best answers"\nkind = "max_invalid_rate"\ntask = "intent"\nmodel = "best"\n'
-    gates += "threshold = 1.0\n"
+    gates += '[[gates]]\nname = "best answers"\nkind = "max_invalid_rate"\ntask = "intent"\n'
+    gates += 'model = "best"\nthreshold = 1.0\n'
     p = _project(pytester, monkeypatch, gates)
     r = p.runpytest_subprocess(*FAST, *workers, "-m", "task_intent", "--junitxml", "junit.xml")
     assert r.ret == 1
