@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,14 @@ _OPTIONS: tuple[tuple[str, str, str, Any, str], ...] = (
         None,
         "also export the store's cells under <report dir>/export: inspect, eee, hub "
         "(comma-separated; see docs/interop.md)",
+    ),
+    (
+        "--synth-allow-empty",
+        "synth_allow_empty",
+        "bool",
+        False,
+        "accept a run whose every selected case was skipped (missing data, models or keys) "
+        "or a suite that declares no case; without it such a run fails",
     ),
     (
         "--synth-summary",
@@ -468,7 +477,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     suite = _suite(config)
     lacking = _unavailable_models(suite)
     params = []
-    for key in iter_cases(suite):
+    keys = iter_cases(suite)
+    if not keys and not _setting(config, "--synth-allow-empty"):
+        # Nothing would run and the run would pass: a CI job that proves nothing.
+        pytest.fail(
+            f"{suite.path}: the suite declares no case (no model runs a task of "
+            "any of its datasets); add [models.*] with a matching task, or pass "
+            "--synth-allow-empty (ini synth_allow_empty) to accept an empty run",
+            pytrace=False,
+        )
+    for key in keys:
         names = _markers(key)
         for name in names:
             # Registered before use, so --strict-markers accepts them.
@@ -617,19 +635,23 @@ class SynthPlugin:
         synth = _session(self.config)
         if synth is None or _is_worker(self.config) or self.config.option.collectonly:
             return
-        finished = synth.finish()
-        if finished is not None and synth.unsaved() and session.exitstatus == 0:
+        if synth.finish() is None:
+            return
+        if synth.unsaved() and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a file the run owes is missing
-        if finished is None:
-            return
         _export(self.config, synth)
-        if not synth.gates_failed:
-            return
-        if _setting(self.config, "--synth-shard"):
-            # A shard sees part of each gate's cells; the merged report decides.
-            synth.gates_deferred = True
-            return
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        # A shard sees part of each gate's cells; the merged report decides.
+        synth.gates_deferred = synth.gates_failed and bool(_setting(self.config, "--synth-shard"))
+        # Before junitxml's and the terminal's sessionfinish (tryfirst): each gate and
+        # an empty run become test reports, so --junitxml, -rA and the counts carry them.
+        reports = gate_reports(synth.verdicts, synth.gates_deferred)
+        empty = "" if _setting(self.config, "--synth-allow-empty") else empty_run(synth)
+        if empty:
+            reports.append(_report(RUN_NODE, "failed", empty))
+        _log_reports(session, reports)
+        failed = (synth.gates_failed and not synth.gates_deferred) or bool(empty)
+        if failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_report_teststatus(
         self, report: pytest.TestReport, config: pytest.Config
@@ -674,6 +696,8 @@ class SynthPlugin:
             terminalreporter.write_line(f"store: {damage}", yellow=True)
         for line in synth.unsaved():
             terminalreporter.write_line(line, red=True)
+        for line, red in gate_exit_lines(synth.verdicts, synth.gates_deferred):
+            terminalreporter.write_line(line, red=red, yellow=not red)
         if synth.gates_deferred:
             terminalreporter.write_line(
                 "gates: a failing gate does not fail a shard's run; decide with "
@@ -684,6 +708,125 @@ class SynthPlugin:
             terminalreporter.write_line(f"report: {path}")
         for line in self.config.stash.get(EXPORT_KEY, []):
             terminalreporter.write_line(line, yellow=line.startswith("export failed"))
+
+
+# ------------------------------------------------------------------ verdicts as tests
+
+#: Node ids of the test reports the controller adds at the end of a run.
+GATE_NODE = "synthbench::gate[{}]"
+RUN_NODE = "synthbench::run"
+
+
+@dataclass(frozen=True)
+class _Crash:
+    """What pytest's summaries read of a failure: ``-rA``'s one line, JUnit's message."""
+
+    path: str
+    lineno: int
+    message: str
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """A failure's long representation (pytest reads ``reprcrash`` and ``toterminal``)."""
+
+    reprcrash: _Crash
+    text: str
+
+    def toterminal(self, tw: Any) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _report(nodeid: str, outcome: str, text: str) -> list[pytest.TestReport]:
+    """The reports of one synthetic test: its outcome, then a teardown that closes it."""
+    domain = nodeid.split("::", 1)[1]
+    location = ("synthbench", None, domain)
+    first = text.splitlines()[0] if text else ""
+    longrepr: Any = None
+    when = "call"
+    if outcome == "failed":
+        longrepr = _Verdict(_Crash("synthbench", 0, first), text)
+    elif outcome == "skipped":
+        longrepr, when = ("synthbench", None, first), "setup"
+    keywords = {"synthbench": 1}
+    return [
+        pytest.TestReport(nodeid, location, keywords, outcome, longrepr, when),  # type: ignore[arg-type]
+        pytest.TestReport(nodeid, location, keywords, "passed", None, "teardown"),
+    ]
+
+
+def gate_reports(verdicts: Sequence[Any], deferred: bool = False) -> list[list[pytest.TestReport]]:
+    """One test per gate: failing when it failed, skipped when not judged.
+
+    In a shard's run (``deferred``) a failed gate is skipped: the shard saw part of
+    its cells, and ``synthbench report`` over every shard's store decides.
+    """
+    out = []
+    for v in verdicts:
+        text = f"{v.reason}\n{v.gate.describe()}"
+        text += "".join(f"\n  {c.status}: {c.cell}: {c.reason}" for c in v.checks)
+        outcome = v.status
+        if deferred and v.failed:
+            outcome = "skipped"
+            text = f"failed on this shard's cells, decided by `synthbench report`: {text}"
+        out.append(_report(GATE_NODE.format(v.gate.name), outcome, text))
+    return out
+
+
+def gate_exit_lines(verdicts: Sequence[Any], deferred: bool) -> list[tuple[str, bool]]:
+    """Which rule set the exit status: gates that failed (and why), gates not judged."""
+    failed = [f"{v.gate.name!r} ({v.rule})" for v in verdicts if v.failed]
+    unjudged = [repr(v.gate.name) for v in verdicts if v.rule == "not_judged" and not v.failed]
+    out = []
+    if failed and not deferred:
+        out.append((f"gates: exit status 1: failed {', '.join(failed)}", True))
+    if unjudged:
+        out.append(
+            (
+                f"gates: not judged (exit status unaffected): {', '.join(unjudged)}: cells "
+                "outside this run's selection have no stored result",
+                False,
+            )
+        )
+    return out
+
+
+def empty_run(synth: SynthSession) -> str:
+    """Why this run proves nothing (every selected case skipped), or ''."""
+    results = [synth.results.get(k) for k in dict.fromkeys(synth.expected.values())]
+    if not results or any(r is None or r.status != "skipped" for r in results):
+        return ""
+    reasons = sorted({r.reason for r in results if r is not None})
+    return (
+        f"every selected suite case was skipped ({len(results)}): {reasons[0]}"
+        + (f" (and {len(reasons) - 1} other reason(s))" if len(reasons) > 1 else "")
+        + "; pass --synth-allow-empty (ini synth_allow_empty) to accept an empty run"
+    )
+
+
+def _log_reports(session: pytest.Session, reports: list[list[pytest.TestReport]]) -> None:
+    """Through the hooks every reporter listens to, as xdist's controller relays a
+    worker's reports; counted as collected, so the progress ends at 100%."""
+    if not reports:
+        return
+    config = session.config
+    session.testscollected += len(reports)
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None and config.get_verbosity() <= 0:
+        # The letters on a line of their own, not after the last file's progress
+        # (under xdist that line is not the reporter's "current file").
+        terminal.ensure_newline()
+        if terminal._tw.width_of_current_line:
+            terminal._tw.line()
+        terminal.write("synthbench ")
+    for group in reports:
+        for r in group:
+            config.hook.pytest_runtest_logreport(report=r)
+        config.hook.pytest_runtest_logfinish(nodeid=group[0].nodeid, location=group[0].location)
 
 
 # ------------------------------------------------------------------ running

@@ -9,6 +9,7 @@ bugs raise, so pytest shows a traceback.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -154,15 +155,22 @@ def outcomes_of(task: Task, data: Dataset, preds: Sequence[Prediction]) -> list[
             f"model returned {len(preds)} predictions for {len(data.examples)} examples"
         )
     out = []
+    # A label (intent) or entity type (NER) outside the dataset's label set is not an
+    # answer to the task: invalid, with the answer kept in ``raw`` for the examples.
+    check = getattr(task, "outside_labels", None) if data.labels else None
+    labels = frozenset(data.labels)
     for i, (ex, p) in enumerate(zip(data.examples, preds, strict=True)):
         gold = task.gold(ex)
         pred = task.encode(p.value) if p.valid else None
-        error = p.error
+        error, raw = p.error, p.raw
         if p.valid and pred is None:
             # The task refused the value (NaN score, span outside the text): invalid.
             error = error or f"invalid prediction value {p.value!r}"
+        elif pred is not None and check is not None and (why := check(pred, labels)):
+            raw = raw if raw is not None else json.dumps(pred, ensure_ascii=False)
+            pred, error = None, why
         correct = task.correct(gold, pred) if pred is not None else False
-        out.append(Outcome(i, gold, pred, correct, p.raw, error, input_text(task, ex, gold)))
+        out.append(Outcome(i, gold, pred, correct, raw, error, input_text(task, ex, gold)))
     return out
 
 

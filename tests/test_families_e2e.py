@@ -53,7 +53,7 @@ def test_families_reach_report_json_every_renderer_and_the_gates(
     )
     pytester.makepyfile(test_bench=BENCH_TEST)
     r = pytester.runpytest_subprocess(*FAST, "-n", "0")
-    r.assert_outcomes(passed=48)
+    r.assert_outcomes(passed=49)  # 48 cases and the gate, a test of the run
     assert r.ret == 0
     r.stdout.fnmatch_lines(["*family bias: *; family preference p=*", "*PASS  no family*"])
     out = pytester.path / "out"
@@ -78,6 +78,6 @@ def test_families_reach_report_json_every_renderer_and_the_gates(
     assert _families_part(json.loads(again.read_text())) == _families_part(report)
     # Under xdist (cases on two workers, figures on the controller): the same figures.
     r2 = pytester.runpytest_subprocess(*FAST, "-n", "2", "--synth-report-dir=out2")
-    r2.assert_outcomes(passed=48)
+    r2.assert_outcomes(passed=49)
     parallel = json.loads((pytester.path / "out2" / "report.json").read_text())
     assert _families_part(parallel) == _families_part(report)

@@ -125,8 +125,10 @@ def test_missing_interval_cannot_be_judged_and_fails_unless_optional() -> None:
 
 def test_gate_on_missing_cell_names_it() -> None:
     v = judge_gate(gate(kind="min_score", generator="g2", model="d", threshold=0.1), _report())
-    assert v.status == FAILED
-    assert "no cell matches" in v.reason and "intent/snips/g2/d" in v.reason
+    assert v.status == FAILED and v.rule == "incomplete"
+    assert "intent/snips/g2/d" in v.reason
+    v = judge_gate(gate(kind="min_score", model="nobody", threshold=0.1), _report())
+    assert v.status == FAILED and "no cell matches model=nobody" in v.reason
 
 
 def test_min_agreement_uses_lower_bound() -> None:
@@ -143,12 +145,19 @@ def test_min_agreement_uses_lower_bound() -> None:
     assert v.status == FAILED and "no interval" in v.reason  # point only: not judgeable on interval
 
 
+def _whole() -> dict[str, Any]:
+    """The report with every cell of its group present."""
+    report = _report()
+    report["groups"][0]["missing"] = []
+    return report
+
+
 def test_max_bias_uses_the_largest_absolute_value_in_the_interval() -> None:
-    assert judge_gate(gate(kind="max_bias", model="a", threshold=0.07), _report()).status == PASSED
-    v = judge_gate(gate(kind="max_bias", model="a", threshold=0.05), _report())
+    assert judge_gate(gate(kind="max_bias", model="a", threshold=0.07), _whole()).status == PASSED
+    v = judge_gate(gate(kind="max_bias", model="a", threshold=0.05), _whole())
     assert v.status == FAILED and v.checks[0].judged == pytest.approx(0.07)
     assert (
-        judge_gate(gate(kind="max_bias", model="a", threshold=0.05, on="point"), _report()).status
+        judge_gate(gate(kind="max_bias", model="a", threshold=0.05, on="point"), _whole()).status
         == PASSED
     )
 
@@ -245,7 +254,7 @@ def test_command_line_gate() -> None:
 
 
 def test_gates_section_counts() -> None:
-    report = _report()
+    report = _whole()
     verdicts = [
         judge_gate(gate(kind="max_bias", model="a", threshold=0.07), report),
         judge_gate(gate(kind="max_bias", model="a", threshold=0.01), report),
@@ -309,19 +318,101 @@ def test_every_kind_is_one_object_with_its_keys_direction_and_reader(
         parse_gate_option("max_width dataset=d generator=g threshold=1")
 
 
-def test_a_group_figure_judged_with_missing_cells_says_so() -> None:
-    # g2/d has no result: the agreement and bias figures of snips are over fewer models.
-    for kind, extra in (("min_agreement", {"generator": "g1"}), ("max_bias", {"model": "a"})):
-        verdict = judge_gate(gate(kind=kind, threshold=0.5, **extra), _report())
-        assert verdict.status == PASSED
-        assert "judged on an incomplete figure: 1 cell(s)" in verdict.reason
-        assert "intent/snips/g2/d" in verdict.reason
-    # A score gate reads its own cell only: no note.
+def test_a_group_figure_with_missing_cells_is_incomplete() -> None:
+    # g2/d has no result: the bias figures of snips are over fewer models.
+    verdict = judge_gate(gate(kind="max_bias", model="a", threshold=0.5), _report())
+    assert verdict.status == FAILED and verdict.rule == "incomplete"
+    assert "intent/snips/g2/d" in verdict.reason and "1 of its" in verdict.reason
+    # Agreement of g2 with real reads g2/d; agreement of g1 does not.
+    mean = judge_gate(gate(kind="min_agreement", generator="mean", threshold=-1.0), _report())
+    assert mean.status == FAILED and "intent/snips/g2/d" in mean.reason
+    g1 = judge_gate(gate(kind="min_agreement", generator="g1", threshold=0.5), _report())
+    assert g1.status == PASSED and g1.reason == "1 cell(s) pass"
+    # allow_missing tolerates it, and the verdict still names the cell.
+    allowed = judge_gate(
+        gate(kind="max_bias", model="a", threshold=0.5, allow_missing=1), _report()
+    )
+    assert allowed.status == PASSED
+    assert "judged without 1 of its" in allowed.reason and "intent/snips/g2/d" in allowed.reason
+    # A score gate reads its own cell only.
     score = judge_gate(
         gate(kind="min_score", generator="real", model="a", threshold=0.5), _report()
     )
-    assert "incomplete" not in score.reason
-    complete = _report()
-    complete["groups"][0]["missing"] = []
-    verdict = judge_gate(gate(kind="min_agreement", generator="g1", threshold=0.5), complete)
-    assert verdict.reason == "1 cell(s) pass"
+    assert score.reason == "1 cell(s) pass"
+
+
+def _with_cases(*cells: tuple[str, str, str]) -> dict[str, Any]:
+    """The report plus case rows (generator, model, status) of snips."""
+    report = _whole()
+    for gen, model, status in cells:
+        if status != "ok":  # no result, no score
+            del report["groups"][0]["scores"][gen][model]
+        report["cases"]["all"].append(
+            {
+                "task": "intent",
+                "dataset": "snips",
+                "generator": gen,
+                "model": model,
+                "status": status,
+                "reason": f"{status} here",
+                "n_examples": 0,
+                "metrics": {},
+            }
+        )
+    return report
+
+
+@pytest.mark.parametrize("status", ["error", "skipped", "incomplete", "some-new-status"])
+def test_a_covered_cell_without_an_ok_result_fails_the_gate_as_incomplete(status: str) -> None:
+    report = _with_cases(("g1", "a", "ok"), ("g1", "b", status), ("g1", "c", "ok"))
+    score = gate(kind="min_score", generator="g1", threshold=0.0, on="point")
+    v = judge_gate(score, report)
+    # g1/a passes; g1/b has no result: incomplete, named with its status and reason.
+    assert v.status == FAILED and v.rule == "incomplete"
+    assert f"intent/snips/g1/b ({status}: {status} here)" in v.reason
+    assert "1 of its 3 cell(s)" in v.reason
+    # Optional does not hide it: the gate could be judged, its cells did not deliver.
+    optional = gate(kind="min_score", generator="g1", threshold=0.0, on="point", optional=True)
+    assert judge_gate(optional, report).failed
+    relaxed = gate(kind="min_score", generator="g1", threshold=0.0, on="point", allow_missing=1)
+    v = judge_gate(relaxed, report)
+    assert v.status == PASSED and "2 cell(s) pass; judged without 1 of its 3 cell(s)" in v.reason
+    # The invalid-rate gate over the same cells: the crashed one is not a zero rate.
+    inv = judge_gate(gate(kind="max_invalid_rate", model="b", threshold=1.0), report)
+    assert inv.status == FAILED and "intent/snips/g1/b" in inv.reason
+
+
+def test_selection_decides_between_incomplete_and_not_judged() -> None:
+    report = _whole()
+    declared = [("intent", "snips", g, m) for g in ("real", "g1") for m in "abc"]
+    g1 = gate(kind="min_agreement", generator="g1", threshold=0.0)
+    score = gate(kind="min_score", generator="real", threshold=0.3)
+    # g1's cells were not selected and have no stored result: not judged.
+    only_real = [c for c in declared if c[2] == "real"]
+    v = judge_gate(g1, report, declared=declared, selected=only_real)
+    assert v.status == SKIPPED and v.rule == "not_judged"
+    assert "3 of its 6 cell(s) were not selected" in v.reason
+    # Stored results of unselected cells count: the real cells pass though unselected.
+    only_g1 = [c for c in declared if c[2] == "g1"]
+    v = judge_gate(score, report, declared=declared, selected=only_g1)
+    assert v.status == PASSED
+    # Selected and never arrived: incomplete, not "not judged".
+    v = judge_gate(g1, report, declared=declared, selected=declared)
+    assert v.status == FAILED and v.rule == "incomplete" and "intent/snips/g1/b" in v.reason
+    # A per-cell figure that fails stands even when other cells are not judged.
+    bad = gate(kind="min_score", threshold=0.45)
+    v = judge_gate(bad, report, declared=declared, selected=only_real)
+    assert v.status == FAILED and "intent/snips/real/c" in v.reason and "not selected" in v.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [(0, True), (3, True), (2.0, True), (-1, False), (1.5, False), (True, False), ("2", False)],
+)
+def test_allow_missing_is_a_whole_number(value: Any, ok: bool) -> None:
+    if ok:
+        assert gate(kind="min_score", threshold=0.1, allow_missing=value).allow_missing == value
+    else:
+        with pytest.raises(GateError, match=r"gates\[0\]\.allow_missing: expected a whole number"):
+            gate(kind="min_score", threshold=0.1, allow_missing=value)
+    assert parse_gate_option("min_score threshold=0.1 allow_missing=2").allow_missing == 2

@@ -65,7 +65,8 @@ def test_failing_gate_sets_exit_status_and_is_reported_everywhere(
     summary.write_text("earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     r = p.runpytest_subprocess(*FAST, "--synth-junit-xml", "gates.xml")
-    r.assert_outcomes(passed=48)  # every case passed ...
+    # every case passed (48), and each gate is a test of the run: 2 pass, 1 fails, 1 skips
+    r.assert_outcomes(passed=50, failed=1, skipped=1)
     assert r.ret == 1  # ... but a gate failed
     r.stdout.fnmatch_lines(
         [
@@ -124,7 +125,10 @@ def test_deselected_cells_skip_a_gate_missing_cells_fail_it(
     assert r.ret == 1  # the typo fails; the deselected gate only skips
     verdicts = {g["name"]: g for g in _report(p)["gates"]["gates"]}
     assert verdicts["best is good on real"]["status"] == "skipped"
-    assert "was selected in this run" in verdicts["best is good on real"]["reason"]
+    assert (
+        "not judged: 1 of its 1 cell(s) were not selected"
+        in verdicts["best is good on real"]["reason"]
+    )
     assert verdicts["typo"]["status"] == "failed"
     assert "no cell matches model=bets" in verdicts["typo"]["reason"]
 

@@ -190,8 +190,11 @@ def test_missing_data_skips_with_reason_and_strict_fails(project: pytest.Pyteste
 def test_no_data_dir_skips_every_case_naming_the_setting(project: pytest.Pytester) -> None:
     project.makeini("[pytest]\nsynth_suite = suite.toml\nsynth_report_dir = out\n")
     r = project.runpytest_subprocess("-rs", "-k", "toy-ner")
-    r.assert_outcomes(skipped=16, deselected=N_CASES - 16)
+    # Every case skipped: the run proves nothing and fails, saying why (issue 20).
+    r.assert_outcomes(skipped=16, failed=1, deselected=N_CASES - 16)
+    assert r.ret == 1
     r.stdout.fnmatch_lines(["*SYNTHBENCH_DATA_DIR*"])
+    r.stdout.fnmatch_lines(["every selected suite case was skipped (16): no data directory*"])
 
 
 def test_unknown_factory_is_a_usage_error_listing_known(project: pytest.Pytester) -> None:

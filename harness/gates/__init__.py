@@ -19,24 +19,33 @@ max_invalid    upper bound of the invalid rate <= threshold   invalid rate <= th
 Judging on the interval means a gate passes only when the data leave little doubt;
 with a handful of models and a few hundred examples that is the honest reading.
 Selectors ``task``, ``dataset``, ``generator`` and ``model`` narrow the cells a gate
-covers (omitted: every cell); every covered cell must pass. A gate that covers no
-cell, or a cell whose figure is missing or undefined, cannot be judged: it fails
-with the reason, unless ``optional = true`` (then it is reported as skipped).
+covers (omitted: every cell); every covered cell must have a result and pass. A
+covered cell that crashed, was skipped or never arrived makes the gate fail as
+incomplete, naming it; covered cells outside this run's selection with no stored
+result leave it not judged (``coverage``); ``allow_missing = N`` tolerates N such
+cells. A gate that covers no cell, or a cell whose figure is undefined, cannot be
+judged: it fails with the reason, unless ``optional = true`` (then it is skipped).
 
 The package: ``model`` (the records), ``kinds`` (one ``GateKind`` per kind: keys,
-direction, description, the figures it reads), ``parse`` (declarations into gates)
-and ``judge`` (gates and report into verdicts).
+direction, description, the figures it reads), ``parse`` (declarations into gates),
+``coverage`` (the cells a gate covers and which lack a result) and ``judge`` (gates
+and report into verdicts).
 """
 
 from __future__ import annotations
 
+from harness.gates.coverage import Coverage, Gap, coverage
 from harness.gates.judge import gates_section, judge_figure, judge_gate, judge_gates
 from harness.gates.kinds import KINDS, Drops, GateKind, PairedDrop, SavedDrop, kind_of
 from harness.gates.model import (
+    CANNOT_JUDGE,
     COEFFICIENTS,
     FAILED,
+    INCOMPLETE,
+    NOT_JUDGED,
     PASSED,
     SKIPPED,
+    THRESHOLD,
     Check,
     Figure,
     Gate,
@@ -46,20 +55,27 @@ from harness.gates.model import (
 from harness.gates.parse import parse_gate, parse_gate_option, parse_gates, suite_gates
 
 __all__ = [
+    "CANNOT_JUDGE",
     "COEFFICIENTS",
     "FAILED",
+    "INCOMPLETE",
     "KINDS",
+    "NOT_JUDGED",
     "PASSED",
     "SKIPPED",
+    "THRESHOLD",
     "Check",
+    "Coverage",
     "Drops",
     "Figure",
     "Gate",
     "GateError",
     "GateKind",
+    "Gap",
     "PairedDrop",
     "SavedDrop",
     "Verdict",
+    "coverage",
     "gates_section",
     "judge_figure",
     "judge_gate",

@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from harness.gates.coverage import Coverage, coverage, named
 from harness.gates.kinds import Drops, PairedDrop, SavedDrop, groups_of, kind_of, matches
-from harness.gates.model import FAILED, PASSED, SKIPPED, Check, Figure, Gate, Verdict
-from harness.names import ENSEMBLES, REAL
+from harness.gates.model import (
+    CANNOT_JUDGE,
+    FAILED,
+    INCOMPLETE,
+    NOT_JUDGED,
+    PASSED,
+    SKIPPED,
+    THRESHOLD,
+    Check,
+    Figure,
+    Gate,
+    Verdict,
+)
 
 
 def judge_figure(gate: Gate, fig: Figure) -> Check:
@@ -39,50 +51,84 @@ def judge_gate(
 ) -> Verdict:
     """The verdict of one gate on a report dict (with ``ci`` sections for intervals).
 
-    ``declared`` are the suite's (task, dataset, generator, model) cells: a gate whose
-    cells the suite declares but this run deselected (``-m``/``-k``) is skipped with
-    that reason; cells that were selected and never reported still fail it.
-    ``selected`` are the cells this invocation selected (default: the report's cases).
+    ``declared`` are the suite's (task, dataset, generator, model) cells, ``selected``
+    the ones this invocation selected (``harness.gates.coverage`` says how a covered
+    cell without a result makes the gate incomplete or not judged). Rules, in order:
+    more cells without a result than ``allow_missing`` fail the gate as *incomplete*
+    when one of them crashed, was skipped or was selected and never arrived, and
+    leave it *not judged* when all of them lie outside this run's selection; then
+    every covered figure is judged against the threshold.
     """
+    cov = coverage(gate, report, declared, selected)
+    allowed = gate.allow_missing
+    if cov.without_result > allowed and cov.gaps:
+        return Verdict(gate, FAILED, _incomplete(cov, allowed), rule=INCOMPLETE)
     figures = kind_of(gate.kind).figures(gate, report, Drops(paired, saved))
     checks = tuple(judge_figure(gate, f) for f in figures)
+    failed = [c for c in checks if c.status == FAILED]
+    if cov.without_result > allowed:
+        why = _not_judged(cov, allowed)
+        if failed and not kind_of(gate.kind).whole_group:
+            # A cell's own figure failed: that stands whatever the other cells say.
+            return Verdict(gate, FAILED, f"{_failure(failed)}; {why}", checks, rule=THRESHOLD)
+        return Verdict(gate, SKIPPED, f"not judged: {why}", checks, rule=NOT_JUDGED)
     unjudged = SKIPPED if gate.optional else FAILED
-    if not checks and declared is not None and _deselected(gate, report, declared, selected):
-        why = _deselected(gate, report, declared, selected)
-        return Verdict(gate, SKIPPED, f"not judged: {why}")
     if not checks:
         sel = " ".join(f"{k}={v}" for k, v in gate.selectors().items() if v) or "(any)"
         return Verdict(
-            gate, unjudged, f"cannot be judged: no cell matches {sel}{_missing(gate, report)}"
+            gate,
+            unjudged,
+            f"cannot be judged: no cell matches {sel}{_missing(gate, report)}",
+            rule=CANNOT_JUDGE,
         )
-    failed = [c for c in checks if c.status == FAILED]
     blind = [c for c in checks if c.status == SKIPPED]
-    partial = _incomplete(gate, report) if kind_of(gate.kind).whole_group else ""
+    note = _allowed(cov, allowed)
     if failed:
-        worst = failed[0]
-        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-        return Verdict(gate, FAILED, f"{worst.cell}: {worst.reason}{more}{partial}", checks)
+        return Verdict(gate, FAILED, _failure(failed) + note, checks, rule=THRESHOLD)
     if blind:
         c = blind[0]
         more = f" (and {len(blind) - 1} more)" if len(blind) > 1 else ""
-        return Verdict(gate, unjudged, f"cannot be judged: {c.cell}: {c.reason}{more}", checks)
-    return Verdict(gate, PASSED, f"{len(checks)} cell(s) pass{partial}", checks)
+        return Verdict(
+            gate,
+            unjudged,
+            f"cannot be judged: {c.cell}: {c.reason}{more}",
+            checks,
+            rule=CANNOT_JUDGE,
+        )
+    return Verdict(gate, PASSED, f"{len(checks)} cell(s) pass{note}", checks, rule=THRESHOLD)
 
 
-def _incomplete(gate: Gate, report: Mapping[str, Any]) -> str:
-    """A note when the figure's groups miss cells (a -k subset into a fresh store, a
-    failed case): agreement over some of the models is not the suite's agreement."""
-    names = sorted(
-        f"{g['task']}/{g['dataset']}/{c.get('generator')}/{c.get('model')}"
-        for g in groups_of(gate, report)
-        for c in g.get("missing", [])
-    )
-    if not names:
-        return ""
-    shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+def _failure(failed: Sequence[Check]) -> str:
+    worst = failed[0]
+    more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+    return f"{worst.cell}: {worst.reason}{more}"
+
+
+def _incomplete(cov: Coverage, allowed: int) -> str:
+    """Why a gate fails as incomplete, naming the cells (crashed ones first)."""
+    gaps = (*cov.gaps, *cov.unjudged)
     return (
-        f"; judged on an incomplete figure: {len(names)} cell(s) of its group(s) have no"
-        f" result ({shown}); run them for the suite's figure"
+        f"incomplete: {cov.without_result} of its {cov.cells} cell(s) have no result "
+        f"(allow_missing = {allowed}): {named(gaps)}"
+    )
+
+
+def _not_judged(cov: Coverage, allowed: int) -> str:
+    return (
+        f"{len(cov.unjudged)} of its {cov.cells} cell(s) were not selected in this run "
+        f"(-m/-k/--synth-shard) and have no stored result (allow_missing = {allowed}): "
+        f"{named(cov.unjudged, 3, why=False)}"
+    )
+
+
+def _allowed(cov: Coverage, allowed: int) -> str:
+    """The note of a gate judged with cells missing that ``allow_missing`` tolerates."""
+    if not cov.without_result:
+        return ""
+    gaps = (*cov.gaps, *cov.unjudged)
+    return (
+        f"; judged without {cov.without_result} of its {cov.cells} cell(s) "
+        f"(allow_missing = {allowed}): {named(gaps, 3, why=not cov.unjudged)}"
     )
 
 
@@ -118,36 +164,6 @@ def judge_gates(
 ) -> list[Verdict]:
     """Every gate's verdict, in declaration order."""
     return [judge_gate(g, report, paired, saved, declared, selected) for g in gates]
-
-
-def _deselected(
-    gate: Gate,
-    report: Mapping[str, Any],
-    declared: Collection[Sequence[str]],
-    chosen: Collection[Sequence[str]] | None = None,
-) -> str:
-    """Why a gate covers nothing this run, when that is deselection; else ""."""
-    cases = report.get("cases", {})
-    selected = (
-        {tuple(c) for c in chosen}
-        if chosen is not None
-        else {
-            (c["task"], c["dataset"], c["generator"], c["model"])
-            for part in ("all", "missing")
-            for c in cases.get(part, [])
-        }
-    )
-    sel = gate.selectors()
-    ensemble = sel["generator"] in ENSEMBLES
-    covered = [
-        tuple(cell)
-        for cell in declared
-        if matches(gate, task=cell[0], dataset=cell[1], model=cell[3])
-        and (sel["generator"] in ("", cell[2]) or (ensemble and cell[2] != REAL))
-    ]
-    if not covered or any(c in selected for c in covered):
-        return ""
-    return f"none of its {len(covered)} cell(s) in the suite was selected in this run (-m/-k)"
 
 
 def gates_section(verdicts: Sequence[Verdict]) -> dict[str, Any]:

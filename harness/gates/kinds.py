@@ -18,7 +18,9 @@ PairedDrop = Callable[[str, str, str, str, str], "dict[str, Any] | None"]
 #: ``(task, dataset, generator, model)`` -> drop against the saved run, or a reason string.
 SavedDrop = Callable[[str, str, str, str], "dict[str, Any] | str"]
 #: Keys every gate may carry.
-COMMON_KEYS = frozenset({"name", "kind", "threshold", "task", "dataset", "on", "optional"})
+COMMON_KEYS = frozenset(
+    {"name", "kind", "threshold", "task", "dataset", "on", "optional", "allow_missing"}
+)
 
 
 @dataclass(frozen=True)

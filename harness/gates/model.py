@@ -6,6 +6,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+#: The rule a verdict came from: its figures against the threshold; covered cells
+#: without a result (crashed, skipped, never arrived); cells outside this run's
+#: selection with no stored result; no figure to judge (no cell, no interval).
+THRESHOLD, INCOMPLETE, NOT_JUDGED, CANNOT_JUDGE = (
+    "threshold",
+    "incomplete",
+    "not_judged",
+    "cannot_judge",
+)
 #: Agreement figures a ``min_agreement`` gate may name.
 COEFFICIENTS = ("spearman", "kendall", "pearson", "mae", "mse")
 
@@ -32,6 +41,9 @@ class Gate:
     on: str = "interval"
     optional: bool = False
     where: str = ""
+    #: Covered cells that may lack a result (crashed, skipped, missing) before the
+    #: gate fails as incomplete or is not judged.
+    allow_missing: int = 0
 
     def describe(self) -> str:
         """``spearman >= 0.6 (interval) on dataset=snips generator=mean``."""
@@ -92,6 +104,7 @@ class Verdict:
     status: str
     reason: str
     checks: tuple[Check, ...] = field(default_factory=tuple)
+    rule: str = THRESHOLD
 
     @property
     def failed(self) -> bool:
@@ -105,10 +118,12 @@ class Verdict:
             "threshold": g.threshold,
             "on": g.on,
             "optional": g.optional,
+            "allow_missing": g.allow_missing,
             "selectors": {k: v for k, v in g.selectors().items() if v},
             "description": g.describe(),
             "status": self.status,
             "reason": self.reason,
+            "rule": self.rule,
             "where": g.where,
             "checks": [c.to_dict() for c in self.checks],
         }

@@ -38,6 +38,15 @@ def _threshold(raw: Mapping[str, Any], where: str) -> float:
     return float(value)
 
 
+def _allow_missing(raw: Mapping[str, Any], where: str) -> int:
+    """A whole number of cells >= 0 (``2.0`` from the command line is 2)."""
+    value = raw.get("allow_missing", 0)
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole or value < 0:
+        raise GateError(f"{where}.allow_missing: expected a whole number >= 0, got {value!r}")
+    return int(value)
+
+
 def parse_gate(raw: Mapping[str, Any], where: str) -> Gate:
     """One gate table; ``where`` (``suite.toml: gates[2]``) prefixes every error."""
     if not isinstance(raw, Mapping):
@@ -66,12 +75,20 @@ def parse_gate(raw: Mapping[str, Any], where: str) -> Gate:
             f"{where}.coefficient: expected one of {', '.join(COEFFICIENTS)}, "
             f"got {fields['coefficient']!r}"
         )
+    allow_missing = _allow_missing(raw, where)
     kind.rules(fields, where)
     if "baseline" in fields and fields["baseline"] != "saved":
         raise GateError(f'{where}.baseline: the only value is "saved", got {fields["baseline"]!r}')
     label = fields.pop("name", "") or f"{name} {where}"
     return Gate(
-        name=label, kind=name, threshold=threshold, on=on, optional=optional, where=where, **fields
+        name=label,
+        kind=name,
+        threshold=threshold,
+        on=on,
+        optional=optional,
+        where=where,
+        allow_missing=allow_missing,
+        **fields,
     )
 
 

@@ -7,10 +7,13 @@ Definition of the primary metric ``macro_f1`` (see docs/metrics.md):
   label set that no gold example carries (atis: 5 of its 25 intents are absent from
   the real test split) are not classes: they get no F1 of their own, and predicting
   one is simply a wrong answer for that example's gold class.
+* A prediction outside the dataset's label set (the union of its real splits'
+  labels) is invalid (``outside_labels``; the runner stores it as None with the
+  answer in ``raw``), like an unparseable answer.
 * Per class ``c``: ``F1_c = 2 tp_c / (n_gold_c + n_pred_c)`` where ``n_pred_c``
   counts predictions equal to ``c``. Invalid predictions (None) and predictions of a
-  label outside the classes count as a miss (false negative) of the gold class and
-  as a false positive of no class.
+  label of the label set outside the classes count as a miss (false negative) of the
+  gold class and as a false positive of no class.
 * ``macro_f1`` is the unweighted mean of ``F1_c`` over the classes. This equals
   ``sklearn.metrics.f1_score(y, p, labels=classes, average="macro", zero_division=0)``.
 
@@ -19,7 +22,7 @@ Also ``accuracy`` (invalid = wrong) and ``invalid_rate``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,6 +43,8 @@ class IntentTask(TaskFolder):
     package = "harness.tasks.intent"
     generator_name = "IntentGenerator"
     primary = "macro_f1"
+    #: 2: a label outside the dataset's label set is invalid (was: a valid wrong answer).
+    metric_version = 2
     text_fields: tuple[str, ...] = ("text",)
     #: A record's fields: a datasets-format source maps its columns onto these.
     record_fields: tuple[str, ...] = ("text", "label")
@@ -69,6 +74,12 @@ class IntentTask(TaskFolder):
     def encode(self, value: Any) -> str:
         """A predicted label as a string."""
         return str(value)
+
+    def outside_labels(self, pred: Any, labels: Collection[str]) -> str | None:
+        """Why ``pred`` is no answer to this task: a label outside the label set."""
+        if pred in labels:
+            return None
+        return f"{str(pred)[:80]!r} is not one of the dataset's {len(labels)} labels"
 
     def correct(self, gold: Any, pred: Any) -> bool:
         """Exact label match; an invalid prediction is wrong."""

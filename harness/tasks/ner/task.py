@@ -3,7 +3,9 @@
 Gold per example: ``{"text": text, "entities": [[start, end, label], ...]}``; a valid
 prediction: ``[[start, end, label], ...]``; both sorted, duplicates removed (an
 example's entities are a set). An invalid prediction (None) predicts no entity: every
-gold entity of that example is missed, and it counts in ``invalid_rate``.
+gold entity of that example is missed, and it counts in ``invalid_rate``. A prediction
+with an entity type outside the dataset's label set is invalid as a whole
+(``outside_labels``; the runner stores it as None with the spans in ``raw``).
 
 * ``f1`` (primary), ``precision``, ``recall``: strict micro scores over all entities
   of the case; a predicted entity is a true positive when a gold entity has the same
@@ -12,7 +14,7 @@ gold entity of that example is missed, and it counts in ``invalid_rate``.
   predicted entities all three are undefined (NaN).
 * ``f1:<label>``: the same per label, for every label of the dataset's label set and
   every gold label (NaN for a label with neither gold nor predicted entities).
-  Predicted labels outside both still count as false positives in the micro scores.
+  (Predicted labels outside the label set make the prediction invalid, above.)
 * ``exact_f1``, ``ent_type_f1``, ``partial_f1``: nervaluate's schemes
   (``harness.tasks.nerschemes``).
 """
@@ -124,6 +126,8 @@ class NerTask(TaskFolder):
     package = "harness.tasks.ner"
     generator_name = "NerGenerator"
     primary = "f1"
+    #: 2: an entity type outside the dataset's label set makes the prediction invalid.
+    metric_version = 2
     text_fields: tuple[str, ...] = ("text",)
     #: A record's fields: a datasets-format source maps its columns onto these.
     record_fields: tuple[str, ...] = ("text", "entities")
@@ -193,6 +197,14 @@ class NerTask(TaskFolder):
     def encode(self, value: Any) -> list[list[Any]]:
         """A predicted entity collection as sorted unique ``[[start, end, label], ...]``."""
         return [list(s) for s in spans_of(value)]
+
+    def outside_labels(self, pred: Any, labels: Collection[str]) -> str | None:
+        """Why ``pred`` is no answer to this task: an entity type outside the label set."""
+        types = sorted({str(span[2]) for span in pred} - set(labels))
+        if not types:
+            return None
+        shown = ", ".join(repr(t[:40]) for t in types[:3])
+        return f"entity type {shown} is not in the dataset's label set ({len(labels)} types)"
 
     def correct(self, gold: Any, pred: Any) -> bool:
         """True when the predicted entity set equals the gold set exactly."""
