@@ -49,7 +49,7 @@ def test_the_readme_quickstart_runs_as_written(
     r = pytester.runpytest_subprocess(
         "--synth-suite=suite.toml", "--synth-data-dir=data", "--synth-bootstrap=100", *workers
     )
-    r.assert_outcomes(passed=9)  # 3 sources x 3 models
+    r.assert_outcomes(passed=10)  # 3 sources x 3 models, and the README gate as a test
     report = json.loads((pytester.path / ".synthbench" / "report.json").read_text())
     (group,) = report["groups"]
     assert {"real", "gpt-4o", "llama-3-70b"} <= set(group["scores"])

@@ -213,7 +213,7 @@ def _card(card: Card, index: int) -> str:
         lines.append(f"<p>best: {nm(card.best.name)} {esc(figure(card.best.agreement))}</p>")
     if card.worst is not None:
         lines.append(f"<p>worst: {nm(card.worst.name)} {esc(figure(card.worst.agreement))}</p>")
-    bias = bias_line(card, nm, "not measured (no model is one of the generators)")
+    bias = bias_line(card, nm, "not measured (no model is one of the generators)", esc)
     lines.append(f"<p>bias factor: {bias}</p>")
     if card.gates:
         lines.append(

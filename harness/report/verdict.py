@@ -401,8 +401,14 @@ def figure(f: Figure | None, signed: bool = False) -> str:
     return text
 
 
-def bias_line(card: Card, escape: Callable[[str], str], unmeasured: str) -> str:
-    """The card's bias figures in words; names go through the renderer's escaping.
+def bias_line(
+    card: Card,
+    escape: Callable[[str], str],
+    unmeasured: str,
+    prose: Callable[[str], str] | None = None,
+) -> str:
+    """The card's bias figures in words; names go through the renderer's ``escape``,
+    reasons (prose, not names) through ``prose`` (default: ``escape``).
 
     The figures are digits, signs and brackets only: safe in HTML, and left unescaped
     in Markdown, where escaping would print ``\\[``.
@@ -410,7 +416,7 @@ def bias_line(card: Card, escape: Callable[[str], str], unmeasured: str) -> str:
     if not card.bias:
         line = unmeasured
     elif not any(b.testable for b in card.bias):
-        line = untestable(card.bias, escape)
+        line = untestable(card.bias, prose or escape)
     elif card.significant_bias:
         line = "; ".join(
             f"{escape(b.model)} on {escape(b.generator)} {figure(b.factor, signed=True)}"
