@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from harness.backends import BACKENDS
-from harness.backends.base import ChatRequest, Reply
+from harness.backends.base import ChatRequest, EmptyAnswer, Reply
 from harness.backends.keys import resolve_api_key, resolve_base_url
 from harness.backends.sdk_base import SdkChat
 from harness.models.base import MissingDependency
@@ -108,7 +108,7 @@ def reply_of(data: Any) -> Reply:
     """A ``Reply`` from a chat-completions response body (single call or batch line)."""
     choices = data.get("choices") if isinstance(data, dict) else None
     if not choices:
-        raise RuntimeError(f"the response has no choices: {str(data)[:200]}")
+        raise EmptyAnswer(f"the response has no choices: {str(data)[:200]}")
     choice = choices[0]
     usage = data.get("usage") or {}
     return Reply(
