@@ -235,9 +235,10 @@ def _best(make, repeat: int = 3) -> float:
     return best
 
 
-def _growth(unit: str, small_chars: int = 1000) -> float:
-    small = unit * max(1, small_chars // len(unit))
-    big = small * SCALE
+def _growth(unit: str, small_chars: int = 1000, prefix: str = "") -> float:
+    """Time of ``prefix + unit * 16k`` over 16 times that of ``prefix + unit * k``."""
+    k = max(1, small_chars // len(unit))
+    small, big = prefix + unit * k, prefix + unit * (k * SCALE)
     t_small = _best(lambda: [_parsers(small) for _ in range(SCALE)])
     t_big = _best(lambda: _parsers(big))
     return t_big / max(t_small, 1e-4)
@@ -249,6 +250,17 @@ def test_parsing_grows_linearly_with_the_answer(unit):
     if ratio >= 5:  # a shared machine: one retry before calling it quadratic
         ratio = min(ratio, _growth(unit))
     assert ratio < 5, f"{unit!r}: {SCALE}x the answer took {ratio:.1f}x {SCALE} small ones"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "unit"),
+    [("<", " "), ("<similarity_rating>", " "), ("```", "a"), ("```json", " "), ("{", " ")],
+)
+def test_one_opening_then_a_long_run_grows_linearly(prefix, unit):
+    ratio = _growth(unit, prefix=prefix)
+    if ratio >= 5:
+        ratio = min(ratio, _growth(unit, prefix=prefix))
+    assert ratio < 5, f"{prefix!r} + {unit!r}: {ratio:.1f}x"
 
 
 @settings(max_examples=25, deadline=None)
