@@ -37,6 +37,10 @@ _ENV_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD)$", re.IGNORECASE)
 _lock = threading.Lock()
 _registered: set[str] = set()
 _env_names: set[str] = set()
+#: Secrets with their delimiters (``key=value``, ``user:password@``): masked wherever
+#: they occur, whatever their length, since a bare short value may be glued to other
+#: text (an SDK appends its path to a base URL's query: ``?key=abcchat/completions``).
+_anywhere: set[str] = set()
 
 
 def register(*secrets: str) -> None:
@@ -64,9 +68,28 @@ def url_secrets(url: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in found if v and v.strip()))
 
 
+def url_contexts(url: str) -> tuple[str, ...]:
+    """``url``'s credentials with their delimiters: ``name=value`` of each query
+    parameter, ``user:password@`` and ``:password@``."""
+    if "://" not in url:
+        return ()
+    parts = urllib.parse.urlsplit(url)
+    found = [p for p in parts.query.split("&") if "=" in p and p.partition("=")[2]]
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at:
+        found.append(f"{userinfo}@")
+        if ":" in userinfo:
+            found.append(f":{userinfo.partition(':')[2]}@")
+    return tuple(dict.fromkeys(found))
+
+
 def register_url(url: str) -> str:
-    """Register ``url``'s credentials (``url_secrets``); returns ``url`` unchanged."""
+    """Register ``url``'s credentials (``url_secrets``, ``url_contexts``); returns ``url``."""
     register(*url_secrets(url))
+    contexts = url_contexts(url)
+    with _lock:
+        _anywhere.update(contexts)
+        _registered.update(contexts)
     return url
 
 
@@ -126,7 +149,7 @@ def redact(text: str, secrets: Iterable[str] | None = None) -> str:
     for pattern in _patterns(known() if secrets is None else secrets):
         if pattern not in text:
             continue
-        if len(pattern) >= MIN_LENGTH:
+        if len(pattern) >= MIN_LENGTH or pattern in _anywhere:
             text = text.replace(pattern, MASK)
         else:
             text = _whole_word(pattern).sub(MASK, text)
@@ -160,5 +183,6 @@ __all__ = [
     "register",
     "register_env",
     "register_url",
+    "url_contexts",
     "url_secrets",
 ]

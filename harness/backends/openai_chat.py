@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.parse
 from typing import Any
 
 from harness.backends import BACKENDS
@@ -71,9 +72,13 @@ class OpenAIChat(SdkChat):
             limits = httpx.Limits(
                 max_connections=self.max_connections, max_keepalive_connections=self.max_connections
             )
+            # A query in the base URL (``?api-version=...&key=...``) goes as the SDK's
+            # default query: left in the URL, the SDK glues its path after it.
+            url, _, query = self.base_url.partition("?")
             self._client = self._sdk_module.AsyncOpenAI(
                 api_key=self._key,
-                base_url=self.base_url,
+                base_url=url,
+                default_query=dict(urllib.parse.parse_qsl(query)) or None,
                 timeout=self.timeout,
                 max_retries=0,
                 http_client=self._sdk_module.DefaultAsyncHttpxClient(limits=limits),
