@@ -62,7 +62,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
     pytester.makefile(".toml", suite=SUITE.format(url=server.base_url, env=KEY_ENV))
     pytester.makeini(
         "[pytest]\nsynth_suite = suite.toml\nsynth_data_dir = data\nsynth_report_dir = out\n"
-        "synth_bootstrap = 50\nsynth_formats = md\naddopts = -p no:randomly\n"
+        "synth_bootstrap = 50\nsynth_formats = md,html\naddopts = -p no:randomly\n"
     )
     pytester.makepyfile(test_bench=BENCH_TEST)
     yield pytester, server
@@ -107,6 +107,8 @@ def test_refused_key_leaves_incomplete_cases_that_the_next_run_completes(
     assert not list((pytester.path / "out" / "cases").glob("*")), "a failure was stored"
     md = (pytester.path / "out" / "report.md").read_text()
     assert "requests failed" in md and "auth" in md
+    html = (pytester.path / "out" / "report.html").read_text()
+    assert "requests failed (auth " in html
 
     server.reset()  # the key is right now: every request is answered
     second = pytester.runpytest_subprocess(*workers, "-rA")
