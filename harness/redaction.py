@@ -19,6 +19,7 @@ the client redacts answers as they arrive, so predictions never hold a key eithe
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import re
 import threading
@@ -47,6 +48,35 @@ def register(*secrets: str) -> None:
     """Add secrets this process holds (a backend's key) to what every writer removes."""
     with _lock:
         _registered.update(s for s in secrets if s and s.strip())
+    if _registered:
+        _mask_logs()
+
+
+_logs_masked = False
+
+
+def _mask_logs() -> None:
+    """Mask secrets in every log record of the process from now on: HTTP libraries log
+    the request URL (user info, query key) at INFO, and pytest shows captured logs."""
+    global _logs_masked
+    with _lock:
+        if _logs_masked:
+            return
+        _logs_masked = True
+        make = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format is logging's to report, not ours
+            return record
+        masked = redact(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return record
+
+    logging.setLogRecordFactory(factory)
 
 
 def url_secrets(url: str) -> tuple[str, ...]:

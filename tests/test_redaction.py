@@ -215,7 +215,7 @@ def test_url_credentials_and_short_keys_reach_no_artifact(
         pytester.makeini("[pytest]\nsynth_suite = suite.toml\nsynth_data_dir = data\n"
                          "synth_report_dir = out\nsynth_formats = md,html\n")
         pytester.makepyfile(test_bench=BENCH_TEST)
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA")
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", "--log-level=DEBUG")
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -227,6 +227,7 @@ def test_url_credentials_and_short_keys_reach_no_artifact(
     secrets = (URL_PASSWORD, URL_QUERY, SHORT_KEY, BASIC, URL_USER)
     output = result.stdout.str() + result.stderr.str()
     assert "upstream failed" in output  # the 500's message is shown, masked
+    assert "HTTP Request: POST http://" in output  # httpx's log of the URL, masked
     for s in secrets:
         assert s not in output, s
     written = [p for p in (pytester.path / "out").rglob("*") if p.is_file()]
