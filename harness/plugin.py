@@ -863,6 +863,8 @@ def synth_evaluate(request: pytest.FixtureRequest) -> Callable[[CaseKey], CaseRe
             pytest.skip(result.reason)
         if result.status == "error":  # bad data: the loader's one line, not a traceback
             pytest.fail(result.reason, pytrace=False)
+        if result.status == "incomplete":  # failed requests: not a result, asked again
+            pytest.fail(f"incomplete: {result.reason}", pytrace=False)
         return result
 
     return evaluate

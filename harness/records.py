@@ -74,11 +74,14 @@ class Prediction:
     a label outside the label set, a failed request); such predictions count as
     wrong *and* are counted in the case's invalid rate, so they are never hidden.
     ``raw`` keeps an LLM's raw text for audit; ``error`` says why ``value`` is None.
+    ``failure`` names a request-level failure (``harness.backends.base.FAILURE_KINDS``:
+    no answer, or one cut off), "" for an answer that was read (valid or not).
     """
 
     value: Any
     raw: str | None = None
     error: str | None = None
+    failure: str = ""
 
     @property
     def valid(self) -> bool:
@@ -235,7 +238,9 @@ class Outcome:
 class CaseResult:
     """The compact record of one finished case (outcomes live in the results file).
 
-    ``status`` is ``ok``, ``skipped`` (with ``reason``) or ``error`` (with ``reason``).
+    ``status`` is ``ok``, ``skipped`` (with ``reason``), ``error`` (with ``reason``) or
+    ``incomplete`` (some requests failed: no metrics, counts in ``extra``, asked again
+    by the next run; ``harness.failures``).
     ``metrics`` holds the primary metric under its own name plus the secondary ones.
     """
 

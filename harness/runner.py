@@ -3,8 +3,9 @@
 Plain Python, no pytest: the plugin calls ``run_case`` from a fixture, and anything
 else (a notebook, the CLI, a benchmark) can call it too. Expected, benign outcomes
 (missing data file, missing optional package, unconfigured endpoint) come back as a
-``CaseResult`` with status ``skipped`` and a reason that says how to fix it; real
-bugs raise, so pytest shows a traceback.
+``CaseResult`` with status ``skipped`` and a reason that says how to fix it; a case
+whose requests failed comes back ``incomplete`` (``harness.failures``); real bugs
+raise, so pytest shows a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from harness import phases
 from harness.config import ConfigError, DatasetSpec, ModelSpec, Suite
+from harness.failures import INCOMPLETE, count_failures
 from harness.models import MissingDependency, NotConfigured, Predictor, TaskContext
 from harness.models.base import params_key, predict_data
 from harness.models.factories import resolve_factory
@@ -281,17 +283,30 @@ def run_case(
     with phases.timed("score"):
         outcomes = outcomes_of(task, data, preds)
         metrics = score_outcomes(task, outcomes, data.labels)
-    extra: dict[str, Any] = {}
-    errors = sum(1 for o in outcomes if o.error is not None)
-    if errors:
-        extra["errors"] = errors
+    n_invalid = sum(1 for o in outcomes if not o.valid)
+    failures = count_failures(preds, n_invalid)
+    extra: dict[str, Any] = failures.extra()
+    if failures.incomplete:
+        # Not a result: no score, no case file (an earlier whole result stays); the
+        # next run asks the failed examples again and the cache answers the rest.
+        return CaseResult(
+            key,
+            INCOMPLETE,
+            primary=task.primary,
+            n_examples=len(outcomes),
+            n_invalid=n_invalid,
+            reason=failures.reason(key.model, len(outcomes)),
+            duration=time.perf_counter() - started,
+            data=data.issues,
+            extra=extra,
+        )
     result = CaseResult(
         key=key,
         status=OK,
         primary=task.primary,
         metrics=metrics,
         n_examples=len(outcomes),
-        n_invalid=sum(1 for o in outcomes if not o.valid),
+        n_invalid=n_invalid,
         duration=time.perf_counter() - started,
         data=data.issues,
         extra=extra,

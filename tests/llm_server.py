@@ -18,6 +18,8 @@ the normal answer. Fault codes:
 * ``hang:S``: sleep S seconds then close without answering (a client timeout)
 * ``drop``: close the connection without answering (a connection reset)
 * ``malformed``: status 200 with a body that is not JSON
+* ``drip:S``: status 200 and the normal answer, 4 bytes every S seconds (each read
+  is quick, the whole response is not: a per-read timeout never fires)
 """
 
 from __future__ import annotations
@@ -216,6 +218,9 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return True
+        if kind == "drip":
+            self._drip(float(arg or 0.5))
+            return True
         if kind == "malformed":
             payload = b'{"id": "x", "choices": [{"message": {"content": "trunc'
             self._raw(200, payload, "application/json")
@@ -226,6 +231,21 @@ class _Handler(BaseHTTPRequestHandler):
             status, {"error": {"message": f"injected {status}", "type": "injected"}}, headers
         )
         return True
+
+    def _drip(self, every: float) -> None:
+        payload = json.dumps(_openai_body({}, "dripped " * 40)).encode()
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.flush()
+            for i in range(0, len(payload), 4):
+                self.wfile.write(payload[i : i + 4])
+                self.wfile.flush()
+                time.sleep(every)
+        except OSError:  # the client gave up: what the test wants
+            self.close_connection = True
 
     def _send(
         self, status: int, obj: dict[str, Any], headers: dict[str, str] | None = None

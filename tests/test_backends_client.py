@@ -232,3 +232,22 @@ def test_redact_removes_key_and_tail():
     key = "sk-abcdefghijklmnop1234"
     out = redact(f"bad key {key} and sk-...mnop1234", [key])
     assert key not in out and "mnop1234" not in out and out.count("***") == 2
+
+
+def test_a_dripping_server_cannot_hold_a_request_past_its_deadline(llm_server, tmp_path):
+    """``timeout`` bounds the whole attempt, not each read (issue 24.8): a server that
+    sends 4 bytes every 0.25 s (the whole answer would take over 20 s) is cut off."""
+    import time
+
+    client, d = _client(llm_server, tmp_path, timeout=1.0, max_retries=0, cache="off")
+    llm_server.fault("<q0>", "drip:0.25")
+    started = time.perf_counter()
+    [c] = client.complete_many(_reqs(d, 1))
+    took = time.perf_counter() - started
+    assert not c.ok and c.failure == "timeout", c
+    assert "1s deadline" in (c.error or "")
+    assert took < 3 * 1.0, took
+    # An answer within the deadline is untouched by it.
+    llm_server.fault("<q1>", "slow:0.2")
+    [ok] = client.complete_many(_reqs(d, 2)[1:])
+    assert ok.ok and ok.text == "OK"

@@ -201,3 +201,99 @@ def test_answer_grammars_escape_labels():
     assert '"5" (".0")?' in rating_grammar(5.0) and "[0-3]" in rating_grammar(4.0)
     ner = entities_grammar(["person", "political party"])
     assert '"\\"person\\""' in ner and '"\\"political party\\""' in ner
+
+
+# ---------------------------------------------------------------- bounded by the answer's size
+# Issue 24.8: one NER answer of 16,000 "{" took 27 s, "{'a': " * 8000 took 48 s.
+# Each parser on a hostile answer of 16 x the size must take about 16 x the time of
+# the small one: the big answer is timed against the small one parsed 16 times, in the
+# same test (a ratio, not a wall-clock limit). Quadratic work gives a ratio near 16.
+
+import time  # noqa: E402
+
+from harness.prompts import parse as parse_module  # noqa: E402
+
+SCALE = 16
+HOSTILE = (
+    "{", "{'a': ", '{"a": ', "{[", "}{", "```", "```json\n{", "```" + "a" * 50, "<",
+    "< ", "<similarity_rating>", "1", "1.", "-", " ", "{'a': {'b': ", "[{", "\\\"{",
+)
+
+
+def _parsers(answer: str) -> None:
+    parse_entities(answer, "Ada Lovelace went to Paris .", ("person", "location"))
+    parse_intent(answer, ("play_music", "get_weather", "book_restaurant"))
+    parse_rating(answer, 0.0, 5.0)
+
+
+def _best(make, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        make()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _growth(unit: str, small_chars: int = 1000, prefix: str = "") -> float:
+    """Time of ``prefix + unit * 16k`` over 16 times that of ``prefix + unit * k``."""
+    k = max(1, small_chars // len(unit))
+    small, big = prefix + unit * k, prefix + unit * (k * SCALE)
+    t_small = _best(lambda: [_parsers(small) for _ in range(SCALE)])
+    t_big = _best(lambda: _parsers(big))
+    return t_big / max(t_small, 1e-4)
+
+
+@pytest.mark.parametrize("unit", HOSTILE)
+def test_parsing_grows_linearly_with_the_answer(unit):
+    ratio = _growth(unit)
+    if ratio >= 5:  # a shared machine: one retry before calling it quadratic
+        ratio = min(ratio, _growth(unit))
+    assert ratio < 5, f"{unit!r}: {SCALE}x the answer took {ratio:.1f}x {SCALE} small ones"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "unit"),
+    [("<", " "), ("<similarity_rating>", " "), ("```", "a"), ("```json", " "), ("{", " ")],
+)
+def test_one_opening_then_a_long_run_grows_linearly(prefix, unit):
+    ratio = _growth(unit, prefix=prefix)
+    if ratio >= 5:
+        ratio = min(ratio, _growth(unit, prefix=prefix))
+    assert ratio < 5, f"{prefix!r} + {unit!r}: {ratio:.1f}x"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.text(alphabet="{}[]'\":, `<>/-.0123456789a\n_similarty", min_size=1, max_size=12))
+def test_parsing_any_repeated_pattern_grows_linearly(unit):
+    ratio = _growth(unit, small_chars=600)
+    if ratio >= 5:
+        ratio = min(ratio, _growth(unit, small_chars=600))
+    assert ratio < 5, f"{unit!r}: {SCALE}x the answer took {ratio:.1f}x {SCALE} small ones"
+
+
+@pytest.mark.parametrize("unit", ["{", "{'a': ", "{'a': 1, 'b': {", "{[1]: 2}"])
+def test_the_object_loaders_read_a_bounded_number_of_characters(unit, monkeypatch):
+    read: list[int] = []
+    real = parse_module._load_dict
+
+    def counting(chunk: str):
+        read.append(len(chunk))
+        return real(chunk)
+
+    monkeypatch.setattr(parse_module, "_load_dict", counting)
+    for n in (100, 10_000):
+        read.clear()
+        answer = unit * n + "}" * n
+        parse_entities(answer, "Ada", ("person",))
+        assert sum(read) <= parse_module.LOADER_BUDGET * len(answer) + 4096, (unit, n)
+
+
+def test_a_long_run_of_digits_is_no_label_number_and_no_crash():
+    # int() refuses more than 4300 digits (ValueError); a label's number has at most 6.
+    assert parse_intent("1" * 9000, ("a", "b")).value is None
+    assert parse_intent("2", ("a", "b")).value == "b"
+
+
+def test_unhashable_python_literal_keys_are_not_an_object():
+    assert parse_entities("{[1]: 2}", "Ada", ("person",)).value is None

@@ -122,10 +122,19 @@ class Completion:
     error: str | None = None
     attempts: int = 0
     finish_reason: str = ""
+    #: What kind of failure ``error`` is (``FAILURE_KINDS``); "" for an answer.
+    kind: str = ""
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.text is not None
+
+    @property
+    def failure(self) -> str:
+        """The failure kind when no answer came back ("" for an answer)."""
+        if self.ok:
+            return ""
+        return self.kind or OTHER
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -136,16 +145,40 @@ class Completion:
             "error": self.error,
             "attempts": self.attempts,
             "finish_reason": self.finish_reason,
+            "kind": self.kind,
         }
+
+
+#: Kinds of request-level failure: no usable answer came back. ``auth`` stops every
+#: later request with the same credentials in the process; all of them but ``length``
+#: (an answer cut off at ``max_tokens``: the same request gets the same cut) are worth
+#: asking again in the next run.
+AUTH = "auth"
+HTTP = "http"
+TIMEOUT = "timeout"
+CONNECTION = "connection"
+MALFORMED = "malformed"
+EMPTY = "empty"
+LENGTH = "length"
+OTHER = "other"
+FAILURE_KINDS = (AUTH, HTTP, TIMEOUT, CONNECTION, MALFORMED, EMPTY, LENGTH, OTHER)
+#: ``finish_reason`` values of an answer cut off at ``max_tokens`` (OpenAI, Anthropic).
+CUT_OFF = frozenset({"length", "max_tokens"})
+
+
+class EmptyAnswer(RuntimeError):
+    """A response without a choice (or without any content block) to read."""
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """How the client should treat an exception from one attempt."""
+    """How the client should treat an exception from one attempt; ``kind`` is one of
+    ``FAILURE_KINDS``."""
 
     retry: bool
     reason: str
     retry_after: float | None = None
+    kind: str = OTHER
 
 
 class ChatBackend(Protocol):

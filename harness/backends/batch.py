@@ -152,20 +152,23 @@ async def _run(
     batch_id = cache.get_batch(name) if cache is not None else None
     attempts = 0 if batch_id is not None else 1  # a resumed batch sends nothing new
 
-    def all_failed(why: str) -> dict[str, Completion]:
+    def all_failed(why: str, kind: str = "") -> dict[str, Completion]:
         stats.failures += len(todo)
         msg = redact(why, client._secrets)
-        return {k: Completion(None, error=msg, attempts=attempts) for k in todo}
+        return {k: Completion(None, error=msg, attempts=attempts, kind=kind) for k in todo}
 
     def reason(exc: BaseException) -> str:
         return backend.classify(exc).reason
+
+    def kind(exc: BaseException) -> str:
+        return backend.classify(exc).kind
 
     if batch_id is None:
         items = [(custom_id(k), requests[idx[0]]) for k, idx in todo.items()]
         try:
             batch_id = await api.submit(items)
         except Exception as exc:  # noqa: BLE001 - reported per request, redacted
-            return all_failed(f"batch submission failed: {reason(exc)}")
+            return all_failed(f"batch submission failed: {reason(exc)}", kind(exc))
         stats.requests += len(items)
         if cache is not None:
             cache.put_batch(name, backend.provider, backend.endpoint, batch_id, len(items))
@@ -182,7 +185,7 @@ async def _run(
             return all_failed(f"batch {batch_id} failed: {state.detail}")
         results = await api.results(batch_id)
     except Exception as exc:  # noqa: BLE001 - the batch id stays: the next run resumes it
-        return all_failed(f"batch {batch_id}: {reason(exc)}; run again to resume it")
+        return all_failed(f"batch {batch_id}: {reason(exc)}; run again to resume it", kind(exc))
     outcomes: dict[str, Completion] = {}
     for key, idx in todo.items():
         result = results.get(custom_id(key))

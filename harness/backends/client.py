@@ -20,11 +20,20 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from harness.backends.base import ChatBackend, ChatRequest, Completion, Reply, redact
+from harness.backends.base import (
+    AUTH,
+    TIMEOUT,
+    ChatBackend,
+    ChatRequest,
+    Completion,
+    Reply,
+    Verdict,
+    redact,
+)
 from harness.backends.keys import NO_KEY
 from harness.backends.ratelimit import SharedRateLimiter
 from harness.backends.retry import RetryPolicy
-from harness.cache import ResponseCache, cache_key
+from harness.cache import ResponseCache, cache_key, safe_endpoint
 from harness.redaction import redact as redact_known
 from harness.redaction import register
 
@@ -49,6 +58,21 @@ class ClientStats:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+#: Credentials a server refused in this process: (provider, endpoint, key variable) -> the
+#: error. Every later request with them fails at once instead of being sent: a wrong key
+#: stops a model's cases after one refusal, not after thousands.
+_REFUSED: dict[tuple[str, str, str], str] = {}
+
+
+def _credentials(backend: ChatBackend) -> tuple[str, str, str]:
+    return (backend.provider, safe_endpoint(backend.endpoint), getattr(backend, "key_env", ""))
+
+
+def refused(backend: ChatBackend) -> str:
+    """The authentication error this process got with ``backend``'s credentials, or ""."""
+    return _REFUSED.get(_credentials(backend), "")
 
 
 def run_sync(make: Callable[[], Awaitable[T]]) -> T:
@@ -102,6 +126,9 @@ class ChatClient:
         self._sem: asyncio.Semaphore | None = None
         self._sem_loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        #: A bound on one attempt from start to last byte: the backend's ``timeout`` is
+        #: per read in the HTTP libraries, so a server dripping bytes would hold it forever.
+        self.deadline: float | None = getattr(backend, "timeout", None) or None
 
     # ------------------------------------------------------------------ caching
 
@@ -162,16 +189,19 @@ class ChatClient:
         estimate = request.estimated_tokens()
         attempt = 0
         while True:
+            if why := refused(self.backend):
+                self.stats.failures += 1
+                return Completion(None, error=f"not sent: {why}", attempts=attempt, kind=AUTH), None
             attempt += 1
             if self.limiter is not None:
                 await self.limiter.acquire(estimate)
             self.stats.requests += 1
             try:
-                reply = await self.backend.acomplete(request)
+                reply = await self._one(request)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - classified, counted, redacted
-                verdict = self.backend.classify(exc)
+                verdict = self._classify(exc)
                 retry_no = attempt - 1
                 too_long = (
                     verdict.retry_after is not None
@@ -182,17 +212,20 @@ class ChatClient:
                     await asyncio.sleep(self.retry.delay(retry_no, verdict.retry_after, self._rng))
                     continue
                 self.stats.failures += 1
-                why = redact(verdict.reason, self._secrets)
+                why = redact_known(redact(verdict.reason, self._secrets))
                 if too_long:
                     why += (
                         f" (server asked to wait {verdict.retry_after:.0f}s, more than "
                         f"max_retry_after={self.retry.max_retry_after:.0f}s)"
                     )
+                if verdict.kind == AUTH:
+                    why = self._refuse(why)
                 return Completion(
                     None,
                     error=f"request failed after {attempt} attempt"
                     f"{'s' if attempt > 1 else ''}: {why}",
                     attempts=attempt,
+                    kind=verdict.kind,
                 ), None
             if self.limiter is not None:
                 used = reply.prompt_tokens + reply.completion_tokens
@@ -209,6 +242,28 @@ class ChatClient:
                 attempts=attempt,
                 finish_reason=reply.finish_reason,
             ), reply
+
+    async def _one(self, request: ChatRequest) -> Reply:
+        """One attempt, bounded as a whole by ``deadline`` (``_Deadline`` when it passes)."""
+        if self.deadline is None:
+            return await self.backend.acomplete(request)
+        try:
+            return await asyncio.wait_for(self.backend.acomplete(request), self.deadline)
+        except TimeoutError:
+            raise _Deadline(self.deadline) from None
+
+    def _classify(self, exc: BaseException) -> Verdict:
+        if isinstance(exc, _Deadline):
+            why = f"no whole answer within the {exc.seconds:g}s deadline"
+            return Verdict(True, why, kind=TIMEOUT)
+        return self.backend.classify(exc)
+
+    def _refuse(self, why: str) -> str:
+        """Remember that the server refused these credentials; the error, with where."""
+        b = self.backend
+        why = f"{why} (backend {b.provider}, endpoint {safe_endpoint(b.endpoint)})"
+        _REFUSED.setdefault(_credentials(b), why)
+        return why
 
     # ------------------------------------------------------------------ batches
 
@@ -285,9 +340,13 @@ class ChatClient:
                     self.stats.requests += 1
                     if isinstance(rep, Exception):
                         self.stats.failures += 1
-                        why = redact(self.backend.classify(rep).reason, self._secrets)
+                        verdict = self.backend.classify(rep)
+                        why = redact_known(redact(verdict.reason, self._secrets))
                         out[i] = Completion(
-                            None, error=f"request failed after 1 attempt: {why}", attempts=1
+                            None,
+                            error=f"request failed after 1 attempt: {why}",
+                            attempts=1,
+                            kind=verdict.kind,
                         )
                         continue
                     self.stats.prompt_tokens += rep.prompt_tokens
@@ -343,6 +402,14 @@ class ChatClient:
     async def aclose(self) -> None:
         self._flush()
         await self.backend.aclose()
+
+
+class _Deadline(Exception):
+    """An attempt ran past the client's deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"deadline of {seconds:g}s passed")
+        self.seconds = seconds
 
 
 def _masked(reply: Reply) -> Reply:

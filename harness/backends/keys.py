@@ -2,6 +2,7 @@
 
 A key lives only in the SDK client of its backend and in the client's list of
 secrets to redact; it is not part of a request, a cache key, a result or a log line.
+The same holds for credentials inside a base URL (``harness.redaction.url_secrets``).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 
 from harness.models.base import NotConfigured
+from harness.redaction import register_url
 
 #: A placeholder for local servers (vLLM, Ollama, llama.cpp) that take no key.
 NO_KEY = "not-needed"
@@ -28,14 +30,24 @@ def resolve_api_key(api_key_env: str, default_env: str, base_url: str, who: str)
     if not value:
         raise NotConfigured(
             f"{who}: set {env} to the API key"
-            + (f" of {base_url}" if base_url else "")
+            + (f" of {_shown(base_url)}" if base_url else "")
             + " (or name another variable with the model's api_key_env parameter)"
         )
     return value
 
 
 def resolve_base_url(base_url: str, base_url_env: str) -> str:
-    """``base_url`` or, when empty, ``$base_url_env`` (e.g. ``OPENAI_BASE_URL``)."""
+    """``base_url`` or, when empty, ``$base_url_env`` (e.g. ``OPENAI_BASE_URL``).
+
+    Credentials in it (``user:password@``, ``?key=...``) are registered as secrets:
+    no artifact, error or answer of the process shows them.
+    """
     if base_url:
-        return base_url
-    return os.environ.get(base_url_env, "") if base_url_env else ""
+        return register_url(base_url)
+    return register_url(os.environ.get(base_url_env, "") if base_url_env else "")
+
+
+def _shown(url: str) -> str:
+    from harness.cache import safe_endpoint
+
+    return safe_endpoint(url)

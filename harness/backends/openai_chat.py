@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.parse
 from typing import Any
 
 from harness.backends import BACKENDS
-from harness.backends.base import ChatRequest, Reply
+from harness.backends.base import ChatRequest, EmptyAnswer, Reply
 from harness.backends.keys import resolve_api_key, resolve_base_url
 from harness.backends.sdk_base import SdkChat
 from harness.models.base import MissingDependency
@@ -71,9 +72,13 @@ class OpenAIChat(SdkChat):
             limits = httpx.Limits(
                 max_connections=self.max_connections, max_keepalive_connections=self.max_connections
             )
+            # A query in the base URL (``?api-version=...&key=...``) goes as the SDK's
+            # default query: left in the URL, the SDK glues its path after it.
+            url, _, query = self.base_url.partition("?")
             self._client = self._sdk_module.AsyncOpenAI(
                 api_key=self._key,
-                base_url=self.base_url,
+                base_url=url,
+                default_query=dict(urllib.parse.parse_qsl(query)) or None,
                 timeout=self.timeout,
                 max_retries=0,
                 http_client=self._sdk_module.DefaultAsyncHttpxClient(limits=limits),
@@ -108,7 +113,7 @@ def reply_of(data: Any) -> Reply:
     """A ``Reply`` from a chat-completions response body (single call or batch line)."""
     choices = data.get("choices") if isinstance(data, dict) else None
     if not choices:
-        raise RuntimeError(f"the response has no choices: {str(data)[:200]}")
+        raise EmptyAnswer(f"the response has no choices: {str(data)[:200]}")
     choice = choices[0]
     usage = data.get("usage") or {}
     return Reply(

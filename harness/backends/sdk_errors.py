@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from harness.backends.base import Verdict
+from harness.backends.base import (
+    AUTH,
+    CONNECTION,
+    EMPTY,
+    HTTP,
+    MALFORMED,
+    TIMEOUT,
+    EmptyAnswer,
+    Verdict,
+)
 from harness.backends.retry import RETRYABLE_STATUS, parse_retry_after
 
 _AUTH = (401, 403)
@@ -25,18 +34,27 @@ def classify_sdk_error(
         if status in _AUTH:
             # The server's message may echo part of the key: never keep it.
             where = f"the environment variable {key_env}" if key_env else "the API key"
-            return Verdict(False, f"HTTP {status}: authentication failed; check {where}")
+            return Verdict(
+                False, f"HTTP {status}: authentication failed; check {where}", kind=AUTH
+            )
         headers = dict(exc.response.headers.items()) if getattr(exc, "response", None) else {}
         message = str(getattr(exc, "message", "") or exc)[:300]
         return Verdict(
-            status in RETRYABLE_STATUS, f"HTTP {status}: {message}", parse_retry_after(headers)
+            status in RETRYABLE_STATUS,
+            f"HTTP {status}: {message}",
+            parse_retry_after(headers),
+            HTTP,
         )
     if isinstance(exc, sdk.APITimeoutError):
-        return Verdict(True, f"timed out after {timeout:g}s")
+        return Verdict(True, f"timed out after {timeout:g}s", kind=TIMEOUT)
     if isinstance(exc, sdk.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
         detail = f" ({type(cause).__name__})" if cause is not None else ""
-        return Verdict(True, f"connection error{detail}")
+        return Verdict(True, f"connection error{detail}", kind=CONNECTION)
+    if isinstance(exc, EmptyAnswer):
+        return Verdict(False, f"empty answer: {str(exc)[:200]}", kind=EMPTY)
     if isinstance(exc, ValueError):
-        return Verdict(True, f"malformed response: {type(exc).__name__}: {str(exc)[:200]}")
+        return Verdict(
+            True, f"malformed response: {type(exc).__name__}: {str(exc)[:200]}", kind=MALFORMED
+        )
     return Verdict(False, f"{type(exc).__name__}: {str(exc)[:300]}")

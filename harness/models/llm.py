@@ -17,7 +17,10 @@ dataset's score range) and ``constrain`` ("grammar": llama.cpp grammar-constrain
 decoding to the answer's shape, the task's grammar). Every prediction keeps
 the raw answer; an answer that does not parse, or a request that failed after its
 retries, is an invalid prediction with the reason in ``error``, so each case's
-invalid rate is exact.
+invalid rate is exact. A failed request (and an unparseable answer cut off at
+``max_tokens``) also carries its kind in ``Prediction.failure``: the runner counts
+those apart from unparseable answers and stores a case with failed requests as
+``incomplete`` (``harness.failures``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.backends.base import Completion, Message
+from harness.backends.base import CUT_OFF, LENGTH, Completion, Message
 from harness.models import MODELS, Predictor, TaskContext
 from harness.prompts.parse import DEFAULT_THRESHOLD
 from harness.records import Example, Prediction
@@ -54,8 +57,13 @@ class LLMPredictor:
 
     def _prediction(self, ex: Example, c: Completion) -> Prediction:
         if not c.ok:
-            return Prediction(None, raw=None, error=c.error or "request failed")
-        return self.parse(ex, c.text or "")
+            return Prediction(None, raw=None, error=c.error or "request failed", failure=c.failure)
+        pred = self.parse(ex, c.text or "")
+        if not pred.valid and c.finish_reason in CUT_OFF:
+            # Not the model's whole answer: a request-level failure, not an unparseable one.
+            why = f"cut off at max_tokens (finish_reason {c.finish_reason!r}); {pred.error}"
+            return Prediction(None, raw=pred.raw, error=why, failure=LENGTH)
+        return pred
 
 
 CONSTRAIN = ("", "grammar")

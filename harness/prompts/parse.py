@@ -1,5 +1,9 @@
 """Robust parsing of LLM answers into prediction values, per task.
 
+Every parser's work is bounded by the answer's size (an answer is whatever a server
+sends): no regex that backtracks over a run of characters, no scan restarted at every
+opening brace; ``tests/test_llm_parse.py`` checks the growth on hostile answers.
+
 Every function returns a ``Prediction``: a value, or ``value=None`` with
 ``error="unparseable: ..."`` saying what was wrong; the raw text is always kept.
 Tolerated: surrounding whitespace, case, quotes, code fences, a leading "Intent:",
@@ -20,7 +24,8 @@ from typing import Any
 from harness.records import Entity, Prediction
 
 DEFAULT_THRESHOLD = 85.0
-_FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*(.*?)```", re.DOTALL)
+FENCE = "```"
+_LANG = re.compile(r"[a-zA-Z0-9_-]*\s*")
 _PREFIX = re.compile(
     r"^(?:the\s+)?(?:intent|label|answer|class|category)\s*(?:is)?\s*[:=\-]?\s*", re.IGNORECASE
 )
@@ -30,10 +35,29 @@ def _unparseable(raw: str, why: str) -> Prediction:
     return Prediction(None, raw=raw, error=f"unparseable: {why}")
 
 
+def fenced_blocks(text: str) -> list[str]:
+    """The contents of the markdown code blocks, in order (a language tag dropped).
+
+    A plain scan rather than a regex: the regex form backtracked over the language
+    tag for every end it tried, quadratic on a fence followed by a long word.
+    """
+    out: list[str] = []
+    start = text.find(FENCE)
+    while start != -1:
+        body = _LANG.match(text, start + len(FENCE))
+        assert body is not None  # both parts may be empty: it always matches
+        end = text.find(FENCE, body.end())
+        if end == -1:
+            break
+        out.append(text[body.end() : end])
+        start = text.find(FENCE, end + len(FENCE))
+    return out
+
+
 def strip_fences(text: str) -> str:
     """The content of the first markdown code block, else the text itself."""
-    m = _FENCE.search(text)
-    return m.group(1) if m else text
+    blocks = fenced_blocks(text)
+    return blocks[0] if blocks else text
 
 
 def norm_label(s: str) -> str:
@@ -60,7 +84,9 @@ def match_label(
         n = norm_label(cand)
         if n in by_norm:
             return by_norm[n]
-        m = re.fullmatch(r"(\d+)\s*(?:[:.)]\s*(.*))?", n)
+        # At most 6 digits: int() of a long run of digits is quadratic (and refused
+        # beyond 4300), and no label list is that long.
+        m = re.fullmatch(r"(\d{1,6})\s*(?:[:.)]\s*(.*))?", n)
         if m and 1 <= int(m.group(1)) <= len(labels):
             named = norm_label(m.group(2) or "")
             lab = labels[int(m.group(1)) - 1]
@@ -94,8 +120,10 @@ def parse_intent(
     return Prediction(lab, raw=raw)
 
 
+# One way to read each run of blanks: ``<\s*/?\s*`` matched "<" and n blanks n ways.
 _TAG = re.compile(
-    r"<\s*/?\s*similarity_rating\s*>(.*?)<\s*/?\s*similarity_rating\s*>", re.DOTALL | re.IGNORECASE
+    r"<\s*(?:/\s*)?similarity_rating\s*>(.*?)<\s*(?:/\s*)?similarity_rating\s*>",
+    re.DOTALL | re.IGNORECASE,
 )
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
@@ -113,28 +141,52 @@ def parse_rating(raw: str, low: float, high: float) -> Prediction:
     return Prediction(value, raw=raw)
 
 
+#: How many characters the object loaders may read per character of the answer: a
+#: failed candidate costs its length, and nested candidates would otherwise add up to
+#: the square of the answer's length.
+LOADER_BUDGET = 4
+
+
+def balanced_chunks(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every ``{ ... }`` with balanced braces, by start, in one pass."""
+    stack: list[int] = []
+    found: list[tuple[int, int]] = []
+    for i, ch in enumerate(text):
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            found.append((stack.pop(), i + 1))
+    found.sort()
+    return found
+
+
+def _load_dict(chunk: str) -> dict[Any, Any] | None:
+    for loader in (json.loads, ast.literal_eval):
+        try:
+            obj = loader(chunk)
+        except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+            continue
+        if isinstance(obj, dict):
+            return obj
+    return None
+
+
 def _json_object(raw: str) -> Any:
-    """The first JSON object in the answer (fenced or bare); Python literals accepted too."""
-    candidates = [m.group(1) for m in _FENCE.finditer(raw)] + [raw]
-    for cand in candidates:
-        start = cand.find("{")
-        while start != -1:
-            depth = 0
-            for end in range(start, len(cand)):
-                ch = cand[end]
-                depth += ch == "{"
-                depth -= ch == "}"
-                if depth == 0:
-                    chunk = cand[start : end + 1]
-                    for loader in (json.loads, ast.literal_eval):
-                        try:
-                            obj = loader(chunk)
-                        except (ValueError, SyntaxError, MemoryError, RecursionError):
-                            continue
-                        if isinstance(obj, dict):
-                            return obj
-                    break
-            start = cand.find("{", start + 1)
+    """The first JSON object in the answer (fenced or bare); Python literals accepted too.
+
+    Candidates are the balanced ``{...}`` of each fenced block, then of the whole
+    answer, by where they start; the loaders read at most ``LOADER_BUDGET`` characters
+    per character of the answer in all, so the work stays linear in its size.
+    """
+    budget = LOADER_BUDGET * len(raw) + 4096
+    for cand in [*fenced_blocks(raw), raw]:
+        for start, end in balanced_chunks(cand):
+            if end - start > budget:
+                continue
+            budget -= end - start
+            obj = _load_dict(cand[start:end])
+            if obj is not None:
+                return obj
     return None
 
 

@@ -39,6 +39,7 @@ from harness.report.cells import (
 )
 from harness.report.evidence import PER_SOURCE, Example, group_evidence
 from harness.report.plots import PLOTS
+from harness.report.requests import request_line
 from harness.report.terminal import AGREEMENT_COLUMNS
 from harness.report.verdict import (
     COEFFICIENT,
@@ -584,7 +585,9 @@ def _cases(report: Mapping[str, Any]) -> str:
         nm(f"{k['task']}-{k['dataset']}-{k['generator']}-{k['model']}")
         for k in cases.get("missing", [])
     ]
-    out = f'<section id="cases"><h2>Cases</h2><p>{esc(counts or "none")}</p>' + _table(
+    requests = request_line(report)  # failed requests apart from bad answers
+    out = f'<section id="cases"><h2>Cases</h2><p>{esc(counts or "none")}</p>'
+    out += (f"<p>{esc(requests)}</p>" if requests else "") + _table(
         ["status", "case", "reason"], rows, "sortable gates"
     )
     if missing:

@@ -22,6 +22,7 @@ from harness.report.cells import (
     score_cells,
     with_ci,
 )
+from harness.report.requests import request_line
 from harness.report.terminal import AGREEMENT_COLUMNS
 from harness.report.verdict import (
     COEFFICIENT,
@@ -256,6 +257,8 @@ def render_markdown(report: Mapping[str, Any], timestamp: str = "") -> str:
     cases = report.get("cases", {})
     counts = ", ".join(f"{n} {md(s)}" for s, n in cases.get("counts", {}).items())
     lines.append(f"Cases: {counts or 'none'}.")
+    if line := request_line(report):  # failed requests apart from bad answers
+        lines.append(md(line[:1].upper() + line[1:]) + ".")
     missing = cases.get("missing", [])
     if missing:
         lines.append(

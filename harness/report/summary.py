@@ -17,6 +17,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from harness.report.requests import request_line
 from harness.report.verdict import (
     COEFFICIENT,
     Card,
@@ -190,6 +191,8 @@ def render_summary(report: Mapping[str, Any], width: int = 100) -> str:
         blocks.append(f"bias factor: not measured in {where} (no model is one of the generators)")
     table = headline_table(cards, width)
     tail = [_cases_line(report)]
+    if line := request_line(report):  # failed requests apart from bad answers
+        tail.append(plain(line)[:width])
     boot = report.get("bootstrap")
     if boot:
         tail += _wrap(

@@ -14,6 +14,7 @@ from typing import Any
 
 from harness.names import ENSEMBLES
 from harness.textsafe import visible_tree
+from harness.report.requests import request_line
 
 NA = "n/a"
 
@@ -241,6 +242,8 @@ def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
     cache = report.get("cache")
     if cache:
         tail.append(f"llm response cache: {cache['hits']} hits, {cache['misses']} misses")
+    if line := request_line(report):  # failed requests apart from bad answers
+        tail.append(line[:width])
     missing = cases.get("missing", [])
     if missing:
         tail.append(f"missing (never reported): {len(missing)}")
