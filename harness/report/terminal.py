@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.names import ENSEMBLES
-from harness.textsafe import visible_tree
 from harness.report.requests import request_line
+from harness.textsafe import visible_tree
 
 NA = "n/a"
 
