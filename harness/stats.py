@@ -234,6 +234,8 @@ def jackknife_intervals(
     figure is undefined; with fewer than 2 defined the interval is undefined.
     """
     points = np.asarray(points, dtype=np.float64).reshape(-1)
+    if points.size == 0:  # no figure defined (every model's score undefined): nothing
+        return []
     jack = np.asarray(jack, dtype=np.float64).reshape(-1, points.size)
     finite = np.isfinite(jack)
     count = finite.sum(axis=0)

@@ -140,8 +140,10 @@ def test_entity_answer_formats(answer):
 def test_entity_answers_that_do_not_parse():
     assert parse_entities("no json here", "x", ["person"]).error.startswith("unparseable")
     assert "not a list" in parse_entities('{"person": 3}', "x", ["person"]).error
-    # Unknown labels are not entities of the dataset; an empty answer is a valid "none".
-    assert parse_entities('{"weapon": ["x"]}', "x", ["person"]).value == ()
+    # An entity of a type the dataset lacks is invalid (issue 20: invalid means
+    # invalid); an unknown type with no entity, like an empty answer, is a valid "none".
+    assert "not one of the 1 entity types" in parse_entities('{"weapon": ["x"]}', "x", ["person"]).error
+    assert parse_entities('{"weapon": []}', "x", ["person"]).value == ()
 
 
 @settings(max_examples=100, deadline=None)
@@ -297,3 +299,13 @@ def test_a_long_run_of_digits_is_no_label_number_and_no_crash():
 
 def test_unhashable_python_literal_keys_are_not_an_object():
     assert parse_entities("{[1]: 2}", "Ada", ("person",)).value is None
+
+
+def test_an_entity_of_a_type_outside_the_label_set_makes_the_answer_invalid() -> None:
+    text = "Ada met Alan in London"
+    labels = ("person", "location")
+    ok = parse_entities('{"person": ["Ada"], "weapon": []}', text, labels)
+    assert ok.valid and [e.label for e in ok.value] == ["person"]
+    bad = parse_entities('{"person": ["Ada"], "weapon": ["Alan"]}', text, labels)
+    assert not bad.valid
+    assert "'weapon' is not one of the 2 entity types" in bad.error

@@ -204,3 +204,11 @@ def test_agreement_interval_holds_its_point_and_covers_with_many_close_models(
             hits[k] += ci["low"] - 1e-6 <= expected[k] <= ci["high"] + 1e-6
     for k, count in hits.items():
         assert 0.88 <= count / trials <= 1.0, (k, count / trials)
+
+
+def test_jackknife_intervals_of_no_figure_are_none() -> None:
+    # A source where every model's score is undefined (e.g. all answers invalid on a
+    # similarity source): no interval to give, and no error (found by an LLM run).
+    from harness.stats import jackknife_intervals
+
+    assert jackknife_intervals(np.zeros(0), np.zeros((5, 0))) == []

@@ -236,12 +236,18 @@ def parse_entities(
     named: list[tuple[str, str]] = []
     for key, values in obj.items():
         label = match_label(str(key), labels, threshold) if labels else str(key).lower()
-        if label is None:
-            continue  # a type the dataset does not have: not an entity of this task
         if isinstance(values, str):
             values = [values]
         if not isinstance(values, list):
             return _unparseable(raw, f"the value of {key!r} is not a list")
+        if label is None:
+            if any(isinstance(v, str) and v.strip() for v in values):
+                # An entity of a type the dataset does not have: invalid, as a
+                # classifier's label outside the set is (docs/metrics.md).
+                return _unparseable(
+                    raw, f"{_short(str(key))!r} is not one of the {len(labels)} entity types"
+                )
+            continue  # an unknown type with no entity names nothing
         named.extend((label, v.strip()) for v in values if isinstance(v, str) and v.strip())
     entities, _missing = locate_entities(text, named)
     return Prediction(tuple(entities), raw=raw)
