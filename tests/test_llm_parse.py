@@ -142,7 +142,8 @@ def test_entity_answers_that_do_not_parse():
     assert "not a list" in parse_entities('{"person": 3}', "x", ["person"]).error
     # An entity of a type the dataset lacks is invalid (issue 20: invalid means
     # invalid); an unknown type with no entity, like an empty answer, is a valid "none".
-    assert "not one of the 1 entity types" in parse_entities('{"weapon": ["x"]}', "x", ["person"]).error
+    foreign = parse_entities('{"weapon": ["x"]}', "x", ["person"])
+    assert "not one of the 1 entity types" in foreign.error
     assert parse_entities('{"weapon": []}', "x", ["person"]).value == ()
 
 
