@@ -416,3 +416,22 @@ def test_allow_missing_is_a_whole_number(value: Any, ok: bool) -> None:
         with pytest.raises(GateError, match=r"gates\[0\]\.allow_missing: expected a whole number"):
             gate(kind="min_score", threshold=0.1, allow_missing=value)
     assert parse_gate_option("min_score threshold=0.1 allow_missing=2").allow_missing == 2
+
+
+def test_a_bias_gate_with_no_bias_factor_names_the_cause() -> None:
+    # Issue 22: `max_bias` over a suite with no `same_as` model said "no cell matches
+    # (any) (missing cells: ...)" instead of why no bias factor exists.
+    report = _whole()
+    for g in report["groups"]:
+        g.pop("bias", None)
+        g.get("ci", {}).pop("bias", None)
+    report["same_as"] = {}
+    v = judge_gate(gate(kind="max_bias", threshold=0.1), report)
+    assert v.status == FAILED
+    assert "no model is one of the generators" in v.reason and "same_as" in v.reason
+    assert "no cell matches" not in v.reason
+    report["same_as"] = {"a": "gen-a"}
+    v = judge_gate(gate(kind="max_bias", model="zz", threshold=0.1), report)
+    assert "model 'zz' is not one of the generators" in v.reason
+    v = judge_gate(gate(kind="max_family_bias", threshold=0.1), report)
+    assert "declare the suite's [families] table" in v.reason

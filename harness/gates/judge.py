@@ -74,6 +74,8 @@ def judge_gate(
         return Verdict(gate, SKIPPED, f"not judged: {why}", checks, rule=NOT_JUDGED)
     unjudged = SKIPPED if gate.optional else FAILED
     if not checks:
+        if cause := kind_of(gate.kind).absent(gate, report):
+            return Verdict(gate, unjudged, f"cannot be judged: {cause}", rule=CANNOT_JUDGE)
         sel = " ".join(f"{k}={v}" for k, v in gate.selectors().items() if v) or "(any)"
         return Verdict(
             gate,

@@ -56,6 +56,9 @@ class GateKind:
     #: Its figure reads every cell of a group (agreement, bias), not one cell: judged
     #: with some of the group's cells missing, the verdict says so.
     whole_group: bool = False
+    #: Why the report can hold none of its figures ('' when it could): the cause a
+    #: gate that matches nothing names instead of "no cell matches".
+    absent: Callable[[Gate, Mapping[str, Any]], str] = lambda gate, report: ""
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -198,6 +201,29 @@ def _bias_reader(key: str, owner: str, on: str) -> Reader:
 
 
 _bias_figures = _bias_reader("bias", "generator", "")
+
+
+def _no_bias(gate: Gate, report: Mapping[str, Any]) -> str:
+    """A bias factor exists only for a model that is one of the generators."""
+    same_as = report.get("same_as") or {}
+    if not same_as:
+        return (
+            "no model is one of the generators, so there is no bias factor: give the "
+            'LLM model that wrote a source `same_as = "<generator>"` in the suite'
+        )
+    if gate.model and gate.model not in same_as:
+        return (
+            f"model {gate.model!r} is not one of the generators (no `same_as`), so it "
+            "has no bias factor; the models that have one: " + ", ".join(sorted(same_as))
+        )
+    return ""
+
+
+def _no_family_bias(gate: Gate, report: Mapping[str, Any]) -> str:
+    """A family bias needs the suite's ``[families]`` (or ``--family`` for a table)."""
+    if not (report.get("families") or {}).get("models"):
+        return "no model belongs to a family: declare the suite's [families] table"
+    return ""
 #: With suite ``[families]``: a model's bias towards its whole family's data.
 _family_bias_figures = _bias_reader("family_bias", "family", "family ")
 
@@ -288,6 +314,7 @@ KINDS: dict[str, GateKind] = {
             lambda g: "|bias|",
             _bias_figures,
             whole_group=True,
+            absent=_no_bias,
         ),
         GateKind(
             "max_family_bias",
@@ -296,6 +323,7 @@ KINDS: dict[str, GateKind] = {
             lambda g: "|family bias|",
             _family_bias_figures,
             whole_group=True,
+            absent=_no_family_bias,
         ),
         GateKind(
             "max_invalid_rate",
