@@ -1,0 +1,258 @@
+"""Which generator (harness.whichgen): paired comparisons, task rollup, Holm, recommendation."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pytest
+
+from harness.figures import spearman_last
+from harness.stats import resample_weights
+from harness.whichgen import (
+    ENSEMBLE,
+    GroupInput,
+    compare_generators,
+    holm,
+    paired_p,
+)
+
+MODELS = tuple(f"m{i:02d}" for i in range(20))
+
+
+def _source(acc: np.ndarray, n: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """``(R, M)`` accuracies of models with true accuracies ``acc`` on ``n`` fresh examples,
+    plainly resampled (row 0 the point), as the bootstrap resamples a source."""
+    correct = rng.random((n, acc.size)) < acc[None]
+    w = resample_weights(n, resamples, int(rng.integers(2**32)))
+    return (w.T @ correct) / n
+
+
+def _group(
+    noise: dict[str, float],
+    seed: int,
+    n: int = 200,
+    resamples: int = 200,
+    dataset: str = "d1",
+    models: tuple[str, ...] = MODELS,
+) -> GroupInput:
+    """Real data and one source per generator; a generator's models' accuracies are the
+    real ones plus normal noise of its scale (0: a clean copy of the real population)."""
+    rng = np.random.default_rng(seed)
+    true = np.linspace(0.45, 0.9, len(models))
+    arrays = [_source(true, n, resamples, rng)]
+    for _, scale in noise.items():
+        acc = np.clip(true + rng.normal(0.0, scale, true.size), 0.02, 0.98)
+        arrays.append(_source(acc, n, resamples, rng))
+    return GroupInput("intent", dataset, ("real", *noise), models, np.stack(arrays, axis=1))
+
+
+def _cmp(comps: object, a: str, b: str) -> dict:
+    for c in comps:  # type: ignore[attr-defined]
+        if {c.a, c.b} == {a, b}:
+            return c
+    raise AssertionError(f"no comparison of {a} and {b}")
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def test_holm_matches_the_hand_computed_step_down() -> None:
+    # Sorted 0.01, 0.02, 0.03, 0.5 with m=4: 0.04, 0.06, 0.06 (monotone), 0.5.
+    assert holm([0.03, 0.01, 0.5, 0.02]) == pytest.approx([0.06, 0.04, 0.5, 0.06])
+    assert holm([0.9, 0.3]) == pytest.approx([0.9, 0.6])
+    assert holm([0.9, 0.8]) == [1.0, 1.0]  # 2 x 0.8 capped at 1
+    assert holm([]) == []
+
+
+def test_paired_p_counts_the_centred_resamples_beyond_zero() -> None:
+    # Point 0.3; resamples with mean 0.2 -> centred = resamples + 0.1.
+    reps = [0.2] * 8 + [-0.15, 0.55]  # centred: eight 0.3, one -0.05, one 0.65
+    p, count = paired_p([0.3, *reps])
+    assert count == 10
+    assert p == pytest.approx(2 * (1 + 1) / 11)  # one centred resample at or below 0
+    assert paired_p([0.0] * 11)[0] == 1.0  # identical sides: no evidence at all
+    assert paired_p([math.nan, 0.1, 0.2]) == (None, 2)
+
+
+def test_the_point_agreement_is_the_spearman_of_the_point_scores() -> None:
+    g = _group({"a": 0.05, "b": 0.2}, seed=3)
+    res = compare_generators([g])
+    agree = res.groups[("intent", "d1")].agreement
+    s = g.scores[0]
+    for k, name in enumerate(("a", "b"), start=1):
+        expected = float(spearman_last(s[k], s[0]))
+        assert agree[name].value == pytest.approx(expected, abs=1e-6)
+    mean = float(spearman_last(s[1:].mean(axis=0), s[0]))
+    assert agree[ENSEMBLE].value == pytest.approx(mean, abs=1e-6)
+    diff = _cmp(res.groups[("intent", "d1")].comparisons, "a", "b")
+    assert diff.difference == pytest.approx(agree["a"].value - agree["b"].value, abs=2e-6)
+
+
+# --------------------------------------------------------------------------- simulations
+
+
+def test_a_planted_better_generator_is_found_best_and_significantly_better() -> None:
+    """'good' is a clean copy of the real population, 'bad' and 'worse' distort every
+    model's accuracy: 'good' is best and significantly better than 'worse' (after Holm)."""
+    found = 0
+    models = tuple(f"m{i:02d}" for i in range(30))
+    for seed in range(6):
+        noise = {"good": 0.0, "bad": 0.1, "worse": 0.3}
+        g = _group(noise, seed=seed, resamples=1000, models=models)
+        res = compare_generators([g], seed=seed)
+        task = res.tasks["intent"]
+        assert task.best == "good"
+        c = _cmp(task.comparisons, "good", "worse")
+        found += c.significant()
+        assert c.p_holm is not None and c.p_holm >= c.p_value  # Holm never lowers a p
+        # The recommendation names the best, and the ones shown worse as such.
+        assert task.recommendation.startswith("for intent: good")
+        assert ("worse" in task.worse) == c.significant()
+        assert ("significantly worse" in task.recommendation) == bool(task.worse)
+    assert found >= 5  # 7 of the first 8 seeds; the p is bounded by the model redraw
+
+
+def test_two_equal_generators_are_not_told_apart_above_the_nominal_rate() -> None:
+    """Two generators distorting the real accuracies equally: over seeded repeats, their
+    comparison is significant after Holm no more often than the 5% level (loose band)."""
+    repeats = 60
+    hits = 0
+    for seed in range(repeats):
+        g = _group({"x": 0.08, "y": 0.08}, seed=100 + seed, resamples=200)
+        res = compare_generators([g], seed=seed)
+        hits += _cmp(res.tasks["intent"].comparisons, "x", "y").significant()
+    assert hits / repeats <= 0.1  # nominal 0.05; binomial sd at 60 repeats is 0.028
+
+
+def test_the_task_rollup_averages_its_datasets_and_holm_covers_the_family() -> None:
+    noise = {"good": 0.0, "bad": 0.2}
+    groups = [_group(noise, 1, dataset="atis"), _group(noise, 2, dataset="snips")]
+    res = compare_generators(groups)
+    task = res.tasks["intent"]
+    assert task.datasets == ("atis", "snips")
+    for name in ("good", "bad", ENSEMBLE):
+        per = [res.groups[("intent", d)].agreement[name].value for d in ("atis", "snips")]
+        assert task.agreement[name].value == pytest.approx(float(np.mean(per)), abs=2e-6)
+    # The family: 3 comparisons (good-bad, good-mean, bad-mean) per dataset and rollup.
+    assert task.family_size == 9
+    ps = [c.p_value for c in task.comparisons] + [
+        c.p_value for d in ("atis", "snips") for c in res.groups[("intent", d)].comparisons
+    ]
+    adjusted = holm(ps)
+    got = [c.p_holm for c in task.comparisons] + [
+        c.p_holm for d in ("atis", "snips") for c in res.groups[("intent", d)].comparisons
+    ]
+    assert got == pytest.approx(adjusted, abs=1e-6)
+    assert json.loads(json.dumps(res.to_dict()))["tasks"]["intent"]["family_size"] == 9
+
+
+def test_a_task_of_one_dataset_counts_its_comparisons_once() -> None:
+    res = compare_generators([_group({"a": 0.05, "b": 0.1}, 4)])
+    task = res.tasks["intent"]
+    assert task.family_size == 3
+    group = res.groups[("intent", "d1")]
+    assert [c.p_holm for c in group.comparisons] == [c.p_holm for c in task.comparisons]
+
+
+def test_the_same_seed_gives_the_same_report() -> None:
+    g = _group({"a": 0.05, "b": 0.1}, 4)
+    assert compare_generators([g], seed=1).to_dict() == compare_generators([g], seed=1).to_dict()
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _no_nan(tree: object) -> None:
+    text = json.dumps(tree, allow_nan=False)  # raises on a NaN or an infinity
+    assert "NaN" not in text
+
+
+def test_one_generator_is_judged_alone_with_a_sentence() -> None:
+    res = compare_generators([_group({"solo": 0.05}, 5)])
+    group = res.groups[("intent", "d1")]
+    assert group.comparisons == ()
+    assert group.reason == "one synthetic generator (solo): nothing to compare it with"
+    assert ENSEMBLE not in group.agreement
+    task = res.tasks["intent"]
+    assert task.best == "solo" and task.not_worse == ("solo",)
+    assert task.recommendation.startswith("for intent: solo, the only generator (spearman over")
+    assert "judge it by its agreement alone" in task.recommendation
+    _no_nan(res.to_dict())
+    _no_nan(group.to_dict())
+
+
+def test_too_few_models_is_an_undefined_comparison_with_its_reason() -> None:
+    g = _group({"a": 0.05, "b": 0.1}, 6, models=("m0", "m1"))
+    res = compare_generators([g])
+    group = res.groups[("intent", "d1")]
+    assert group.reason == ("needs at least 3 models scored on real and on every generator, got 2")
+    assert group.comparisons == ()
+    assert res.tasks["intent"].recommendation == (
+        "for intent: no recommendation (no dataset can be compared (d1: needs at least 3 "
+        "models scored on real and on every generator, got 2))"
+    )
+    _no_nan(res.to_dict())
+
+
+def test_a_model_missing_on_one_generator_is_left_out_of_every_side() -> None:
+    g = _group({"a": 0.05, "b": 0.1}, 7)
+    g.scores[:, 2, 0] = np.nan  # b never ran m00
+    group = compare_generators([g]).groups[("intent", "d1")]
+    assert group.left_out == ("m00",) and group.n_models == len(MODELS) - 1
+
+
+def test_a_constant_score_vector_makes_its_comparisons_undefined() -> None:
+    g = _group({"a": 0.05, "flat": 0.1, "c": 0.1}, 8)
+    g.scores[:, 2, :] = 0.5  # every model scores 0.5 on 'flat'
+    res = compare_generators([g])
+    group = res.groups[("intent", "d1")]
+    assert group.agreement["flat"].value is None
+    assert group.agreement["flat"].reason == "constant scores on flat"
+    for c in group.comparisons:
+        if "flat" in (c.a, c.b):
+            assert c.p_value is None and c.p_holm is None
+            assert c.reason == "constant scores on flat"
+        else:
+            assert c.p_value is not None
+    task = res.tasks["intent"]
+    assert task.left_out == {"flat": "d1: constant scores on flat"}
+    assert "flat" not in task.not_worse
+    _no_nan(res.to_dict())
+
+
+def test_constant_real_scores_and_no_real_scores_have_reasons() -> None:
+    g = _group({"a": 0.05, "b": 0.1}, 9)
+    g.scores[:, 0, :] = 0.7
+    assert compare_generators([g]).groups[("intent", "d1")].reason == "constant scores on real"
+    h = _group({"a": 0.05, "b": 0.1}, 9)
+    no_real = GroupInput("intent", "d1", h.generators[1:], h.models, h.scores[:, 1:, :])
+    res = compare_generators([no_real])
+    assert res.groups[("intent", "d1")].reason == "no real scores to agree with"
+    _no_nan(res.to_dict())
+
+
+def test_a_generator_missing_from_one_dataset_is_left_out_of_the_rollup() -> None:
+    groups = [_group({"a": 0.05, "b": 0.1}, 1, dataset="x"), _group({"a": 0.05}, 2, dataset="y")]
+    task = compare_generators(groups).tasks["intent"]
+    assert task.left_out["b"] == "not in every dataset of intent (missing y)"
+    assert ENSEMBLE not in task.agreement  # y has no ensemble, so the rollup has none
+    assert task.best == "a"
+
+
+@pytest.mark.parametrize("names", list(itertools.permutations(["a", "b", "c"])))
+def test_the_recommendation_does_not_depend_on_the_order_of_the_sources(names: list) -> None:
+    base = _group({"a": 0.0, "b": 0.2, "c": 0.2}, 11)
+    order = [0, *(1 + ["a", "b", "c"].index(n) for n in names)]
+    g = GroupInput(
+        "intent",
+        "d1",
+        tuple(base.generators[i] for i in order),
+        base.models,
+        base.scores[:, order, :],
+    )
+    ref = compare_generators([base]).tasks["intent"]
+    got = compare_generators([g]).tasks["intent"]
+    assert got.best == ref.best and set(got.not_worse) == set(ref.not_worse)
