@@ -256,3 +256,69 @@ def test_the_recommendation_does_not_depend_on_the_order_of_the_sources(names: l
     ref = compare_generators([base]).tasks["intent"]
     got = compare_generators([g]).tasks["intent"]
     assert got.best == ref.best and set(got.not_worse) == set(ref.not_worse)
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def _sentences(report: dict) -> list[str]:
+    return [t["recommendation"] for t in report["generators"]["tasks"].values()]
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")])
+def test_the_recommendation_is_in_every_report(
+    synth_project: pytest.Pytester, workers: tuple
+) -> None:
+    result = synth_project.runpytest(*workers)
+    result.assert_outcomes(passed=3 * 4 * 4)
+    out = synth_project.path / "out"
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["generators"]["correction"] == "holm"
+    assert sorted(report["generators"]["tasks"]) == ["intent", "ner", "similarity"]
+    for group in report["groups"]:
+        section = group["ci"]["generators"]
+        assert section["n_models"] == 4
+        # 3 pairs of generators and each against the ensemble, all with a Holm p.
+        assert len(section["comparisons"]) == 6
+        assert all(c["p_holm"] >= c["p_value"] for c in section["comparisons"])
+    sentences = _sentences(report)
+    assert all(
+        s.startswith(f"for {t}: ")
+        for s, t in zip(sentences, ["intent", "ner", "similarity"], strict=True)
+    )
+    terminal = " ".join(result.stdout.str().split())  # the summary wraps long lines
+    markdown = " ".join((out / "report.md").read_text(encoding="utf-8").split())
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "which generator" in terminal and "### Which generator" in markdown
+    from harness.report.html import esc
+    from harness.report.markdown import md
+
+    for s in sentences:
+        assert s in terminal and md(s) in markdown and esc(s) in html
+
+
+def test_a_one_generator_suite_is_judged_by_its_own_agreement(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.synth_fixtures import BENCH_TEST, suite_text, write_data_dir
+
+    monkeypatch.delenv("SYNTHBENCH_DATA_DIR", raising=False)
+    write_data_dir(pytester.path / "data", n=16)
+    text = suite_text().replace('"gen-b" = { model_id = "toy/gen-b" }\n', "")
+    text = text.replace('"gen-c" = { model_id = "toy/gen-c" }\n', "")
+    text = text.replace('same_as = "gen-b"\n', "")
+    pytester.makefile(".toml", suite=text)
+    pytester.makeini(
+        "[pytest]\nsynth_suite = suite.toml\nsynth_data_dir = data\nsynth_report_dir = out\n"
+        "synth_bootstrap = 100\naddopts = -p no:randomly\n"
+    )
+    pytester.makepyfile(test_bench=BENCH_TEST)
+    result = pytester.runpytest("-k", "toy-intent")
+    result.assert_outcomes(passed=2 * 4)
+    report = json.loads((pytester.path / "out" / "report.json").read_text(encoding="utf-8"))
+    (sentence,) = _sentences(report)
+    assert sentence.startswith("for intent: gen-a, the only generator")
+    terminal = " ".join(result.stdout.str().split())
+    assert "no ensemble agreement" not in terminal
+    assert "one generator (gen-a), judged by its own agreement" in terminal
+    assert sentence in terminal

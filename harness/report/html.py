@@ -50,6 +50,7 @@ from harness.report.verdict import (
     build_card,
     figure,
     interval_method,
+    recommendations,
 )
 from harness.textsafe import visible
 
@@ -246,6 +247,13 @@ def _answer(report: Mapping[str, Any], cards: Sequence[Card]) -> str:
             ]
         )
     table = _table(["task / dataset", *(nm(c) for c in grid.columns), "best"], rows)
+    which = "".join(f"<li>{esc(r.sentence)}</li>" for r in recommendations(report))
+    if which:
+        which = (
+            '<h3 id="which-generator">Which generator</h3><p class="note">Paired comparisons '
+            "of agreement (examples and models resampled together), Holm-adjusted over each "
+            f"task's comparisons.</p><ul>{which}</ul>"
+        )
     return (
         '<section id="answer"><h2>Can the synthetic data stand in for real data?</h2>'
         f'<p class="note">Agreement: {esc(COEFFICIENT)} of the models\' ranking on synthetic '
@@ -255,7 +263,7 @@ def _answer(report: Mapping[str, Any], cards: Sequence[Card]) -> str:
         f'<h3 id="agreement-table">Agreement with real data, dataset x generator</h3>'
         f'<p class="note">Each cell: {esc(COEFFICIENT)} [interval]; highlighted: the best '
         "generator of the row. Click a header to sort.</p>"
-        f"{table}</section>"
+        f"{table}{which}</section>"
     )
 
 
