@@ -7,6 +7,7 @@ import json
 import math
 
 import numpy as np
+import numpy.fft  # noqa: F401  loaded here, not first inside an in-process pytester run
 import pytest
 
 from harness.figures import spearman_last
