@@ -12,9 +12,9 @@ examples and models on both sides, so it is paired. Per comparison:
 * ``p_value``: two-sided, the share of centred resampled differences on the other
   side of zero, ``min(1, 2 (1 + k) / (1 + B))`` with ``k`` the smaller side's count
   and ``B`` the defined resamples;
-* ``p_holm``: Holm's step-down adjustment over the family of the task's comparisons
-  (every pair and every generator against ``mean``, in each dataset and in the
-  task's rollup across datasets).
+* ``p_holm``: Holm's step-down adjustment over a family: the task's rollup
+  comparisons (every pair of generators and each against ``mean``; the
+  recommendation reads these), and separately each dataset's own comparisons.
 
 The task rollup averages a source's agreement over the task's datasets, row by row
 (each dataset's resamples are its own; both sides of a comparison share them), and
@@ -212,8 +212,8 @@ class WhichGenerators:
             "alpha": self.alpha,
             "level": self.level,
             "correction": CORRECTION,
-            "family": "every comparison of a task (pairs and each against mean, per dataset "
-            "and across its datasets)",
+            "family": "per task, the rollup's comparisons (every pair of generators and each "
+            "against mean); per dataset, that dataset's",
             "tasks": {t: v.to_dict() for t, v in self.tasks.items()},
         }
 
@@ -475,12 +475,30 @@ def recommend(
     return best, keep, tuple(sorted(worse)), vs, text
 
 
+def resolution_note(family: int, resamples: int, alpha: float = ALPHA) -> str:
+    """Why nothing can be significant: the smallest bootstrap p is ``2 / (B + 1)``, so
+    Holm over ``family`` comparisons needs ``family * 2 / (B + 1) < alpha``."""
+    if family == 0 or resamples <= 0 or family * 2.0 / (resamples + 1) < alpha:
+        return ""
+    need = math.floor(2.0 * family / alpha)
+    return (
+        f"; with {resamples} resamples none of the {family} comparisons can reach a "
+        f"Holm p < {alpha:g} (it needs at least {need})"
+    )
+
+
 def compare_generators(
     groups: Sequence[GroupInput], seed: int = 0, level: float = DEFAULT_LEVEL, alpha: float = ALPHA
 ) -> WhichGenerators:
-    """Every group's paired comparisons, every task's rollup, Holm per task."""
+    """Every group's paired comparisons, every task's rollup; Holm per family.
+
+    The family of a task is its rollup's comparisons (what the recommendation reads);
+    each dataset's comparisons are adjusted within that dataset. With one dataset the
+    rollup is that dataset's comparisons (the same numbers, adjusted once).
+    """
     found = {(g.task, g.dataset): group_agreements(g, seed) for g in groups}
     raw = {(g.task, g.dataset): _group_result(g, found[(g.task, g.dataset)], level) for g in groups}
+    resamples = {(g.task, g.dataset): int(np.asarray(g.scores).shape[0]) - 1 for g in groups}
     out_groups: dict[tuple[str, str], GroupGenerators] = {}
     tasks: dict[str, TaskGenerators] = {}
     for task in sorted({t for t, _ in raw}):
@@ -488,24 +506,16 @@ def compare_generators(
         datasets, agreement, comps, left, why = _rollup(
             task, {d: found[(t, d)] for t, d in keys}, level
         )
-        # The family: the rollup's comparisons, and each dataset's when the rollup
-        # averages more than one (with one, the rollup is that dataset's, counted once).
-        per_group = len(datasets) > 1 or not datasets
         family = [c for c in comps if c.defined]
-        if per_group:
-            family += [c for k in keys for c in raw[k].comparisons if c.defined]
-        adjusted = holm([c.p_value or 0.0 for c in family])
-        rollup = _with_holm(comps, adjusted[: len([c for c in comps if c.defined])])
-        rest = iter(adjusted[len([c for c in comps if c.defined]) :])
+        rollup = _with_holm(comps, holm([c.p_value or 0.0 for c in family]))
         for k in keys:
             g = raw[k]
-            if per_group:
-                n = sum(c.defined for c in g.comparisons)
-                mine = [next(rest) for _ in range(n)]
-                cs = _with_holm(g.comparisons, mine)
-            else:  # the single dataset's comparisons are the rollup's
+            if datasets == (k[1],):  # the rollup is this dataset: one family, not two
                 same = {(c.a, c.b): c for c in rollup}
                 cs = tuple(same.get((c.a, c.b), c) for c in g.comparisons)
+            else:
+                mine = [c.p_value or 0.0 for c in g.comparisons if c.defined]
+                cs = _with_holm(g.comparisons, holm(mine))
             out_groups[k] = GroupGenerators(
                 g.task, g.dataset, g.agreement, cs, g.n_models, g.left_out, g.reason
             )
@@ -523,6 +533,8 @@ def compare_generators(
             )
             continue
         best, keep, worse, vs, sentence = recommend(task, datasets, agreement, rollup, alpha)
+        fewest = min((resamples[(task, d)] for d in datasets), default=0)
+        sentence += resolution_note(len(family), fewest, alpha)
         tasks[task] = TaskGenerators(
             task, datasets, agreement, rollup, best, keep, worse, vs, len(family), left, sentence
         )
