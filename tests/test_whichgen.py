@@ -337,3 +337,21 @@ def test_a_one_generator_suite_is_judged_by_its_own_agreement(
     assert "no ensemble agreement" not in terminal
     assert "one generator (gen-a), judged by its own agreement" in terminal
     assert sentence in terminal
+
+
+def test_the_worked_example_of_the_docs() -> None:
+    """docs/analysis.md, "Which generator": two datasets, 30 models, 1,000 resamples."""
+    models = tuple(f"m{i:02d}" for i in range(30))
+    noise = {"good": 0.0, "bad": 0.1, "worse": 0.3}
+    groups = [
+        _group(noise, seed=1, resamples=1000, models=models, dataset="atis"),
+        _group(noise, seed=2, resamples=1000, models=models, dataset="snips"),
+    ]
+    task = compare_generators(groups, seed=0).tasks["intent"]
+    assert task.agreement["good"].value == pytest.approx(0.959087)
+    c = _cmp(task.comparisons, "good", "mean")
+    assert (c.p_value, c.p_holm) == (pytest.approx(0.015984), pytest.approx(0.047952))
+    assert task.recommendation == (
+        "for intent: good (bad, worse significantly worse); good better than the ensemble "
+        "(spearman over 2 datasets, Holm-adjusted p < 0.05)"
+    )
