@@ -9,6 +9,8 @@ import math
 import numpy as np
 import numpy.fft  # noqa: F401  loaded here, not first inside an in-process pytester run
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.figures import spearman_last
 from harness.stats import resample_weights
@@ -355,3 +357,28 @@ def test_the_worked_example_of_the_docs() -> None:
         "for intent: good (bad, worse significantly worse); good better than the ensemble "
         "(spearman over 2 datasets, Holm-adjusted p < 0.05)"
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    gens=st.integers(0, 4),
+    models=st.integers(0, 6),
+    resamples=st.integers(1, 12),
+    levels=st.integers(1, 4),
+    holes=st.floats(0.0, 0.6),
+    seed=st.integers(0, 2**16),
+)
+def test_any_input_gives_reasons_never_an_error_or_a_nan(
+    gens: int, models: int, resamples: int, levels: int, holes: float, seed: int
+) -> None:
+    """Few models, few levels (ties, constants), missing cells: always a report."""
+    rng = np.random.default_rng(seed)
+    names = ("real", *(f"g{i}" for i in range(gens)))
+    shape = (resamples + 1, len(names), models)
+    scores = rng.integers(0, levels, size=shape).astype(float) / levels
+    scores[:, rng.random(shape[1:]) < holes] = np.nan
+    g = GroupInput("t", "d", names, tuple(f"m{i}" for i in range(models)), scores)
+    res = compare_generators([g], seed=seed)
+    _no_nan(res.to_dict())
+    _no_nan(res.groups[("t", "d")].to_dict())
+    assert res.tasks["t"].recommendation.startswith("for t: ")
