@@ -312,6 +312,7 @@ def test_the_recommendation_is_in_every_report(
 
     for s in sentences:
         assert s in terminal and md(s) in markdown and esc(s) in html
+    assert '<a href="#which-generator">' in html and 'id="which-generator"' in html
 
 
 def test_a_one_generator_suite_is_judged_by_its_own_agreement(

@@ -610,11 +610,18 @@ def _cases(report: Mapping[str, Any]) -> str:
     return out + "</section>"
 
 
+def _which_link(report: Mapping[str, Any]) -> str:
+    if not recommendations(report):
+        return ""
+    return '<li><a href="#which-generator">Which generator</a></li>'
+
+
 def _toc(report: Mapping[str, Any]) -> str:
     groups = report.get("groups", [])
     items = [
         '<li><a href="#answer">The answer</a><ul>'
-        '<li><a href="#agreement-table">Dataset x generator</a></li></ul></li>'
+        '<li><a href="#agreement-table">Dataset x generator</a></li>'
+        f"{_which_link(report)}</ul></li>"
     ]
     if report.get("gates"):
         items.append('<li><a href="#gates">Gates</a></li>')
