@@ -7,6 +7,8 @@ datasets per task; predictions noisy copies of the gold, some invalid):
 * resample: weights and batch scores of every case and resample
 * derived:  ensembles, agreement coefficients, permutation p-values, bias factors,
             paired comparisons and every interval (the report's ``ci`` sections)
+* whichgen: paired comparisons of agreement between generators, task rollups, Holm
+            (``harness.whichgen``: ``ci.generators`` and the report's ``generators``)
 
 and the process CPU time of the same phases (less stretched by a loaded machine).
 
@@ -25,7 +27,12 @@ import time
 
 import numpy as np
 
-from harness.intervals import BootstrapSettings, bootstrap_cases, group_section
+from harness.intervals import (
+    BootstrapSettings,
+    bootstrap_cases,
+    generator_comparisons,
+    group_section,
+)
 from harness.records import CaseKey, CaseResult, Outcome
 
 DATASETS = (
@@ -151,6 +158,10 @@ def measure(
     for rep in reps.values():
         group_section(rep, same_as, settings)
     t_derived, c_derived = time.perf_counter() - t0, time.process_time() - c0
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    generator_comparisons(reps, settings)
+    t_which, c_which = time.perf_counter() - t0, time.process_time() - c0
     print(f"stats     {t_stats:7.2f} s   (per-example statistics of every case)")
     print(
         f"resample  {t_boot - t_stats:7.2f} s   (weights + batch scores; "
@@ -159,14 +170,15 @@ def measure(
     print(
         f"derived   {t_derived:7.2f} s   (ensembles, agreement, p-values, bias, pairs, intervals)"
     )
-    print(f"total     {t_boot + t_derived:7.2f} s")
+    print(f"whichgen  {t_which:7.2f} s   (comparisons between generators, rollups, Holm)")
+    print(f"total     {t_boot + t_derived + t_which:7.2f} s")
     # CPU time of the process (every thread): on a shared, loaded machine the wall
     # times above stretch with the load, this much less.
     print(
         f"cpu       {c_boot + c_derived:7.2f} s   (stats {c_stats:.2f}, resample "
-        f"{c_boot - c_stats:.2f}, derived {c_derived:.2f})"
+        f"{c_boot - c_stats:.2f}, derived {c_derived:.2f}, whichgen {c_which:.2f})"
     )
-    return t_boot + t_derived
+    return t_boot + t_derived + t_which
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from harness import familybias, figures
+from harness import familybias, figures, whichgen
 from harness.families import Families
 from harness.figures import COEFFICIENT_RANGE, Ranked, agreement_of, ranked
 from harness.items import source_items
@@ -549,20 +549,35 @@ class GroupIntervals:
     items: Mapping[str, Any] | None = None
 
 
+def generator_comparisons(
+    reps: Mapping[tuple[str, str], GroupReplicates], settings: BootstrapSettings
+) -> whichgen.WhichGenerators:
+    """Which generator: paired comparisons on these resamples (``harness.whichgen``)."""
+    inputs = [
+        whichgen.GroupInput(r.task, r.dataset, r.generators, r.models, r.scores)
+        for _, r in sorted(reps.items())
+    ]
+    return whichgen.compare_generators(inputs, settings.seed, settings.level)
+
+
 def group_intervals(
     groups: Sequence[Mapping[str, Any]],
     reps: Mapping[tuple[str, str], GroupReplicates],
     same_as: Mapping[str, str],
     settings: BootstrapSettings,
     families: Families | None = None,
+    which: whichgen.WhichGenerators | None = None,
 ) -> dict[tuple[str, str], GroupIntervals]:
     """``(task, dataset) -> GroupIntervals`` of each group that has outcomes (pure)."""
+    which = which if which is not None else generator_comparisons(reps, settings)
     out: dict[tuple[str, str], GroupIntervals] = {}
     for group in groups:
         key = (group["task"], group["dataset"])
         rep = reps.get(key)
         if rep is not None and group.get("metric", rep.metric) == rep.metric:
             ci = group_section(rep, same_as, settings, families)
+            if key in which.groups:
+                ci["generators"] = which.groups[key].to_dict()
             out[key] = GroupIntervals(ci, rep.items or None)
     return out
 
@@ -576,7 +591,10 @@ def add_intervals(
 ) -> dict[str, Any]:
     """``group_intervals`` written into a report dict (the legacy ``postrun`` path)."""
     report["bootstrap"] = settings.to_dict()
-    found = group_intervals(report.get("groups", []), reps, same_as, settings, families)
+    which = generator_comparisons(reps, settings)
+    found = group_intervals(report.get("groups", []), reps, same_as, settings, families, which)
+    if which.tasks:
+        report["generators"] = which.to_dict()
     for group in report.get("groups", []):
         if (got := found.get((group["task"], group["dataset"]))) is not None:
             group["ci"] = got.ci

@@ -23,6 +23,7 @@ from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates, 
 from harness.intervals import (
     BootstrapSettings,
     bootstrap_cases,
+    generator_comparisons,
     group_intervals,
     invalid_samples,
     paired_drops,
@@ -159,8 +160,11 @@ def _figures(
     if boot is not None:
         cases = view.with_outcomes()
         reps = bootstrap_cases(cases, boot)
-        found = group_intervals(figures, reps, same_as, boot, families)
+        which = generator_comparisons(reps, boot)
+        found = group_intervals(figures, reps, same_as, boot, families, which)
         sections["bootstrap"] = boot.to_dict()
+        if which.tasks:  # which generator, per task (harness.whichgen)
+            sections["generators"] = which.to_dict()
         if samples := invalid_samples(cases):
             sections["invalid_samples"] = samples
     groups = []

@@ -51,6 +51,7 @@ from harness.report.verdict import (
     build_card,
     figure,
     interval_method,
+    recommendations,
 )
 from harness.textsafe import visible
 
@@ -247,6 +248,13 @@ def _answer(report: Mapping[str, Any], cards: Sequence[Card]) -> str:
             ]
         )
     table = _table(["task / dataset", *(nm(c) for c in grid.columns), "best"], rows)
+    which = "".join(f"<li>{esc(r.sentence)}</li>" for r in recommendations(report))
+    if which:
+        which = (
+            '<h3 id="which-generator">Which generator</h3><p class="note">Paired comparisons '
+            "of agreement (examples and models resampled together), Holm-adjusted over each "
+            f"task's comparisons.</p><ul>{which}</ul>"
+        )
     return (
         '<section id="answer"><h2>Can the synthetic data stand in for real data?</h2>'
         f'<p class="note">Agreement: {esc(COEFFICIENT)} of the models\' ranking on synthetic '
@@ -256,7 +264,7 @@ def _answer(report: Mapping[str, Any], cards: Sequence[Card]) -> str:
         f'<h3 id="agreement-table">Agreement with real data, dataset x generator</h3>'
         f'<p class="note">Each cell: {esc(COEFFICIENT)} [interval]; highlighted: the best '
         "generator of the row. Click a header to sort.</p>"
-        f"{table}</section>"
+        f"{table}{which}</section>"
     )
 
 
@@ -605,11 +613,18 @@ def _cases(report: Mapping[str, Any]) -> str:
     return out + "</section>"
 
 
+def _which_link(report: Mapping[str, Any]) -> str:
+    if not recommendations(report):
+        return ""
+    return '<li><a href="#which-generator">Which generator</a></li>'
+
+
 def _toc(report: Mapping[str, Any]) -> str:
     groups = report.get("groups", [])
     items = [
         '<li><a href="#answer">The answer</a><ul>'
-        '<li><a href="#agreement-table">Dataset x generator</a></li></ul></li>'
+        '<li><a href="#agreement-table">Dataset x generator</a></li>'
+        f"{_which_link(report)}</ul></li>"
     ]
     if report.get("gates"):
         items.append('<li><a href="#gates">Gates</a></li>')

@@ -33,6 +33,7 @@ from harness.report.verdict import (
     build_cards,
     figure,
     interval_method,
+    recommendations,
 )
 from harness.textsafe import isolate, visible_tree
 
@@ -212,6 +213,16 @@ def render_answer(report: Mapping[str, Any]) -> list[str]:
             f"### Agreement with real data ({COEFFICIENT}), dataset x generator",
             "",
             *table(["task / dataset", *(md(c) for c in grid.columns), "best"], rows),
+            "",
+        ]
+    if found := recommendations(report):
+        out += [
+            "### Which generator",
+            "",
+            "Paired comparisons of agreement (examples and models resampled together), "
+            "Holm-adjusted over each task's comparisons:",
+            "",
+            *(f"- {md(r.sentence)}" for r in found),
             "",
         ]
     return out

@@ -28,6 +28,7 @@ from harness.report.verdict import (
     family_line,
     interval_method,
     none_significant,
+    recommendations,
     untestable,
 )
 from harness.textsafe import visible, visible_tree
@@ -173,6 +174,17 @@ def gate_lines(
     return lines
 
 
+def which_lines(report: Mapping[str, Any], width: int) -> list[str]:
+    """Which generator, one recommendation per task (``harness.whichgen``'s sentence)."""
+    found = recommendations(report)
+    if not found:
+        return []
+    lines = ["which generator (paired over examples and models; Holm per task):"]
+    for r in found:
+        lines += _wrap(f"  {plain(r.sentence)}", width, 6)
+    return lines
+
+
 def _cases_line(report: Mapping[str, Any]) -> str:
     cases = report.get("cases", {})
     counts = ", ".join(f"{n} {plain(s)}" for s, n in cases.get("counts", {}).items())
@@ -190,6 +202,7 @@ def render_summary(report: Mapping[str, Any], width: int = 100) -> str:
         where = "any group" if len(unmeasured) == len(cards) else f"{len(unmeasured)} groups"
         blocks.append(f"bias factor: not measured in {where} (no model is one of the generators)")
     table = headline_table(cards, width)
+    which = which_lines(report, width)
     tail = [_cases_line(report)]
     if line := request_line(report):  # failed requests apart from bad answers
         tail.append(plain(line)[:width])
@@ -203,6 +216,7 @@ def render_summary(report: Mapping[str, Any], width: int = 100) -> str:
     tail.append("full tables: pytest -v (or --synth-summary=full)")
     leans = {g.name: g.leans_on for c in cards for g in c.gates if g.leans_on}
     gates = gate_lines(report, width, leans)
-    parts = ["\n".join(blocks), "\n".join(table), *(["\n".join(gates)] if gates else [])]
+    parts = ["\n".join(blocks), "\n".join(table), "\n".join(which)]
+    parts += ["\n".join(gates)] if gates else []
     parts.append("\n".join(tail))
     return "\n\n".join(p for p in parts if p)

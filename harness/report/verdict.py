@@ -262,6 +262,22 @@ def _leans_on(
     return ""
 
 
+def _no_ensemble(ensemble: Ranked | None) -> bool:
+    return ensemble is None or ensemble.agreement.value is None
+
+
+def _alone(single: Ranked, group: Mapping[str, Any], n_models: int) -> str:
+    """A one-generator suite has no ensemble: its one source is judged by its own
+    agreement (the same test as the ensemble's), and pointed to the real-data reference
+    when the report has one."""
+    head = f"one generator ({single.name}), judged by its own agreement"
+    ref = group.get("reference") or (group.get("ci") or {}).get("reference")
+    tail = "; compare with the real-data reference" if ref else ""
+    if single.agreement.value is None:
+        return f"{head}: cannot tell (its agreement is undefined){tail}"
+    return f"{head}: {_evidence(single, n_models)}{tail}"
+
+
 def _evidence(ensemble: Ranked | None, n_models: int = MIN_VERDICT_MODELS) -> str:
     """Whether the ensemble ranks the models better than chance: the permutation p when
     the report has one (it asks exactly that), else where the interval lies. No
@@ -299,8 +315,9 @@ def _answer(
     gates: Sequence[GateLine],
     n_models: int = MIN_VERDICT_MODELS,
     flags: Sequence[tuple[str, str]] = (),
+    evidence: str = "",
 ) -> str:
-    evidence = _evidence(ensemble, n_models)
+    evidence = evidence or _evidence(ensemble, n_models)
     if flags:  # models that separate trivially: any rank coefficient leans on them
         evidence += "; " + ", ".join(f"`{m}` at the score {at} on every source" for m, at in flags)
     failed = sum(g.status == "failed" for g in gates)
@@ -341,7 +358,13 @@ def build_card(report: Mapping[str, Any], group: Mapping[str, Any]) -> Card:
         worst=defined[-1] if len(defined) > 1 else None,
         bias=_bias(group),
         gates=gates,
-        answer=_answer(ensemble, gates, n, _floor_ceiling(group)),
+        answer=_answer(
+            ensemble,
+            gates,
+            n,
+            _floor_ceiling(group),
+            _alone(single[0], group, n) if _no_ensemble(ensemble) and len(single) == 1 else "",
+        ),
         generators=tuple(single),
         self_preference=_self_preference(group),
         family_bias=_bias(group, "family_bias", "family"),
@@ -359,6 +382,42 @@ def _floor_ceiling(group: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 def build_cards(report: Mapping[str, Any]) -> list[Card]:
     return [build_card(report, g) for g in report.get("groups", [])]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Which generator to use for one task: the sentence ``harness.whichgen`` built once
+    (``report["generators"]["tasks"][task]``), printed as is by every renderer."""
+
+    task: str
+    sentence: str
+    best: str = ""
+    not_worse: tuple[str, ...] = ()
+    worse: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+
+
+def recommendations(report: Mapping[str, Any]) -> tuple[Recommendation, ...]:
+    """One recommendation per task of the report's ``generators`` section (none without)."""
+    node = report.get("generators")
+    tasks = node.get("tasks") if isinstance(node, Mapping) else None
+    if not isinstance(tasks, Mapping):
+        return ()
+    out = []
+    for task, t in tasks.items():
+        if not isinstance(t, Mapping) or not t.get("recommendation"):
+            continue
+        out.append(
+            Recommendation(
+                str(task),
+                str(t["recommendation"]),
+                str(t.get("best") or ""),
+                tuple(str(g) for g in t.get("not_worse") or ()),
+                tuple(str(g) for g in t.get("worse") or ()),
+                tuple(str(d) for d in t.get("datasets") or ()),
+            )
+        )
+    return tuple(out)
 
 
 @dataclass(frozen=True)
