@@ -1,0 +1,206 @@
+"""The real-data reference of an agreement figure (``harness.reference``)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from harness.reference import (
+    MIN_SUBSAMPLE,
+    Plan,
+    cross_dataset,
+    judge,
+    plan,
+    source_references,
+    split_weights,
+)
+
+# --------------------------------------------------------------------------- the split
+
+
+def test_plan_complement_and_split_half() -> None:
+    p = plan(1000, 200)
+    assert isinstance(p, Plan)
+    assert (p.scheme, p.held_out, p.pool) == ("complement", 800, 200)
+    assert p.sizes[-1] == 200 and p.sizes[0] >= MIN_SUBSAMPLE
+    assert list(p.sizes) == sorted(set(p.sizes))
+    small = plan(300, 200)  # held-out would be 100 < 200
+    assert isinstance(small, Plan)
+    assert (small.scheme, small.held_out, small.pool) == ("split-half", 150, 150)
+
+
+def test_split_weights_hold_out_what_the_subsamples_do_not_contain() -> None:
+    p = plan(60, 20)
+    assert isinstance(p, Plan)
+    held, subs = split_weights(p, 7, seed=3)
+    assert held.shape == (60, 7) and subs.shape == (60, 7 * len(p.sizes))
+    assert (held.sum(axis=0) == p.held_out).all()
+    for k, m in enumerate(p.sizes):
+        block = subs[:, k * 7 : (k + 1) * 7]
+        assert (block.sum(axis=0) == m).all()
+        assert not (block * held).any()  # never scored on what it is compared with
+        if k:  # nested: a larger subsample holds the smaller one
+            assert (subs[:, (k - 1) * 7 : k * 7] <= block).all()
+
+
+# --------------------------------------------------------------------------- worked example
+
+HELD = [0.8, 0.7, 0.6, 0.5]
+RHO_ROWS = {  # scores whose Spearman with HELD is the key
+    1.0: [0.9, 0.8, 0.7, 0.6],
+    0.8: [0.7, 0.8, 0.6, 0.5],
+    0.6: [0.7, 0.8, 0.5, 0.6],
+    0.4: [0.8, 0.5, 0.7, 0.6],
+}
+
+
+def test_worked_example_of_the_docs() -> None:
+    """docs/analysis.md, "Real-data reference": 4 models, 4 repeats, sizes 4 and 8."""
+    for rho, row in RHO_ROWS.items():
+        assert math.isclose(sps.spearmanr(row, HELD)[0], rho)
+    synth = np.array([0.9, 0.7, 0.8, 0.6])  # one adjacent swap: Spearman 0.8
+    held = np.array([HELD] * 4)
+    subs = np.array(
+        [
+            [RHO_ROWS[r] for r in (0.4, 0.4, 0.6, 0.8)],  # size 4: median 0.5
+            [RHO_ROWS[r] for r in (1.0, 1.0, 1.0, 0.4)],  # size 8: the reference
+        ]
+    )
+    p = Plan("complement", 16, 8, 8, 8, (4, 8))
+    ref = judge(synth, held, subs, p, level=1.0)  # level 1: the min and max
+    assert ref.reason == "" and ref.synthetic == 0.8
+    assert ref.reference == {"median": 1.0, "low": 0.4, "high": 1.0}
+    assert ref.percentile == {"value": 25.0, "low": 25.0, "high": 25.0}  # 1 of 4 below
+    # mean 0.85, sd sqrt((3 * 0.15**2 + 0.45**2) / 3) = 0.3
+    assert ref.z == pytest.approx((0.8 - 0.85) / 0.3, abs=1e-6)
+    eff = ref.effective
+    assert eff is not None
+    assert eff.value == pytest.approx(4 * 2**0.6, abs=1e-5)  # 6.06: 0.8 is 60% of 0.5 -> 1.0
+    assert (eff.low, eff.high, eff.censored) == (4.0, 8.0, "")
+    assert ref.curve == ((4, 0.5, 0.4, 0.8), (8, 1.0, 0.4, 1.0))
+    json.dumps(ref.to_dict(), allow_nan=False)
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+def _accuracy_scorer(correct: np.ndarray):  # type: ignore[no-untyped-def]
+    """Accuracy of every model (columns of ``correct``) on the examples each column selects."""
+
+    def score(w: np.ndarray) -> np.ndarray:
+        return (correct.T @ w) / w.sum(axis=0)
+
+    return score
+
+
+def _effective(m0: int, seed: int, n_real: int = 1000, n_syn: int = 200) -> float:
+    """One trial: synthetic outcomes are ``m0`` fresh population examples resampled to
+    ``n_syn``: as informative as about ``1 / (1/m0 + 1/n_syn)`` real examples."""
+    rng = np.random.default_rng(seed)
+    acc = np.linspace(0.55, 0.85, 16)
+    difficulty = lambda n: rng.normal(0, 1.0, (n, 1))  # noqa: E731 (shared by the models)
+    logit = np.log(acc / (1 - acc))
+
+    def draw(n: int) -> np.ndarray:
+        return (rng.random((n, acc.size)) < 1 / (1 + np.exp(-(logit + difficulty(n))))).astype(
+            np.float64
+        )
+
+    real = draw(n_real)
+    fresh = draw(m0)
+    synth = fresh[rng.integers(0, m0, n_syn)].mean(axis=0)
+    found = source_references(
+        _accuracy_scorer(real),
+        n_real,
+        real.mean(axis=0),
+        {"gen": (n_syn, synth)},
+        seed=seed,
+        repeats=100,
+    )["gen"]
+    assert found.reason == "" and found.effective is not None
+    assert found.effective.value is not None
+    return found.effective.value
+
+
+@pytest.mark.parametrize("m0", [25, 100])
+def test_effective_size_recovers_a_planted_one(m0: int) -> None:
+    found = [_effective(m0, seed) for seed in range(12)]
+    expected = 1 / (1 / m0 + 1 / 200)  # 22.2 and 66.7
+    median = float(np.median(found))
+    assert expected / 2 <= median <= expected * 2, (found, expected)
+
+
+def test_a_noisier_synthetic_set_has_a_smaller_effective_size() -> None:
+    small = np.median([_effective(15, s) for s in range(8)])
+    large = np.median([_effective(150, s) for s in range(8)])
+    assert small < large
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _refs(synth: np.ndarray, real: np.ndarray, n_syn: int = 20) -> dict:  # type: ignore[type-arg]
+    point = real.mean(axis=0)
+    return source_references(_accuracy_scorer(real), real.shape[0], point, {"g": (n_syn, synth)}, 0)
+
+
+@pytest.mark.parametrize(
+    ("synth_models", "n_syn", "n_real", "constant_real", "reason"),
+    [
+        (2, 20, 60, False, "needs at least 3 models, got 2"),
+        (5, 20, 60, False, "constant scores on the synthetic source"),
+        (5, 1, 60, False, "the source needs at least 2 examples, got 1"),
+        (5, 20, 6, False, "the real set needs at least 8 examples, got 6"),
+        (5, 20, 60, True, "the held-out real scores are constant (or undefined) in every repeat"),
+    ],
+)
+def test_bad_input_gives_a_reason(
+    synth_models: int, n_syn: int, n_real: int, constant_real: bool, reason: str
+) -> None:
+    rng = np.random.default_rng(0)
+    m = synth_models
+    real = np.ones((n_real, m)) if constant_real else (rng.random((n_real, m)) < 0.6) * 1.0
+    synth = np.full(m, 0.5) if "constant scores" in reason else np.linspace(0.2, 0.9, m)
+    ref = _refs(synth, real, n_syn)["g"]
+    assert ref.reason == reason
+    d = ref.to_dict()
+    assert d["reason"] == reason and "effective" not in d
+    json.dumps(d, allow_nan=False)
+
+
+def test_models_without_a_real_score_are_left_out() -> None:
+    rng = np.random.default_rng(1)
+    real = (rng.random((80, 5)) < np.linspace(0.3, 0.9, 5)) * 1.0
+    point = real.mean(axis=0)
+    point[0] = np.nan  # model 0 has no real score
+    ref = source_references(
+        _accuracy_scorer(real), 80, point, {"g": (20, np.linspace(0.1, 0.9, 5))}, 0, repeats=20
+    )["g"]
+    assert ref.n_models == 4
+
+
+# --------------------------------------------------------------------------- cross-dataset
+
+
+def test_cross_dataset_agreement_matches_scipy_on_common_models() -> None:
+    rng = np.random.default_rng(2)
+    a = rng.random((51, 6))
+    b = rng.random((51, 5))
+    got = cross_dataset("other", list("abcdef"), a, list("bcdxf"), b)
+    common_a, common_b = a[0, [1, 2, 3, 5]], b[0, [0, 1, 2, 4]]
+    assert got.n_models == 4
+    assert got.value == pytest.approx(sps.spearmanr(common_a, common_b)[0], abs=1e-6)
+    assert got.low is not None and got.high is not None
+    assert got.low <= got.value <= got.high
+    few = cross_dataset("other", list("abc"), a[:, :3], list("axy"), b[:, :3])
+    assert few.reason == "needs at least 3 common models, got 1"
+    assert few.to_dict() == {
+        "dataset": "other",
+        "coefficient": "spearman",
+        "n_models": 1,
+        "reason": few.reason,
+    }
