@@ -204,3 +204,55 @@ def test_cross_dataset_agreement_matches_scipy_on_common_models() -> None:
         "n_models": 1,
         "reason": few.reason,
     }
+
+
+# --------------------------------------------------------------------------- end to end
+
+SECOND_INTENT = """
+[datasets.toy-intent-b]
+task = "intent"
+test = "real/toy-intent-b/test.jsonl"
+train = "real/toy-intent/train.jsonl"
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["n0", "n2"])
+def test_report_json_has_the_reference_of_every_synthetic_source(
+    synth_project: pytest.Pytester, workers: list[str]
+) -> None:
+    from tests.synth_fixtures import GENERATORS, suite_text
+
+    data = synth_project.path / "data"
+    # A second real dataset of the intent task: the cross-dataset reference.
+    (data / "real/toy-intent-b").mkdir(parents=True)
+    (data / "real/toy-intent-b/test.jsonl").write_text(
+        (data / "real/toy-intent/test.jsonl").read_text()
+    )
+    (data / "synthetic/toy-intent-b").mkdir(parents=True)
+    for g in GENERATORS:
+        (data / f"synthetic/toy-intent-b/{g}.jsonl").write_text(
+            (data / f"synthetic/toy-intent/{g}.jsonl").read_text()
+        )
+    synth_project.makefile(".toml", suite=suite_text(SECOND_INTENT))
+    r = synth_project.runpytest_subprocess("-k", "intent", *workers)
+    assert r.parseoutcomes()["passed"] > 0
+    report = json.loads((synth_project.path / "out" / "report.json").read_text())
+    assert report["bootstrap"]["reference_repeats"] == 200
+    groups = {g["dataset"]: g for g in report["groups"]}
+    assert set(groups) == {"toy-intent", "toy-intent-b"}
+    for name, g in groups.items():
+        ref = g["ci"]["reference"]
+        assert set(ref["sources"]) == set(GENERATORS)
+        for entry in ref["sources"].values():
+            # 16 real examples for 16 synthetic: the split-half fallback.
+            assert "reason" not in entry, entry
+            assert entry["scheme"] == "split-half" and entry["held_out"] == 8
+            assert entry["n_examples"] == 16 and entry["n_models"] == 4
+            assert 0 <= entry["percentile"]["value"] <= 100
+            eff = entry["effective"]
+            assert eff["low"] <= eff["value"] <= eff["high"] <= entry["reference_size"]
+            assert [c["m"] for c in entry["curve"]] == [4, 6, 8]
+        (cross,) = ref["cross_dataset"]
+        assert cross["dataset"] == ({"toy-intent", "toy-intent-b"} - {name}).pop()
+        # The same real examples and models: the two real datasets agree perfectly.
+        assert cross["value"] == 1.0 and cross["n_models"] == 4
