@@ -256,3 +256,67 @@ def test_report_json_has_the_reference_of_every_synthetic_source(
         assert cross["dataset"] == ({"toy-intent", "toy-intent-b"} - {name}).pop()
         # The same real examples and models: the two real datasets agree perfectly.
         assert cross["value"] == 1.0 and cross["n_models"] == 4
+
+
+# --------------------------------------------------------------------------- gates
+
+
+def _gated_report() -> dict:  # type: ignore[type-arg]
+    def source(value: float, low: float, high: float, censored: str = "") -> dict:  # type: ignore[type-arg]
+        return {
+            "coefficient": "spearman",
+            "n_examples": 200,
+            "n_real": 400,
+            "reference_size": 200,
+            "effective": {"value": value, "low": low, "high": high, "censored": censored},
+            "percentile": {"value": value / 4, "low": low / 4, "high": high / 4},
+        }
+
+    return {
+        "groups": [
+            {
+                "task": "intent",
+                "dataset": "atis",
+                "agreement": {"g1": {}, "g2": {}, "g3": {}, "g4": {}, "mean": {}},
+                "ci": {
+                    "reference": {
+                        "sources": {
+                            "g1": source(60.0, 35.0, 110.0),
+                            "g2": source(200.0, 120.0, 200.0, "above"),
+                            "g3": {"coefficient": "spearman", "n_examples": 1, "reason": "tiny"},
+                        }
+                    }
+                },
+            }
+        ]
+    }
+
+
+def test_reference_gates_judge_the_pessimistic_bound_and_name_every_cause() -> None:
+    from harness.gates import FAILED, PASSED, SKIPPED, judge_gate, parse_gate
+
+    report = _gated_report()
+
+    def check(raw: dict) -> dict:  # type: ignore[type-arg]
+        gate = parse_gate({"kind": "min_effective_examples", **raw}, "suite.toml: gates[0]")
+        return {c.cell.split("/")[-1]: c for c in judge_gate(gate, report).checks}
+
+    got = check({"threshold": 30, "generator": "g1"})
+    assert got["g1"].status == PASSED and got["g1"].judged == 35.0  # the lower bound
+    assert check({"threshold": 50, "generator": "g1"})["g1"].status == FAILED
+    assert check({"threshold": 50, "generator": "g1", "on": "point"})["g1"].status == PASSED
+    # Censored above the most the real set can measure: cannot tell, says why.
+    got = check({"threshold": 300, "generator": "g2", "optional": True})
+    assert got["g2"].status == SKIPPED
+    assert "at least 200 real examples, the most the 400 real examples" in got["g2"].reason
+    everything = check({"threshold": 10, "optional": True})
+    assert everything["g2"].status == PASSED
+    assert everything["g3"].reason == "reference undefined: tiny"
+    assert "no real-data reference (needs intervals" in everything["g4"].reason
+    assert "for an ensemble" in everything["mean"].reason
+    pct = parse_gate(
+        {"kind": "min_reference_percentile", "threshold": 10, "generator": "g1"}, "cli"
+    )
+    (c,) = judge_gate(pct, report).checks
+    assert c.status == FAILED and c.judged == 35.0 / 4
+    assert "percentile among real subsamples >= 10" in pct.describe()
