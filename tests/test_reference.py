@@ -320,3 +320,43 @@ def test_reference_gates_judge_the_pessimistic_bound_and_name_every_cause() -> N
     (c,) = judge_gate(pct, report).checks
     assert c.status == FAILED and c.judged == 35.0 / 4
     assert "percentile among real subsamples >= 10" in pct.describe()
+
+
+def test_markdown_has_one_line_per_source_and_per_other_dataset() -> None:
+    from harness.report.markdown import render_group
+
+    group = _gated_report()["groups"][0]
+    sources = group["ci"]["reference"]["sources"]
+    sources["g1"].update(
+        synthetic=0.62,
+        reference={"median": 0.8, "low": 0.55, "high": 0.95},
+        z=-1.4,
+        scheme="complement",
+    )
+    sources["g3"]["reason"] = "the source needs at least 2 examples, got 1"
+    group["ci"]["reference"]["cross_dataset"] = [
+        {
+            "dataset": "snips",
+            "coefficient": "spearman",
+            "n_models": 6,
+            "value": 0.8,
+            "low": 0.6,
+            "high": 0.9,
+        },
+        {
+            "dataset": "clinc",
+            "coefficient": "spearman",
+            "n_models": 1,
+            "reason": "needs at least 3 common models, got 1",
+        },
+    ]
+    text = "\n".join(render_group(group))
+    assert (
+        "- reference g1 (200 examples): spearman 0.62 vs held-out real; real subsamples of "
+        "200: 0.80 [0.55, 0.95] (complement); percentile 15 (z -1.40); like 60 [35, 110] "
+        "real examples"
+    ) in text
+    assert "like >=200 [120, 200] real examples" in text
+    assert "- reference g3 (1 examples): not testable (the source needs at least 2" in text
+    assert "- real vs real snips: spearman 0.80 [0.60, 0.90] (6 models)" in text
+    assert "- real vs real clinc: not testable (needs at least 3 common models, got 1)" in text
