@@ -256,6 +256,9 @@ def test_report_json_has_the_reference_of_every_synthetic_source(
         assert cross["dataset"] == ({"toy-intent", "toy-intent-b"} - {name}).pop()
         # The same real examples and models: the two real datasets agree perfectly.
         assert cross["value"] == 1.0 and cross["n_models"] == 4
+    markdown = (synth_project.path / "out" / "report.md").read_text()
+    assert markdown.count("- reference gen-a (16 examples): spearman ") == 2
+    assert "- real vs real toy-intent-b: spearman 1.00" in markdown
 
 
 # --------------------------------------------------------------------------- gates
