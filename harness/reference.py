@@ -1,19 +1,22 @@
 """How well would *real* data of the same size rank the models? A reference for agreement.
 
 A synthetic source's agreement with the real data ("Spearman 0.60") says nothing on
-its own about whether real data of the same size would do better. Per synthetic
-source of ``n_syn`` examples, and a real set of ``n_real``, repeated ``R`` times with
-a seeded permutation of the real examples:
+its own about whether real data of the same size would do better. For the synthetic
+sources of a group (``n_syn`` examples each, largest ``N``) and a real set of
+``n_real``, repeated ``R`` times with a seeded permutation of the real examples:
 
 * **held out**: the first ``h`` examples of the permutation; every figure here is an
-  agreement *with the held-out part*, so no side is scored on data it contains;
+  agreement *with the held-out part*, so no side is scored on data it contains. All
+  sources of a group meet the same held-out parts (one real-side computation per
+  group, however many sizes its sources have; their figures are paired);
 * **pool**: the other ``p = n_real - h`` examples; the real subsample of size ``m`` is
   the pool's first ``m`` (nested: a larger subsample holds the smaller ones, so the
   curve over ``m`` is smooth);
-* **scheme** ``complement``: ``h = n_real - n_syn`` when that is at least ``n_syn``
-  (the reference subsample is the synthetic set's size, ``p = n_syn``); otherwise
-  ``split-half`` (a small real set): ``h = n_real // 2`` and the reference subsample
-  is the pool, ``p < n_syn`` examples (``reference_size`` says how many).
+* **scheme** ``complement``: ``h = n_real - N`` when that is at least ``N`` (a
+  source's reference subsample is its own size, ``min(n_syn, p) = n_syn``); otherwise
+  ``split-half`` (a small real set): ``h = n_real // 2``, and a source larger than the
+  pool is compared with subsamples of the pool's ``p`` (``reference_size`` says how
+  many).
 
 Subsamples are plain (no strata): like the bootstrap's scheme 3, a real subsample's
 class counts vary as a redrawn test set's do, and a synthetic set's class mix is its
@@ -80,30 +83,35 @@ class Plan:
 
     scheme: str
     n_real: int
-    n_syn: int
     held_out: int
     pool: int
-    #: Subsample sizes, ascending; the last is ``pool`` (the reference size).
+    #: Subsample sizes, ascending: the geometric grid, the sources' sizes below the
+    #: pool, and the pool (the largest).
     sizes: tuple[int, ...]
 
+    def reference_size(self, n_syn: int) -> int:
+        """The real subsample size a source of ``n_syn`` is compared with."""
+        return min(n_syn, self.pool)
 
-def plan(n_real: int, n_syn: int) -> Plan | str:
-    """The split of a real set of ``n_real`` for a source of ``n_syn``, or why there is none."""
-    if n_syn < MIN_SOURCE_EXAMPLES:
-        return f"the source needs at least {MIN_SOURCE_EXAMPLES} examples, got {n_syn}"
+
+def plan(n_real: int, n_syn: int | Sequence[int]) -> Plan | str:
+    """The split of a real set of ``n_real`` for sources of ``n_syn`` examples (one
+    size or several), or why there is none."""
+    syn = [n_syn] if isinstance(n_syn, int) else list(n_syn)
+    largest = max(syn)
     if n_real < 2 * MIN_SUBSAMPLE:
         return f"the real set needs at least {2 * MIN_SUBSAMPLE} examples, got {n_real}"
-    if n_real - n_syn >= n_syn:
-        scheme, held = "complement", n_real - n_syn
+    if n_real - largest >= largest:
+        scheme, held = "complement", n_real - largest
     else:
         scheme, held = "split-half", n_real // 2
     pool = n_real - held
-    sizes = {pool}
+    sizes = {pool, *(n for n in syn if MIN_SOURCE_EXAMPLES <= n <= pool)}
     k = 1
     while (m := int(round(pool / 2 ** (k / 2)))) >= MIN_SUBSAMPLE:
         sizes.add(m)
         k += 1
-    return Plan(scheme, n_real, n_syn, held, pool, tuple(sorted(sizes)))
+    return Plan(scheme, n_real, held, pool, tuple(sorted(sizes)))
 
 
 def split_weights(p: Plan, repeats: int, seed: int) -> tuple[FloatArray, FloatArray]:
@@ -211,6 +219,7 @@ def judge(
     held: FloatArray,
     subs: FloatArray,
     p: Plan,
+    n_syn: int,
     level: float = 0.95,
     coefficient: str = COEFFICIENT,
 ) -> SourceReference:
@@ -219,7 +228,7 @@ def judge(
     ``synth`` ``(M,)`` the synthetic point scores; ``held`` ``(R, M)`` the held-out real
     scores; ``subs`` ``(K, R, M)`` the real subsamples' (``p.sizes`` in order).
     """
-    base = (coefficient, p.n_syn)
+    base = (coefficient, n_syn)
     m = synth.size
     if m < MIN_MODELS:
         return SourceReference(*base, reason=f"needs at least {MIN_MODELS} models, got {m}")
@@ -229,7 +238,8 @@ def judge(
     with np.errstate(invalid="ignore", divide="ignore"):
         syn = agreement_figures(np.broadcast_to(synth, held.shape), held)[coefficient]
         cur = agreement_figures(subs, np.broadcast_to(held, subs.shape))[coefficient]
-    ref = cur[-1]
+    at = p.sizes.index(p.reference_size(n_syn))
+    ref = cur[at]
     ref_ok = ref[np.isfinite(ref)]
     syn_ok = syn[np.isfinite(syn)]
     if not ref_ok.size or not syn_ok.size:
@@ -259,14 +269,14 @@ def judge(
         scheme=p.scheme,
         n_real=p.n_real,
         held_out=p.held_out,
-        reference_size=p.pool,
+        reference_size=p.sizes[at],
         repeats=repeats,
         n_models=m,
         synthetic=_num(s),
         reference={
-            "median": _num(rows[-1][0]),
-            "low": _num(rows[-1][1]),
-            "high": _num(rows[-1][2]),
+            "median": _num(rows[at][0]),
+            "low": _num(rows[at][1]),
+            "high": _num(rows[at][2]),
         },
         percentile={
             "value": _num(_rank_in(ref_ok, s)),
@@ -296,32 +306,34 @@ def source_references(
 
     ``score`` scores the real examples a weight column selects, for the same ``M``
     models as ``real_point`` (their real point scores; NaN where a model did not run).
-    A source is compared over the models with a defined point score on both sides;
-    sources of one size share the real side's work (one set of splits per size).
+    A source is compared over the models with a defined point score on both sides.
+    All sources share one split of the real set (``plan`` of all their sizes): the
+    real side is scored once per group, and the sources meet the same held-out parts.
     """
     if coefficient not in ASSOCIATION:
         raise ValueError(f"no reference for {coefficient!r}; known: {', '.join(ASSOCIATION)}")
     out: dict[str, SourceReference] = {}
-    shared: dict[int, tuple[Plan, FloatArray, FloatArray] | str] = {}
-    for name, (n_syn, point) in synthetic.items():
-        if n_syn not in shared:
-            p = plan(n_real, n_syn)
-            if isinstance(p, str):
-                shared[n_syn] = p
-            else:
-                held_w, subs_w = split_weights(p, repeats, seed + n_syn)
-                both = score(np.concatenate([held_w, subs_w], axis=1))  # (M, (K + 1) R)
-                held = both[:, :repeats].T
-                subs = both[:, repeats:].reshape(-1, len(p.sizes), repeats).transpose(1, 2, 0)
-                shared[n_syn] = (p, held, subs)
-        got = shared[n_syn]
-        if isinstance(got, str):
-            out[name] = SourceReference(coefficient, n_syn, reason=got)
-            continue
-        p, held, subs = got
+    small = f"the source needs at least {MIN_SOURCE_EXAMPLES} examples, got "
+    usable = {k: v for k, v in synthetic.items() if v[0] >= MIN_SOURCE_EXAMPLES}
+    for name, (n_syn, _) in synthetic.items():
+        if name not in usable:
+            out[name] = SourceReference(coefficient, n_syn, reason=f"{small}{n_syn}")
+    if not usable:
+        return out
+    p = plan(n_real, [n for n, _ in usable.values()])
+    if isinstance(p, str):
+        out.update({k: SourceReference(coefficient, n, reason=p) for k, (n, _) in usable.items()})
+        return {k: out[k] for k in synthetic}
+    held_w, subs_w = split_weights(p, repeats, seed)
+    both = score(np.concatenate([held_w, subs_w], axis=1))  # (M, (K + 1) R)
+    held = both[:, :repeats].T
+    subs = both[:, repeats:].reshape(-1, len(p.sizes), repeats).transpose(1, 2, 0)
+    for name, (n_syn, point) in usable.items():
         keep = np.isfinite(point) & np.isfinite(real_point)
-        out[name] = judge(point[keep], held[:, keep], subs[:, :, keep], p, level, coefficient)
-    return out
+        out[name] = judge(
+            point[keep], held[:, keep], subs[:, :, keep], p, n_syn, level, coefficient
+        )
+    return {k: out[k] for k in synthetic}
 
 
 @dataclass(frozen=True)

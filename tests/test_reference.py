@@ -31,6 +31,14 @@ def test_plan_complement_and_split_half() -> None:
     small = plan(300, 200)  # held-out would be 100 < 200
     assert isinstance(small, Plan)
     assert (small.scheme, small.held_out, small.pool) == ("split-half", 150, 150)
+    assert small.reference_size(200) == 150
+    # Sources of several sizes share one split, sized by the largest; each own size
+    # is on the grid.
+    mixed = plan(1000, [150, 200, 3])
+    assert isinstance(mixed, Plan)
+    assert (mixed.held_out, mixed.pool) == (800, 200)
+    assert {3, 150, 200} <= set(mixed.sizes)
+    assert mixed.reference_size(150) == 150
 
 
 def test_split_weights_hold_out_what_the_subsamples_do_not_contain() -> None:
@@ -70,8 +78,8 @@ def test_worked_example_of_the_docs() -> None:
             [RHO_ROWS[r] for r in (1.0, 1.0, 1.0, 0.4)],  # size 8: the reference
         ]
     )
-    p = Plan("complement", 16, 8, 8, 8, (4, 8))
-    ref = judge(synth, held, subs, p, level=1.0)  # level 1: the min and max
+    p = Plan("complement", 16, 8, 8, (4, 8))
+    ref = judge(synth, held, subs, p, 8, level=1.0)  # level 1: the min and max
     assert ref.reason == "" and ref.synthetic == 0.8
     assert ref.reference == {"median": 1.0, "low": 0.4, "high": 1.0}
     assert ref.percentile == {"value": 25.0, "low": 25.0, "high": 25.0}  # 1 of 4 below
@@ -82,6 +90,13 @@ def test_worked_example_of_the_docs() -> None:
     assert eff.value == pytest.approx(4 * 2**0.6, abs=1e-5)  # 6.06: 0.8 is 60% of 0.5 -> 1.0
     assert (eff.low, eff.high, eff.censored) == (4.0, 8.0, "")
     assert ref.curve == ((4, 0.5, 0.4, 0.8), (8, 1.0, 0.4, 1.0))
+    # A source of 4 examples on the same splits is compared with the size-4 subsamples.
+    four = judge(synth, held, subs, p, 4, level=1.0)
+    assert four.reference_size == 4 and four.percentile == {
+        "value": 87.5,
+        "low": 87.5,
+        "high": 87.5,
+    }
     json.dumps(ref.to_dict(), allow_nan=False)
 
 
@@ -170,6 +185,27 @@ def test_bad_input_gives_a_reason(
     d = ref.to_dict()
     assert d["reason"] == reason and "effective" not in d
     json.dumps(d, allow_nan=False)
+
+
+def test_sources_of_several_sizes_share_one_split_and_keep_their_order() -> None:
+    rng = np.random.default_rng(4)
+    real = (rng.random((300, 5)) < np.linspace(0.3, 0.9, 5)) * 1.0
+    calls = []
+
+    def score(w: np.ndarray) -> np.ndarray:
+        calls.append(w.shape)
+        return _accuracy_scorer(real)(w)
+
+    synth = {
+        "b": (100, np.linspace(0.2, 0.9, 5)),
+        "a": (60, np.linspace(0.1, 0.8, 5)),
+        "tiny": (1, np.linspace(0.1, 0.8, 5)),
+    }
+    got = source_references(score, 300, real.mean(axis=0), synth, 0, repeats=10)
+    assert list(got) == ["b", "a", "tiny"] and len(calls) == 1
+    assert (got["b"].reference_size, got["a"].reference_size) == (100, 60)
+    assert got["b"].held_out == got["a"].held_out == 200
+    assert got["tiny"].reason == "the source needs at least 2 examples, got 1"
 
 
 def test_models_without_a_real_score_are_left_out() -> None:
