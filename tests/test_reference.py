@@ -249,6 +249,20 @@ SECOND_INTENT = """
 task = "intent"
 test = "real/toy-intent-b/test.jsonl"
 train = "real/toy-intent/train.jsonl"
+
+[[gates]]
+name = "gen-a is worth real examples"
+kind = "min_effective_examples"
+dataset = "toy-intent"
+generator = "gen-a"
+threshold = 2
+
+[[gates]]
+name = "gen-a among real subsamples"
+kind = "min_reference_percentile"
+dataset = "toy-intent"
+generator = "gen-a"
+threshold = 0
 """
 
 
@@ -292,6 +306,11 @@ def test_report_json_has_the_reference_of_every_synthetic_source(
         assert cross["dataset"] == ({"toy-intent", "toy-intent-b"} - {name}).pop()
         # The same real examples and models: the two real datasets agree perfectly.
         assert cross["value"] == 1.0 and cross["n_models"] == 4
+    gates = {g["name"]: g for g in report["gates"]["gates"]}
+    for name in ("gen-a is worth real examples", "gen-a among real subsamples"):
+        (check,) = gates[name]["checks"]
+        assert gates[name]["status"] == "passed", gates[name]
+        assert check["cell"] == "intent/toy-intent/gen-a" and check["judged"] is not None
     markdown = (synth_project.path / "out" / "report.md").read_text()
     assert markdown.count("- reference gen-a (16 examples): spearman ") == 2
     assert "- real vs real toy-intent-b: spearman 1.00" in markdown
