@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
 
 from harness.reference import (
@@ -418,3 +420,39 @@ def test_markdown_has_one_line_per_source_and_per_other_dataset() -> None:
     assert "- reference g3 (1 examples): not testable (the source needs at least 2" in text
     assert "- real vs real snips: spearman 0.80 [0.60, 0.90] (6 models)" in text
     assert "- real vs real clinc: not testable (needs at least 3 common models, got 1)" in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    models=st.integers(0, 7),
+    repeats=st.integers(1, 6),
+    seed=st.integers(0, 2**32 - 1),
+    ties=st.booleans(),
+    nan_model=st.booleans(),
+)
+def test_any_scores_give_ordered_json_safe_figures_or_a_reason(
+    models: int, repeats: int, seed: int, ties: bool, nan_model: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    sizes = (4, 6, 9)
+
+    def draw(*shape: int) -> np.ndarray:
+        x = rng.random(shape)
+        return np.round(x, 1) if ties else x  # ties: equal and constant vectors happen
+
+    synth, held, subs = draw(models), draw(repeats, models), draw(len(sizes), repeats, models)
+    if nan_model and models:
+        held[0, 0] = np.nan  # one undefined real score in one repeat
+    p = Plan("split-half", 18, 9, 9, sizes)
+    ref = judge(synth, held, subs, p, 9, level=0.9)
+    d = ref.to_dict()
+    json.dumps(d, allow_nan=False)
+    if ref.reason:
+        assert set(d) == {"coefficient", "n_examples", "reason"}
+        return
+    assert ref.percentile is not None and ref.percentile["value"] is not None
+    assert 0 <= ref.percentile["value"] <= 100
+    if ref.effective is not None and ref.effective.value is not None:
+        e = ref.effective
+        assert e.low is not None and e.high is not None
+        assert sizes[0] <= e.low <= e.value <= e.high <= sizes[-1]
