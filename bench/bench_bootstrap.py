@@ -106,15 +106,22 @@ def main() -> None:
     ap.add_argument(
         "--repeat", type=int, default=5, help="measure this many times (the machine is noisy)"
     )
+    ap.add_argument(
+        "--reference-repeats",
+        type=int,
+        default=BootstrapSettings().reference_repeats,
+        help="held-out splits of the real-data reference (0: off; harness.reference)",
+    )
     args = ap.parse_args()
     cases = simulate(args.models, args.sources, args.examples)
-    settings = BootstrapSettings(resamples=args.resamples)
+    settings = BootstrapSettings(resamples=args.resamples, reference_repeats=args.reference_repeats)
     same_as = {f"model{m:02d}": f"gen{m}" for m in range(min(args.models, args.sources - 1))}
 
     print(
         f"cases {len(cases)}  ({args.models} models x {args.sources} sources x "
         f"{len(DATASETS)} datasets)"
         f"  examples {args.examples}  resamples {args.resamples}"
+        f"  reference repeats {args.reference_repeats}"
     )
     totals = []
     for run in range(1, args.repeat + 1):

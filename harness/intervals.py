@@ -19,12 +19,13 @@ import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from harness import familybias, figures, whichgen
+from harness import familybias, figures, reference, whichgen
 from harness.families import Families
 from harness.figures import COEFFICIENT_RANGE, Ranked, agreement_of, ranked
 from harness.items import source_items
@@ -83,6 +84,8 @@ class BootstrapSettings:
     level: float = DEFAULT_LEVEL
     seed: int = 0
     permutations: int = DEFAULT_PERMUTATIONS
+    #: Held-out splits of the real-data reference (``harness.reference``); 0: none.
+    reference_repeats: int = reference.DEFAULT_REPEATS
 
     def __post_init__(self) -> None:
         if self.resamples < 2:
@@ -114,6 +117,7 @@ class BootstrapSettings:
             "level": self.level,
             "seed": self.seed,
             "permutations": self.permutations,
+            "reference_repeats": self.reference_repeats,
         }
 
 
@@ -134,6 +138,8 @@ class GroupReplicates:
     #: Per source, its scores ``(g, M)`` with each jackknife group left out (NaN where
     #: a model was not run); a source without one gets centred bootstrap intervals.
     jackknife: dict[str, FloatArray] = field(default_factory=dict)
+    #: Per synthetic source, its agreement against real subsamples (``harness.reference``).
+    reference: dict[str, reference.SourceReference] = field(default_factory=dict)
 
     def cell(self, generator: str, model: str) -> FloatArray | None:
         """Row 0 point, rows 1.. resamples of one cell; None when it was not run."""
@@ -272,7 +278,42 @@ def bootstrap_cases(
             found = _source_items(rep, gen, members, outcomes_of)
             if found:
                 rep.items[gen] = found
+    if settings.reference_repeats > 0:
+        _add_references(out, by_source, fps, settings)
     return out
+
+
+def _add_references(
+    out: Mapping[tuple[str, str], GroupReplicates],
+    by_source: Mapping[tuple[str, str, str, str], Sequence[tuple[CaseResult, Any]]],
+    fps: Mapping[tuple[str, str], Mapping[str, str]],
+    settings: BootstrapSettings,
+) -> None:
+    """Each synthetic source against real subsamples of its size (``harness.reference``)."""
+    for (task_name, dataset, gen, fp), members in by_source.items():
+        rep = out[(task_name, dataset)]
+        if gen != REAL or fps[(task_name, dataset)][gen] != fp:
+            continue
+        rows = [rep.models.index(r.key.model) for r, _ in members]
+        score = partial(
+            _score_rows, TASKS.get(task_name), [s for _, s in members], rows, len(rep.models)
+        )
+        synthetic = {
+            g: (len(m[0][1]), rep.scores[0, rep.generators.index(g)])
+            for (t, d, g, f), m in by_source.items()
+            if (t, d) == (task_name, dataset) and g != REAL and fps[(t, d)][g] == f
+        }
+        rep.reference.update(
+            reference.source_references(
+                score,
+                len(members[0][1]),
+                rep.scores[0, rep.generators.index(REAL)],
+                dict(sorted(synthetic.items())),
+                derive_seed(settings.seed, task_name, dataset, "reference"),
+                settings.reference_repeats,
+                settings.level,
+            )
+        )
 
 
 def _source_items(
@@ -498,6 +539,10 @@ def group_section(
         section["self_preference"] = test.to_dict()
     if families:
         section.update(_family_section(rep, families, settings))
+    if rep.reference:
+        section["reference"] = {
+            "sources": {g: ref.to_dict() for g, ref in sorted(rep.reference.items())}
+        }
     for g, s in sources.items():
         ran = [
             j
@@ -578,8 +623,41 @@ def group_intervals(
             ci = group_section(rep, same_as, settings, families)
             if key in which.groups:
                 ci["generators"] = which.groups[key].to_dict()
+            if cross := _cross_datasets(rep, reps, settings):
+                ci.setdefault("reference", {})["cross_dataset"] = cross
             out[key] = GroupIntervals(ci, rep.items or None)
     return out
+
+
+def _score_rows(
+    task: Any, stats: Sequence[Any], rows: Sequence[int], models: int, weights: FloatArray
+) -> FloatArray:
+    """Primary scores ``(models, C)`` of the runs ``stats`` (at ``rows``; NaN elsewhere)."""
+    full = np.full((models, weights.shape[1]), np.nan)
+    full[list(rows)] = score_batch(task, stats, weights)[0]
+    return full
+
+
+def _cross_datasets(
+    rep: GroupReplicates,
+    reps: Mapping[tuple[str, str], GroupReplicates],
+    settings: BootstrapSettings,
+) -> list[dict[str, Any]]:
+    """Real-vs-real agreement with every other real dataset of the task (a second reference)."""
+    if REAL not in rep.generators or settings.reference_repeats <= 0:
+        return []
+    real = rep.scores[:, rep.generators.index(REAL)]
+    found = []
+    for (task, dataset), other in sorted(reps.items()):
+        if task != rep.task or dataset == rep.dataset or REAL not in other.generators:
+            continue
+        b = other.scores[:, other.generators.index(REAL)]
+        found.append(
+            reference.cross_dataset(
+                dataset, rep.models, real, other.models, b, settings.level
+            ).to_dict()
+        )
+    return found
 
 
 def add_intervals(

@@ -297,6 +297,8 @@ def test_every_kind_is_one_object_with_its_keys_direction_and_reader(
         "max_bias",
         "max_family_bias",
         "max_invalid_rate",
+        "min_effective_examples",
+        "min_reference_percentile",
     }
     assert {k.name for k in KINDS.values() if k.lower_is_better} == {
         "max_drop",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.gates.model import Figure, Gate, GateError
+from harness.names import ENSEMBLES
 
 #: ``(task, dataset, generator, candidate, baseline_model)`` -> drop interval dict or None.
 PairedDrop = Callable[[str, str, str, str, str], "dict[str, Any] | None"]
@@ -268,6 +269,48 @@ def _paired_figure(gate: Gate, g: Mapping[str, Any], gen: str, cell: str, drops:
     return Figure(cell, found.get("value", base - cand), found.get("low"), found.get("high"))
 
 
+def _reference_reader(figure: str) -> Reader:
+    """A synthetic source's real-data reference (``ci.reference.sources``, see
+    ``harness.reference``): ``effective`` examples or its ``percentile``."""
+
+    def read(gate: Gate, report: Mapping[str, Any], _: Drops) -> Iterator[Figure]:
+        for g in groups_of(gate, report):
+            found = g.get("ci", {}).get("reference", {}).get("sources", {})
+            synthetic = [s for s in g.get("agreement", {}) if s not in found]
+            for gen in dict.fromkeys([*found, *synthetic]):
+                if not matches(gate, generator=gen):
+                    continue
+                cell = f"{g['task']}/{g['dataset']}/{gen}"
+                entry = found.get(gen)
+                if entry is None:
+                    why = (
+                        "no real-data reference for an ensemble (only a source's own examples)"
+                        if gen in ENSEMBLES
+                        else "no real-data reference (needs intervals and the real outcomes)"
+                    )
+                    yield Figure(cell, None, reason=why)
+                elif entry.get("reason"):
+                    yield Figure(cell, None, reason=f"reference undefined: {entry['reason']}")
+                elif not isinstance(fig := entry.get(figure), Mapping) or fig.get("value") is None:
+                    yield Figure(cell, None, reason=f"{figure} undefined")
+                elif (
+                    figure == "effective"
+                    and fig.get("censored") == "above"
+                    and (fig["value"] < gate.threshold)
+                ):
+                    # At least the largest subsample the real set allows: cannot tell more.
+                    yield Figure(
+                        cell,
+                        None,
+                        reason=f"at least {fig['value']:g} real examples, the most the "
+                        f"{entry.get('n_real')} real examples can measure",
+                    )
+                else:
+                    yield Figure(cell, _point(fig), *_ci(fig))
+
+    return read
+
+
 # --------------------------------------------------------------------------- parse rules
 
 
@@ -324,6 +367,22 @@ KINDS: dict[str, GateKind] = {
             _family_bias_figures,
             whole_group=True,
             absent=_no_family_bias,
+        ),
+        GateKind(
+            "min_effective_examples",
+            frozenset({"generator"}),
+            False,
+            lambda g: "effective real examples",
+            _reference_reader("effective"),
+            whole_group=True,
+        ),
+        GateKind(
+            "min_reference_percentile",
+            frozenset({"generator"}),
+            False,
+            lambda g: "percentile among real subsamples",
+            _reference_reader("percentile"),
+            whole_group=True,
         ),
         GateKind(
             "max_invalid_rate",
