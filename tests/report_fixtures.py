@@ -6,6 +6,7 @@ the bootstrap or a model changes; the shape follows ``report.json`` (docs/report
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 GENERATORS = ("gpt-4o", "gpt-4o-mini", "llama-3-70b", "llama-3-8b", "mixtral-8x22b", "mixtral-8x7b")
@@ -168,3 +169,19 @@ def suite_report(evil: str = "") -> dict[str, Any]:
             "gates": gates,
         },
     }
+
+
+def rewrite_case(path: Path, lines: list[dict[str, Any]]) -> None:
+    """Rewrite a case file's lines (head first) as a run would: the head's outcome digest
+    recomputed over the outcome lines as written, so the report's checks accept it.
+
+    For tests that put hostile content into stored outcomes; a test that edits lines
+    *without* this is testing that the report refuses the file.
+    """
+    import hashlib
+    import json
+
+    head, *outcomes = lines
+    body = "".join(json.dumps(o) + "\n" for o in outcomes)
+    head = {**head, "outcomes_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
+    path.write_text(json.dumps(head) + "\n" + body, encoding="utf-8")

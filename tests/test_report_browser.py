@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from harness.report.html import render_html
+from tests.report_fixtures import rewrite_case
 from tests.test_report_html import EVIL, _inject
 from tests.test_stats_report import toy_report
 
@@ -38,11 +39,13 @@ def _evil_case(results_dir: Path) -> None:
     """A case whose model name, gold, prediction, raw answer and error carry markup."""
     src = sorted((results_dir / "cases").glob("intent-*-real-*.jsonl"))[0]
     lines = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
-    lines[0]["case"]["model"] = EVIL
     for o in lines[1:]:
         o.update(pred=None, correct=False, raw=EVIL, error=EVIL)
-    # Rewritten in place: the report reads only the case files its cells point to.
-    src.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    # Rewritten in place, as a run would write it (digest recomputed): the report reads
+    # only the case files its cells point to, and refuses edited ones. (The model name
+    # stays the file's own: a head naming another model is refused; hostile model names
+    # reach the page through the report, _inject.)
+    rewrite_case(src, lines)
 
 
 @pytest.fixture(scope="module")
@@ -263,11 +266,9 @@ def test_page_with_a_lone_surrogate_in_a_case_file_still_writes(tmp_path: Path) 
     """Case files keep lone surrogates losslessly; the page shows U+FFFD and encodes."""
     report = toy_report(tmp_path, resamples=20)
     src = sorted((tmp_path / "out" / "cases").glob("intent-*-real-*.jsonl"))[0]
-    lines = src.read_text(encoding="utf-8").splitlines()
-    first = json.loads(lines[1])
-    first.update(pred=None, raw="bad \ud800 answer", error="unparseable")
-    lines[1] = json.dumps(first)  # ensure_ascii: the surrogate is the escape \\ud800
-    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
+    lines[1].update(pred=None, raw="bad \ud800 answer", error="unparseable")
+    rewrite_case(src, lines)  # ensure_ascii: the surrogate is the escape \\ud800
     text = render_html(report, results_dir=tmp_path / "out")
     assert "bad \ufffd answer" in text
     text.encode("utf-8")  # would raise on a lone surrogate

@@ -322,12 +322,14 @@ def test_example_browser_shows_each_examples_input_text(tmp_path: Path) -> None:
 def test_example_text_with_markup_is_escaped(tmp_path: Path) -> None:
     import json
 
+    from tests.report_fixtures import rewrite_case
+
     report = toy_report(tmp_path, resamples=20)
     src = sorted((tmp_path / "out" / "cases").glob("intent-*-real-*.jsonl"))[0]
     lines = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
     for o in lines[1:]:
         o.update(text=[EVIL], pred=None, correct=False, error="x")  # every example invalid
-    src.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    rewrite_case(src, lines)
     text = render_html(report, results_dir=tmp_path / "out")
     assert '<td class="text">&lt;script&gt;document' in text
     assert "<script>document" not in text
@@ -336,6 +338,6 @@ def test_example_text_with_markup_is_escaped(tmp_path: Path) -> None:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         for o in rows[1:]:
             o.pop("text", None)
-        path.write_text("\n".join(json.dumps(x) for x in rows) + "\n", encoding="utf-8")
+        rewrite_case(path, rows)
     text = render_html(report, results_dir=tmp_path / "out")
     assert '<td class="text"><span class="note">(text not stored)</span></td>' in text

@@ -275,6 +275,7 @@ def test_controls_in_case_files_reach_the_example_browser_visibly(
     """Gold, prediction, raw answer and error of a case file: NUL and overrides shown."""
     import json
 
+    from tests.report_fixtures import rewrite_case
     from tests.test_stats_report import toy_report
 
     monkeypatch.setattr("harness.report.html.PLOTS", ())
@@ -284,7 +285,7 @@ def test_controls_in_case_files_reach_the_example_browser_visibly(
     evil = "\x00" * 24 + "ans\u202ewer\u2066\n2nd line\x1b[31m"
     for o in lines[1:]:
         o.update(pred=None, correct=False, raw=evil, error=evil)
-    src.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    rewrite_case(src, lines)
     page = render_html(report, results_dir=tmp_path / "out")
     assert raw_hidden(page, allowed="\n\t") == []
     assert "\\x00" * 24 + "ans\\u202ewer\\u2066\n2nd line\\x1b[31m" in page  # lines kept in <pre>

@@ -220,7 +220,7 @@ def _scatter_figure(group: Mapping[str, Any]) -> tuple[Any, dict[str, str]]:
     width_pt = ax.get_position().width * fig.get_figwidth() * 72
     places = spread([x for _, x in named], LABEL_GAP_PT * (x1 - x0) / width_pt)
     top = ax.get_ylim()[1]
-    for (m, x), at in zip(named, places, strict=True):
+    for n, ((m, x), at) in enumerate(zip(named, places, strict=True)):
         ax.annotate(
             _short(m, 24),
             xy=(x, top),
@@ -232,7 +232,7 @@ def _scatter_figure(group: Mapping[str, Any]) -> tuple[Any, dict[str, str]]:
             va="bottom",
             fontsize=7,
             annotation_clip=False,
-            gid=f"name-{m}",
+            gid=f"name-{n}",  # an index: a model's name may hold any character
             arrowprops=None if abs(at - x) < 1e-12 else {"arrowstyle": "-", "color": "#999999",
                                                           "lw": 0.5, "shrinkA": 0, "shrinkB": 0},
         )

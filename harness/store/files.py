@@ -380,6 +380,7 @@ def check_outcome_dict(d: dict[str, Any]) -> Outcome:
     default suite), so the message is worked out only for a line that fails.
     """
     i, correct, raw, error = d.get("i"), d.get("correct"), d.get("raw"), d.get("error")
+    text = d.get("text")
     if (
         type(i) is not int
         or not 0 <= i <= MAX_COUNT
@@ -387,9 +388,12 @@ def check_outcome_dict(d: dict[str, Any]) -> Outcome:
         or (correct is not None and type(correct) is not bool)
         or (raw is not None and type(raw) is not str)
         or (error is not None and type(error) is not str)
+        or (text is not None and (type(text) is not list or any(type(t) is not str for t in text)))
     ):
         raise ValueError(_outcome_problem(d))
-    return Outcome(i, d["gold"], d.get("pred"), correct, raw, error)
+    return Outcome(
+        i, d["gold"], d.get("pred"), correct, raw, error, tuple(text) if text is not None else None
+    )
 
 
 def _outcome_problem(d: dict[str, Any]) -> str:
@@ -400,6 +404,9 @@ def _outcome_problem(d: dict[str, Any]) -> str:
         return f"'i' must be a whole number from 0 to 2**53, not {i!r}"
     if d.get("correct") is not None and type(d["correct"]) is not bool:
         return "'correct' must be true, false or null"
+    text = d.get("text")
+    if text is not None and (type(text) is not list or any(type(t) is not str for t in text)):
+        return "'text' must be a list of strings or null"
     name = "raw" if d.get("raw") is not None and type(d["raw"]) is not str else "error"
     return f"{name!r} must be a string or null"
 
