@@ -86,7 +86,7 @@ def test_a_read_only_store_with_every_case_reused_is_a_usage_error(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     p = project
-    p.runpytest_subprocess(*SELECT).assert_outcomes(passed=16, deselected=32)
+    p.runpytest_subprocess(*SELECT).assert_outcomes(passed=17, deselected=32)  # + the gate
     _read_only_probe(monkeypatch, p.path / "out")
     r = p.runpytest_inprocess(*SELECT)
     assert r.ret == pytest.ExitCode.USAGE_ERROR
@@ -94,6 +94,35 @@ def test_a_read_only_store_with_every_case_reused_is_a_usage_error(
         "*out: the results store cannot be written (Read-only file system); make it "
         "writable or pass a writable --synth-report-dir*"
     ])
+
+
+FULL_DISK_CONFTEST = """
+import errno, os
+
+_real = os.replace
+
+
+def _replace(src, dst, *args, **kwargs):
+    if {part!r} in str(dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    _real(src, dst, *args, **kwargs)
+
+
+os.replace = _replace
+"""
+
+LOCK_REFUSED_CONFTEST = """
+import errno
+
+import harness.store.lock
+
+
+def _acquire(self, *args, **kwargs):
+    raise OSError(errno.EROFS, "Read-only file system")
+
+
+harness.store.lock.FileLock.acquire = _acquire
+"""
 
 
 def _full_disk(monkeypatch: pytest.MonkeyPatch, part: str) -> None:
@@ -113,7 +142,7 @@ def test_a_full_disk_during_the_report_still_prints_the_verdicts_and_fails(
     p = project
     _full_disk(monkeypatch, "report.html")
     r = p.runpytest_inprocess(*SELECT)
-    r.assert_outcomes(passed=16, deselected=32)
+    r.assert_outcomes(passed=17, deselected=32)  # + the gate
     assert r.ret == pytest.ExitCode.TESTS_FAILED
     r.stdout.fnmatch_lines([GATE_LINE, "synthbench: cannot write *out/report.html: No space left*"])
     out = p.path / "out"
@@ -126,9 +155,11 @@ def test_a_full_disk_during_the_cases_fails_them_with_their_scores(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     p = project
-    _full_disk(monkeypatch, "/cases/")
-    r = p.runpytest_inprocess("-k", "toy-intent and real", "--synth-gate", GATE)
-    r.assert_outcomes(failed=4, deselected=44)
+    # In a subprocess, patched by the project's conftest: an in-process run inside an
+    # xdist worker of this suite reported no outcomes after earlier in-process runs.
+    p.makeconftest(FULL_DISK_CONFTEST.format(part="/cases/"))
+    r = p.runpytest_subprocess("-k", "toy-intent and real", "--synth-gate", GATE)
+    r.assert_outcomes(failed=5, deselected=44)  # + the incomplete gate
     r.stdout.fnmatch_lines([
         "*computed (macro_f1 * over 16 examples) but not stored: *out/cases/intent-toy-intent-"
         "real-*.jsonl: No space left on device; free the space*",
@@ -143,15 +174,16 @@ def test_the_store_lock_refused_at_the_end_still_prints_the_verdicts(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     p = project
-    p.runpytest_subprocess(*SELECT).assert_outcomes(passed=16, deselected=32)
+    p.runpytest_subprocess(*SELECT).assert_outcomes(passed=17, deselected=32)  # + the gate
     before = (p.path / "out" / "run.json").read_bytes()
 
     def acquire(self: Any, *args: Any, **kwargs: Any) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(harness.store.lock.FileLock, "acquire", acquire)
-    r = p.runpytest_inprocess(*SELECT)
-    r.assert_outcomes(passed=16, deselected=32)
+    p.makeconftest(LOCK_REFUSED_CONFTEST)  # a subprocess: see the full-disk test
+    r = p.runpytest_subprocess(*SELECT)
+    r.assert_outcomes(passed=17, deselected=32)  # + the gate
     assert r.ret == pytest.ExitCode.TESTS_FAILED
     r.stdout.fnmatch_lines([
         GATE_LINE,
@@ -183,7 +215,7 @@ def test_a_folder_appearing_where_the_end_writes_is_one_line_and_a_failed_run(
     p.makepyfile(test_zz=DAMAGE_TEST)
     monkeypatch.setenv("DAMAGE_AT", str(p.path / "out" / name))
     r = p.runpytest_subprocess("-k", "toy-intent or damage", "--synth-gate", GATE, *workers)
-    r.assert_outcomes(passed=17)
+    r.assert_outcomes(passed=18)  # 17 cases + the gate
     assert r.ret == pytest.ExitCode.TESTS_FAILED
     r.stdout.fnmatch_lines([GATE_LINE, f"synthbench: cannot write *out/{name}: Is a directory"])
     _no_traceback(r)
@@ -253,7 +285,7 @@ def test_a_real_read_only_store_is_refused_up_front(project: pytest.Pytester) ->
     if not _mount(out, "size=4m"):
         pytest.skip("cannot mount a tmpfs here")
     try:
-        p.runpytest_subprocess(*SELECT).assert_outcomes(passed=16, deselected=32)
+        p.runpytest_subprocess(*SELECT).assert_outcomes(passed=17, deselected=32)  # + the gate
         subprocess.run(["mount", "-o", "remount,ro", str(out)], check=True)
         r = p.runpytest_subprocess(*SELECT)
         assert r.ret == pytest.ExitCode.USAGE_ERROR
