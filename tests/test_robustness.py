@@ -155,7 +155,9 @@ def test_a_zero_scoring_model_qualifies_the_verdict_end_to_end(
         "[pytest]\nsynth_suite = suite.toml\nsynth_data_dir = data\nsynth_report_dir = out\n"
     )
     pytester.makepyfile(test_bench=BENCH_TEST)
-    result = pytester.runpytest("--synth-bootstrap", "200", "-p", "no:randomly", *workers)
+    result = pytester.runpytest_subprocess(
+        "--synth-bootstrap", "200", "-p", "no:randomly", *workers
+    )
     result.assert_outcomes(passed=(6 if boom else 5) * 4)
     report = json.loads((pytester.path / "out" / "report.json").read_text())
     (group,) = report["groups"]

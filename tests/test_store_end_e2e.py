@@ -140,8 +140,8 @@ def test_a_full_disk_during_the_report_still_prints_the_verdicts_and_fails(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     p = project
-    _full_disk(monkeypatch, "report.html")
-    r = p.runpytest_inprocess(*SELECT)
+    p.makeconftest(FULL_DISK_CONFTEST.format(part="report.html"))  # see the cases' test
+    r = p.runpytest_subprocess(*SELECT)
     r.assert_outcomes(passed=17, deselected=32)  # + the gate
     assert r.ret == pytest.ExitCode.TESTS_FAILED
     r.stdout.fnmatch_lines([GATE_LINE, "synthbench: cannot write *out/report.html: No space left*"])

@@ -286,7 +286,7 @@ def _sentences(report: dict) -> list[str]:
 def test_the_recommendation_is_in_every_report(
     synth_project: pytest.Pytester, workers: tuple
 ) -> None:
-    result = synth_project.runpytest(*workers)
+    result = synth_project.runpytest_subprocess(*workers)
     result.assert_outcomes(passed=3 * 4 * 4)
     out = synth_project.path / "out"
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -331,7 +331,7 @@ def test_a_one_generator_suite_is_judged_by_its_own_agreement(
         "synth_bootstrap = 100\naddopts = -p no:randomly\n"
     )
     pytester.makepyfile(test_bench=BENCH_TEST)
-    result = pytester.runpytest("-k", "toy-intent")
+    result = pytester.runpytest_subprocess("-k", "toy-intent")
     result.assert_outcomes(passed=2 * 4)
     report = json.loads((pytester.path / "out" / "report.json").read_text(encoding="utf-8"))
     (sentence,) = _sentences(report)
