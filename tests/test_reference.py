@@ -456,3 +456,34 @@ def test_any_scores_give_ordered_json_safe_figures_or_a_reason(
         e = ref.effective
         assert e.low is not None and e.high is not None
         assert sizes[0] <= e.low <= e.value <= e.high <= sizes[-1]
+
+
+def test_every_renderer_prints_the_cards_reference_words() -> None:
+    """Issue 22 part 5: the reference is built once on the card (``verdict.references``)
+    and the terminal, Markdown and HTML print the same words, names escaped their way."""
+    from harness.report.html import render_html
+    from harness.report.markdown import render_markdown
+    from harness.report.summary import render_summary
+    from harness.report.verdict import build_cards
+
+    report = _gated_report()
+    report["groups"][0]["ci"]["reference"]["sources"]["g\u202e1"] = report["groups"][0]["ci"][
+        "reference"
+    ]["sources"].pop("g1")
+    (card,) = build_cards(report)
+    words = {r.source: r for r in card.reference}
+    assert words["g3"].reason == "tiny" and not words["g3"].figures
+    like = "like 60 [35, 110] real examples"
+    assert like in words["g\u202e1"].figures
+    assert "like >=200 [120, 200] real examples" in words["g2"].figures
+    texts = {
+        "terminal": render_summary(report),
+        "markdown": render_markdown(report),
+        "html": render_html(report),
+    }
+    for where, text in texts.items():
+        assert like in text, where
+        g3 = "<bdi>g3</bdi>" if where == "html" else "g3"
+        assert f"reference {g3} (1 examples): not testable (tiny)" in text, where
+        assert "\u202e" not in text, where  # the name is shown visibly, never raw
+    assert "reference <bdi>g\\u202e1</bdi> (200 examples)" in texts["html"]

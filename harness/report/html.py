@@ -52,6 +52,7 @@ from harness.report.verdict import (
     figure,
     interval_method,
     recommendations,
+    reference_text,
 )
 from harness.textsafe import visible
 
@@ -217,6 +218,7 @@ def _card(card: Card, index: int) -> str:
         lines.append(f"<p>worst: {nm(card.worst.name)} {esc(figure(card.worst.agreement))}</p>")
     bias = bias_line(card, nm, "not measured (no model is one of the generators)", esc)
     lines.append(f"<p>bias factor: {bias}</p>")
+    lines += [f"<p>{reference_text(r, nm, esc)}</p>" for r in card.reference]
     if card.gates:
         lines.append(
             "<p>gates: "

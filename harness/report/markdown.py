@@ -34,6 +34,8 @@ from harness.report.verdict import (
     figure,
     interval_method,
     recommendations,
+    reference_text,
+    references,
 )
 from harness.textsafe import isolate, visible_tree
 
@@ -71,52 +73,11 @@ def _agreement(group: Mapping[str, Any]) -> list[str]:
     return table(["agreement with real", *AGREEMENT_COLUMNS], rows) if rows else []
 
 
-def _size(x: float | None, censored: str = "") -> str:
-    sign = {"above": ">=", "below": "<="}.get(censored, "")
-    return "n/a" if x is None else f"{sign}{x:.0f}"
-
-
 def _reference(group: Mapping[str, Any]) -> list[str]:
     """One line per synthetic source against real subsamples of its size, and the
-    real-vs-real agreement with the task's other datasets (docs/analysis.md)."""
-    ref = group.get("ci", {}).get("reference", {})
-    out = []
-    for gen, e in ref.get("sources", {}).items():
-        head = f"- reference {md(gen)} ({e.get('n_examples')} examples): "
-        if e.get("reason"):
-            out.append(head + f"not testable ({md(e['reason'])})")
-            continue
-        r, pct, eff = e.get("reference") or {}, e.get("percentile") or {}, e.get("effective")
-        z = "n/a" if e.get("z") is None else f"{e['z']:+.2f}"
-        like = (
-            "n/a"
-            if not eff
-            else f"like {_size(eff.get('value'), eff.get('censored', ''))} "
-            f"[{_size(eff.get('low'))}, {_size(eff.get('high'))}] real examples"
-        )
-        out.append(
-            head + f"{e.get('coefficient')} {_fig(e.get('synthetic'))} vs held-out real; "
-            f"real subsamples of {e.get('reference_size')}: {_fig(r.get('median'))} "
-            f"[{_fig(r.get('low'))}, {_fig(r.get('high'))}] "
-            f"({md(e.get('scheme'))}); percentile {_fig(pct.get('value'), 0)} "
-            f"(z {z}); {like}"
-        )
-    for c in ref.get("cross_dataset", []):
-        head = f"- real vs real {md(c.get('dataset'))}: "
-        if c.get("reason"):
-            out.append(head + f"not testable ({md(c['reason'])})")
-        else:
-            out.append(
-                head + f"{c.get('coefficient')} {_fig(c.get('value'))} "
-                f"[{_fig(c.get('low'))}, {_fig(c.get('high'))}] "
-                f"({c.get('n_models')} models)"
-            )
-    return out
-
-
-def _fig(x: float | None, digits: int = 2) -> str:
-    """A rounded figure, or n/a."""
-    return "n/a" if x is None else f"{x:.{digits}f}"
+    real-vs-real agreement with the task's other datasets (docs/analysis.md); the
+    words are the card's (``verdict.references``), as in every renderer."""
+    return ["- " + reference_text(r, md, md) for r in references(group)]
 
 
 def _bias(group: Mapping[str, Any]) -> list[str]:

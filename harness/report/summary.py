@@ -29,6 +29,7 @@ from harness.report.verdict import (
     interval_method,
     none_significant,
     recommendations,
+    reference_text,
     untestable,
 )
 from harness.textsafe import visible, visible_tree
@@ -99,8 +100,11 @@ def card_lines(card: Card, width: int) -> list[str]:
     if bias and card.self_preference is not None and card.self_preference.p_value is not None:
         bias += f"; self-preference p={card.self_preference.p_value:.3f}"
     family = family_line(card, plain)[2:]  # '' without suite families
+    refs = ["  " + reference_text(r, plain, plain) for r in card.reference]
     out: list[str] = []
-    for line in (head, *rows, *([bias] if bias else []), *(["  " + family] if family else [])):
+    for line in (
+        head, *rows, *([bias] if bias else []), *(["  " + family] if family else []), *refs
+    ):
         out += _wrap(line, width)
     return out
 

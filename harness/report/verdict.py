@@ -138,6 +138,89 @@ class GateLine:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """One synthetic source against real subsamples of its size (``ci.reference``), or
+    the real-vs-real agreement with another dataset of the task (``source`` is then
+    that dataset, ``cross`` True). ``figures`` holds digits and fixed words only; the
+    renderer escapes ``source`` as a name and ``reason`` as prose."""
+
+    source: str
+    figures: str = ""
+    reason: str = ""
+    n_examples: int | None = None
+    cross: bool = False
+
+
+def _fig(x: Any, digits: int = 2) -> str:
+    return "n/a" if not isinstance(x, int | float) else f"{x:.{digits}f}"
+
+
+def _size(x: Any, censored: str = "") -> str:
+    sign = {"above": ">=", "below": "<="}.get(censored, "")
+    return "n/a" if not isinstance(x, int | float) else f"{sign}{x:.0f}"
+
+
+def _coef(entry: Mapping[str, Any]) -> str:
+    """The entry's coefficient, one of the known names (a report file is data)."""
+    name = entry.get("coefficient")
+    return name if name in ("spearman", "kendall", "pearson") else COEFFICIENT
+
+
+def references(group: Mapping[str, Any]) -> tuple[Reference, ...]:
+    """The group's real-data reference in words, built once for every renderer."""
+    ref = group.get("ci", {}).get("reference", {}) or {}
+    out = []
+    for gen, e in (ref.get("sources", {}) or {}).items():
+        n = e.get("n_examples")
+        if e.get("reason"):
+            out.append(Reference(str(gen), reason=str(e["reason"]), n_examples=n))
+            continue
+        r, pct, eff = e.get("reference") or {}, e.get("percentile") or {}, e.get("effective")
+        z = "n/a" if not isinstance(e.get("z"), int | float) else f"{e['z']:+.2f}"
+        like = (
+            "n/a"
+            if not eff
+            else f"like {_size(eff.get('value'), str(eff.get('censored', '')))} "
+            f"[{_size(eff.get('low'))}, {_size(eff.get('high'))}] real examples"
+        )
+        scheme = "split-half" if e.get("scheme") == "split-half" else "complement"
+        out.append(
+            Reference(
+                str(gen),
+                f"{_coef(e)} {_fig(e.get('synthetic'))} vs held-out real; real subsamples "
+                f"of {_size(e.get('reference_size'))}: {_fig(r.get('median'))} "
+                f"[{_fig(r.get('low'))}, {_fig(r.get('high'))}] ({scheme}); percentile "
+                f"{_fig(pct.get('value'), 0)} (z {z}); {like}",
+                n_examples=n,
+            )
+        )
+    for c in ref.get("cross_dataset", []) or []:
+        name = str(c.get("dataset", ""))
+        if c.get("reason"):
+            out.append(Reference(name, reason=str(c["reason"]), cross=True))
+        else:
+            out.append(
+                Reference(
+                    name,
+                    f"{_coef(c)} {_fig(c.get('value'))} [{_fig(c.get('low'))}, "
+                    f"{_fig(c.get('high'))}] ({_size(c.get('n_models'))} models)",
+                    cross=True,
+                )
+            )
+    return tuple(out)
+
+
+def reference_text(ref: Reference, name: Callable[[str], str], prose: Callable[[str], str]) -> str:
+    """One reference in words, the renderer's escaping applied to the name and reason."""
+    if ref.cross:
+        head = f"real vs real {name(ref.source)}: "
+    else:
+        size = f" ({ref.n_examples} examples)" if isinstance(ref.n_examples, int) else ""
+        head = f"reference {name(ref.source)}{size}: "
+    return head + (f"not testable ({prose(ref.reason)})" if ref.reason else ref.figures)
+
+
+@dataclass(frozen=True)
 class Card:
     """What a reader needs first about one (task, dataset)."""
 
@@ -158,6 +241,8 @@ class Card:
     family_bias: tuple[Bias, ...] = ()
     #: The joint permutation test of the family biases (``family_preference``).
     family_preference: Figure | None = None
+    #: Each synthetic source against real data's own noise (``ci.reference``).
+    reference: tuple[Reference, ...] = ()
 
     @property
     def title(self) -> str:
@@ -369,6 +454,7 @@ def build_card(report: Mapping[str, Any], group: Mapping[str, Any]) -> Card:
         self_preference=_self_preference(group),
         family_bias=_bias(group, "family_bias", "family"),
         family_preference=_self_preference(group, "family_preference"),
+        reference=references(group),
     )
 
 
