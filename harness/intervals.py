@@ -437,6 +437,19 @@ def _metric_range(task: str, metric: str) -> tuple[float, float]:
     return METRIC_RANGE.get(metric, (-np.inf, np.inf))
 
 
+def source_score_intervals(rep: GroupReplicates, level: float) -> dict[str, dict[str, Any]]:
+    """Each (generator, model) score interval of a group, exactly as its report's
+    ``ci.scores`` has them (jackknife normal, clipped to the metric's range): the
+    exports carry these, so an export and the report cannot disagree."""
+    bounds = _metric_range(rep.task, rep.metric)
+    return {
+        g: _matrix_intervals(
+            rep.models, rep.scores[:, i, :], level, jack=rep.jackknife.get(g), bounds=bounds
+        )
+        for i, g in enumerate(rep.generators)
+    }
+
+
 def group_section(
     rep: GroupReplicates,
     same_as: Mapping[str, str],

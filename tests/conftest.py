@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import importlib.util
 import os
 from collections.abc import Iterator
@@ -11,6 +13,22 @@ from typing import Any
 import pytest
 
 from tests.synth_fixtures import BENCH_TEST, suite_text, write_data_dir
+
+# Imported before any pytester fixture snapshots sys.modules: pytester restores the
+# snapshot when its test ends, so a module first imported inside such a test is
+# dropped and imported again later. For a pydantic submodule imported lazily (by
+# inspect_ai's logs) pydantic's generic-model cache then points at a vanished module
+# and spaCy's import fails later in the same worker; the interop modules would
+# register their formats a second time.
+for _module in (
+    "pydantic.root_model",
+    "harness.interop.eee",
+    "harness.interop.inspect_log",
+    "harness.interop.lmeval",
+    "harness.interop.hub",
+):
+    with contextlib.suppress(ImportError):  # optional SDKs may be missing
+        importlib.import_module(_module)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -200,7 +200,8 @@ def test_model_decorator_is_public_and_validates_tasks() -> None:
     def build(ctx):  # pragma: no cover - only registered
         raise AssertionError
 
-    assert MODELS.entry("test-public-decorator").meta == {"tasks": ("intent", "ner")}
+    meta = MODELS.entry("test-public-decorator").meta
+    assert meta == {"tasks": ("intent", "ner"), "requires": ()}
     assert resolve("test-public-decorator").tasks == ("intent", "ner")
 
 

@@ -138,22 +138,18 @@ def _intervals(
     view: Any, report: Mapping[str, Any]
 ) -> dict[CaseKey, Interval]:
     """Each ok cell's score interval, as the run's report computed it."""
-    from harness.intervals import bootstrap_cases
+    from harness.intervals import bootstrap_cases, source_score_intervals
     from harness.report.finish import ReportSettings
-    from harness.stats import interval
 
     boot = ReportSettings.from_dict(report).bootstrap()
     if boot is None:
         return {}
     reps = bootstrap_cases(view.with_outcomes(), boot)
+    scores = {key: source_score_intervals(rep, boot.level) for key, rep in reps.items()}
     out = {}
     for e in view.entries:
-        rep = reps.get((e.key.task, e.key.dataset))
-        col = rep.cell(e.key.generator, e.key.model) if rep is not None else None
-        if col is None:
-            continue
-        ci = interval(float(col[0]), col[1:], boot.level)
-        if ci["low"] is not None and ci["high"] is not None and ci["se"] is not None:
+        ci = scores.get((e.key.task, e.key.dataset), {}).get(e.key.generator, {}).get(e.key.model)
+        if ci and ci["low"] is not None and ci["high"] is not None and ci["se"] is not None:
             out[e.key] = Interval(ci["low"], ci["high"], ci["se"], boot.level, boot.resamples)
     return out
 
