@@ -476,10 +476,13 @@ def test_every_renderer_prints_the_cards_reference_words() -> None:
     like = "like 60 [35, 110] real examples"
     assert like in words["g\u202e1"].figures
     assert "like >=200 [120, 200] real examples" in words["g2"].figures
+    from harness.report.junit import render_junit
+
     texts = {
         "terminal": render_summary(report),
         "markdown": render_markdown(report),
         "html": render_html(report),
+        "junit": render_junit(report),
     }
     for where, text in texts.items():
         assert like in text, where

@@ -1,4 +1,5 @@
-"""JUnit XML of the gates: one test case per gate, so CI systems list each decision.
+"""JUnit XML of the gates: one test case per gate, so CI systems list each decision;
+the suite's ``<system-out>`` holds the summary's cards (the verdicts in words).
 
 A failed gate is a ``<failure>`` with the verdict as message and the checked cells
 as text; a gate that could not be judged but is optional is ``<skipped>``. Built
@@ -14,6 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
+from harness.report.summary import render_summary
 from harness.textsafe import visible
 
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -62,5 +64,9 @@ def render_junit(report: Mapping[str, Any], timestamp: str = "") -> str:
             ET.SubElement(case, "skipped", {"message": clean(g["reason"])})
         out = ET.SubElement(case, "system-out")
         out.text = _checks_text(g)
+    # The suite's output is the summary's cards: the same verdicts (agreement, robustness,
+    # reference, bias, which generator) every renderer prints, for a CI page's reader.
+    summary = ET.SubElement(suite, "system-out")
+    summary.text = clean(render_summary(report))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
