@@ -165,7 +165,15 @@ def intervals(
             f"unknown interval method {method!r}; known: {', '.join(INTERVAL_METHODS)}"
         )
     points = np.asarray(points, dtype=np.float64)
-    reps = np.asarray(reps, dtype=np.float64).reshape(reps.shape[0], -1)
+    if points.size == 0:
+        return []
+    # By the figures' count: with no resample (B = 0) a ``-1`` axis would be ambiguous.
+    reps = np.asarray(reps, dtype=np.float64).reshape(-1, points.size)
+    if reps.shape[0] == 0:  # no resample: the point alone, no interval
+        return [
+            {"value": _num(v), "low": None, "high": None, "se": None, "undefined": 0}
+            for v in points.reshape(-1)
+        ]
     lo, hi = quantiles(reps, level)
     finite = np.isfinite(reps)
     count = finite.sum(axis=0)

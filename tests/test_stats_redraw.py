@@ -212,3 +212,13 @@ def test_jackknife_intervals_of_no_figure_are_none() -> None:
     from harness.stats import jackknife_intervals
 
     assert jackknife_intervals(np.zeros(0), np.zeros((5, 0))) == []
+
+
+def test_intervals_with_no_resample_are_the_points_without_an_interval() -> None:
+    # Found by test_whichgen's hypothesis run: one resample row (the point) and none
+    # drawn made the reshape ambiguous and raised instead of saying "no interval".
+    from harness.stats import intervals
+
+    (only,) = intervals(np.array([0.5]), np.zeros((0, 1)), method="centred")
+    assert only["value"] == 0.5 and only["low"] is None and only["high"] is None
+    assert intervals(np.zeros(0), np.zeros((0, 0))) == []
