@@ -98,9 +98,15 @@ RARE_SIZES = np.array([3, 3, 3, 3, 4, 5, 6, 6, 7, 8, 9, 10, 12, 18, 21, 33, 36, 
 
 def _confusion(sizes: np.ndarray, rare_recall: float) -> np.ndarray:
     """Rows: gold class; rare classes are recalled less; errors fall mostly on the big one."""
-    k = sizes.size
     recall = np.where(sizes <= 5, rare_recall, 0.85)
     recall[-1] = 0.97
+    return confusion_of(recall)
+
+
+def confusion_of(recall: np.ndarray) -> np.ndarray:
+    """A confusion matrix with each gold class's ``recall`` on the diagonal; of the
+    errors, 70% fall on the last (big) class and the rest evenly on the others."""
+    k = recall.size
     conf = np.zeros((k, k))
     for c in range(k):
         conf[c, c] = recall[c]

@@ -20,6 +20,7 @@ from harness import figures as F
 from harness import stats as S
 from harness.intervals import METRIC_RANGE
 from harness.tasks import TASKS
+from tests.test_stats_coverage import confusion_of
 
 LEVEL = 0.95
 #: 95% intervals over 80-150 redraws: a binomial spread of 2-3 points per model (the
@@ -32,19 +33,9 @@ ATIS = np.array([1, 1, 1, 1, 2, 3, 6, 6, 7, 8, 9, 10, 12, 18, 21, 33, 36, 38, 48
 
 def _confusion(recall_rare: float, recall_mid: float, recall_big: float) -> np.ndarray:
     """Rare classes recalled less; most errors fall on the big class."""
-    k = ATIS.size
     recall = np.where(ATIS <= 3, recall_rare, recall_mid)
     recall[-1] = recall_big
-    conf = np.zeros((k, k))
-    for c in range(k):
-        conf[c, c] = recall[c]
-        others = [o for o in range(k) if o not in (c, k - 1)]
-        if c == k - 1:
-            conf[c, :-1] = (1 - recall[c]) / (k - 1)
-        else:
-            conf[c, k - 1] = 0.7 * (1 - recall[c])
-            conf[c, others] = 0.3 * (1 - recall[c]) / len(others)
-    return conf
+    return confusion_of(recall)
 
 
 INTENT_MODELS = {

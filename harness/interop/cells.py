@@ -35,7 +35,8 @@ class Interval:
     se: float
     level: float
     resamples: int
-    method: str = "percentile"
+    #: The report's own method for a score (``harness.intervals.METHODS["scores"]``).
+    method: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def _intervals(
     view: Any, report: Mapping[str, Any]
 ) -> dict[CaseKey, Interval]:
     """Each ok cell's score interval, as the run's report computed it."""
-    from harness.intervals import bootstrap_cases, source_score_intervals
+    from harness.intervals import METHODS, bootstrap_cases, source_score_intervals
     from harness.report.finish import ReportSettings
 
     boot = ReportSettings.from_dict(report).bootstrap()
@@ -150,7 +151,9 @@ def _intervals(
     for e in view.entries:
         ci = scores.get((e.key.task, e.key.dataset), {}).get(e.key.generator, {}).get(e.key.model)
         if ci and ci["low"] is not None and ci["high"] is not None and ci["se"] is not None:
-            out[e.key] = Interval(ci["low"], ci["high"], ci["se"], boot.level, boot.resamples)
+            out[e.key] = Interval(
+                ci["low"], ci["high"], ci["se"], boot.level, boot.resamples, METHODS["scores"]
+            )
     return out
 
 

@@ -66,10 +66,10 @@ def _uncertainty(cell: CellExport) -> dict[str, Any]:
     out: dict[str, Any] = {"num_samples": cell.result.n_examples}
     ci = cell.interval
     if ci is not None:
-        out["standard_error"] = {"value": ci.se, "method": "bootstrap"}
+        out["standard_error"] = {"value": ci.se, "method": "jackknife"}
         out["confidence_interval"] = {
             "lower": ci.low, "upper": ci.high, "confidence_level": ci.level,
-            "method": f"{ci.method} bootstrap, examples resampled within the source",
+            "method": ci.method,  # the report's own words for a score's interval
         }
         out["num_bootstrap_samples"] = ci.resamples
     return out
