@@ -1,6 +1,6 @@
 """Bootstrap throughput: 50 models x 10 sources x 6 datasets x 200 examples x 1000 resamples.
 
-Prints wall times of the phases of ``harness.intervals`` on simulated outcomes (two
+Prints wall times of the phases of ``harness.analysis.intervals`` on simulated outcomes (two
 datasets per task; predictions noisy copies of the gold, some invalid):
 
 * stats:    per-example sufficient statistics of every case (once per source)
@@ -8,7 +8,7 @@ datasets per task; predictions noisy copies of the gold, some invalid):
 * derived:  ensembles, agreement coefficients, permutation p-values, bias factors,
             paired comparisons and every interval (the report's ``ci`` sections)
 * whichgen: paired comparisons of agreement between generators, task rollups, Holm
-            (``harness.whichgen``: ``ci.generators`` and the report's ``generators``)
+            (``harness.analysis.whichgen``: ``ci.generators`` and the report's ``generators``)
 
 and the process CPU time of the same phases (less stretched by a loaded machine).
 
@@ -27,13 +27,13 @@ import time
 
 import numpy as np
 
-from harness.intervals import (
+from harness.analysis.intervals import (
     BootstrapSettings,
     bootstrap_cases,
     generator_comparisons,
     group_section,
 )
-from harness.records import CaseKey, CaseResult, Outcome
+from harness.core.records import CaseKey, CaseResult, Outcome
 
 DATASETS = (
     ("intent", "i1"),
@@ -110,7 +110,7 @@ def main() -> None:
         "--reference-repeats",
         type=int,
         default=BootstrapSettings().reference_repeats,
-        help="held-out splits of the real-data reference (0: off; harness.reference)",
+        help="held-out splits of the real-data reference (0: off; harness.analysis.reference)",
     )
     args = ap.parse_args()
     cases = simulate(args.models, args.sources, args.examples)
@@ -141,7 +141,7 @@ def measure(
     same_as: dict[str, str],
 ) -> float:
     """One pass of every phase; prints them and returns the total wall seconds."""
-    from harness import stats as S
+    from harness.analysis import resampling as S
     from harness.tasks import TASKS
 
     c0 = time.process_time()

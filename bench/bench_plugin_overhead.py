@@ -40,8 +40,6 @@ def test_trivial(i):
 
 BENCH = """
 from harness import CaseKey
-
-
 def test_benchmark(synth_case: CaseKey, synth_evaluate) -> None:
     assert synth_evaluate(synth_case).n_examples > 0
 """

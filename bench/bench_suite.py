@@ -17,7 +17,7 @@ first timed run (a once-per-machine cost, like installing a package). ``--repeat
 repeats the set, alternating its order, so slow drifts in the machine's load hit all.
 
 Phases (this tree's cold ``-n 0`` run, seconds summed over processes, from
-``harness.phases``): load, model build, predict, score, of which MiniLM encoding and
+``harness.core.phases``): load, model build, predict, score, of which MiniLM encoding and
 spaCy; analysis and reports are timed by re-running ``synthbench report`` on the
 run's results, with the run's cache folder (figures and plots reused) and with an
 empty one (everything computed: the serial tail of a cold run). The floor: the
@@ -98,7 +98,7 @@ def has_fresh_option(tree: Path) -> bool:
 
 
 def phase_table(folder: Path) -> dict[str, dict[str, float]]:
-    from harness.phases import read
+    from harness.core.phases import read
 
     return read(folder) if folder.is_dir() else {}
 

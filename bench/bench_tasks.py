@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from harness.tasks import TASKS
-from harness.tasks.tokenize import bio_pair
+from harness.tasks.ner.tokenize import bio_pair
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> float:

@@ -9,7 +9,7 @@ For P = 1 .. cores concurrent processes (the xdist workers) and T = 1 .. cores
 threads in each (``OMP_NUM_THREADS``, which ONNX Runtime and BLAS follow), every
 process encodes the same ``--n`` sentences (store off) and runs spaCy's NER pipes
 on them; the figure is the total throughput of the P processes (sentences per second
-summed), best of ``--rounds``. The plugin's rule (``harness/plugin.py``,
+summed), best of ``--rounds``. The plugin's rule (``harness/plugin/hooks.py``,
 ``_share_cores``) gives each of N workers ``cores // N`` threads; the last lines say
 whether a layout with more threads per worker beat it, and by how much. Processes
 start together behind a barrier so their encodes overlap.

@@ -16,7 +16,7 @@ import sys
 from itertools import combinations
 from pathlib import Path
 
-from harness.names import ENSEMBLES
+from harness.core.names import ENSEMBLES
 
 
 def primary_scores(results: Path) -> dict[tuple[str, str, str], float]:

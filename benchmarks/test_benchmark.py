@@ -8,8 +8,6 @@ session, on all cases together).
 from collections.abc import Callable
 
 from harness import CaseKey, CaseResult
-
-
 def test_benchmark(synth_case: CaseKey, synth_evaluate: Callable[[CaseKey], CaseResult]) -> None:
     result = synth_evaluate(synth_case)
     assert result.n_examples > 0, f"{synth_case.id}: no examples were evaluated"

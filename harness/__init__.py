@@ -6,10 +6,10 @@ every session, so heavy modules (models, backends, reports) load on first use.
 
 from __future__ import annotations
 
-from harness.config import ConfigError, DatasetSpec, ModelSpec, Suite, load_suite
+from harness.run.suite import ConfigError, DatasetSpec, ModelSpec, Suite, load_suite
 from harness.extend import backend, model, task
 from harness.models.base import MissingDependency, NotConfigured, Predictor, TaskContext
-from harness.records import (
+from harness.core.records import (
     ENSEMBLE,
     REAL,
     CaseKey,
@@ -23,7 +23,7 @@ from harness.records import (
     Prediction,
     SimilarityExample,
 )
-from harness.registry import Registry, UnknownNameError
+from harness.core.registry import Registry, UnknownNameError
 
 __version__ = "0.1.0"
 

@@ -17,8 +17,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("harness.report.cli", "add_report_parser"),
     ("harness.data.cli", "add_data_parser"),
     ("harness.generate.cli", "add_generate_parser"),
-    ("harness.cache_cli", "add_cache_parser"),
-    ("harness.plan_cli", "add_plan_parser"),
+    ("harness.backends.cache_cli", "add_cache_parser"),
+    ("harness.report.plan_cli", "add_plan_parser"),
     ("harness.report.card_cli", "add_card_parser"),
     ("harness.store.cli", "add_store_parser"),
     ("harness.interop.cli", "add_export_parser"),
@@ -27,7 +27,6 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 
 def build_parser() -> argparse.ArgumentParser:
     from harness import __version__
-
     parser = argparse.ArgumentParser(
         prog="synthbench", description="Can you trust a benchmark that an LLM wrote?"
     )

@@ -55,12 +55,12 @@ def task(name: str) -> Callable[[F], F]:
     """Register a task class (instantiated with no arguments) as task ``name``.
 
     A task that implements only ``score`` gets the bootstrap's per-example path from
-    ``harness.tasks.generic``.
+    ``harness.tasks.kit.generic``.
     """
 
     def deco(cls: F) -> F:
         from harness.tasks import TASKS
-        from harness.tasks.generic import with_stats
+        from harness.tasks.kit.generic import with_stats
 
         TASKS.add(name, with_stats(cls()))
         return cls

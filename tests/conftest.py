@@ -49,7 +49,7 @@ def _shared_onnx_dir(pytestconfig: pytest.Config) -> Iterator[None]:
 def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Module- and session-scoped fixtures (a rendered page, a loaded encoder) run
     before any test's own folder exists: they get the session's, never the user's."""
-    from harness.cache import ENV_CACHE_DIR
+    from harness.backends.cache import ENV_CACHE_DIR
 
     before = os.environ.get(ENV_CACHE_DIR)
     os.environ[ENV_CACHE_DIR] = str(tmp_path_factory.mktemp("synthbench-session-cache"))
@@ -65,9 +65,9 @@ def _own_cache_dir(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     """Every test gets an empty cache folder of its own (responses, embeddings, figures,
-    converted datasets): the default is the user's cache (``harness.cache``), which no
+    converted datasets): the default is the user's cache (``harness.backends.cache``), which no
     test may read or write. A test that sets ``SYNTHBENCH_CACHE_DIR`` itself wins."""
-    from harness.cache import ENV_CACHE_DIR
+    from harness.backends.cache import ENV_CACHE_DIR
 
     path = tmp_path_factory.mktemp("synthbench-cache")
     monkeypatch.setenv(ENV_CACHE_DIR, str(path))

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 
 INTENTS = ("play", "weather", "book", "alarm")
 

@@ -119,8 +119,6 @@ def suite_text(extra: str = "") -> str:
 
 BENCH_TEST = '''
 from harness import CaseKey
-
-
 def test_benchmark(synth_case: CaseKey, synth_evaluate) -> None:
     result = synth_evaluate(synth_case)
     assert result.n_examples > 0

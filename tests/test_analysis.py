@@ -1,4 +1,4 @@
-"""harness.analysis: the worked example of metrics.md, hand-computed coefficients, properties."""
+"""harness.analysis.agreement: the worked example of metrics.md, hand-computed coefficients, properties."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from harness import analysis as A
-from harness.records import ENSEMBLE, REAL, CaseKey, CaseResult
+from harness.analysis import agreement as A
+from harness.core.records import ENSEMBLE, REAL, CaseKey, CaseResult
 
 # ------------------------------------------------------------------------------ the worked example
 
@@ -466,8 +466,8 @@ def test_agreement_arrays_refuse_mismatched_shapes() -> None:
 
 
 def test_point_figures_match_the_bootstrap_row_zero() -> None:
-    """harness.intervals recomputes ensembles and bias per resample; row 0 must equal ours."""
-    from harness.intervals import GroupReplicates, bias, ensemble
+    """harness.analysis.intervals recomputes ensembles and bias per resample; row 0 must equal ours."""
+    from harness.analysis.intervals import GroupReplicates, bias, ensemble
 
     matrix = {g: dict(row) for g, row in WORKED.items()}
     matrix["gen-E"]["C"] = math.nan

@@ -20,7 +20,7 @@ from harness.backends.llama_server import (
     server_command,
 )
 from harness.models import MODELS, MissingDependency, NotConfigured, TaskContext
-from harness.records import IntentExample
+from harness.core.records import IntentExample
 from tests.llm_server import LLMServer, llm_server
 
 FIXTURES = (llm_server,)
@@ -116,7 +116,7 @@ def test_llm_model_through_llama_cpp_backend_counts_invalid(
 
 
 def test_the_local_llm_suite_is_valid_and_measures_the_bias_of_smollm2() -> None:
-    from harness.config import load_suite
+    from harness.run.suite import load_suite
 
     suite = load_suite(Path(__file__).resolve().parents[1] / "benchmarks" / "local_llm.toml")
     gen = next(g for g in suite.generators if g.name == "smollm2")

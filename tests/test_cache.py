@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from harness.backends import ChatRequest, build_client
 from harness.backends.base import Reply
-from harness.cache import DB_NAME, ResponseCache, cache_key, cache_stats, safe_endpoint
+from harness.backends.cache import DB_NAME, ResponseCache, cache_key, cache_stats, safe_endpoint
 from tests.llm_server import llm_server
 
 # pytest finds fixtures among a module's attributes: this re-exports the server fixture.
@@ -154,7 +154,7 @@ def test_four_processes_write_concurrently(tmp_path):
 def test_cli_stats_export_clear(tmp_path, capsys):
     import argparse
 
-    from harness.cache_cli import add_cache_parser
+    from harness.backends.cache_cli import add_cache_parser
 
     with ResponseCache(tmp_path) as c:
         for i in range(3):

@@ -15,7 +15,7 @@ import pytest
 
 from harness.__main__ import main
 from harness.backends.base import ChatRequest, Reply
-from harness.cache import (
+from harness.backends.cache import (
     DB_NAME,
     ENV_CACHE_DIR,
     LEGACY_CACHE_DIR,
@@ -26,7 +26,7 @@ from harness.cache import (
     legacy_cache_note,
     resolve_cache_dir,
 )
-from harness.cache_cli import MIB, confirm, size_text
+from harness.backends.cache_cli import MIB, confirm, size_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

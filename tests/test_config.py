@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import ConfigError, load_suite, parse_suite
-from harness.records import REAL
+from harness.run.suite import ConfigError, load_suite, parse_suite
+from harness.core.records import REAL
 
 BASE = {
     "generators": {"gen-a": {"model_id": "x/a"}},

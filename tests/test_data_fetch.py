@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 from harness.data import load_source, pins
 from harness.data.cli import add_data_parser
 from harness.data.fetch import FetchError, fetch

@@ -21,11 +21,11 @@ datasets = pytest.importorskip("datasets")
 
 from seqeval.metrics.sequence_labeling import get_entities  # noqa: E402
 
-from harness.config import ConfigError, DatasetSpec, parse_suite  # noqa: E402
+from harness.run.suite import ConfigError, DatasetSpec, parse_suite  # noqa: E402
 from harness.data import DataError, clear_cache, label_set, load_source, load_train  # noqa: E402
-from harness.data.bio import to_spans  # noqa: E402
+from harness.tasks.ner.bio import to_spans  # noqa: E402
 from harness.data.hf_datasets import materialise  # noqa: E402
-from harness.records import Entity, IntentExample, NerExample  # noqa: E402
+from harness.core.records import Entity, IntentExample, NerExample  # noqa: E402
 
 INTENTS = ["play_music", "get_weather", "book_restaurant"]
 NER_TAGS = ["O", "B-person", "I-person", "B-location", "I-location"]
@@ -188,8 +188,7 @@ def test_hub_repository_at_a_pinned_revision_from_the_hub_cache(
 ) -> None:
     from huggingface_hub import constants
 
-    from harness import hub
-
+    from harness.data import hub
     snap = tmp_path / "hub" / "datasets--my-org--tickets" / "snapshots" / REV / "data"
     snap.mkdir(parents=True)
     _intent_dict(5, "hub").to_parquet(str(snap / "test.parquet"))
@@ -219,7 +218,7 @@ def test_columns_must_be_a_table_of_strings() -> None:
 
 OFFLINE = """
 import sys, time
-from harness.hub import resolve, snapshot, HubMissing
+from harness.data.hub import resolve, snapshot, HubMissing
 t = time.perf_counter()
 for call, uri in ((snapshot, "hf://datasets/org/name@abc"),
                   (resolve, "hf://datasets/org/name/test.jsonl@abc")):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 from harness.data import (
     DataError,
     DataMissing,
@@ -24,7 +24,7 @@ from harness.data import (
     resolve_data_dir,
     sample_indices,
 )
-from harness.records import Entity, IntentExample, NerExample, SimilarityExample
+from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
 
 
 def write_jsonl(path: Path, rows: list[Any]) -> Path:

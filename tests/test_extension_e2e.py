@@ -13,8 +13,6 @@ from tests.synth_fixtures import BENCH_TEST, GENERATORS, suite_text, write_data_
 
 CONFTEST = """
 from harness import Prediction, model
-
-
 class Echo:
     def __init__(self, ctx, offset):
         self.labels = sorted(ctx.labels)
@@ -52,8 +50,6 @@ def build_flaky(ctx):
 
 TEAM_MODELS = """
 from harness import Prediction
-
-
 class Majority:
     def __init__(self, label):
         self.label = label
@@ -69,8 +65,6 @@ def build_classifier(ctx, checkpoint: str):
 
 EP_MODULE = """
 from harness import Prediction
-
-
 class Gold:
     def predict(self, examples):
         return [Prediction(ex.label) for ex in examples]

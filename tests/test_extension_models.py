@@ -8,16 +8,14 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness.config import ConfigError, parse_suite
+from harness.run.suite import ConfigError, parse_suite
 from harness.models import MODELS
 from harness.models.factories import FactoryError, check_params, resolve, resolve_factory
-from harness.registry import Registry
+from harness.core.registry import Registry
 from harness.tasks import TASKS
 
 USER_MODULE = """
 from harness import Prediction, model
-
-
 class Constant:
     def __init__(self, label):
         self.label = label

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import extras
+from harness.core import extras
 from harness.backends import BACKENDS
 from harness.models import MODELS
 from harness.models.factories import requirements
@@ -88,8 +88,6 @@ def test_every_builtin_model_and_backend_declares_what_it_imports() -> None:
 
 CONFTEST = """
 from harness import Prediction, model
-
-
 class Gold:
     def predict(self, examples):
         return [Prediction(ex.label) for ex in examples]

@@ -1,4 +1,4 @@
-"""harness.familybias: family bias, the leave-family-out ensemble and their permutation test."""
+"""harness.analysis.familybias: family bias, the leave-family-out ensemble and their permutation test."""
 
 from __future__ import annotations
 
@@ -11,20 +11,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness import analysis as A
-from harness.config import parse_suite
-from harness.families import Families
-from harness.familybias import (
+from harness.analysis import agreement as A
+from harness.run.suite import parse_suite
+from harness.core.families import Families
+from harness.analysis.familybias import (
     family_bias,
     family_bias_arrays,
     family_test,
     leave_family_out,
     leave_family_out_arrays,
 )
-from harness.intervals import BootstrapSettings
-from harness.postrun import PostRunOptions, complete_report
-from harness.reporting import build_run_report
-from harness.runner import RunSettings, iter_cases, run_case
+from harness.analysis.intervals import BootstrapSettings
+from harness.report.write import PostRunOptions, complete_report
+from harness.report.groups import build_run_report
+from harness.run.runner import RunSettings, iter_cases, run_case
 from tests.synth_fixtures import suite_text, write_data_dir
 
 # docs/metrics.md's worked example, with families (docs/analysis.md, "Families"):
@@ -263,10 +263,10 @@ def test_toy_run_reports_family_figures_with_intervals(family_report: dict) -> N
 
 
 def test_every_renderer_shows_the_family_bias_beside_the_bias_factor(family_report: dict) -> None:
-    from harness.report.html import render_html
-    from harness.report.markdown import render_markdown
-    from harness.report.summary import render_summary
-    from harness.report.terminal import render_terminal
+    from harness.report.render.html import render_html
+    from harness.report.render.markdown import render_markdown
+    from harness.report.render.summary import render_summary
+    from harness.report.render.terminal import render_terminal
 
     group = family_report["groups"][0]
     best = group["ci"]["family_bias"]["best"]
@@ -355,8 +355,8 @@ def test_report_command_takes_families_for_published_score_rows(
 
 
 def test_saved_baselines_keep_the_mean_lfo_rows_with_families() -> None:
-    from harness.baseline import SavedComparison, baseline_doc
-    from harness.intervals import BootstrapSettings, GroupReplicates
+    from harness.analysis.baseline import SavedComparison, baseline_doc
+    from harness.analysis.intervals import BootstrapSettings, GroupReplicates
 
     point = np.vstack([np.array(REAL)[None], SCORES])
     noise = np.random.default_rng(0).normal(0, 0.01, (10, 4, 4))

@@ -1,4 +1,4 @@
-"""harness.figures, the one engine: exact means, and points that are row 0 of the resamples."""
+"""harness.analysis.engine, the one engine: exact means, and points that are row 0 of the resamples."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import math
 
 import numpy as np
 
-from harness import analysis as A
-from harness import figures as F
-
-
+from harness.analysis import agreement as A
+from harness.analysis import engine as F
 def test_means_over_sources_are_exactly_rounded_like_fsum() -> None:
     # The report's point ensembles and bias factors were fsum means; the engine's
     # compensated sums must give the same bits (a plain sum differs in 4 of 12 atis

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 datasets = pytest.importorskip("datasets")
 
-from harness.config import DatasetSpec  # noqa: E402
+from harness.run.suite import DatasetSpec  # noqa: E402
 from harness.data import DataError, DataMissing, clear_cache, load_source  # noqa: E402
 from harness.data.hf_datasets import materialise  # noqa: E402
 

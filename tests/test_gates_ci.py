@@ -20,8 +20,6 @@ from tests.synth_fixtures import BENCH_TEST, suite_text, write_data_dir
 
 CONFTEST = """
 from harness import Prediction, model
-
-
 class Crashy:
     def __init__(self, ctx):
         self.ctx = ctx

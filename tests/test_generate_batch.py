@@ -57,7 +57,7 @@ def test_a_killed_generation_resumes_its_batch(tmp_path: Path) -> None:
         params = _params(server, tmp_path)
         code = textwrap.dedent(f"""
             from pathlib import Path
-            from harness.config import DatasetSpec
+            from harness.run.suite import DatasetSpec
             from harness.generate import GenSettings, generate
             spec = DatasetSpec({spec.name!r}, {spec.task!r}, {spec.test!r}, {spec.train!r})
             generate(Path({str(tmp_path)!r}), spec, "batched", {params!r},

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import parse_suite
+from harness.run.suite import parse_suite
 from harness.data import DataMissing, clear_cache, load_source
 from harness.generate.ondemand import ensure_generated, prepare_source
 from tests.gen_fixtures import responder, write_data
@@ -37,7 +37,7 @@ def suite_for(server_url: str, n: int = 6) -> dict:
 WORKER = """
 import json, sys
 from pathlib import Path
-from harness.config import parse_suite
+from harness.run.suite import parse_suite
 from harness.generate.ondemand import ensure_generated
 suite = parse_suite(json.loads(sys.argv[1]))
 ran = ensure_generated(suite.dataset("toy"), suite.generators[1], Path(sys.argv[2]), sys.argv[3])
@@ -89,7 +89,7 @@ def test_never_reads_what_is_there_and_missing_skips(tmp_path):
 HUB = """
 import json, sys
 from pathlib import Path
-from harness.config import parse_suite
+from harness.run.suite import parse_suite
 from harness.data import load_source
 from harness.generate.ondemand import prepare_source
 suite = parse_suite(json.loads(sys.argv[1]))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.hub import HubError, HubPath, parse, push_files, resolved_commit
+from harness.data.hub import HubError, HubPath, parse, push_files, resolved_commit
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -45,7 +45,7 @@ def prepare_cache(cache: Path) -> Path:
 
 RESOLVE = """
 import json, sys
-from harness.hub import resolve, resolved_commit, HubMissing
+from harness.data.hub import resolve, resolved_commit, HubMissing
 out = {}
 for uri in sys.argv[1:]:
     try:

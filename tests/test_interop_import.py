@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from sklearn.metrics import f1_score
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 from harness.data import load_source
 from harness.interop.formats import READERS, ReadOptions
 from harness.interop.importer import import_model, match_samples
 from harness.interop.logs import ImportMismatch, ImportMissing
 from harness.models.base import TaskContext, predict_data
-from harness.records import Dataset, IntentExample
-from harness.runner import outcomes_of, score_outcomes
+from harness.core.records import Dataset, IntentExample
+from harness.run.runner import outcomes_of, score_outcomes
 from harness.tasks import TASKS
 from tests.synth_fixtures import INTENT_LABELS, write_data_dir
 
@@ -225,8 +225,8 @@ def test_lmeval_refuses_a_task_without_answers(data_dir: Path) -> None:
 
 
 def test_a_changed_log_changes_the_fingerprint(data_dir: Path) -> None:
-    from harness.config import parse_suite
-    from harness.records import CaseKey
+    from harness.run.suite import parse_suite
+    from harness.core.records import CaseKey
     from harness.store.fingerprint import case_fingerprint
 
     log = data_dir / "imports/real.jsonl"
@@ -261,9 +261,9 @@ def test_files_that_are_no_logs_are_named(data_dir: Path) -> None:
 def test_the_runner_skips_an_undeclared_source_and_fails_a_mismatched_log(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    from harness.config import parse_suite
-    from harness.records import CaseKey
-    from harness.runner import RunSettings, run_case
+    from harness.run.suite import parse_suite
+    from harness.core.records import CaseKey
+    from harness.run.runner import RunSettings, run_case
 
     data = load_source(data_dir, SPEC, "real")
     rows = _eee_lines(data, [ex.label for ex in data.examples])  # type: ignore[union-attr]
@@ -290,7 +290,7 @@ def test_the_runner_skips_an_undeclared_source_and_fails_a_mismatched_log(
     ({"files": {}}, "missing a required argument: 'format'"),
 ])
 def test_the_suite_checks_an_imports_parameters(params: dict[str, Any], message: str) -> None:
-    from harness.config import ConfigError, parse_suite
+    from harness.run.suite import ConfigError, parse_suite
 
     with pytest.raises(ConfigError, match=message):
         parse_suite({"datasets": {"d": {"task": "intent", "test": "t.jsonl"}},

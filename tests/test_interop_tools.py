@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from sklearn.metrics import f1_score
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 from harness.data import load_source
 from harness.interop import inspect_log
 from harness.interop.importer import import_model
 from harness.models.base import TaskContext, predict_data
-from harness.records import Dataset, IntentExample
-from harness.runner import outcomes_of, score_outcomes
+from harness.core.records import Dataset, IntentExample
+from harness.run.runner import outcomes_of, score_outcomes
 from harness.tasks import TASKS
 from tests.synth_fixtures import INTENT_LABELS, write_data_dir
 
@@ -125,7 +125,7 @@ def test_inspect_export_reads_back(tmp_path: Path, toy: tuple[Path, Dataset]) ->
     from inspect_ai.log import read_eval_log, read_eval_log_samples
 
     from harness.interop.cells import CellExport, Interval, ModelInfo
-    from harness.records import CaseKey, CaseResult
+    from harness.core.records import CaseKey, CaseResult
 
     root, data = toy
     outcomes, metrics = _imported(root, data, "eee", _eee_log(tmp_path, data))

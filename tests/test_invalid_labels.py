@@ -12,8 +12,8 @@ import json
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
-from harness.records import Dataset, Entity, IntentExample, NerExample, Prediction
-from harness.runner import outcomes_of, score_outcomes
+from harness.core.records import Dataset, Entity, IntentExample, NerExample, Prediction
+from harness.run.runner import outcomes_of, score_outcomes
 from harness.tasks import TASKS
 
 LABELS = ("book", "play", "weather")

@@ -1,4 +1,4 @@
-"""harness.items: influence and inversion against brute-force recomputation."""
+"""harness.analysis.items: influence and inversion against brute-force recomputation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from harness.items import influence, influences, inversion, source_items
+from harness.analysis.items import influence, influences, inversion, source_items
 from harness.tasks import TASKS
 
 

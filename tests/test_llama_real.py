@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.backends import build_client, managed
 from harness.models import MODELS, TaskContext
-from harness.records import IntentExample, NerExample, SimilarityExample
+from harness.core.records import IntentExample, NerExample, SimilarityExample
 
 LABELS = ("play_music", "get_weather", "book_restaurant")
 TEXTS = (

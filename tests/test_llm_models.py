@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.models import MODELS, NotConfigured, TaskContext
-from harness.records import Entity, IntentExample, NerExample, SimilarityExample
+from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
 from tests.llm_server import LLMServer, llm_server
 from tests.synth_fixtures import BENCH_TEST, GENERATORS, suite_text, write_data_dir
 
@@ -138,7 +138,7 @@ def test_factory_without_key_raises_not_configured(monkeypatch, tmp_path):
 
 
 def test_the_grammar_sent_is_the_tasks_own(llm_server, tmp_path):
-    from harness.prompts.grammar import entities_grammar, intent_grammar, rating_grammar
+    from harness.tasks.kit.prompts.grammar import entities_grammar, intent_grammar, rating_grammar
 
     cases = (
         (TaskContext("intent", "toy", labels=LABELS), IntentExample("<g0>", "play_music")),
@@ -157,7 +157,7 @@ def test_the_grammar_sent_is_the_tasks_own(llm_server, tmp_path):
 
 
 def test_a_task_without_a_chat_prompt_is_refused_by_name(monkeypatch):
-    from harness.registry import Entry
+    from harness.core.registry import Entry
     from harness.tasks import TASKS
 
     class Plain:
@@ -196,7 +196,7 @@ def _llm_suite(url: str) -> str:
 
 @pytest.fixture
 def llm_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
-    if importlib.util.find_spec("harness.analysis") is None:
+    if importlib.util.find_spec("harness.analysis.agreement") is None:
         pytest.skip("the report's analysis module is not there yet")
     server = LLMServer(responder=_toy_responder).start()
     monkeypatch.delenv("SYNTHBENCH_DATA_DIR", raising=False)

@@ -6,16 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.prompts import render, template_hash
-from harness.prompts.build import intent_messages, ner_messages, scale_template
-from harness.prompts.parse import (
+from harness.tasks.kit.prompts import render, template_hash
+from harness.tasks.kit.prompts.build import intent_messages, ner_messages, scale_template
+from harness.tasks.kit.prompts.parse import (
     locate_entities,
     match_label,
     parse_entities,
     parse_intent,
     parse_rating,
 )
-from harness.records import Entity
+from harness.core.records import Entity
 
 LABELS = ("atis_flight", "atis_airfare", "atis_ground_service", "atis_flight#atis_airfare")
 
@@ -197,7 +197,7 @@ def test_prompts_render_and_hash():
 
 def test_answer_grammars_escape_labels():
     """Their sampling is checked on the real server (tests/test_llama_real.py)."""
-    from harness.prompts.grammar import entities_grammar, intent_grammar, literal, rating_grammar
+    from harness.tasks.kit.prompts.grammar import entities_grammar, intent_grammar, literal, rating_grammar
 
     assert literal('say "hi"\\') == '"say \\"hi\\"\\\\"'
     assert intent_grammar(["a_b", "c"]) == 'root ::= "a_b" | "c"\n'
@@ -214,7 +214,7 @@ def test_answer_grammars_escape_labels():
 
 import time  # noqa: E402
 
-from harness.prompts import parse as parse_module  # noqa: E402
+from harness.tasks.kit.prompts import parse as parse_module  # noqa: E402
 
 SCALE = 16
 HOSTILE = (

@@ -8,7 +8,7 @@ import pytest
 
 from harness.models import MODELS, TaskContext
 from harness.models.lexical_similarity import Bm25Corpus
-from harness.records import IntentExample, SimilarityExample
+from harness.core.records import IntentExample, SimilarityExample
 
 TRAIN = [
     ("play some jazz music", "PlayMusic"),

@@ -17,7 +17,7 @@ from harness.models import MODELS, MissingDependency, TaskContext
 from harness.models.embeddings import Embedder, get_embedder, load_model, model_dir
 from harness.models.encoders import ENCODERS, TorchEncoder
 from harness.models.minilm_ner import entity_names
-from harness.records import Entity, IntentExample, NerExample, SimilarityExample
+from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""harness.plan: expected widths against simulation, and the ``synthbench plan`` command."""
+"""harness.analysis.plan: expected widths against simulation, and the ``synthbench plan`` command."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness import figures as F
-from harness import stats as S
+from harness.analysis import engine as F
+from harness.analysis import resampling as S
 from harness.__main__ import main
-from harness.plan import agreement_width, plan, score_width
+from harness.analysis.plan import agreement_width, plan, score_width
 from harness.tasks import TASKS
 
 ERRORS = np.array([0.10, 0.16, 0.22, 0.28, 0.34, 0.40])  # six models, two balanced classes

@@ -94,7 +94,7 @@ def test_n0_and_n2_give_identical_reports(project: pytest.Pytester) -> None:
 CRASH_CONFTEST = """
 import os
 from harness.models import MODELS
-from harness.records import Prediction
+from harness.core.records import Prediction
 
 
 class Crasher:

@@ -17,7 +17,7 @@ import pytest
 
 datasets = pytest.importorskip("datasets")
 
-from harness.config import load_suite  # noqa: E402
+from harness.run.suite import load_suite  # noqa: E402
 from harness.data import clear_cache  # noqa: E402
 from harness.data.cli import add_data_parser  # noqa: E402
 from harness.quality import check_source  # noqa: E402
@@ -185,8 +185,7 @@ def test_hub_repository_sources_from_the_hub_cache(
 ) -> None:
     from huggingface_hub import constants
 
-    from harness import hub
-
+    from harness.data import hub
     for name, rows in (("tickets", REAL), ("tickets-gen", GEN)):
         snap = tmp_path / "hub" / f"datasets--org--{name}" / "snapshots" / REV / "data"
         _write("parquet", snap / "test", rows)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 from harness.quality import check_source
 
 DATA = os.environ.get("SYNTHBENCH_DATA_DIR")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.records import SCHEMA_VERSION, CaseKey, CaseResult, DataIssues, Outcome
+from harness.core.records import SCHEMA_VERSION, CaseKey, CaseResult, DataIssues, Outcome
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
 metric = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.just(math.nan))

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from harness.redaction import MASK, known, redact, redact_tree
+from harness.core.redaction import MASK, known, redact, redact_tree
 from tests.synth_fixtures import BENCH_TEST, write_data_dir
 
 SENTINEL = "sk-sentinel-7f3a9c2e5b1d4680"  # never a real key
@@ -245,7 +245,7 @@ def test_url_credentials_and_short_keys_reach_no_artifact(
 
 
 def test_short_configured_secrets_are_masked_as_words_only() -> None:
-    from harness.redaction import url_secrets
+    from harness.core.redaction import url_secrets
 
     found = url_secrets("https://u%40x:p%3Ass@host/v1?key=ab1&flag=&token=x%2By")
     assert {"u%40x", "u@x", "p%3Ass", "p:ss", "ab1", "x+y", "x%2By"} <= set(found)

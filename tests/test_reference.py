@@ -1,4 +1,4 @@
-"""The real-data reference of an agreement figure (``harness.reference``)."""
+"""The real-data reference of an agreement figure (``harness.analysis.reference``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from harness.reference import (
+from harness.analysis.reference import (
     MIN_SUBSAMPLE,
     Plan,
     cross_dataset,
@@ -383,7 +383,7 @@ def test_reference_gates_judge_the_pessimistic_bound_and_name_every_cause() -> N
 
 
 def test_markdown_has_one_line_per_source_and_per_other_dataset() -> None:
-    from harness.report.markdown import render_group
+    from harness.report.render.markdown import render_group
 
     group = _gated_report()["groups"][0]
     sources = group["ci"]["reference"]["sources"]
@@ -461,10 +461,10 @@ def test_any_scores_give_ordered_json_safe_figures_or_a_reason(
 def test_every_renderer_prints_the_cards_reference_words() -> None:
     """Issue 22 part 5: the reference is built once on the card (``verdict.references``)
     and the terminal, Markdown and HTML print the same words, names escaped their way."""
-    from harness.report.html import render_html
-    from harness.report.markdown import render_markdown
-    from harness.report.summary import render_summary
-    from harness.report.verdict import build_cards
+    from harness.report.render.html import render_html
+    from harness.report.render.markdown import render_markdown
+    from harness.report.render.summary import render_summary
+    from harness.report.render.verdict import build_cards
 
     report = _gated_report()
     report["groups"][0]["ci"]["reference"]["sources"]["g\u202e1"] = report["groups"][0]["ci"][
@@ -476,7 +476,7 @@ def test_every_renderer_prints_the_cards_reference_words() -> None:
     like = "like 60 [35, 110] real examples"
     assert like in words["g\u202e1"].figures
     assert "like >=200 [120, 200] real examples" in words["g2"].figures
-    from harness.report.junit import render_junit
+    from harness.report.render.junit import render_junit
 
     texts = {
         "terminal": render_summary(report),

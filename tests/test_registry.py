@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.registry import Registry, UnknownNameError
+from harness.core.registry import Registry, UnknownNameError
 
 
 def test_unknown_name_lists_known_ones() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from harness.report.html import render_html
+from harness.report.render.html import render_html
 from tests.report_fixtures import rewrite_case
 from tests.test_report_html import EVIL, _inject
 from tests.test_stats_report import toy_report

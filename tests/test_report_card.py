@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.__main__ import main
-from harness.report.card import CardInputs, render_card, sources
+from harness.report.render.card import CardInputs, render_card, sources
 from tests.report_fixtures import suite_report
 from tests.test_hub import _Hub, hub_server  # noqa: F401 - fixture
 

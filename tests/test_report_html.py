@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from harness.report.html import render_html
-from harness.report.plots import PLOTS
+from harness.report.render.html import render_html
+from harness.report.render.plots import PLOTS
 from tests.test_stats_report import toy_report
 
 PWN = "<script>document.documentElement.setAttribute('data-pwned','script')</script>"
@@ -71,7 +71,7 @@ def test_page_is_self_contained_and_escaped(page: tuple[Path, str]) -> None:
     import base64
     import hashlib
 
-    from harness.report.html import SCRIPT
+    from harness.report.render.html import SCRIPT
 
     _, text = page
     # One script, ours, and the policy allows exactly it by its hash.

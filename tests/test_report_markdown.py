@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.gates import gates_section, judge_gates, parse_gate_option
-from harness.report.junit import render_junit
-from harness.report.markdown import md, render_markdown, with_ci
+from harness.report.render.junit import render_junit
+from harness.report.render.markdown import md, render_markdown, with_ci
 from tests.test_stats_report import toy_report
 
 EVIL = "<script>alert(1)</script> | **bold** [x](http://e.vil)\n# head"

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from harness.report import plots
-from harness.report.html import render_html
-from harness.report.plotcache import cached, plot_dir
+from harness.report.render import plots
+from harness.report.render.html import render_html
+from harness.report.render.plotcache import cached, plot_dir
 from tests.test_stats_report import toy_report
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.report.plots import _scatter_figure, scatter, spread
+from harness.report.render.plots import _scatter_figure, scatter, spread
 
 
 @given(

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.report.summary import plain, render_summary
-from harness.report.terminal import render_terminal
-from harness.report.verdict import build_cards
+from harness.report.render.summary import plain, render_summary
+from harness.report.render.terminal import render_terminal
+from harness.report.render.verdict import build_cards
 from tests.report_fixtures import suite_report
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -42,7 +42,7 @@ def test_summary_opens_with_the_answer_per_dataset() -> None:
     assert "similarity / tweet-news  (spearman)  4 models: gates FAILED (1 of 1)" in text
     assert "bias factor: not measured in 4 groups" in text
     # with no gate, the answer is the permutation test of the ensemble's agreement, but
-    # 4 models are fewer than a verdict needs (harness.robustness.MIN_VERDICT_MODELS)
+    # 4 models are fewer than a verdict needs (harness.analysis.robustness.MIN_VERDICT_MODELS)
     assert (
         "ner / crossner_politics  (f1)  4 models: no verdict: 4 models, fewer than the 5 it "
         "needs" in text
@@ -91,8 +91,8 @@ def test_cards_follow_gates_then_intervals() -> None:
 
 
 def test_two_level_figures_and_self_preference_reach_every_card() -> None:
-    from harness.report.html import render_html
-    from harness.report.markdown import render_markdown
+    from harness.report.render.html import render_html
+    from harness.report.render.markdown import render_markdown
 
     report = suite_report()
     g = report["groups"][0]

@@ -4,9 +4,9 @@ Names and texts drawn from all of Unicode, bidi controls, NUL and the other C0/C
 controls, line separators, zero-width and tag characters and lone surrogates made
 likely, go through every renderer: the terminal (summary and full tables), Markdown
 (report.md, the GitHub step summary, the validity card), HTML and JUnit XML. In
-each output no hidden character (``harness.textsafe.is_hidden``) is left raw outside
+each output no hidden character (``harness.core.textsafe.is_hidden``) is left raw outside
 an isolating construct, the XML and HTML parse, and each name can be read back in
-its visible form (``harness.textsafe.visible``).
+its visible form (``harness.core.textsafe.visible``).
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.postrun import PostRunOptions, write_reports
-from harness.report.card import render_card
-from harness.report.html import render_html
-from harness.report.junit import render_junit
-from harness.report.markdown import md, render_markdown
-from harness.report.summary import render_summary
-from harness.report.terminal import render_terminal
-from harness.textsafe import FSI, PDI, is_hidden, isolate, visible
+from harness.report.write import PostRunOptions, write_reports
+from harness.report.render.card import render_card
+from harness.report.render.html import render_html
+from harness.report.render.junit import render_junit
+from harness.report.render.markdown import md, render_markdown
+from harness.report.render.summary import render_summary
+from harness.report.render.terminal import render_terminal
+from harness.core.textsafe import FSI, PDI, is_hidden, isolate, visible
 from tests.report_fixtures import suite_report
 
 #: Characters that reorder or hide, and markup characters each renderer must escape.
@@ -194,7 +194,7 @@ def test_html_isolates_every_name_and_shows_every_control(
 ) -> None:
     # Without the plots (seconds each; their labels are drawn as paths, and
     # ``test_the_reported_override_cannot_reverse_the_card`` checks a page with them).
-    monkeypatch.setattr("harness.report.html.PLOTS", ())
+    monkeypatch.setattr("harness.report.render.html.PLOTS", ())
     report = hostile_report(gen, model, dataset, gate, text)
     page = render_html(report, timestamp=text)
     assert raw_hidden(page, allowed="\n\t") == []
@@ -235,7 +235,7 @@ def test_the_reported_override_cannot_reverse_the_card(tmp_path: Path) -> None:
 
 def test_right_to_left_names_are_isolated_in_markdown(monkeypatch: pytest.MonkeyPatch) -> None:
     """A Hebrew name holds no control, but would still pull the figures after it."""
-    monkeypatch.setattr("harness.report.html.PLOTS", ())
+    monkeypatch.setattr("harness.report.render.html.PLOTS", ())
     assert isolate("\u05d0\u05d1") == f"{FSI}\u05d0\u05d1{PDI}"
     assert isolate("gpt-4o") == "gpt-4o"  # no invisible pair around a left-to-right name
     report = _rename(suite_report(), {"gpt-4o": "\u05d0\u05d1"})
@@ -278,7 +278,7 @@ def test_controls_in_case_files_reach_the_example_browser_visibly(
     from tests.report_fixtures import rewrite_case
     from tests.test_stats_report import toy_report
 
-    monkeypatch.setattr("harness.report.html.PLOTS", ())
+    monkeypatch.setattr("harness.report.render.html.PLOTS", ())
     report = toy_report(tmp_path, resamples=20)
     src = sorted((tmp_path / "out" / "cases").glob("intent-*-real-*.jsonl"))[0]
     lines = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]

@@ -1,4 +1,4 @@
-"""Verdicts robust to the model pool (harness.robustness, the card's verdict text)."""
+"""Verdicts robust to the model pool (harness.analysis.robustness, the card's verdict text)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.report.verdict import build_cards
-from harness.robustness import (
+from harness.report.render.verdict import build_cards
+from harness.analysis.robustness import (
     MIN_VERDICT_MODELS,
     floor_ceiling,
     leave_one_out_p,
@@ -24,7 +24,7 @@ SYNTH = np.array([0.64, 0.69, 0.52, 0.58, 0.50])
 
 
 def test_a_zero_scoring_model_is_what_a_significant_verdict_leans_on() -> None:
-    from harness.stats import permutation_pvalues
+    from harness.analysis.resampling import permutation_pvalues
 
     alone = permutation_pvalues(SYNTH, REAL)["spearman"]
     x, y = np.append(SYNTH, 0.0), np.append(REAL, 0.0)
@@ -38,7 +38,7 @@ def test_a_zero_scoring_model_is_what_a_significant_verdict_leans_on() -> None:
 
 
 def test_leave_one_out_p_is_the_largest_over_every_model_left_out() -> None:
-    from harness.stats import permutation_pvalues
+    from harness.analysis.resampling import permutation_pvalues
 
     rng = np.random.default_rng(2)
     x, y = rng.random(7), rng.random(7)
@@ -201,7 +201,7 @@ def test_a_passed_agreement_gate_names_the_model_it_leans_on() -> None:
     card = build_cards({"groups": [group], "gates": {"gates": [gate]}})[0]
     assert card.gates[0].leans_on == "boom"
     assert card.answer.startswith("gates passed (1 of 1; 'mean agrees' passes only with `boom`)")
-    from harness.report.summary import render_summary
+    from harness.report.render.summary import render_summary
 
     gates = {"status": "passed", "counts": {"passed": 1, "failed": 0, "skipped": 0}}
     text = render_summary({"groups": [group], "gates": {**gates, "gates": [gate]}})
@@ -212,9 +212,9 @@ def test_a_passed_agreement_gate_names_the_model_it_leans_on() -> None:
 
 
 def test_bias_that_cannot_be_tested_says_so_in_every_renderer() -> None:
-    from harness.report.html import render_html
-    from harness.report.markdown import render_markdown
-    from harness.report.summary import render_summary
+    from harness.report.render.html import render_html
+    from harness.report.render.markdown import render_markdown
+    from harness.report.render.summary import render_summary
 
     group = _card_group(6, 0.2, None)
     why = "needs at least 2 synthetic generators, got 1"
@@ -232,7 +232,7 @@ def test_bias_that_cannot_be_tested_says_so_in_every_renderer() -> None:
 def test_card_and_gate_table_agree_when_the_gate_failed_unjudged() -> None:
     """A published table: the gate's only check was skipped (its cells missing) and the
     gate failed for it; the card said SKIPPED beside a FAILED gate table."""
-    from harness.report.summary import render_summary
+    from harness.report.render.summary import render_summary
 
     group = _card_group(6, 0.2, None)
     gate = {

@@ -1,12 +1,12 @@
-"""harness.selfpref: the permutation test of the bias factor."""
+"""harness.analysis.selfpref: the permutation test of the bias factor."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from harness.analysis import bias_factors
-from harness.selfpref import bias_statistics, bias_test
+from harness.analysis.agreement import bias_factors
+from harness.analysis.selfpref import bias_statistics, bias_test
 
 # docs/metrics.md's worked example: sources gen-A, gen-B, gen-E; models A, B, C, D.
 GENS = ("gen-A", "gen-B", "gen-E")

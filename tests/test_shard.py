@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.config import Suite, parse_suite
-from harness.records import CaseKey
-from harness.runner import iter_cases
-from harness.store.shard import (
+from harness.run.suite import Suite, parse_suite
+from harness.core.records import CaseKey
+from harness.run.runner import iter_cases
+from harness.run.shard import (
     Group,
     ShardError,
     assign,

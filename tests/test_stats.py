@@ -1,4 +1,4 @@
-"""harness.stats: batch scorers equal the tasks' own scoring, coefficients equal scipy."""
+"""harness.analysis.resampling: batch scorers equal the tasks' own scoring, coefficients equal scipy."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from harness import figures as F
-from harness import stats as S
+from harness.analysis import engine as F
+from harness.analysis import resampling as S
 from harness.tasks import TASKS
 
 LABELS = ("a", "b", "c", "d")

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from harness import figures as F
-from harness import stats as S
+from harness.analysis import engine as F
+from harness.analysis import resampling as S
 from harness.tasks import TASKS
 
 TRIALS, N, RESAMPLES, LEVEL = 200, 150, 300, 0.9
@@ -169,7 +169,7 @@ def test_intent_interval_is_centred_on_the_point_with_singleton_classes() -> Non
 def test_agreement_interval_covers_population_coefficients() -> None:
     """Six models with known error rates on real and synthetic data (two balanced
     classes, symmetric errors: macro F1 = 1 - error); the agreement of the sample
-    scores is resampled per source, as ``harness.intervals`` does. (A percentile
+    scores is resampled per source, as ``harness.analysis.intervals`` does. (A percentile
     interval covers Pearson and MAE about half the time here: the scores' noise
     attenuates the point once and every resample twice.)"""
     rng = np.random.default_rng(17)

@@ -4,7 +4,7 @@ The fixed-count tests (tests/test_stats_coverage.py) keep each class's size fixe
 here every trial draws a fresh test set from a population, so class counts vary and
 atis-like rare classes are present in some draws and not in others. The target is
 the figure's expected value over such redraws at the same size (estimated from many
-point draws). The intervals are the report's (scheme 3, ``harness.intervals``): the
+point draws). The intervals are the report's (scheme 3, ``harness.analysis.intervals``): the
 jackknife normal interval of a source's score, the centred bootstrap interval of an
 agreement figure. docs/analysis.md ("Which interval") has the numbers behind them.
 """
@@ -16,9 +16,9 @@ import math
 import numpy as np
 import pytest
 
-from harness import figures as F
-from harness import stats as S
-from harness.intervals import METRIC_RANGE
+from harness.analysis import engine as F
+from harness.analysis import resampling as S
+from harness.analysis.intervals import METRIC_RANGE
 from harness.tasks import TASKS
 from tests.test_stats_coverage import confusion_of
 
@@ -200,7 +200,7 @@ def test_agreement_interval_holds_its_point_and_covers_with_many_close_models(
 def test_jackknife_intervals_of_no_figure_are_none() -> None:
     # A source where every model's score is undefined (e.g. all answers invalid on a
     # similarity source): no interval to give, and no error (found by an LLM run).
-    from harness.stats import jackknife_intervals
+    from harness.analysis.resampling import jackknife_intervals
 
     assert jackknife_intervals(np.zeros(0), np.zeros((5, 0))) == []
 
@@ -208,7 +208,7 @@ def test_jackknife_intervals_of_no_figure_are_none() -> None:
 def test_intervals_with_no_resample_are_the_points_without_an_interval() -> None:
     # Found by test_whichgen's hypothesis run: one resample row (the point) and none
     # drawn made the reshape ambiguous and raised instead of saying "no interval".
-    from harness.stats import intervals
+    from harness.analysis.resampling import intervals
 
     (only,) = intervals(np.array([0.5]), np.zeros((0, 1)), method="centred")
     assert only["value"] == 0.5 and only["low"] is None and only["high"] is None

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.records import CaseKey, CaseResult, Outcome
+from harness.core.records import CaseKey, CaseResult, Outcome
 from harness.store.files import (
     STORE_FILE,
     STORE_SCHEMA,
@@ -293,7 +293,7 @@ def test_the_newer_of_two_results_wins_and_differing_figures_are_conflicts(
 
 
 def test_the_view_refuses_what_a_rerun_refuses(tmp_path: Path) -> None:
-    from harness.runner import RunSettings, stored_result
+    from harness.run.runner import RunSettings, stored_result
     from harness.store.fingerprint import Fingerprint
 
     cells = (_cell("x", "f1"), _cell("y", "f2"), _cell("z", "f3"))

@@ -22,7 +22,7 @@ import pytest
 
 # Imported before any in-process run: pytester drops the modules a run imports, so a
 # module first imported there would be a different object from the one patched here.
-import harness.session
+import harness.plugin.session
 import harness.store.lock
 
 GATE = "min_score dataset=toy-intent threshold=0.0 on=point"
@@ -33,8 +33,8 @@ GATE_LINE = "  PASS  cli-1"
 @pytest.fixture
 def project(synth_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """The toy project; in-process runs get their run ids restored afterwards."""
-    from harness.cache import ENV_RUN_ID
-    from harness.plugin import ENV_RUN
+    from harness.backends.cache import ENV_RUN_ID
+    from harness.plugin.hooks import ENV_RUN
 
     monkeypatch.setenv(ENV_RUN, "unset")
     monkeypatch.setenv(ENV_RUN_ID, "unset")

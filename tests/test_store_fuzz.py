@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.records import CaseKey, CaseResult, DataIssues, Outcome
+from harness.core.records import CaseKey, CaseResult, DataIssues, Outcome
 from harness.store.files import (
     DIGEST,
     CaseFileError,

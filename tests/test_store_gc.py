@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.__main__ import main
-from harness.records import CaseKey, CaseResult
+from harness.core.records import CaseKey, CaseResult
 from harness.store.files import write_case
 from harness.store.gc import plan
 from harness.store.runs import Cell, RunRecord, write_run_record

@@ -19,8 +19,6 @@ CONFTEST = '''
 import os
 
 from harness import Prediction, model
-
-
 class Flaky:
     """Right on every example; raises or answers one label when FLAKY_MODE says so."""
 

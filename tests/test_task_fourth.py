@@ -24,7 +24,7 @@ from harness import Prediction, backend, model, task
 from harness.backends import Message, Reply, Verdict
 from harness.generate.base import Accepted, Rejected, plan_rng
 from harness.tasks import RecordError
-from harness.tasks.chat import ChatIO
+from harness.tasks.kit.chat import ChatIO
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness import stats as S
+from harness.analysis import resampling as S
 from harness.generate import GENERATORS
 from harness.generate.base import GenContext, GenSettings
 from harness.generate.engine import _constraint
 from harness.generate.writer import GenerateError
-from harness.registry import Entry
+from harness.core.registry import Entry
 from harness.tasks import TASKS
-from harness.tasks.stats import ExampleStats
+from harness.tasks.kit.examplestats import ExampleStats
 
 
 class Bare:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, f1_score
 
-from harness.records import IntentExample
+from harness.core.records import IntentExample
 from harness.tasks import TASKS, RecordError
 from harness.tasks.intent import IntentTask
 

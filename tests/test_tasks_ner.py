@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from nervaluate import Evaluator
 from seqeval.metrics import f1_score as seqeval_f1
 
-from harness.records import Entity, NerExample
+from harness.core.records import Entity, NerExample
 from harness.tasks import TASKS, RecordError
 from harness.tasks.ner import NerTask, offset_problem
-from harness.tasks.tokenize import bio_pair
+from harness.tasks.ner.tokenize import bio_pair
 
 TASK = NerTask()
 LABELS = ["per", "loc", "political party", "a-b"]
@@ -300,7 +300,7 @@ def test_predictions_among_the_gold_take_the_shortcut_the_matching_would(
 ) -> None:
     """scheme_counts' shortcuts (pred == gold, pred a subset of gold, one side empty)
     equal the greedy matching they skip."""
-    from harness.tasks import nerschemes as N
+    from harness.tasks.ner import schemes as N
 
     # Overlapping spans, equal bounds with other labels; optionally a span with end <= start.
     spans = sorted({(s, s + w + (0 if degenerate else 1), lb) for s, w, lb in raw})
@@ -322,7 +322,7 @@ def test_source_stats_of_several_models_equal_each_models_own(
     docs: list[tuple[dict, list[Span]]], invalid: list[bool]
 ) -> None:
     """The gold worked out once for all models gives each model's ``example_stats``."""
-    from harness.stats import source_stats
+    from harness.analysis.resampling import source_stats
 
     golds = [g for g, _ in docs]
     first = [as_json(p) for _, p in docs]

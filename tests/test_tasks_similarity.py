@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.stats import pearsonr, spearmanr
 
-from harness.records import SimilarityExample
+from harness.core.records import SimilarityExample
 from harness.tasks import TASKS, RecordError
 from harness.tasks.similarity import SimilarityTask
 

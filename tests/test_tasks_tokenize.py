@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.tasks.tokenize import bio_pair, bio_to_spans, spans_to_bio, tokenize
+from harness.tasks.ner.tokenize import bio_pair, bio_to_spans, spans_to_bio, tokenize
 
 
 def words(text: str, cuts: tuple[int, ...] = ()) -> list[str]:

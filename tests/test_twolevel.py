@@ -1,4 +1,4 @@
-"""harness.twolevel: model-resampled agreement and the leave-one-model-out range."""
+"""harness.analysis.twolevel: model-resampled agreement and the leave-one-model-out range."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from harness import figures as F
-from harness import stats as S
-from harness.twolevel import leave_one_model_out, model_resampled
+from harness.analysis import engine as F
+from harness.analysis import resampling as S
+from harness.analysis.twolevel import leave_one_model_out, model_resampled
 
 
 def test_leave_one_model_out_equals_brute_force() -> None:

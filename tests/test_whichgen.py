@@ -1,4 +1,4 @@
-"""Which generator (harness.whichgen): paired comparisons, task rollup, Holm, recommendation."""
+"""Which generator (harness.analysis.whichgen): paired comparisons, task rollup, Holm, recommendation."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.figures import spearman_last
-from harness.stats import resample_weights
-from harness.whichgen import (
+from harness.analysis.engine import spearman_last
+from harness.analysis.resampling import resample_weights
+from harness.analysis.whichgen import (
     ENSEMBLE,
     GroupInput,
     compare_generators,
@@ -307,8 +307,8 @@ def test_the_recommendation_is_in_every_report(
     markdown = " ".join((out / "report.md").read_text(encoding="utf-8").split())
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "which generator" in terminal and "### Which generator" in markdown
-    from harness.report.html import esc
-    from harness.report.markdown import md
+    from harness.report.render.html import esc
+    from harness.report.render.markdown import md
 
     for s in sentences:
         assert s in terminal and md(s) in markdown and esc(s) in html
@@ -400,7 +400,7 @@ def _one_generator_group(p: float | None, spearman: float | None) -> dict:
 
 
 def test_a_one_generator_card_is_judged_by_its_own_agreement() -> None:
-    from harness.report.verdict import build_cards
+    from harness.report.render.verdict import build_cards
 
     card = build_cards({"groups": [_one_generator_group(0.01, 0.8)]})[0]
     assert card.answer == (
@@ -423,7 +423,7 @@ def test_a_one_generator_card_is_judged_by_its_own_agreement() -> None:
 
 
 def test_recommendations_are_read_from_the_report_unchanged() -> None:
-    from harness.report.verdict import recommendations
+    from harness.report.render.verdict import recommendations
 
     res = compare_generators([_group({"a": 0.0, "b": 0.2}, 13)])
     report = json.loads(json.dumps({"generators": res.to_dict()}))

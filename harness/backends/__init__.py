@@ -21,7 +21,7 @@ from harness.backends.base import (
     Reply,
     Verdict,
 )
-from harness.registry import Registry
+from harness.core.registry import Registry
 
 BackendFactory = Callable[..., ChatBackend]
 

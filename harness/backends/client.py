@@ -33,9 +33,9 @@ from harness.backends.base import (
 from harness.backends.keys import NO_KEY
 from harness.backends.ratelimit import SharedRateLimiter
 from harness.backends.retry import RetryPolicy
-from harness.cache import ResponseCache, cache_key, safe_endpoint
-from harness.redaction import redact as redact_known
-from harness.redaction import register
+from harness.backends.cache import ResponseCache, cache_key, safe_endpoint
+from harness.core.redaction import redact as redact_known
+from harness.core.redaction import register
 
 CacheMode = Literal["deterministic", "always", "off"]
 CACHE_MODES: tuple[str, ...] = ("deterministic", "always", "off")

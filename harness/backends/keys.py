@@ -2,7 +2,7 @@
 
 A key lives only in the SDK client of its backend and in the client's list of
 secrets to redact; it is not part of a request, a cache key, a result or a log line.
-The same holds for credentials inside a base URL (``harness.redaction.url_secrets``).
+The same holds for credentials inside a base URL (``harness.core.redaction.url_secrets``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from harness.models.base import NotConfigured
-from harness.redaction import register_url
+from harness.core.redaction import register_url
 
 #: A placeholder for local servers (vLLM, Ollama, llama.cpp) that take no key.
 NO_KEY = "not-needed"
@@ -48,6 +48,6 @@ def resolve_base_url(base_url: str, base_url_env: str) -> str:
 
 
 def _shown(url: str) -> str:
-    from harness.cache import safe_endpoint
+    from harness.backends.cache import safe_endpoint
 
     return safe_endpoint(url)

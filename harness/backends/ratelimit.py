@@ -61,7 +61,7 @@ class SharedRateLimiter:
         self.path = directory / DB_NAME
         from filelock import FileLock
 
-        from harness.cache import _connect  # the same robust connection settings
+        from harness.backends.cache import _connect  # the same robust connection settings
 
         with FileLock(str(directory / ".ratelimit.init.lock"), timeout=120):
             self._con = _connect(self.path)

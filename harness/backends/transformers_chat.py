@@ -15,7 +15,7 @@ from typing import Any
 from harness.backends import BACKENDS
 from harness.backends.base import ChatRequest, Reply, Verdict
 from harness.backends.hf_local import fingerprint, load_causal_lm, require
-from harness.values import strict_bool
+from harness.core.values import strict_bool
 
 
 class TransformersChat:

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.data.unpickle import ForbiddenGlobal, safe_loads
-from harness.registry import Registry
-from harness.textsafe import json_dumps
+from harness.core.registry import Registry
+from harness.core.textsafe import json_dumps
 
 #: dataset -> task, for the six datasets of the paper.
 DATASETS: Mapping[str, str] = {

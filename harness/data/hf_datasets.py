@@ -13,7 +13,7 @@ A dataset's ``test`` or ``train`` may be, besides a ``.jsonl`` file:
 split uses it. ``columns`` maps the task's fields to the dataset's columns
 (``{ text = "utterance", label = "intent" }``); a ``ClassLabel`` column is read as
 its names. NER accepts ``tokens`` + ``tags`` (BIO/IOB2 tag ids or strings) instead
-of ``text`` + ``entities`` and converts them to character spans (``harness.data.bio``).
+of ``text`` + ``entities`` and converts them to character spans (``harness.tasks.ner.bio``).
 
 The converted records are validated by the task's ``parse_record`` (an error names
 the source, the row and the column) and written as JSONL into
@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 from harness.data.errors import DataError, DataMissing
 from harness.data.tabular import RowLines, scan_files
-from harness.tasks.base import text_fields
-from harness.textsafe import json_dumps
+from harness.tasks.kit.base import text_fields
+from harness.core.textsafe import json_dumps
 
 #: File suffixes read through ``datasets`` rather than as the project's JSONL.
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".arrow": "arrow"}
@@ -47,12 +47,12 @@ FORMATS = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".arrow": "arr
 
 def is_datasets_source(path: str, spec: DatasetSpec, data_dir: Path) -> bool:
     """Whether ``path`` (a spec's test, train or source) is read through ``datasets``."""
-    from harness.hub import is_repo_uri
+    from harness.data.hub import is_repo_uri
 
     if is_repo_uri(path):
         return True
     if path.startswith("hf://"):
-        return False  # a single Hub file: resolved by harness.hub, then looked at again
+        return False  # a single Hub file: resolved by harness.data.hub, then looked at again
     local = data_dir / path
     return local.is_dir() or local.suffix in FORMATS or (bool(spec.columns) and local.is_file())
 
@@ -269,9 +269,9 @@ def _default_columns(task: Any, ds: Any) -> dict[str, str]:
 
 def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
     """The converted JSONL of one datasets-format source (see the module docstring)."""
-    from harness.cache import resolve_cache_dir
+    from harness.backends.cache import resolve_cache_dir
     from harness.data.records import is_empty_record
-    from harness.hub import is_repo_uri, snapshot
+    from harness.data.hub import is_repo_uri, snapshot
     from harness.tasks import TASKS, RecordError
 
     local = snapshot(path) if is_repo_uri(path) else data_dir / path

@@ -13,12 +13,12 @@ from collections import Counter
 from collections.abc import Hashable
 from pathlib import Path
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 from harness.data import repair as rp
 from harness.data.errors import DataError, DataMissing
 from harness.data.labels import label_set
 from harness.data.records import parse_file
-from harness.records import (
+from harness.core.records import (
     DataIssues,
     Dataset,
     Example,
@@ -42,7 +42,7 @@ def _file_key(path: Path) -> _FileKey:
 def _dedup_key(task: str, ex: Example) -> Hashable:
     """What makes two records the same example: the task says (text, or the text pair)."""
     from harness.tasks import TASKS
-    from harness.tasks.base import dedup_key
+    from harness.tasks.kit.base import dedup_key
 
     key: Hashable = dedup_key(TASKS.get(task), ex)
     return key
@@ -63,7 +63,7 @@ def _notes(
     task: str, counts: Counter[str], duplicates: int, foreign: int, empty: int
 ) -> tuple[str, ...]:
     from harness.tasks import TASKS
-    from harness.tasks.base import text_fields
+    from harness.tasks.kit.base import text_fields
 
     spec = TASKS.get(task)
     notes = []

@@ -13,9 +13,9 @@ from typing import Any
 
 from harness.data.errors import DataError
 from harness.data.jsonl import read_jsonl
-from harness.records import Example
+from harness.core.records import Example
 from harness.tasks import TASKS, RecordError
-from harness.tasks.base import text_fields
+from harness.tasks.kit.base import text_fields
 
 
 def is_empty_record(obj: Mapping[str, Any], task: str) -> bool:

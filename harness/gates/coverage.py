@@ -22,7 +22,7 @@ from typing import Any
 
 from harness.gates.kinds import kind_of, matches
 from harness.gates.model import Gate
-from harness.names import ENSEMBLES, REAL
+from harness.core.names import ENSEMBLES, REAL
 
 Cell = tuple[str, str, str, str]
 _KEYS = ("task", "dataset", "generator", "model")
@@ -65,7 +65,7 @@ def covers(gate: Gate, cell: Cell) -> bool:
         if gate.kind == "min_agreement":
             return want == "" or ensemble or generator in (want, REAL)
         # A bias factor normalises a model's scores by every model's, on every
-        # synthetic source (``harness.analysis.bias_factors``).
+        # synthetic source (``harness.analysis.agreement.bias_factors``).
         return generator != REAL
     if want and not (generator == want or (ensemble and generator != REAL)):
         return False

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.gates.model import Figure, Gate, GateError
-from harness.names import ENSEMBLES
+from harness.core.names import ENSEMBLES
 
 #: ``(task, dataset, generator, candidate, baseline_model)`` -> drop interval dict or None.
 PairedDrop = Callable[[str, str, str, str, str], "dict[str, Any] | None"]
@@ -271,7 +271,7 @@ def _paired_figure(gate: Gate, g: Mapping[str, Any], gen: str, cell: str, drops:
 
 def _reference_reader(figure: str) -> Reader:
     """A synthetic source's real-data reference (``ci.reference.sources``, see
-    ``harness.reference``): ``effective`` examples or its ``percentile``."""
+    ``harness.analysis.reference``): ``effective`` examples or its ``percentile``."""
 
     def read(gate: Gate, report: Mapping[str, Any], _: Drops) -> Iterator[Figure]:
         for g in groups_of(gate, report):

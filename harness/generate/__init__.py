@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 from harness.generate.base import GENERATORS, GenContext, GenSettings
 from harness.generate.engine import BackendInfo, run_generation
 from harness.generate.templates import load_template
@@ -58,7 +58,7 @@ def build_context(
 
 def backend_info(client: Any, name: str, model: str) -> BackendInfo:
     """Who answers, without secrets (the endpoint loses user info and query)."""
-    from harness.cache import safe_endpoint
+    from harness.backends.cache import safe_endpoint
 
     b = client.backend
     return BackendInfo(name=name, model=model, provider=str(getattr(b, "provider", "")),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 from harness.generate.templates import PromptTemplate
-from harness.records import Example
+from harness.core.records import Example
 
 Messages = list[dict[str, str]]
 #: Request fields beyond the messages (a decoding ``grammar``); JSON-able values.

@@ -90,7 +90,7 @@ def run_generate(args: argparse.Namespace) -> int:
     if args.push_to_hub:
         from harness.generate.card import push_generated
         from harness.generate.writer import GenerateError as PushError
-        from harness.hub import HubError
+        from harness.data.hub import HubError
 
         out = Path(args.out) if args.out else None
         try:

@@ -38,7 +38,7 @@ from harness.generate.writer import (
     write_json_atomic,
 )
 from harness.tasks import TASKS, RecordError
-from harness.tasks.base import dedup_key
+from harness.tasks.kit.base import dedup_key
 
 PROVENANCE_SCHEMA = 1
 #: Keys of the provenance that must match for a run to resume another.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.prompts.grammar import literal
+from harness.tasks.kit.prompts.grammar import literal
 
 #: Text characters: one line, no quotes or backslashes (nothing a parser could unwrap).
 _CHAR = r'[^"\\\n\x00-\x1f]'

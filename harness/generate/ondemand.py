@@ -20,8 +20,8 @@ import os
 import uuid
 from pathlib import Path
 
-from harness.config import DatasetSpec, GeneratorSpec, Suite
-from harness.records import REAL
+from harness.run.suite import DatasetSpec, GeneratorSpec, Suite
+from harness.core.records import REAL
 
 MODES = ("never", "missing", "always")
 _PROCESS_RUN = uuid.uuid4().hex
@@ -40,7 +40,7 @@ def _generator(suite: Suite, name: str) -> GeneratorSpec | None:
 def _local_source(spec: DatasetSpec, generator: str, path: str, data_dir: Path) -> str:
     """A single hf:// file from the Hub cache; a datasets-format source as converted JSONL."""
     from harness.data.hf_datasets import convert, is_datasets_source
-    from harness.hub import is_repo_uri, resolve
+    from harness.data.hub import is_repo_uri, resolve
 
     if path.startswith("hf://") and not is_repo_uri(path):
         path = str(resolve(path))

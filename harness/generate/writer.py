@@ -17,8 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from harness.redaction import redact_tree
-from harness.textsafe import json_dumps
+from harness.core.redaction import redact_tree
+from harness.core.textsafe import json_dumps
 
 #: The key of the per-record generation metadata.
 META = "_gen"

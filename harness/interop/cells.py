@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.records import CaseKey, CaseResult, Example, Outcome
+from harness.core.records import CaseKey, CaseResult, Example, Outcome
 
 
 class ExportError(ValueError):
@@ -35,7 +35,7 @@ class Interval:
     se: float
     level: float
     resamples: int
-    #: The report's own method for a score (``harness.intervals.METHODS["scores"]``).
+    #: The report's own method for a score (``harness.analysis.intervals.METHODS["scores"]``).
     method: str = ""
 
 
@@ -139,7 +139,7 @@ def _intervals(
     view: Any, report: Mapping[str, Any]
 ) -> dict[CaseKey, Interval]:
     """Each ok cell's score interval, as the run's report computed it."""
-    from harness.intervals import METHODS, bootstrap_cases, source_score_intervals
+    from harness.analysis.intervals import METHODS, bootstrap_cases, source_score_intervals
     from harness.report.finish import ReportSettings
 
     boot = ReportSettings.from_dict(report).bootstrap()
@@ -161,7 +161,7 @@ def collect(
     store: Path, data_dir: Path | None = None, suite_path: Path | None = None, created: str = ""
 ) -> StoreExport:
     """Every ok cell of ``store``'s latest run with its examples (module docstring)."""
-    from harness.config import ConfigError, load_suite
+    from harness.run.suite import ConfigError, load_suite
     from harness.store.files import case_name, check_store, parse_once
     from harness.store.runs import read_run_record
     from harness.store.view import build_view

@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from harness.config import ConfigError
+    from harness.run.suite import ConfigError
     from harness.data import DataError, DataMissing
     from harness.interop.cells import ExportError
     from harness.interop.export import export_store, parse_formats

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from harness.interop.cells import ExportError, collect
 from harness.interop.formats import WRITERS
-from harness.records import CaseKey
+from harness.core.records import CaseKey
 from harness.store.files import atomic_write_text
-from harness.textsafe import json_dumps
+from harness.core.textsafe import json_dumps
 
 MANIFEST = "manifest.json"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.interop.logs import ImportedLog
-from harness.registry import Registry
+from harness.core.registry import Registry
 
 if TYPE_CHECKING:
     from harness.interop.cells import CellExport

@@ -42,11 +42,11 @@ from harness.interop.logs import (
     text_of,
 )
 from harness.models import MODELS, Predictor, TaskContext
-from harness.prompts.parse import DEFAULT_THRESHOLD
-from harness.records import Dataset, Example, Prediction
+from harness.tasks.kit.prompts.parse import DEFAULT_THRESHOLD
+from harness.core.records import Dataset, Example, Prediction
 from harness.tasks import TASKS
-from harness.tasks.base import text_fields
-from harness.tasks.chat import ChatOptions, Parse, chat_io
+from harness.tasks.kit.base import text_fields
+from harness.tasks.kit.chat import ChatOptions, Parse, chat_io
 
 #: How an answer text becomes a prediction: the task's chat parser, or a value.
 ANSWERS = ("chat", "value")

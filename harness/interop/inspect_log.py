@@ -34,7 +34,7 @@ from harness.interop.logs import ImportedLog, ImportMismatch, LoggedSample, tabl
 from harness.interop.texts import answer_text, input_fields, input_text, value_text
 from harness.store.files import atomic_write_text
 from harness.tasks import TASKS
-from harness.textsafe import json_dumps
+from harness.core.textsafe import json_dumps
 
 SCORER = "synthbench"
 

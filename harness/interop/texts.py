@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.records import Example, Outcome
-from harness.tasks.base import text_fields
-from harness.textsafe import json_dumps
+from harness.core.records import Example, Outcome
+from harness.tasks.kit.base import text_fields
+from harness.core.textsafe import json_dumps
 
 
 def input_fields(task: Any, ex: Example) -> dict[str, str]:

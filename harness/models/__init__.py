@@ -9,7 +9,7 @@ from harness.models.base import (
     Predictor,
     TaskContext,
 )
-from harness.registry import Registry
+from harness.core.registry import Registry
 
 #: Modules imported on the first registry lookup; each registers its factories.
 MODEL_MODULES: tuple[str, ...] = (

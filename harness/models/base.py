@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness.extras import DISTRIBUTIONS, install_line
-from harness.records import Dataset, Example, Prediction
+from harness.core.extras import DISTRIBUTIONS, install_line
+from harness.core.records import Dataset, Example, Prediction
 
 
 class MissingDependency(RuntimeError):

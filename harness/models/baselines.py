@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.spans import capitalised_spans
 from harness.models.support import entity_labels, most_common, need_train, words
-from harness.records import (
+from harness.core.records import (
     Entity,
     Example,
     IntentExample,

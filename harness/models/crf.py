@@ -1,6 +1,6 @@
 """``crf``: a linear-chain CRF (sklearn-crfsuite) trained on the train split's BIO tags.
 
-Tokens and BIO tags come from ``harness.tasks.tokenize`` (the same tokenizer the
+Tokens and BIO tags come from ``harness.tasks.ner.tokenize`` (the same tokenizer the
 NER metric uses): a train text is cut at its entity boundaries and tagged with
 ``spans_to_bio``; a test text is tokenized plainly and the predicted tags go back
 to character spans with ``bio_to_spans``. A train example whose spans overlap (BIO
@@ -21,8 +21,8 @@ from typing import Any
 
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import need_train, ner_texts
-from harness.records import Entity, Example, NerExample, Prediction
-from harness.tasks.tokenize import bio_to_spans, spans_to_bio, tokenize
+from harness.core.records import Entity, Example, NerExample, Prediction
+from harness.tasks.ner.tokenize import bio_to_spans, spans_to_bio, tokenize
 
 
 def _shape(word: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness import phases
+from harness.core import phases
 from harness.models.base import MissingDependency
 from harness.models.embedding_store import STORE_NAME, EmbeddingStore, store_enabled, text_key
 from harness.models.encoders import (
@@ -205,7 +205,7 @@ def default_store() -> EmbeddingStore | None:
     """The store in the cache directory, or None when ``SYNTHBENCH_EMBEDDINGS=off``."""
     if not store_enabled():
         return None
-    from harness.cache import resolve_cache_dir
+    from harness.backends.cache import resolve_cache_dir
 
     return EmbeddingStore(resolve_cache_dir() / STORE_NAME)
 

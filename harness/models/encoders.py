@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from harness.registry import Registry
+from harness.core.registry import Registry
 
 if TYPE_CHECKING:
     import numpy as np

@@ -84,7 +84,7 @@ def resolve_factory(ref: str) -> ModelFactory:
 def resolve(ref: str) -> ResolvedFactory:
     """The factory of ``ref`` with its declared tasks; raises ``FactoryError``."""
     from harness.models import MODELS
-    from harness.registry import UnknownNameError
+    from harness.core.registry import UnknownNameError
 
     if is_import_path(ref):
         obj = _import_attr(ref)
@@ -119,7 +119,7 @@ def requirements(ref: str, params: Mapping[str, Any]) -> tuple[str, ...]:
     backend's own lookup names it when the model is built).
     """
     from harness.backends import BACKENDS
-    from harness.registry import UnknownNameError
+    from harness.core.registry import UnknownNameError
 
     found = resolve(ref)
     needs = list(found.requires)

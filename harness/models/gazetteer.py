@@ -1,6 +1,6 @@
 """``gazetteer``: exact look-up of the entity names seen in the train split.
 
-Every train entity's surface form, as a token sequence (``harness.tasks.tokenize``,
+Every train entity's surface form, as a token sequence (``harness.tasks.ner.tokenize``,
 so ``Obama's`` still yields ``Obama``), is stored with its most frequent label (ties:
 alphabetically first). A text is scanned left to right; at each token the longest
 stored sequence that starts there is tagged and the scan resumes after it, so
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.support import most_common, need_train, ner_texts
-from harness.records import Entity, Example, NerExample, Prediction
-from harness.tasks.tokenize import tokenize
+from harness.core.records import Entity, Example, NerExample, Prediction
+from harness.tasks.ner.tokenize import tokenize
 
 
 def _words(text: str) -> tuple[str, ...]:

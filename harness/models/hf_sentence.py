@@ -26,7 +26,7 @@ from typing import Any
 
 from harness.backends.hf_local import pick_device, require
 from harness.models import MODELS, Predictor, TaskContext
-from harness.records import Example, Prediction, SimilarityExample
+from harness.core.records import Example, Prediction, SimilarityExample
 
 
 def _pairs(examples: Sequence[Example], who: str) -> tuple[list[str], list[str]]:

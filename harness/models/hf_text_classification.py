@@ -26,7 +26,7 @@ from typing import Any
 
 from harness.backends.hf_local import load_pipeline, require
 from harness.models import MODELS, Predictor, TaskContext
-from harness.records import Example, IntentExample, Prediction
+from harness.core.records import Example, IntentExample, Prediction
 
 
 def _norm(label: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import words
-from harness.records import Example, Prediction, SimilarityExample
+from harness.core.records import Example, Prediction, SimilarityExample
 
 
 def _pairs(examples: Sequence[Example]) -> list[SimilarityExample]:

@@ -1,7 +1,7 @@
 """``llm``: a chat LLM prompted zero-shot, for every task that has a chat prompt.
 
 The task gives the prompt, the answer parser and the grammar (its ``chat_io``,
-``harness.tasks.chat``; intent, similarity and NER in ``harness/tasks/<name>/chat.py``).
+``harness.tasks.kit.chat``; intent, similarity and NER in ``harness/tasks/<name>/chat.py``).
 
 Suite entry (OpenAI-compatible server; the key comes from the named variable)::
 
@@ -20,7 +20,7 @@ retries, is an invalid prediction with the reason in ``error``, so each case's
 invalid rate is exact. A failed request (and an unparseable answer cut off at
 ``max_tokens``) also carries its kind in ``Prediction.failure``: the runner counts
 those apart from unparseable answers and stores a case with failed requests as
-``incomplete`` (``harness.failures``).
+``incomplete`` (``harness.core.failures``).
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from typing import Any
 
 from harness.backends.base import CUT_OFF, LENGTH, Completion, Message
 from harness.models import MODELS, Predictor, TaskContext
-from harness.prompts.parse import DEFAULT_THRESHOLD
-from harness.records import Example, Prediction
-from harness.tasks.chat import ChatOptions, ChatTasks, chat_io
+from harness.tasks.kit.prompts.parse import DEFAULT_THRESHOLD
+from harness.core.records import Example, Prediction
+from harness.tasks.kit.chat import ChatOptions, ChatTasks, chat_io
 
 Prompt = Callable[[Example], Sequence[Message]]
 Parse = Callable[[Example, str], Prediction]

@@ -25,8 +25,8 @@ from typing import Any
 
 from harness.backends.hf_local import load_pipeline, require
 from harness.models import MODELS, Predictor, TaskContext
-from harness.records import Entity, Example, IntentExample, NerExample, Prediction
-from harness.values import strict_bool
+from harness.core.records import Entity, Example, IntentExample, NerExample, Prediction
+from harness.core.values import strict_bool
 
 
 def readable(label: str) -> str:

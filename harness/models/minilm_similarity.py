@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.embeddings import Embedder, embedder_for
-from harness.records import Example, Prediction, SimilarityExample
+from harness.core.records import Example, Prediction, SimilarityExample
 
 
 @dataclass

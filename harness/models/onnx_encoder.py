@@ -46,7 +46,7 @@ def onnx_dir(weights: str) -> Path:
     root = os.environ.get(ENV_ONNX_DIR)
     if root:
         return Path(root) / weights
-    from harness.cache import resolve_cache_dir
+    from harness.backends.cache import resolve_cache_dir
 
     return resolve_cache_dir() / "onnx" / weights
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.models import MODELS, Predictor, TaskContext
-from harness.records import Example, IntentExample, NerExample, Prediction, SimilarityExample
+from harness.core.records import Example, IntentExample, NerExample, Prediction, SimilarityExample
 
 
 def _unit(*parts: str) -> float:

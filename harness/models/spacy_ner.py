@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness import phases
+from harness.core import phases
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import ner_texts
-from harness.records import Entity, Example, Prediction
+from harness.core.records import Entity, Example, Prediction
 
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec

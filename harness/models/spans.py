@@ -6,12 +6,12 @@ lower-case connectors of names (``Communist Party of the Russian Federation``,
 ``Leonardo da Vinci``), but only when a capitalised token follows. Capitalised
 function words (``The``, ``In``, ``He``) are not names on their own: they are cut
 from the start of a run, which removes most sentence-initial false spans.
-Tokens come from ``harness.tasks.tokenize`` (punctuation is its own token).
+Tokens come from ``harness.tasks.ner.tokenize`` (punctuation is its own token).
 """
 
 from __future__ import annotations
 
-from harness.tasks.tokenize import tokenize
+from harness.tasks.ner.tokenize import tokenize
 
 #: Lower-case words allowed inside a name when both sides are capitalised.
 CONNECTORS = frozenset(

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from harness.models.base import TaskContext
-from harness.records import Example, IntentExample, NerExample
+from harness.core.records import Example, IntentExample, NerExample
 
 E = TypeVar("E", bound=Example)
 

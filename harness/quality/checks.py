@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from harness.records import Example
+from harness.core.records import Example
 
 
 def run_checks(

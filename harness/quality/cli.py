@@ -11,7 +11,7 @@ from typing import Any
 
 
 def _suite(path: str | None) -> Any:
-    from harness.config import ConfigError, load_suite
+    from harness.run.suite import ConfigError, load_suite
 
     candidate = Path(path or "benchmarks/suite.toml")
     if not candidate.is_file():

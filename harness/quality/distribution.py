@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from harness.records import Example
+from harness.core.records import Example
 
 
 def labels_of(example: Example) -> list[str]:

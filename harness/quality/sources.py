@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.config import DatasetSpec, Suite
-from harness.records import REAL
+from harness.run.suite import DatasetSpec, Suite
+from harness.core.records import REAL
 
 
 def source_jsonl(data_dir: Path, spec: DatasetSpec, source: str) -> tuple[Path, bool]:
@@ -28,7 +28,7 @@ def source_jsonl(data_dir: Path, spec: DatasetSpec, source: str) -> tuple[Path, 
     """
     from harness.data.errors import DataMissing
     from harness.data.hf_datasets import convert, is_datasets_source
-    from harness.hub import is_repo_uri, resolve
+    from harness.data.hub import is_repo_uri, resolve
 
     data_dir = Path(data_dir)
     if source.startswith("hf://") and not is_repo_uri(source):

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 
 
 def compact(q: Mapping[str, Any]) -> dict[str, Any]:
@@ -108,7 +108,7 @@ HUB_REASON = ("an hf:// source that is not in the Hub cache: the report does not
 def _from_hub_cache(uri: str) -> Path | None:
     """The Hub cache's copy of an ``hf://`` file or repository, never downloading
     (a run that read the source has cached it); None when it is not there."""
-    from harness.hub import is_repo_uri, parse, parse_repo
+    from harness.data.hub import is_repo_uri, parse, parse_repo
 
     try:
         if is_repo_uri(uri):
@@ -171,7 +171,7 @@ def add_quality(groups: list[dict[str, Any]], run: Mapping[str, Any]) -> None:
     data_dir, suite_path = run.get("data_dir"), run.get("suite")
     if not data_dir or not suite_path or not Path(str(suite_path)).is_file():
         return
-    from harness.config import ConfigError, load_suite
+    from harness.run.suite import ConfigError, load_suite
 
     try:
         suite = load_suite(str(suite_path), resolve_models=False)

@@ -12,7 +12,7 @@ import statistics
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-from harness.records import Example, SimilarityExample
+from harness.core.records import Example, SimilarityExample
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")

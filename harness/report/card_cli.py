@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from harness.report.card import CardInputs, render_card, sources
+from harness.report.render.card import CardInputs, render_card, sources
 
 
 def _load_report(path: Path) -> dict[str, Any]:
@@ -104,8 +104,8 @@ def run_card(args: argparse.Namespace) -> int:
     elif not args.push_to_hub:
         sys.stdout.write(text)
     if args.push_to_hub:
-        from harness.hub import HubError, push_files
-        from harness.redaction import redact
+        from harness.data.hub import HubError, push_files
+        from harness.core.redaction import redact
 
         files["README.md"] = redact(text).encode("utf-8")  # as every artifact writer does
         try:

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.analysis import ScoreRow
-from harness.textsafe import json_dumps
+from harness.analysis.agreement import ScoreRow
+from harness.core.textsafe import json_dumps
 
 ROW_KEYS = ("task", "dataset", "generator", "model", "metric", "score")
 
@@ -85,7 +85,7 @@ def parse_families(
     A model declared ``--same-as`` a family's generator belongs to that family, as in
     a suite. Errors say which option and value.
     """
-    from harness.families import Families
+    from harness.core.families import Families
 
     base = base or Families()
     gens = dict(base.generators)
@@ -172,7 +172,7 @@ def run_report(args: argparse.Namespace) -> int:
 
     from harness.gates import GateError
     from harness.report.finish import build, write_files
-    from harness.report.terminal import render_terminal
+    from harness.report.render.terminal import render_terminal
     from harness.store.files import atomic_write_text, parse_once, write_failure
     from harness.store.runs import RunRecord
 
@@ -209,11 +209,11 @@ def run_report(args: argparse.Namespace) -> int:
     # Each file on its own: one that cannot be written is a line, the rest still come.
     outputs: list[tuple[str, Any]] = [
         (args.json, lambda: json_dumps(report, indent=1) + "\n"),
-        (args.md, lambda: _render("harness.report.markdown", "render_markdown", report, stamp)),
-        (args.html, lambda: _render("harness.report.html", "render_html", report, stamp)),
+        (args.md, lambda: _render("harness.report.render.markdown", "render_markdown", report, stamp)),
+        (args.html, lambda: _render("harness.report.render.html", "render_html", report, stamp)),
     ]
     if settings.junit_xml and not args.out:
-        junit = ("harness.report.junit", "render_junit")
+        junit = ("harness.report.render.junit", "render_junit")
         outputs.append((settings.junit_xml, lambda: _render(*junit, report, stamp)))
     for target, text in outputs:
         if target:
@@ -221,8 +221,8 @@ def run_report(args: argparse.Namespace) -> int:
                 atomic_write_text(Path(target), text())
             except OSError as exc:
                 failures.append(write_failure(Path(target), exc))
-    from harness.redaction import redact_tree
-    from harness.textsafe import scrub_tree
+    from harness.core.redaction import redact_tree
+    from harness.core.textsafe import scrub_tree
 
     print(render_terminal(redact_tree(scrub_tree(report)[0]), width=args.width))
     if note := report.get("text_safety", {}).get("note"):

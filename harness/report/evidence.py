@@ -10,7 +10,7 @@ so ``report.html`` stays small:
 * **invalid**: examples on which some model gave no valid answer (with its raw answer
   and error).
 * **misleading**: the examples the statistics' item diagnostics (``items`` of the
-  group, ``harness.items``) list for a synthetic source whose influence is negative:
+  group, ``harness.analysis.items``) list for a synthetic source whose influence is negative:
   the source ranks the models more like real data without them. Their influence is
   shown (Spearman; Pearson where leaving the example out moves no rank). Listed
   examples with zero or positive influence are not marked: they mislead nobody.
@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.records import CaseKey, Outcome
+from harness.core.records import CaseKey, Outcome
 from harness.store.files import case_name, iter_case_files, read_case
-from harness.textsafe import scrub
+from harness.core.textsafe import scrub
 
 #: Examples kept per source and reason; the page states the caps.
 PER_SOURCE = 8

@@ -31,8 +31,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.cache import resolve_cache_dir
-from harness.textsafe import json_dumps
+from harness.backends.cache import resolve_cache_dir
+from harness.core.textsafe import json_dumps
 
 ENV_SWITCH = "SYNTHBENCH_FIGURE_CACHE"
 #: Bump when what is stored changes shape.

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.analysis import ScoreRow
-from harness.families import Families
+from harness.analysis.agreement import ScoreRow
+from harness.core.families import Families
 from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates, suite_gates
-from harness.intervals import (
+from harness.analysis.intervals import (
     BootstrapSettings,
     bootstrap_cases,
     generator_comparisons,
@@ -30,10 +30,10 @@ from harness.intervals import (
 )
 from harness.report import figurecache
 from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
-from harness.reporting import report_groups
+from harness.report.groups import report_groups
 from harness.store.runs import RunRecord
 from harness.store.view import MISSING, View, build_view
-from harness.textsafe import json_dumps
+from harness.core.textsafe import json_dumps
 
 REPORT_JSON = "report.json"
 
@@ -107,7 +107,7 @@ def _saved(
 ) -> tuple[SavedDrop | None, dict[str, str]]:
     if not settings.compare:
         return None, {}
-    from harness.baseline import BaselineError, SavedComparison, load_baseline
+    from harness.analysis.baseline import BaselineError, SavedComparison, load_baseline
 
     boot = settings.bootstrap() or BootstrapSettings()
     try:
@@ -163,7 +163,7 @@ def _figures(
         which = generator_comparisons(reps, boot)
         found = group_intervals(figures, reps, same_as, boot, families, which)
         sections["bootstrap"] = boot.to_dict()
-        if which.tasks:  # which generator, per task (harness.whichgen)
+        if which.tasks:  # which generator, per task (harness.analysis.whichgen)
             sections["generators"] = which.to_dict()
         if samples := invalid_samples(cases):
             sections["invalid_samples"] = samples
@@ -239,7 +239,7 @@ def build(
         sections=sections,
         families=families,
     )
-    from harness.textsafe import count_unencodable, replaced_note
+    from harness.core.textsafe import count_unencodable, replaced_note
 
     # report.json keeps every string exactly (escaped); people see U+FFFD instead.
     if replaced := count_unencodable(report.to_dict()):
@@ -258,8 +258,8 @@ def build(
     )
     failures: list[str] = []
     if save_baseline is not None and reps:
-        from harness.baseline import baseline_doc
-        from harness.baseline import save_baseline as save
+        from harness.analysis.baseline import baseline_doc
+        from harness.analysis.baseline import save_baseline as save
         from harness.store.files import write_failure
 
         name = save_baseline.stem
@@ -291,10 +291,10 @@ def write_files(
     Each file is written on its own: one that cannot be (full disk, read-only folder,
     a folder at its path) is a line in ``failures``, and the others are still tried.
     """
-    from harness.postrun import REPORT_HTML, REPORT_MD, PostRunOptions, write_reports
+    from harness.report.write import REPORT_HTML, REPORT_MD, PostRunOptions, write_reports
     from harness.report.partial import report_dir
     from harness.store.files import atomic_write_text, write_failure
-    from harness.textsafe import json_dumps
+    from harness.core.textsafe import json_dumps
 
     report = done.report.to_dict()
     store, out = out, report_dir(out, report)

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.families import Families
-from harness.records import CaseKey, CaseResult
+from harness.core.families import Families
+from harness.core.records import CaseKey, CaseResult
 
 REPORT_SCHEMA = 1
 
@@ -94,7 +94,7 @@ class Group:
     """One (task, dataset): the analysis' figures, then the bootstrap's, if it ran."""
 
     #: ``task``, ``dataset``, ``metric``, ``scores``, ``agreement``, ``bias``, ``data``,
-    #: ``quality``, ... as ``harness.reporting.report_groups`` builds them.
+    #: ``quality``, ... as ``harness.report.groups.report_groups`` builds them.
     figures: Mapping[str, Any]
     ci: Mapping[str, Any] | None = None
     items: Mapping[str, Any] | None = None

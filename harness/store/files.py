@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.records import CaseKey, CaseResult, Outcome
-from harness.redaction import redact
-from harness.textsafe import json_dumps, scrub
+from harness.core.records import CaseKey, CaseResult, Outcome
+from harness.core.redaction import redact
+from harness.core.textsafe import json_dumps, scrub
 
 #: The layout version of a store; readers refuse a store written by a newer one.
 STORE_SCHEMA = 2

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.families import Families
-from harness.records import CaseKey, CaseResult
+from harness.core.families import Families
+from harness.core.records import CaseKey, CaseResult
 from harness.store.files import (
     RUNS,
     STORE_SCHEMA,
@@ -25,7 +25,7 @@ from harness.store.files import (
     atomic_write_text,
     check_case_dict,
 )
-from harness.textsafe import json_dumps
+from harness.core.textsafe import json_dumps
 
 RUN_FILE = "run.json"
 

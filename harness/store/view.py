@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.records import CaseKey, CaseResult, Outcome
+from harness.core.records import CaseKey, CaseResult, Outcome
 from harness.store.files import CASES, CaseFileError, Stored, case_name, mtime_stamp, read_verified
 from harness.store.runs import RUN_FILE, Cell, RunRecord
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.registry import Registry
-from harness.tasks.base import RecordError, Task
+from harness.core.registry import Registry
+from harness.tasks.kit.base import RecordError, Task
 
 TASKS: Registry[Task] = Registry(
     "task",

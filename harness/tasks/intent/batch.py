@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.tasks.stats import ExampleStats, FloatArray
+from harness.tasks.kit.examplestats import ExampleStats, FloatArray
 
 # The codes of ``IntentTask.example_stats`` rows besides a class index; defined here
 # because ``task`` imports this module.

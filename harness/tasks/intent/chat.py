@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from harness.backends.base import Message
 from harness.models.base import TaskContext
-from harness.prompts.build import intent_messages
-from harness.prompts.grammar import intent_grammar
-from harness.prompts.parse import parse_intent
-from harness.records import Example, IntentExample, Prediction
-from harness.tasks.chat import ChatIO, ChatOptions
+from harness.tasks.kit.prompts.build import intent_messages
+from harness.tasks.kit.prompts.grammar import intent_grammar
+from harness.tasks.kit.prompts.parse import parse_intent
+from harness.core.records import Example, IntentExample, Prediction
+from harness.tasks.kit.chat import ChatIO, ChatOptions
 
 
 def chat_io(ctx: TaskContext, options: ChatOptions) -> ChatIO:

@@ -22,7 +22,7 @@ from harness.generate.base import (
     weighted_keys,
 )
 from harness.generate.grammar import line_grammar
-from harness.records import IntentExample
+from harness.core.records import IntentExample
 
 
 class IntentGenerator:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 from harness.data.labels import union_of_real_labels
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from harness.records import Example, IntentExample
+from harness.core.records import Example, IntentExample
 
 LABEL_UNKNOWN = "label_unknown"
 

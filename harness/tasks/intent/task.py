@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.records import Example, IntentExample
+from harness.core.records import Example, IntentExample
 from harness.tasks import TASKS
-from harness.tasks.fields import require_object, require_str
-from harness.tasks.folder import TaskFolder
+from harness.tasks.kit.fields import require_object, require_str
+from harness.tasks.kit.folder import TaskFolder
 from harness.tasks.intent.batch import INVALID, OTHER, gold_strata, macro_f1_batch
-from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
+from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
 
 
 class IntentTask(TaskFolder):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from harness.tasks.stats import ExampleStats, FloatArray
+from harness.tasks.kit.examplestats import ExampleStats, FloatArray
 
 
 def strict_f1_batch(

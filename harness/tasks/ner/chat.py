@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from harness.backends.base import Message
 from harness.models.base import TaskContext
-from harness.prompts.build import ner_messages
-from harness.prompts.grammar import entities_grammar
-from harness.prompts.parse import parse_entities
-from harness.records import Example, NerExample, Prediction
-from harness.tasks.chat import ChatIO, ChatOptions
+from harness.tasks.kit.prompts.build import ner_messages
+from harness.tasks.kit.prompts.grammar import entities_grammar
+from harness.tasks.kit.prompts.parse import parse_entities
+from harness.core.records import Example, NerExample, Prediction
+from harness.tasks.kit.chat import ChatIO, ChatOptions
 
 
 def chat_io(ctx: TaskContext, options: ChatOptions) -> ChatIO:

@@ -35,7 +35,7 @@ from harness.generate.base import (
     weighted_keys,
 )
 from harness.generate.grammar import entity_text_grammar, names_grammar
-from harness.records import NerExample
+from harness.core.records import NerExample
 
 MAX_ENTITIES = 3
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.config import DatasetSpec
+from harness.run.suite import DatasetSpec
 from harness.data.errors import DataMissing
 from harness.data.labels import label_file, stat_key, union_of_real_labels
 

@@ -10,13 +10,13 @@ with an entity type outside the dataset's label set is invalid as a whole
 * ``f1`` (primary), ``precision``, ``recall``: strict micro scores over all entities
   of the case; a predicted entity is a true positive when a gold entity has the same
   start, end and label. This is what seqeval reports on BIO tags of the same spans
-  (``harness.tasks.tokenize``; checked in the tests). When there are neither gold nor
+  (``harness.tasks.ner.tokenize``; checked in the tests). When there are neither gold nor
   predicted entities all three are undefined (NaN).
 * ``f1:<label>``: the same per label, for every label of the dataset's label set and
   every gold label (NaN for a label with neither gold nor predicted entities).
   (Predicted labels outside the label set make the prediction invalid, above.)
 * ``exact_f1``, ``ent_type_f1``, ``partial_f1``: nervaluate's schemes
-  (``harness.tasks.nerschemes``).
+  (``harness.tasks.ner.schemes``).
 """
 
 from __future__ import annotations
@@ -27,21 +27,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.records import Entity, Example, NerExample
+from harness.core.records import Entity, Example, NerExample
 from harness.tasks import TASKS
-from harness.tasks.base import RecordError
-from harness.tasks.fields import (
+from harness.tasks.kit.base import RecordError
+from harness.tasks.kit.fields import (
     describe,
     require_int,
     require_list,
     require_object,
     require_str,
 )
-from harness.tasks.folder import TaskFolder
+from harness.tasks.kit.folder import TaskFolder
 from harness.tasks.ner.batch import strict_f1_batch
-from harness.tasks.nerschemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
-from harness.tasks.stats import ExampleStats, FloatArray, check_lengths, prf
-from harness.tasks.tokenize import Span
+from harness.tasks.ner.schemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
+from harness.tasks.kit.examplestats import ExampleStats, FloatArray, check_lengths, prf
+from harness.tasks.ner.tokenize import Span
 
 _BASE = ("invalid", "tp", "fp", "fn")
 _SCHEME_COLUMNS = tuple(f"{s}.{c}" for s in SCHEMES for c in COUNTS)
@@ -146,7 +146,7 @@ class NerTask(TaskFolder):
         """``tokens`` + BIO/IOB2/IOBES ``tags`` as text and character spans."""
         if "tokens" not in obj or "tags" not in obj:
             return obj
-        from harness.data.bio import to_spans
+        from harness.tasks.ner.bio import to_spans
 
         try:
             text, spans = to_spans([str(t) for t in obj["tokens"]], [str(t) for t in obj["tags"]])
@@ -224,7 +224,7 @@ class NerTask(TaskFolder):
         """``example_stats`` of several models' predictions on the same golds.
 
         The gold spans and the label columns are worked out once for all models (the
-        bootstrap asks this for every model of a source, ``harness.tasks.generic``).
+        bootstrap asks this for every model of a source, ``harness.tasks.kit.generic``).
         """
         for p in preds:
             check_lengths(golds, p)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from harness.tasks.stats import ExampleStats, FloatArray
+from harness.tasks.kit.examplestats import ExampleStats, FloatArray
 
 
 def _groups(
@@ -48,7 +48,7 @@ def _cumsum_rows(rows: FloatArray, inplace: bool = False) -> FloatArray:
 
     Numpy accumulates along axis 0 of a C-ordered array one column at a time; on the
     bootstrap's ``(examples, 1001)`` arrays one vectorised add per row is about 3x
-    faster. The leave-one-out columns of ``harness.items`` (``n`` wide) keep cumsum.
+    faster. The leave-one-out columns of ``harness.analysis.items`` (``n`` wide) keep cumsum.
     ``inplace`` overwrites ``rows`` (a fresh gather nobody else holds): no copy.
     """
     if rows.shape[1] < WIDE:

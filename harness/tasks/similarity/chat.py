@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from harness.backends.base import Message
 from harness.models.base import TaskContext
-from harness.prompts.build import scale_template, similarity_messages
-from harness.prompts.grammar import rating_grammar
-from harness.prompts.parse import parse_rating
-from harness.records import Example, Prediction, SimilarityExample
-from harness.tasks.chat import ChatIO, ChatOptions
+from harness.tasks.kit.prompts.build import scale_template, similarity_messages
+from harness.tasks.kit.prompts.grammar import rating_grammar
+from harness.tasks.kit.prompts.parse import parse_rating
+from harness.core.records import Example, Prediction, SimilarityExample
+from harness.tasks.kit.chat import ChatIO, ChatOptions
 
 
 def chat_io(ctx: TaskContext, options: ChatOptions) -> ChatIO:

@@ -24,7 +24,7 @@ from harness.generate.base import (
     weighted_keys,
 )
 from harness.generate.grammar import pair_grammar
-from harness.records import SimilarityExample
+from harness.core.records import SimilarityExample
 from harness.tasks.similarity.quality import distribution_keys
 
 _PREFIX = re.compile(r"^\s*(?:[-*]|\d[.)]|(?:sentence|text)\s*\d\s*[:.)-])\s*", re.IGNORECASE)

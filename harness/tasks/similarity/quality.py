@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from harness.records import Example, SimilarityExample
+from harness.core.records import Example, SimilarityExample
 
 SCORE_OUT_OF_RANGE = "score_out_of_range"
 

@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.records import Example, SimilarityExample
+from harness.core.records import Example, SimilarityExample
 from harness.tasks import TASKS
-from harness.tasks.fields import require_number, require_object, require_str
-from harness.tasks.folder import TaskFolder
+from harness.tasks.kit.fields import require_number, require_object, require_str
+from harness.tasks.kit.folder import TaskFolder
 from harness.tasks.similarity.batch import spearman_batch
-from harness.tasks.stats import NAN, ExampleStats, FloatArray, check_lengths
+from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from harness.config import DatasetSpec
+    from harness.run.suite import DatasetSpec
 
 
 def _as_float(value: Any) -> float:

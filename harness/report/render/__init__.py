@@ -1,0 +1,1 @@
+"""Renderers of a built report: terminal, summary, Markdown, HTML, JUnit, plots."""

@@ -1,0 +1,43 @@
+"""One line on the LLM requests of a report: failures by kind, apart from bad answers.
+
+Reads the cases of ``report.json`` (each case's ``extra``: ``failed_requests``,
+``failures`` by kind, ``unparseable``; ``harness.core.failures``), so the terminal and the
+Markdown say how many requests failed and how many answers did not parse, instead of
+one invalid rate that mixes the two.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+
+def request_line(report: Mapping[str, Any]) -> str:
+    """``"llm requests: 3 failed (auth 3) in 2 incomplete case(s); ..."``, or ""."""
+    kinds: Counter[str] = Counter()
+    unparseable = incomplete = 0
+    for case in report.get("cases", {}).get("all", []):
+        extra = case.get("extra") or {}
+        failures = extra.get("failures")
+        if isinstance(failures, Mapping):
+            kinds.update({str(k): int(v) for k, v in failures.items() if isinstance(v, int)})
+        if isinstance(extra.get("unparseable"), int):
+            unparseable += extra["unparseable"]
+        incomplete += case.get("status") == "incomplete"
+    cut = kinds.pop("length", 0)
+    failed = sum(kinds.values())
+    if not (failed or cut or unparseable):
+        return ""
+    parts = []
+    if failed:
+        by_kind = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+        parts.append(
+            f"{failed} requests failed ({by_kind}) in {incomplete} incomplete case(s), "
+            "asked again by the next run"
+        )
+    if cut:
+        parts.append(f"{cut} unparseable answers cut off at max_tokens")
+    if unparseable:
+        parts.append(f"{unparseable} answers did not parse")
+    return "llm requests: " + "; ".join(parts)
