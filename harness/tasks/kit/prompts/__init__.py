@@ -16,7 +16,7 @@ from pathlib import Path
 from string import Template
 
 #: The built-in tasks' folders, each with a ``prompts/`` folder of templates.
-TASKS_DIR = Path(__file__).parent.parent / "tasks"
+TASKS_DIR = Path(__file__).resolve().parents[2]  # harness/tasks
 
 
 @functools.cache
