@@ -25,32 +25,33 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from harness.analysis import engine as figures
+from harness.analysis import familybias
+
+# The grid's types and helpers are part of this module's interface (callers read
+# ``agreement.Matrix``, ``agreement.normalized``): re-exported by name.
+from harness.analysis.grid import Cell as Cell
+from harness.analysis.grid import Grid as Grid
+from harness.analysis.grid import GroupKey as GroupKey
+from harness.analysis.grid import Matrix as Matrix
+from harness.analysis.grid import Value as Value
+from harness.analysis.grid import _models_of, _value
+from harness.analysis.grid import grid_block as grid_block
+from harness.analysis.grid import normalized as normalized
+from harness.analysis.grid import synthetic_generators as synthetic_generators
 from harness.core.families import Families
 from harness.core.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS, RESERVED
 from harness.core.records import ENSEMBLE, REAL, CaseResult
-
-if TYPE_CHECKING:
-    from harness.analysis.familybias import FamilyBias
 
 REPORT_SCHEMA = 1
 ASSOCIATION = ("spearman", "kendall", "pearson")
 ERRORS = ("mae", "mse")
 FIGURES = ASSOCIATION + ERRORS
-
-#: generator -> model -> score (NaN: the case ran, its score is undefined).
-Matrix: TypeAlias = dict[str, dict[str, float]]
-#: What the functions read: any mapping of that shape.
-Grid: TypeAlias = Mapping[str, Mapping[str, float]]
-#: (task, dataset, generator, model): one cell of a suite.
-Cell: TypeAlias = tuple[str, str, str, str]
-GroupKey: TypeAlias = tuple[str, str, str]
-
 
 def _defined(x: float | None) -> bool:
     # ``x == x`` is False only for NaN, and cheaper than math.isnan on the hot path.
@@ -86,24 +87,6 @@ class ScoreRow:
             )
         if self.score is None:  # JSON null from a published table
             object.__setattr__(self, "score", math.nan)
-
-
-@dataclass(frozen=True, slots=True)
-class Value:
-    """A figure, or ``None`` with the reason it is undefined."""
-
-    value: float | None
-    reason: str = ""
-
-    @property
-    def defined(self) -> bool:
-        return self.value is not None
-
-
-def _value(x: float, reason: str) -> Value:
-    """A computed float as a Value; NaN/inf (a degenerate input scipy noticed) is undefined."""
-    x = float(x)
-    return Value(x) if math.isfinite(x) else Value(None, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +190,6 @@ def score_matrices(rows: Iterable[ScoreRow]) -> dict[GroupKey, Matrix]:
     return _collect(rows)[0]
 
 
-def synthetic_generators(matrix: Iterable[str]) -> list[str]:
-    """The matrix's synthetic generators, sorted: neither ``real`` nor an ensemble."""
-    return sorted(g for g in matrix if g != REAL and g not in RESERVED)
-
-
 def generator_order(names: Iterable[str]) -> list[str]:
     """Report order: ``real``, the synthetic generators sorted, ``mean``, ``mean-loo``."""
     names = set(names)
@@ -292,21 +270,6 @@ def agreement_arrays(
 # --------------------------------------------------------------------------- ensembles
 
 
-def grid_block(matrix: Grid, gens: Sequence[str], models: Sequence[str]) -> npt.NDArray[np.float64]:
-    """The grid as the engine's one-row ``(1, G, M)`` array; NaN where no defined score."""
-    return np.array(
-        [[[_float(matrix.get(g, {}).get(m)) for m in models] for g in gens]], dtype=np.float64
-    ).reshape(1, len(gens), len(models))
-
-
-def _float(x: float | None) -> float:
-    return math.nan if x is None else float(x)
-
-
-def _models_of(matrix: Grid, gens: Iterable[str]) -> list[str]:
-    return sorted({m for g in gens for m in matrix.get(g, {})})
-
-
 def ensemble_mean(matrix: Grid, generators: Sequence[str]) -> dict[str, float]:
     """Per model, the mean of its defined scores over ``generators``; NaN if it has none."""
     models = _models_of(matrix, generators)
@@ -328,16 +291,6 @@ def leave_own_out(matrix: Grid, same_as: Mapping[str, str]) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- bias factor
-
-
-def normalized(matrix: Grid, generators: Iterable[str]) -> Matrix:
-    """``n(m, g) = s(m, g) - mean_k s(k, g)`` over the models k with a defined score on g."""
-    gens = [g for g in generators if g in matrix]
-    models = _models_of(matrix, gens)
-    norm = figures.normalized(grid_block(matrix, gens, models))[0]
-    return {
-        g: {m: float(norm[i, models.index(m)]) for m in matrix[g]} for i, g in enumerate(gens)
-    }
 
 
 def bias_factors(matrix: Grid, same_as: Mapping[str, str]) -> dict[str, BiasValue]:
@@ -398,7 +351,7 @@ class GroupAnalysis:
     ensembles: Matrix = field(default_factory=dict)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     #: With suite families: model -> ``harness.analysis.familybias.FamilyBias``; None without.
-    family_bias: Mapping[str, FamilyBias] | None = None
+    family_bias: Mapping[str, familybias.FamilyBias] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The report.json group: fixed key order, undefined as None, nothing rounded."""
@@ -441,8 +394,6 @@ def _analyse_group(
     family_bias = None
     wants_lfo = False
     if families:
-        from harness import familybias  # it builds on this module's figures
-
         family_bias = familybias.family_bias(matrix, families)
         wants_lfo = familybias.has_family_here(sorted(models), gens, families)
     if len(gens) >= MIN_GENERATORS:

@@ -38,10 +38,11 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.analysis import engine as figures
-from harness.analysis.agreement import Grid, Value, grid_block, normalized, synthetic_generators
+from harness.analysis.grid import Grid, Value, grid_block, normalized, synthetic_generators
+from harness.analysis.selfpref import TIE, label_permutations
 from harness.core.families import Families
 from harness.core.names import MIN_GENERATORS
-from harness.analysis.selfpref import TIE, label_permutations
+from harness.core.records import REAL
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -121,7 +122,6 @@ def leave_family_out(matrix: Grid, families: Families) -> dict[str, float]:
 
 
 def _synth(generators: Sequence[str]) -> list[int]:
-    from harness.core.records import REAL
 
     return [i for i, g in enumerate(generators) if g != REAL]
 
