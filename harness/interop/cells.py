@@ -19,7 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.analysis.intervals import METHODS, bootstrap_cases, source_score_intervals
 from harness.core.records import CaseKey, CaseResult, Example, Outcome
+from harness.data import load_source
+from harness.data.hf_datasets import materialise
+from harness.generate.ondemand import prepare_source
+from harness.report.finish import ReportSettings
+from harness.run.suite import ConfigError, load_suite
+from harness.store.files import case_name, check_store, parse_once
+from harness.store.fingerprint import file_digest
+from harness.store.runs import read_run_record
+from harness.store.view import build_view
+from harness.tasks import TASKS
 
 
 class ExportError(ValueError):
@@ -102,11 +113,6 @@ def load_examples(
     outcomes: Sequence[Outcome], stored: Mapping[str, Any],
 ) -> tuple[tuple[Example, ...], str]:
     """The examples behind ``outcomes`` and the source file, checked (module docstring)."""
-    from harness.data import load_source
-    from harness.data.hf_datasets import materialise
-    from harness.generate.ondemand import prepare_source
-    from harness.store.fingerprint import file_digest
-    from harness.tasks import TASKS
 
     spec = materialise(suite.dataset(key.dataset), data_dir)
     spec = prepare_source(suite, spec, key.generator, data_dir, "never")
@@ -139,8 +145,6 @@ def _intervals(
     view: Any, report: Mapping[str, Any]
 ) -> dict[CaseKey, Interval]:
     """Each ok cell's score interval, as the run's report computed it."""
-    from harness.analysis.intervals import METHODS, bootstrap_cases, source_score_intervals
-    from harness.report.finish import ReportSettings
 
     boot = ReportSettings.from_dict(report).bootstrap()
     if boot is None:
@@ -161,10 +165,6 @@ def collect(
     store: Path, data_dir: Path | None = None, suite_path: Path | None = None, created: str = ""
 ) -> StoreExport:
     """Every ok cell of ``store``'s latest run with its examples (module docstring)."""
-    from harness.run.suite import ConfigError, load_suite
-    from harness.store.files import case_name, check_store, parse_once
-    from harness.store.runs import read_run_record
-    from harness.store.view import build_view
 
     check_store(store)
     record = read_run_record(store)
