@@ -12,17 +12,26 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.run.suite import ConfigError, Suite, load_suite
 from harness.core.records import CaseKey, CaseResult
-from harness.run.runner import RunSettings
+from harness.plugin.gatereports import (
+    RUN_NODE,
+    empty_run,
+    gate_exit_lines,
+    gate_reports,
+    log_reports,
+    synthetic_report,
+)
+from harness.plugin.options import add_options
+from harness.plugin.options import setting as _setting
 from harness.plugin.session import PROPERTY, REUSED, SynthSession, param_id, reused_from
+from harness.run.runner import RunSettings
+from harness.run.suite import ConfigError, Suite, load_suite
 
 SESSION_KEY = pytest.StashKey[SynthSession]()
 SERVERS_KEY = pytest.StashKey[Any]()  # the managed-servers run this controller opened
@@ -36,179 +45,8 @@ FIXTURE = "synth_case"
 #: The run's id, made by the controller and inherited by xdist workers.
 ENV_RUN = "SYNTHBENCH_RUN_ID"
 
-# (option, ini name, kind, default, help): one table so every option has its ini twin.
-_OPTIONS: tuple[tuple[str, str, str, Any, str], ...] = (
-    (
-        "--synth-suite",
-        "synth_suite",
-        "path",
-        "benchmarks/suite.toml",
-        "suite file declaring tasks, datasets, generators and models",
-    ),
-    (
-        "--synth-data-dir",
-        "synth_data_dir",
-        "path",
-        None,
-        "data directory (else the SYNTHBENCH_DATA_DIR environment variable)",
-    ),
-    (
-        "--synth-report-dir",
-        "synth_report_dir",
-        "path",
-        ".synthbench",
-        "results directory: per-case JSONL files and report.json",
-    ),
-    (
-        "--synth-max-examples",
-        "synth_max_examples",
-        "int",
-        None,
-        "evaluate a seeded sample of at most N examples per source (0: all)",
-    ),
-    ("--synth-seed", "synth_seed", "int", None, "seed for sampling and models"),
-    ("--synth-strict", "synth_strict", "bool", False, "missing data files are errors, not skips"),
-    (
-        "--synth-generate",
-        "synth_generate",
-        "str",
-        "missing",
-        "sources of kind generate: never, missing (write when absent) or always (rewrite)",
-    ),
-    (
-        "--synth-bootstrap",
-        "synth_bootstrap",
-        "int",
-        1000,
-        "bootstrap resamples for confidence intervals and gates (0: no intervals)",
-    ),
-    ("--synth-ci-level", "synth_ci_level", "str", "0.95", "confidence level of the intervals"),
-    (
-        "--synth-gate",
-        "synth_gates",
-        "list",
-        None,
-        "one-off gate 'KIND key=value ...', repeatable (e.g. 'min_agreement generator=mean "
-        "threshold=0.6'); kinds: min_score, max_drop, min_agreement, max_bias, max_family_bias, "
-        "max_invalid_rate",
-    ),
-    (
-        "--synth-save-baseline",
-        "synth_save_baseline",
-        "str",
-        None,
-        "save this run's scores as baseline NAME (a file meant to be committed)",
-    ),
-    (
-        "--synth-compare",
-        "synth_compare",
-        "str",
-        None,
-        'compare with saved baseline NAME (max_drop gates with baseline = "saved")',
-    ),
-    (
-        "--synth-baseline-dir",
-        "synth_baseline_dir",
-        "path",
-        "benchmarks/baselines",
-        "folder of saved baselines",
-    ),
-    (
-        "--synth-junit-xml",
-        "synth_junit_xml",
-        "path",
-        None,
-        "write the gate verdicts as JUnit XML, one test case per gate",
-    ),
-    (
-        "--synth-fresh",
-        "synth_fresh",
-        "bool",
-        False,
-        "ignore stored results: evaluate every selected case again",
-    ),
-    (
-        "--synth-shard",
-        "synth_shard",
-        "str",
-        None,
-        "run shard I of N (I/N, 1-based): whole (dataset, model) groups, balanced by cost",
-    ),
-    (
-        "--synth-formats",
-        "synth_formats",
-        "str",
-        "md,html",
-        "extra report files in the report dir: md, html, both (md,html) or none",
-    ),
-    (
-        "--synth-export",
-        "synth_export",
-        "str",
-        None,
-        "also export the store's cells under <report dir>/export: inspect, eee, hub "
-        "(comma-separated; see docs/interop.md)",
-    ),
-    (
-        "--synth-allow-empty",
-        "synth_allow_empty",
-        "bool",
-        False,
-        "accept a run whose every selected case was skipped (missing data, models or keys) "
-        "or a suite that declares no case; without it such a run fails",
-    ),
-    (
-        "--synth-summary",
-        "synth_summary",
-        "str",
-        "card",
-        "terminal summary: card (one screen: verdicts, agreement, gates) or full (-v)",
-    ),
-)
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("synthbench", "synthbench: synthetic-vs-real benchmark harness")
-    for opt, ini, kind, default, help_ in _OPTIONS:
-        dest = opt.lstrip("-").replace("-", "_")
-        if kind == "bool":
-            group.addoption(opt, action="store_true", dest=dest, default=None, help=help_)
-            parser.addini(ini, f"{help_} (bool)", type="bool", default=default)
-        elif kind == "list":
-            group.addoption(opt, action="append", dest=dest, default=None, help=help_)
-            parser.addini(ini, f"{help_} (one per line)", type="linelist", default=[])
-        else:
-            group.addoption(
-                opt, dest=dest, default=None, type=int if kind == "int" else str, help=help_
-            )
-            parser.addini(
-                ini, help_, type="string", default="" if default is None else str(default)
-            )
-
-
-def _setting(config: pytest.Config, opt: str) -> Any:
-    """Command line beats ini beats the default; ini paths are relative to rootdir."""
-    _, ini, kind, default, _ = next(o for o in _OPTIONS if o[0] == opt)
-    value = config.getoption(opt.lstrip("-").replace("-", "_"))
-    if value is not None:
-        return Path(value).resolve() if kind == "path" else value
-    raw = config.getini(ini)
-    if kind == "bool":
-        return bool(raw)
-    if kind == "list":
-        return list(raw)
-    if raw in ("", None):
-        return None
-    if kind == "str":
-        return str(raw)
-    if kind == "int":
-        try:
-            return int(raw)
-        except ValueError:
-            raise pytest.UsageError(
-                f"ini option {ini}: expected a whole number, got {raw!r}"
-            ) from None
-    return (config.rootpath / str(raw)).resolve()
+    add_options(parser)
 
 
 def _suite(config: pytest.Config) -> Suite:
@@ -325,8 +163,8 @@ def _baseline_file(config: pytest.Config, opt: str) -> Path | None:
 def _report_settings(config: pytest.Config) -> Any:
     """Intervals, gates, baseline and report files, from options and ini; bad input stops."""
     from harness.gates import GateError
-    from harness.report.write import FORMATS
     from harness.report.finish import ReportSettings
+    from harness.report.write import FORMATS
 
     suite = _suite(config)
     raw_formats = str(_setting(config, "--synth-formats") or "").split(",")
@@ -580,8 +418,8 @@ class SynthPlugin:
         """Our scheduler when the plugin grouped cases (see ``_group_by_model``)."""
         if not self.config.stash.get(GROUPED_KEY, False) or not self._has_suite():
             return None
-        from harness.run.runner import iter_cases
         from harness.plugin.scheduling import CaseGroupScheduling, plan_units
+        from harness.run.runner import iter_cases
 
         suite, settings = _suite(self.config), _run_settings(self.config)
         keys = iter_cases(suite)
@@ -663,8 +501,8 @@ class SynthPlugin:
         reports = gate_reports(synth.verdicts, synth.gates_deferred)
         empty = "" if _setting(self.config, "--synth-allow-empty") else empty_run(synth)
         if empty:
-            reports.append(_report(RUN_NODE, "failed", empty))
-        _log_reports(session, reports)
+            reports.append(synthetic_report(RUN_NODE, "failed", empty))
+        log_reports(session, reports)
         failed = (synth.gates_failed and not synth.gates_deferred) or bool(empty)
         if failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -724,128 +562,6 @@ class SynthPlugin:
             terminalreporter.write_line(f"report: {path}")
         for line in self.config.stash.get(EXPORT_KEY, []):
             terminalreporter.write_line(line, yellow=line.startswith("export failed"))
-
-
-# ------------------------------------------------------------------ verdicts as tests
-
-#: Node ids of the test reports the controller adds at the end of a run.
-GATE_NODE = "synthbench::gate[{}]"
-RUN_NODE = "synthbench::run"
-
-
-@dataclass(frozen=True)
-class _Crash:
-    """What pytest's summaries read of a failure: ``-rA``'s one line, JUnit's message."""
-
-    path: str
-    lineno: int
-    message: str
-
-
-@dataclass(frozen=True)
-class _Verdict:
-    """A failure's long representation (pytest reads ``reprcrash`` and ``toterminal``)."""
-
-    reprcrash: _Crash
-    text: str
-
-    def toterminal(self, tw: Any) -> None:
-        for line in self.text.splitlines():
-            tw.line(line)
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def _report(nodeid: str, outcome: str, text: str) -> list[pytest.TestReport]:
-    """The reports of one synthetic test: its outcome, then a teardown that closes it."""
-    domain = nodeid.split("::", 1)[1]
-    location = ("synthbench", None, domain)
-    first = text.splitlines()[0] if text else ""
-    longrepr: Any = None
-    when = "call"
-    if outcome == "failed":
-        longrepr = _Verdict(_Crash("synthbench", 0, first), text)
-    elif outcome == "skipped":
-        longrepr, when = ("synthbench", None, first), "setup"
-    keywords = {"synthbench": 1}
-    return [
-        pytest.TestReport(nodeid, location, keywords, outcome, longrepr, when),  # type: ignore[arg-type]
-        pytest.TestReport(nodeid, location, keywords, "passed", None, "teardown"),
-    ]
-
-
-def gate_reports(verdicts: Sequence[Any], deferred: bool = False) -> list[list[pytest.TestReport]]:
-    """One test per gate: failing when it failed, skipped when not judged.
-
-    In a shard's run (``deferred``) a failed gate is skipped: the shard saw part of
-    its cells, and ``synthbench report`` over every shard's store decides.
-    """
-    out = []
-    for v in verdicts:
-        text = f"{v.reason}\n{v.gate.describe()}"
-        text += "".join(f"\n  {c.status}: {c.cell}: {c.reason}" for c in v.checks)
-        outcome = v.status
-        if deferred and v.failed:
-            outcome = "skipped"
-            text = f"failed on this shard's cells, decided by `synthbench report`: {text}"
-        out.append(_report(GATE_NODE.format(v.gate.name), outcome, text))
-    return out
-
-
-def gate_exit_lines(verdicts: Sequence[Any], deferred: bool) -> list[tuple[str, bool]]:
-    """Which rule set the exit status: gates that failed (and why), gates not judged."""
-    failed = [f"{v.gate.name!r} ({v.rule})" for v in verdicts if v.failed]
-    unjudged = [repr(v.gate.name) for v in verdicts if v.rule == "not_judged" and not v.failed]
-    out = []
-    if failed and not deferred:
-        out.append((f"gates: exit status 1: failed {', '.join(failed)}", True))
-    if unjudged:
-        out.append(
-            (
-                f"gates: not judged (exit status unaffected): {', '.join(unjudged)}: cells "
-                "outside this run's selection have no stored result",
-                False,
-            )
-        )
-    return out
-
-
-def empty_run(synth: SynthSession) -> str:
-    """Why this run proves nothing (every selected case skipped), or ''."""
-    results = [synth.results.get(k) for k in dict.fromkeys(synth.expected.values())]
-    if not results or any(r is None or r.status != "skipped" for r in results):
-        return ""
-    reasons = sorted({r.reason for r in results if r is not None})
-    return (
-        f"every selected suite case was skipped ({len(results)}): {reasons[0]}"
-        + (f" (and {len(reasons) - 1} other reason(s))" if len(reasons) > 1 else "")
-        + "; pass --synth-allow-empty (ini synth_allow_empty) to accept an empty run"
-    )
-
-
-def _log_reports(session: pytest.Session, reports: list[list[pytest.TestReport]]) -> None:
-    """Through the hooks every reporter listens to, as xdist's controller relays a
-    worker's reports; counted as collected, so the progress ends at 100%."""
-    if not reports:
-        return
-    config = session.config
-    session.testscollected += len(reports)
-    terminal = config.pluginmanager.get_plugin("terminalreporter")
-    if terminal is not None and config.get_verbosity() <= 0:
-        # The letters on a line of their own, not after the last file's progress
-        # (under xdist that line is not the reporter's "current file").
-        terminal.ensure_newline()
-        if terminal._tw.width_of_current_line:
-            terminal._tw.line()
-        terminal.write("synthbench ")
-    for group in reports:
-        for r in group:
-            config.hook.pytest_runtest_logreport(report=r)
-        config.hook.pytest_runtest_logfinish(nodeid=group[0].nodeid, location=group[0].location)
-
-
-# ------------------------------------------------------------------ running
 
 
 @pytest.fixture

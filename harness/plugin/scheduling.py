@@ -27,9 +27,9 @@ from typing import Any
 
 from xdist.scheduler import LoadScopeScheduling
 
-from harness.run.suite import Suite
-from harness.run.costs import case_cost, family, setup_cost
 from harness.core.records import CaseKey
+from harness.run.costs import case_cost, family, setup_cost
+from harness.run.suite import Suite
 
 #: A shareable unit costing more than this fraction of total / workers is split.
 SPLIT_SHARE = 0.25

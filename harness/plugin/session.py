@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from harness.run.suite import Suite
 from harness.core.records import CaseKey, CaseResult
 from harness.run.runner import RunSettings, fingerprint_of, iter_cases
+from harness.run.suite import Suite
 
 #: The user-property name under which a case record travels on a test report.
 PROPERTY = "synthbench_case"
