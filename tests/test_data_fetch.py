@@ -23,7 +23,7 @@ import pytest
 
 from harness.run.suite import DatasetSpec
 from harness.data import load_source, pins
-from harness.data.cli import add_data_parser
+from harness.cli.data import add_data_parser
 from harness.data.fetch import FetchError, fetch
 from harness.data.unpickle import ForbiddenGlobal, safe_loads
 

@@ -24,7 +24,7 @@ from harness.run.suite import ConfigError, DatasetSpec, load_suite, parse_suite
 from harness.data import DataError, DataMissing, clear_cache, load_source
 from harness.generate.writer import GenerateError, ResumableWriter, read_provenance
 from harness.data.hub import HubError, parse
-from harness.report.cli import read_score_rows
+from harness.cli.report import read_score_rows
 from harness.store.files import CaseFileError, read_case, read_head
 from harness.store.runs import read_run_record
 from tests.synth_fixtures import suite_text

@@ -226,7 +226,7 @@ def test_source_summaries_are_kept_on_disk_until_a_file_they_read_changes(tmp_pa
 def test_data_check_cli_on_a_directory_and_a_file(tmp_path, capsys, monkeypatch):
     import argparse
 
-    from harness.data.cli import add_data_parser
+    from harness.cli.data import add_data_parser
 
     write(tmp_path / "real/toy/test.jsonl", [{"text": "play jazz", "label": "play"}])
     write(tmp_path / "synthetic/toy/g.jsonl",

@@ -57,7 +57,7 @@ def run_generate(args: argparse.Namespace) -> int:
     from harness.data.location import ENV_VAR, resolve_data_dir
     from harness.generate import GenerateError, GenSettings, generate
     from harness.models.base import MissingDependency, NotConfigured
-    from harness.quality.cli import _suite
+    from harness.cli.quality import _suite
     from harness.quality.sources import find_spec
 
     def fail(msg: str, code: int = 1) -> int:
