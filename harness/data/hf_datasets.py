@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.run.suite import DatasetSpec
+from harness.core.spec import DatasetSpec
+from harness.core.textsafe import json_dumps
 from harness.data.errors import DataError, DataMissing
 from harness.data.tabular import RowLines, scan_files
 from harness.tasks.kit.base import text_fields
-from harness.core.textsafe import json_dumps
 
 #: File suffixes read through ``datasets`` rather than as the project's JSONL.
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".arrow": "arrow"}
@@ -270,8 +270,8 @@ def _default_columns(task: Any, ds: Any) -> dict[str, str]:
 def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
     """The converted JSONL of one datasets-format source (see the module docstring)."""
     from harness.backends.cache import resolve_cache_dir
-    from harness.data.records import is_empty_record
     from harness.data.hub import is_repo_uri, snapshot
+    from harness.data.records import is_empty_record
     from harness.tasks import TASKS, RecordError
 
     local = snapshot(path) if is_repo_uri(path) else data_dir / path

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from harness.run.suite import DatasetSpec
+from harness.core.spec import DatasetSpec
 from harness.data.errors import DataError, DataMissing
 from harness.data.jsonl import loads_line
 from harness.data.records import parse_file

@@ -13,11 +13,6 @@ from collections import Counter
 from collections.abc import Hashable
 from pathlib import Path
 
-from harness.run.suite import DatasetSpec
-from harness.data import repair as rp
-from harness.data.errors import DataError, DataMissing
-from harness.data.labels import label_set
-from harness.data.records import parse_file
 from harness.core.records import (
     DataIssues,
     Dataset,
@@ -25,6 +20,11 @@ from harness.core.records import (
     IntentExample,
     NerExample,
 )
+from harness.core.spec import DatasetSpec
+from harness.data import repair as rp
+from harness.data.errors import DataError, DataMissing
+from harness.data.labels import label_set
+from harness.data.records import parse_file
 
 _FileKey = tuple[str, int, int]
 

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from harness.run.suite import DatasetSpec
+from harness.core.spec import DatasetSpec
 from harness.generate.base import GENERATORS, GenContext, GenSettings
 from harness.generate.engine import BackendInfo, run_generation
 from harness.generate.templates import load_template

@@ -20,8 +20,8 @@ import os
 import uuid
 from pathlib import Path
 
-from harness.run.suite import DatasetSpec, GeneratorSpec, Suite
 from harness.core.records import REAL
+from harness.core.spec import DatasetSpec, GeneratorSpec, Suite
 
 MODES = ("never", "missing", "always")
 _PROCESS_RUN = uuid.uuid4().hex

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from harness.run.suite import DatasetSpec
+from harness.core.records import REAL, Example
+from harness.core.spec import DatasetSpec
 from harness.quality.checks import run_checks
 from harness.quality.contamination import NEAR_THRESHOLD, Encoder, contamination
 from harness.quality.distribution import compare, keys_for, label_counts
 from harness.quality.text import dedup_key, distinct_n, length_stats, units
-from harness.core.records import REAL, Example
 from harness.tasks import TASKS, RecordError
 
 #: Version of the quality dict's shape, for readers of report.json.

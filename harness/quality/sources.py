@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.run.suite import DatasetSpec, Suite
 from harness.core.records import REAL
+from harness.core.spec import DatasetSpec, Suite
 
 
 def source_jsonl(data_dir: Path, spec: DatasetSpec, source: str) -> tuple[Path, bool]:

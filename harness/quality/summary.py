@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.run.suite import DatasetSpec
+from harness.core.spec import DatasetSpec
 
 
 def compact(q: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.core import phases
-from harness.run.suite import ConfigError, DatasetSpec, ModelSpec, Suite
 from harness.core.failures import INCOMPLETE, count_failures
+from harness.core.records import CaseKey, CaseResult, Dataset, Outcome, Prediction, id_clashes
 from harness.models import MissingDependency, NotConfigured, Predictor, TaskContext
 from harness.models.base import params_key, predict_data
 from harness.models.factories import resolve_factory
-from harness.core.records import CaseKey, CaseResult, Dataset, Outcome, Prediction, id_clashes
+from harness.run.suite import ConfigError, DatasetSpec, ModelSpec, Suite
 from harness.store.files import CASES, CaseFileError, case_name, store_or_error, verify_case
 from harness.store.fingerprint import Fingerprint, case_fingerprint
 from harness.tasks import TASKS, Task

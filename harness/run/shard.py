@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from harness.run.suite import Suite
 from harness.core.records import CaseKey
+from harness.core.spec import Suite
 
 #: ``(dataset, model)``: the unit a shard takes whole.
 Group = tuple[str, str]

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.run.suite import DatasetSpec, ModelSpec, Suite
 from harness.core.records import REAL, CaseKey
-from harness.store.files import STORE_SCHEMA
+from harness.core.spec import DatasetSpec, ModelSpec, Suite
 from harness.core.textsafe import json_dumps
+from harness.store.files import STORE_SCHEMA
 
 _FILE_DIGESTS: dict[tuple[str, int, int], str] = {}
 
