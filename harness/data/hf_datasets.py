@@ -94,7 +94,7 @@ def _datasets() -> Any:
     try:
         import datasets
     except ImportError:
-        from harness.models.base import MissingDependency
+        from harness.core.errors import MissingDependency
 
         raise MissingDependency("datasets") from None
     return datasets
