@@ -87,7 +87,7 @@ class ModelSpec:
     params: Mapping[str, Any] = field(default_factory=dict)
     same_as: str = ""
     #: Reuse stored results: None lets the store decide (not for temperature > 0 without
-    #: a seed, ``harness.store.fingerprint``), True or False says so.
+    #: a seed, ``harness.run.fingerprint``), True or False says so.
     reuse: bool | None = None
     family: str = ""
 

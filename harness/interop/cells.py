@@ -105,7 +105,7 @@ def load_examples(
     from harness.data import load_source
     from harness.data.hf_datasets import materialise
     from harness.generate.ondemand import prepare_source
-    from harness.store.fingerprint import file_digest
+    from harness.run.fingerprint import file_digest
     from harness.tasks import TASKS
 
     spec = materialise(suite.dataset(key.dataset), data_dir)

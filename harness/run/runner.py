@@ -23,9 +23,9 @@ from harness.core.records import CaseKey, CaseResult, Dataset, Outcome, Predicti
 from harness.models import MissingDependency, NotConfigured, Predictor, TaskContext
 from harness.models.base import params_key, predict_data
 from harness.models.factories import resolve_factory
+from harness.run.fingerprint import Fingerprint, case_fingerprint
 from harness.run.suite import ConfigError, DatasetSpec, ModelSpec, Suite
 from harness.store.files import CASES, CaseFileError, case_name, store_or_error, verify_case
-from harness.store.fingerprint import Fingerprint, case_fingerprint
 from harness.tasks import TASKS, Task
 
 SKIPPED = "skipped"
