@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from harness.backends.build import check_chat_params
 from harness.core import values
 from harness.core.families import Families
 from harness.core.names import ENSEMBLES, RESERVED
@@ -136,7 +137,7 @@ def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> Generator
             raise ConfigError(f"{where}.params.model: a generate source needs the LLM's model id")
         from harness.generate.base import GenSettings
 
-        _checked(values.check_chat_params, f"{where}.params", params)
+        _checked(check_chat_params, f"{where}.params", params)
         _checked(values.check_kwargs, f"{where}.generate", GenSettings, gen)
         try:
             GenSettings(**gen)
@@ -419,7 +420,7 @@ def parse_suite(
                      skip=tuple(list(inspect.signature(make).parameters)[:1]))
             if factory == "llm":
                 known = set(inspect.signature(make).parameters)
-                _checked(values.check_chat_params, f"{where}.params",
+                _checked(check_chat_params, f"{where}.params",
                          {k: v for k, v in params.items() if k not in known})
             _checked_factory(where, factory, make, params)
         reuse = spec.get("reuse")
