@@ -197,7 +197,7 @@ def test_source_summaries_are_kept_on_disk_until_a_file_they_read_changes(tmp_pa
     monkeypatch.setenv("SYNTHBENCH_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
     real_check = report.check_source
-    monkeypatch.setattr(report, "check_source", lambda *a: calls.append(a[2]) or real_check(*a))
+    monkeypatch.setattr(summary, "check_source", lambda *a: calls.append(a[2]) or real_check(*a))
     test = tmp_path / "real/toy/test.jsonl"
     write(test, [{"text": "play jazz", "label": "play"}, {"text": "rain", "label": "weather"}])
     write(tmp_path / "synthetic/toy/g.jsonl", [{"text": "play jazz", "label": "play"}])

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from harness.models.embeddings import get_embedder
 from harness.quality.text import normalize
 
 Encoder = Callable[[Sequence[str]], npt.NDArray[np.float32]]
@@ -30,8 +31,6 @@ NEAR_THRESHOLD = 0.9
 
 def default_encoder() -> Encoder:
     """The process-wide MiniLM embedder's ``encode`` (each text encoded once per process)."""
-    from harness.models.embeddings import get_embedder
-
     return get_embedder().encode
 
 
