@@ -20,14 +20,12 @@ from harness.backends.base import (
     Verdict,
 )
 from harness.backends.build import RequestDefaults, build_client
-from harness.backends.client import ChatClient
 from harness.backends.registry import BACKENDS, BackendFactory
 
 __all__ = [
     "BACKENDS",
     "BackendFactory",
     "ChatBackend",
-    "ChatClient",
     "ChatRequest",
     "Completion",
     "Message",

@@ -28,11 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.backends.base import ChatRequest, Message
-from harness.backends.cache import ResponseCache, resolve_cache_dir, safe_endpoint
-from harness.backends.client import ChatClient
-from harness.backends.ratelimit import RateLimit, SharedRateLimiter
 from harness.backends.registry import BACKENDS
-from harness.backends.retry import RetryPolicy
 from harness.core.redaction import register_env
 from harness.core.values import _describe, _matches, check_kwargs
 
@@ -103,6 +99,14 @@ def build_client(params: Mapping[str, Any], who: str = "llm") -> tuple[Any, Requ
     Raises ``NotConfigured`` (missing key or endpoint) and ``MissingDependency``
     (SDK not installed) from the backend factory: the harness skips such cases.
     """
+    # Lazy for import-time cost (listed in tests/test_layers.py): the client brings
+    # asyncio, sqlite3 and the rate limiter, and ``harness.backends`` is imported by
+    # every pytest session that loads the plugin, most of which never build a client.
+    from harness.backends.cache import ResponseCache, resolve_cache_dir, safe_endpoint
+    from harness.backends.client import ChatClient
+    from harness.backends.ratelimit import RateLimit, SharedRateLimiter
+    from harness.backends.retry import RetryPolicy
+
     name = str(params.get("backend", "openai"))
     factory = BACKENDS.get(name)
     if not params.get("model"):

@@ -20,6 +20,9 @@ from typing import Any
 from harness.core import phases
 from harness.core.failures import INCOMPLETE, count_failures
 from harness.core.records import CaseKey, CaseResult, Dataset, Outcome, Prediction, id_clashes
+from harness.data import DataError, DataMissing, label_set, load_source, load_train
+from harness.data.hf_datasets import materialise
+from harness.generate.ondemand import prepare_source
 from harness.models import MissingDependency, NotConfigured, Predictor, TaskContext
 from harness.models.base import params_key, predict_data
 from harness.models.factories import resolve_factory
@@ -27,6 +30,7 @@ from harness.run.fingerprint import Fingerprint, case_fingerprint
 from harness.run.suite import ConfigError, DatasetSpec, ModelSpec, Suite
 from harness.store.files import CASES, CaseFileError, case_name, store_or_error, verify_case
 from harness.tasks import TASKS, Task
+from harness.tasks.kit.base import text_fields
 
 SKIPPED = "skipped"
 OK = "ok"
@@ -127,8 +131,6 @@ _PREDICTORS: dict[tuple[str, str, str, str], Predictor] = {}
 
 
 def _context(spec: DatasetSpec, settings: RunSettings) -> TaskContext:
-    from harness.data import label_set, load_train
-
     assert settings.data_dir is not None
     return TaskContext(
         task=spec.task,
@@ -179,8 +181,6 @@ def outcomes_of(task: Task, data: Dataset, preds: Sequence[Prediction]) -> list[
 def input_text(task: Task, example: Any, gold: Any) -> tuple[str, ...] | None:
     """The example's text fields, kept with its outcome for the report's example browser;
     None when the gold already holds the text (NER), so it is not stored twice."""
-    from harness.tasks.kit.base import text_fields
-
     if isinstance(gold, dict) and isinstance(gold.get("text"), str):
         return None
     texts = [getattr(example, f, None) for f in text_fields(task)]
@@ -221,8 +221,6 @@ def run_case(
     key: CaseKey, suite: Suite, settings: RunSettings, fp: Fingerprint | None = None
 ) -> CaseResult:
     """Run one case end to end and write its case file; see the module docstring."""
-    from harness.data import DataError, DataMissing, load_source
-
     started = time.perf_counter()
     if fp is None:
         fp = fingerprint_of(key, suite, settings)
@@ -238,9 +236,6 @@ def run_case(
             "data",
         )
     try:
-        from harness.data.hf_datasets import materialise
-        from harness.generate.ondemand import prepare_source
-
         # Datasets-format splits (Hub repos, Parquet/CSV folders) become JSONL once.
         spec = materialise(spec, settings.data_dir)
         # hf:// sources resolve to the Hub cache; `generate` sources are written if missing.

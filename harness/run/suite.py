@@ -32,6 +32,8 @@ from harness.core.spec import (
     Suite,
 )
 from harness.core.textsafe import visible
+from harness.models.factories import FactoryError, check_params, resolve
+from harness.tasks import TASKS
 
 __all__ = [
     "SOURCE_KINDS",
@@ -135,6 +137,10 @@ def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> Generator
     if kind == "generate":
         if not params.get("model"):
             raise ConfigError(f"{where}.params.model: a generate source needs the LLM's model id")
+        # Lazy for import-time cost (listed in tests/test_layers.py): the package
+        # ``harness.generate`` pulls numpy in through the quality checks, and every
+        # pytest session loads this module through the plugin. GenSettings moves into
+        # the light task kit (harness/tasks/kit) with the extension kit.
         from harness.generate.base import GenSettings
 
         _checked(check_chat_params, f"{where}.params", params)
@@ -222,9 +228,6 @@ def _model_tasks(
     narrows that. ``build=False`` (tools that never build models, such as
     ``synthbench data check``) skips the import.
     """
-    from harness.models.factories import FactoryError, resolve
-    from harness.tasks import TASKS
-
     declared = spec.get("tasks")
     if not build:
         listed = _str_list(f"{where}.tasks", declared) if declared is not None else ()
@@ -247,8 +250,6 @@ def _model_tasks(
 
 def _checked_factory(where: str, factory: str, make: Any, params: Mapping[str, Any]) -> None:
     """``make(ctx, **params)`` must bind: no required parameter left without a value."""
-    from harness.models.factories import FactoryError, check_params
-
     try:
         check_params(factory, make, params)
     except FactoryError as exc:
@@ -280,8 +281,6 @@ def parse_suite(
     raw: Mapping[str, Any], path: str = "suite.toml", *, resolve_models: bool = True
 ) -> Suite:
     """Validate a decoded suite; ``path`` is only used in messages."""
-    from harness.tasks import TASKS
-
     f = Path(path).name
     _check_keys(f, raw, _TOP_KEYS)
     run = _table(f"{f}: run", raw.get("run", {}))
