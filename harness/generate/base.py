@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
-from harness.core.records import Example
 from harness.generate.templates import PromptTemplate
+from harness.core.records import Example
 
 Messages = list[dict[str, str]]
 #: Request fields beyond the messages (a decoding ``grammar``); JSON-able values.
