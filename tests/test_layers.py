@@ -127,6 +127,11 @@ LAZY_FOR_IMPORT_TIME: tuple[Pair, ...] = (
     ("harness.backends.build", "harness.backends.retry"),
     # run_generation: the same client, for on-demand sources only.
     ("harness.generate.engine", "harness.backends.client"),
+    # The runner's loaders and on-demand generation: the data, quality and generation
+    # packages (the plugin imports the runner in every session).
+    ("harness.run.runner", "harness.data"),
+    ("harness.run.runner", "harness.data.hf_datasets"),
+    ("harness.run.runner", "harness.generate.ondemand"),
     # run.suite checks a generate source's settings: the harness.generate package
     # brings the generation engine and the quality checks.
     ("harness.run.suite", "harness.generate.base"),

@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.core import phases
+from harness.core.errors import DataError, DataMissing
 from harness.core.failures import INCOMPLETE, count_failures
 from harness.core.records import CaseKey, CaseResult, Dataset, Outcome, Prediction, id_clashes
-from harness.data import DataError, DataMissing, label_set, load_source, load_train
-from harness.data.hf_datasets import materialise
-from harness.generate.ondemand import prepare_source
 from harness.models import MissingDependency, NotConfigured, Predictor, TaskContext
 from harness.models.base import params_key, predict_data
 from harness.models.factories import resolve_factory
@@ -131,6 +129,9 @@ _PREDICTORS: dict[tuple[str, str, str, str], Predictor] = {}
 
 
 def _context(spec: DatasetSpec, settings: RunSettings) -> TaskContext:
+    # Lazy for import-time cost (listed in tests/test_layers.py), as in run_case.
+    from harness.data import label_set, load_train
+
     assert settings.data_dir is not None
     return TaskContext(
         task=spec.task,
@@ -235,6 +236,13 @@ def run_case(
             started,
             "data",
         )
+    # Lazy for import-time cost (listed in tests/test_layers.py): the plugin imports
+    # this module in every pytest session, and the loaders and the on-demand generator
+    # bring the data, quality and generation packages (and sqlite3, statistics).
+    from harness.data import load_source
+    from harness.data.hf_datasets import materialise
+    from harness.generate.ondemand import prepare_source
+
     try:
         # Datasets-format splits (Hub repos, Parquet/CSV folders) become JSONL once.
         spec = materialise(spec, settings.data_dir)
