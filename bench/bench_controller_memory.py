@@ -17,9 +17,9 @@ import tracemalloc
 from pathlib import Path
 from types import SimpleNamespace
 
-from harness.run.suite import parse_suite
 from harness.core.records import CaseKey, CaseResult, DataIssues
 from harness.plugin.session import PROPERTY, SynthSession
+from harness.run.suite import parse_suite
 
 
 def main() -> None:

@@ -1,155 +1,102 @@
-"""Print the import graph's health: function-level harness imports, import circles.
+"""Print the import graph's health: the measures of the floors (issue 23).
 
-    python bench/import_graph.py [--list]
+    python bench/import_graph.py [--list] [--root PATH/harness]
 
-Counts, from the source (AST, nothing imported):
+Counts, from the source (AST, nothing imported; tests/layers.py reads the graph):
 
-- modules, and imports of harness modules made inside functions (outside CLI modules
-  and pytest hooks these hide circles; the layered design allows none);
-- strongly connected components of the module graph (an edge per harness import),
-  once with top-level imports only and once counting the function-level ones: a
-  component of more than one module is an import circle;
-- the same at the level of top-level units (``harness/<unit>``: a package or a module).
+- upward imports by the layers contract in pyproject.toml (to a higher floor, or
+  between sibling packages of one floor), imports inside functions included;
+- import circles (strongly connected components of more than one member) counting
+  function-level imports: among modules, among top-level units (``harness.<unit>``)
+  and among sub-packages (``harness.report.render``); also with top-level imports only;
+- imports of harness modules inside functions outside ``harness/cli/``,
+  ``harness/plugin/`` and ``harness/__main__.py``.
 
-``--list`` also prints each function-level import and each component's members.
+Each measure is printed for the whole tree and, after ``->``, without the exceptions
+that tests/test_layers.py lists (``ALLOWANCE``: parts owned by other changes;
+``LAZY_FOR_IMPORT_TIME``: kept on purpose). tests/test_layers.py fails when the second
+number is not 0. ``--root`` measures another checkout's ``harness`` folder (e.g. an
+older commit, ``git archive``); ``--list`` prints every finding.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
-from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1] / "harness"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.layers import (  # noqa: E402
+    ROOT,
+    Edge,
+    circles,
+    contract_layers,
+    graph,
+    modules,
+    nested_outside,
+    upward,
+)
+from tests.test_layers import ALLOWANCE, LAZY_FOR_IMPORT_TIME  # noqa: E402
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+def _without(edges: list[Edge], pairs: set[tuple[str, str]]) -> list[Edge]:
+    return [e for e in edges if (e.importer, e.imported) not in pairs]
 
 
-def resolve(current: str, is_pkg: bool, node: ast.ImportFrom) -> str:
-    if node.level == 0:
-        return node.module or ""
-    base = current.split(".") if is_pkg else current.split(".")[:-1]
-    base = base[: len(base) - (node.level - 1)]
-    return ".".join([*base, node.module] if node.module else base)
-
-
-def imports(path: Path, known: set[str]) -> list[tuple[str, bool, int]]:
-    """(imported harness module, inside a function?, line) for every import in ``path``."""
-    current, is_pkg = module_name(path), path.name == "__init__.py"
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    out: list[tuple[str, bool, int]] = []
-
-    def visit(node: ast.AST, nested: bool) -> None:
-        for child in ast.iter_child_nodes(node):
-            inner = nested or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
-            names: list[str] = []
-            if isinstance(child, ast.Import):
-                names = [a.name for a in child.names]
-            elif isinstance(child, ast.ImportFrom):
-                mod = resolve(current, is_pkg, child)
-                names = [
-                    f"{mod}.{a.name}" if f"{mod}.{a.name}" in known else mod for a in child.names
-                ]
-            for name in names:
-                if name.startswith("harness"):
-                    while name not in known and "." in name:
-                        name = name.rsplit(".", 1)[0]
-                    if name in known and name != current:
-                        out.append((name, inner, getattr(child, "lineno", 0)))
-            visit(child, inner)
-
-    visit(tree, False)
-    return out
-
-
-def components(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components with more than one member."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
-    out: list[list[str]] = []
-    sys.setrecursionlimit(10_000)
-
-    def connect(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on.add(v)
-        for w in graph.get(v, ()):
-            if w not in index:
-                connect(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = []
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                comp.append(w)
-                if w == v:
-                    break
-            if len(comp) > 1:
-                out.append(sorted(comp))
-
-    for v in sorted(graph):
-        if v not in index:
-            connect(v)
-    return out
-
-
-def unit(module: str) -> str:
-    return ".".join(module.split(".")[:2])
+def _statements(edges: list[Edge]) -> str:
+    return (
+        f"{len({(e.importer, e.line) for e in edges})} statements in "
+        f"{len({e.importer for e in edges})} files"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="print every finding")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the harness folder")
     args = parser.parse_args()
-    files = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
-    known = set(files)
-    top: dict[str, set[str]] = defaultdict(set)
-    every: dict[str, set[str]] = defaultdict(set)
-    nested: list[tuple[str, str, int]] = []
-    for mod, path in files.items():
-        for target, inner, line in imports(path, known):
-            every[mod].add(target)
-            if inner:
-                nested.append((mod, target, line))
-            else:
-                top[mod].add(target)
-    units_top = {unit(m): set() for m in known}
-    units_all = {unit(m): set() for m in known}
-    for graph, units in ((top, units_top), (every, units_all)):
-        for m, targets in graph.items():
-            units[unit(m)] |= {unit(t) for t in targets if unit(t) != unit(m)}
-    in_files = len({m for m, _, _ in nested})
-    statements = len({(m, line) for m, _, line in nested})
-    print(f"modules: {len(known)}; top-level units: {len(units_top)}")
+    root = args.root.resolve()
+    edges = graph(root)
+    layers = contract_layers()
+    allowed = set(ALLOWANCE)
+    lazy = set(ALLOWANCE) | set(LAZY_FOR_IMPORT_TIME)
+    mods = modules(root)
+    units = {".".join(m.split(".")[:2]) for m in mods}
+    print(f"modules: {len(mods)}; top-level units: {len(units)}")
+
+    up = upward(edges, layers)
+    up_left = _without(up, allowed)
     print(
-        f"function-level harness imports: {statements} statements ({len(nested)} modules "
-        f"named) in {in_files} files"
+        f"upward imports by the contract: {len({(e.importer, e.imported) for e in up})} "
+        f"-> {len({(e.importer, e.imported) for e in up_left})} (importer, imported) pairs"
     )
-    for name, graph in (
-        ("module circles, top-level imports only", top),
-        ("module circles, counting function-level imports", every),
-        ("unit circles, top-level imports only", units_top),
-        ("unit circles, counting function-level imports", units_all),
-    ):
-        comps = components(graph)
-        biggest = max((len(c) for c in comps), default=0)
-        print(f"{name}: {len(comps)} (largest: {biggest} members)")
+    top_only = [e for e in edges if not e.nested]
+    for name, depth in (("module", 0), ("unit", 2), ("sub-package", 3)):
+        every, left = circles(edges, depth), circles(_without(edges, allowed), depth)
+        top = circles(top_only, depth)
+        biggest = max((len(c) for c in every), default=0)
+        print(
+            f"{name} circles counting function-level imports: {len(every)} (largest "
+            f"{biggest} members) -> {len(left)}; top-level imports only: {len(top)}"
+        )
         if args.list:
-            for comp in comps:
+            for comp in every:
                 print("   ", ", ".join(comp))
+    nested = [e for e in edges if e.nested]
+    outside = nested_outside(edges)
+    outside_left = _without(outside, lazy)
+    print(f"function-level harness imports, everywhere: {_statements(nested)}")
+    print(
+        f"function-level harness imports outside CLIs, plugin and __main__: "
+        f"{_statements(outside)} -> {_statements(outside_left)}"
+    )
     if args.list:
-        for mod, target, line in sorted(nested):
-            print(f"  in a function: {mod}:{line} -> {target}")
+        for e in sorted(up, key=lambda e: (e.importer, e.line)):
+            print(f"  upward: {e.importer}:{e.line} -> {e.imported}")
+        for e in sorted(outside, key=lambda e: (e.importer, e.line)):
+            kept = "" if (e.importer, e.imported) not in lazy else "  (listed)"
+            print(f"  in a function: {e.importer}:{e.line} -> {e.imported}{kept}")
 
 
 if __name__ == "__main__":

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.run.suite import load_suite  # noqa: E402
 from harness.data import load_source  # noqa: E402
 from harness.models import MODELS  # noqa: E402
 from harness.run.runner import RunSettings, _context, outcomes_of, score_outcomes  # noqa: E402
+from harness.run.suite import load_suite  # noqa: E402
 from harness.tasks import TASKS  # noqa: E402
 
 DATASETS = ("snips", "headlines", "crossner_politics")

@@ -1,7 +1,7 @@
 """The ``synthbench`` command line (also ``python -m harness``).
 
-Each sub-command lives with the code it drives and contributes an ``add_*_parser``
-function; this module only assembles them.
+Each sub-command is a module of ``harness.cli`` (the top floor) and contributes an
+``add_*_parser`` function; this module only assembles them.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from collections.abc import Sequence
 
 #: (module, function) pairs; each function adds one sub-command to the parser.
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("harness.report.cli", "add_report_parser"),
-    ("harness.data.cli", "add_data_parser"),
-    ("harness.generate.cli", "add_generate_parser"),
-    ("harness.backends.cache_cli", "add_cache_parser"),
-    ("harness.report.plan_cli", "add_plan_parser"),
-    ("harness.report.card_cli", "add_card_parser"),
-    ("harness.store.cli", "add_store_parser"),
-    ("harness.interop.cli", "add_export_parser"),
+    ("harness.cli.report", "add_report_parser"),
+    ("harness.cli.data", "add_data_parser"),
+    ("harness.cli.generate", "add_generate_parser"),
+    ("harness.cli.cache", "add_cache_parser"),
+    ("harness.cli.plan", "add_plan_parser"),
+    ("harness.cli.card", "add_card_parser"),
+    ("harness.cli.store", "add_store_parser"),
+    ("harness.cli.export", "add_export_parser"),
 )
 
 

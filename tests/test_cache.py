@@ -154,7 +154,7 @@ def test_four_processes_write_concurrently(tmp_path):
 def test_cli_stats_export_clear(tmp_path, capsys):
     import argparse
 
-    from harness.backends.cache_cli import add_cache_parser
+    from harness.cli.cache import add_cache_parser
 
     with ResponseCache(tmp_path) as c:
         for i in range(3):

@@ -26,7 +26,7 @@ from harness.backends.cache import (
     legacy_cache_note,
     resolve_cache_dir,
 )
-from harness.backends.cache_cli import MIB, confirm, size_text
+from harness.cli.cache import MIB, confirm, size_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.run.suite import ConfigError, load_suite, parse_suite
 from harness.core.records import REAL
+from harness.run.suite import ConfigError, load_suite, parse_suite
 
 BASE = {
     "generators": {"gen-a": {"model_id": "x/a"}},

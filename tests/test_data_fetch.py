@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 
-from harness.run.suite import DatasetSpec
+from harness.cli.data import add_data_parser
 from harness.data import load_source, pins
-from harness.data.cli import add_data_parser
 from harness.data.fetch import FetchError, fetch
 from harness.data.unpickle import ForbiddenGlobal, safe_loads
+from harness.run.suite import DatasetSpec
 
 TOP = "SG4NLP-0123abc/"
 CONFIG_SOURCE = '''

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.run.suite import DatasetSpec
+from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
 from harness.data import (
     DataError,
     DataMissing,
@@ -24,7 +24,7 @@ from harness.data import (
     resolve_data_dir,
     sample_indices,
 )
-from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
+from harness.run.suite import DatasetSpec
 
 
 def write_jsonl(path: Path, rows: list[Any]) -> Path:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness.run.suite import ConfigError, parse_suite
+from harness.core.registry import Registry
 from harness.models import MODELS
 from harness.models.factories import FactoryError, check_params, resolve, resolve_factory
-from harness.core.registry import Registry
+from harness.run.suite import ConfigError, parse_suite
 from harness.tasks import TASKS
 
 USER_MODULE = """

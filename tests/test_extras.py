@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.core import extras
 from harness.backends import BACKENDS
+from harness.core import extras
 from harness.models import MODELS
 from harness.models.factories import requirements
 from tests.synth_fixtures import suite_text

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.run.suite import ConfigError, ModelSpec, parse_suite
 from harness.core.records import CaseKey, id_clashes
+from harness.run.fingerprint import case_fingerprint, deterministic, factory_version
 from harness.run.runner import check_case_ids, iter_cases
-from harness.store.fingerprint import case_fingerprint, deterministic, factory_version
+from harness.run.suite import ConfigError, ModelSpec, parse_suite
 from tests.synth_fixtures import suite_text, write_data_dir
 
 

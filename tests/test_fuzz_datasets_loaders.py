@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 datasets = pytest.importorskip("datasets")
 
-from harness.run.suite import DatasetSpec  # noqa: E402
 from harness.data import DataError, DataMissing, clear_cache, load_source  # noqa: E402
 from harness.data.hf_datasets import materialise  # noqa: E402
+from harness.run.suite import DatasetSpec  # noqa: E402
 
 N = int(os.environ.get("SYNTHBENCH_FUZZ", "0"))
 FUZZ = settings(max_examples=N or 40, deadline=None,

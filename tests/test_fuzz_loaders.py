@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.analysis.baseline import BaselineError, load_baseline
-from harness.run.suite import ConfigError, DatasetSpec, load_suite, parse_suite
+from harness.cli.report import read_score_rows
 from harness.data import DataError, DataMissing, clear_cache, load_source
-from harness.generate.writer import GenerateError, ResumableWriter, read_provenance
 from harness.data.hub import HubError, parse
-from harness.report.cli import read_score_rows
+from harness.generate.writer import GenerateError, ResumableWriter, read_provenance
+from harness.run.suite import ConfigError, DatasetSpec, load_suite, parse_suite
 from harness.store.files import CaseFileError, read_case, read_head
 from harness.store.runs import read_run_record
 from tests.synth_fixtures import suite_text

@@ -178,7 +178,7 @@ def test_changed_settings_refuse_to_resume_and_n_extends(tmp_path, specs, server
 
 
 def test_cli_writes_and_reports(tmp_path, specs, server, capsys):
-    from harness.generate.cli import add_generate_parser
+    from harness.cli.generate import add_generate_parser
 
     server.responder = responder
     parser = argparse.ArgumentParser()

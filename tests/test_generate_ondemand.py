@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.run.suite import parse_suite
 from harness.data import DataMissing, clear_cache, load_source
 from harness.generate.ondemand import ensure_generated, prepare_source
+from harness.run.suite import parse_suite
 from tests.gen_fixtures import responder, write_data
 from tests.llm_server import LLMServer
 from tests.test_hub import COMMIT, prepare_cache

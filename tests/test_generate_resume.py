@@ -19,7 +19,7 @@ from tests.llm_server import LLMServer
 KEY_ENV = "SYNTHBENCH_TEST_GEN_KEY"
 CLI = """
 import argparse, sys
-from harness.generate.cli import add_generate_parser
+from harness.cli.generate import add_generate_parser
 parser = argparse.ArgumentParser(prog="synthbench")
 add_generate_parser(parser.add_subparsers(dest="command", required=True))
 args = parser.parse_args(sys.argv[1:])

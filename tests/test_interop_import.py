@@ -227,7 +227,7 @@ def test_lmeval_refuses_a_task_without_answers(data_dir: Path) -> None:
 def test_a_changed_log_changes_the_fingerprint(data_dir: Path) -> None:
     from harness.run.suite import parse_suite
     from harness.core.records import CaseKey
-    from harness.store.fingerprint import case_fingerprint
+    from harness.run.fingerprint import case_fingerprint
 
     log = data_dir / "imports/real.jsonl"
     _write_jsonl(log, [{"sample_id": 0}])

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends import build_client, managed
-from harness.models import MODELS, TaskContext
 from harness.core.records import IntentExample, NerExample, SimilarityExample
+from harness.models import MODELS, TaskContext
 
 LABELS = ("play_music", "get_weather", "book_restaurant")
 TEXTS = (

@@ -17,8 +17,8 @@ import pytest
 
 from harness.backends.base import Completion
 from harness.core.failures import count_failures
-from harness.models.llm import LLMPredictor
 from harness.core.records import IntentExample, Prediction
+from harness.models.llm import LLMPredictor
 from tests.llm_server import LLMServer
 from tests.synth_fixtures import BENCH_TEST, write_data_dir
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.models import MODELS, NotConfigured, TaskContext
 from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
+from harness.models import MODELS, NotConfigured, TaskContext
 from tests.llm_server import LLMServer, llm_server
 from tests.synth_fixtures import BENCH_TEST, GENERATORS, suite_text, write_data_dir
 

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
+from harness.core.records import IntentExample, SimilarityExample
 from harness.models import MODELS, TaskContext
 from harness.models.lexical_similarity import Bm25Corpus
-from harness.core.records import IntentExample, SimilarityExample
 
 TRAIN = [
     ("play some jazz music", "PlayMusic"),

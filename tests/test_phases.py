@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from harness.core import phases
+
+
 def test_flush_writes_only_when_asked_and_read_sums_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.run.suite import DatasetSpec
+from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
 from harness.quality import assess, check_file, check_source, render_quality
 from harness.quality.contamination import contamination, exact_matches
 from harness.quality.distribution import compare
 from harness.quality.text import distinct_n, length_stats
-from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
+from harness.run.suite import DatasetSpec
 
 
 def words_encoder(texts):
@@ -197,7 +197,7 @@ def test_source_summaries_are_kept_on_disk_until_a_file_they_read_changes(tmp_pa
     monkeypatch.setenv("SYNTHBENCH_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
     real_check = report.check_source
-    monkeypatch.setattr(report, "check_source", lambda *a: calls.append(a[2]) or real_check(*a))
+    monkeypatch.setattr(summary, "check_source", lambda *a: calls.append(a[2]) or real_check(*a))
     test = tmp_path / "real/toy/test.jsonl"
     write(test, [{"text": "play jazz", "label": "play"}, {"text": "rain", "label": "weather"}])
     write(tmp_path / "synthetic/toy/g.jsonl", [{"text": "play jazz", "label": "play"}])
@@ -226,7 +226,7 @@ def test_source_summaries_are_kept_on_disk_until_a_file_they_read_changes(tmp_pa
 def test_data_check_cli_on_a_directory_and_a_file(tmp_path, capsys, monkeypatch):
     import argparse
 
-    from harness.data.cli import add_data_parser
+    from harness.cli.data import add_data_parser
 
     write(tmp_path / "real/toy/test.jsonl", [{"text": "play jazz", "label": "play"}])
     write(tmp_path / "synthetic/toy/g.jsonl",

@@ -17,11 +17,11 @@ import pytest
 
 datasets = pytest.importorskip("datasets")
 
-from harness.run.suite import load_suite  # noqa: E402
+from harness.cli.data import add_data_parser  # noqa: E402
 from harness.data import clear_cache  # noqa: E402
-from harness.data.cli import add_data_parser  # noqa: E402
 from harness.quality import check_source  # noqa: E402
 from harness.quality.summary import add_quality  # noqa: E402
+from harness.run.suite import load_suite  # noqa: E402
 
 REAL = [{"text": f"real utterance {i}", "label": ["refund", "delivery", "account"][i % 3]}
         for i in range(9)]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.run.suite import DatasetSpec
 from harness.quality import check_source
+from harness.run.suite import DatasetSpec
 
 DATA = os.environ.get("SYNTHBENCH_DATA_DIR")
 pytestmark = pytest.mark.skipif(not DATA, reason="set SYNTHBENCH_DATA_DIR to the data directory")

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.run.suite import Suite, parse_suite
 from harness.core.records import CaseKey
 from harness.run.runner import iter_cases
 from harness.run.shard import (
@@ -21,6 +20,7 @@ from harness.run.shard import (
     parse_shard,
     shard_keys,
 )
+from harness.run.suite import Suite, parse_suite
 from tests.synth_fixtures import suite_text, write_data_dir
 
 SUITE = parse_suite(tomllib.loads(suite_text()), "suite.toml")

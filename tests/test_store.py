@@ -293,8 +293,8 @@ def test_the_newer_of_two_results_wins_and_differing_figures_are_conflicts(
 
 
 def test_the_view_refuses_what_a_rerun_refuses(tmp_path: Path) -> None:
+    from harness.run.fingerprint import Fingerprint
     from harness.run.runner import RunSettings, stored_result
-    from harness.store.fingerprint import Fingerprint
 
     cells = (_cell("x", "f1"), _cell("y", "f2"), _cell("z", "f3"))
     edited = write_case(tmp_path, _case("x", "f1"), OUTS, run="r")

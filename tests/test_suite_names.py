@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.run.suite import ConfigError, load_suite, parse_suite
+from harness.core.values import MAX_NAME_BYTES, NAME_MAX, marker
 from harness.gates.model import GateError
 from harness.gates.parse import parse_gates
-from harness.core.values import MAX_NAME_BYTES, NAME_MAX, marker
+from harness.run.suite import ConfigError, load_suite, parse_suite
 
 BASE: dict[str, Any] = {
     "generators": {"gen-a": {"model_id": "x/a"}, "gen-b": {}},

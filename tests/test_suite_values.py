@@ -6,8 +6,8 @@ import tomllib
 
 import pytest
 
-from harness.run.suite import ConfigError, parse_suite
 from harness.core.values import strict_bool
+from harness.run.suite import ConfigError, parse_suite
 from tests.synth_fixtures import suite_text
 
 

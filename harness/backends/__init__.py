@@ -1,17 +1,14 @@
 """The clients that models and generators talk through, one registry of backends.
 
-``BACKENDS`` maps a name (``openai``, ``anthropic``, ``transformers``, ``llama-cpp``) to a factory
-``factory(model, **backend_params) -> ChatBackend``; each lives in its own module,
-imported on first lookup, and imports its SDK only when a backend is built.
-``build_client(params)`` turns a suite's model parameters into a ready
-``ChatClient`` (retries, concurrency, shared rate limit, response cache) and the
-request defaults (temperature, max tokens, seed).
+``BACKENDS`` (``registry.py``) maps a name (``openai``, ``anthropic``, ``transformers``,
+``llama-cpp``) to a factory ``factory(model, **backend_params) -> ChatBackend``; each
+lives in its own module, imported on first lookup, and imports its SDK only when a
+backend is built. ``build_client(params)`` turns a suite's model parameters into a
+ready ``ChatClient`` (``harness.backends.client``: retries, concurrency, shared rate
+limit, response cache) and the request defaults (temperature, max tokens, seed).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 from harness.backends.base import (
     ChatBackend,
@@ -21,22 +18,8 @@ from harness.backends.base import (
     Reply,
     Verdict,
 )
-from harness.core.registry import Registry
-
-BackendFactory = Callable[..., ChatBackend]
-
-BACKENDS: Registry[BackendFactory] = Registry(
-    "backend",
-    modules=(
-        "harness.backends.openai_chat",
-        "harness.backends.anthropic_chat",
-        "harness.backends.transformers_chat",
-        "harness.backends.llama_server",
-    ),
-    group="synthbench.backends",
-)
-
-from harness.backends.build import RequestDefaults, build_client  # noqa: E402
+from harness.backends.build import RequestDefaults, build_client
+from harness.backends.registry import BACKENDS, BackendFactory
 
 __all__ = [
     "BACKENDS",
@@ -51,10 +34,3 @@ __all__ = [
     "build_client",
 ]
 
-
-def __getattr__(name: str) -> Any:  # ChatClient without importing it eagerly everywhere
-    if name == "ChatClient":
-        from harness.backends.client import ChatClient
-
-        return ChatClient
-    raise AttributeError(name)

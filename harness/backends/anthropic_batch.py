@@ -6,20 +6,29 @@ A batch is ``in_progress`` until ``ended``; each result then says ``succeeded``
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
-from harness.backends.base import ChatRequest
+from harness.backends.base import ChatRequest, Reply
 from harness.backends.batch import ENDED, RUNNING, BatchPolicy, BatchState, ItemResult
 
-if TYPE_CHECKING:
-    from harness.backends.anthropic_chat import AnthropicChat
+
+class _Chat(Protocol):
+    """What a batch uses of its chat backend (``AnthropicChat``, which builds the batch)."""
+
+    def _sdk(self) -> Any: ...
+
+    def params(self, request: ChatRequest) -> dict[str, Any]: ...
 
 
 class AnthropicBatch:
-    def __init__(self, chat: AnthropicChat, policy: BatchPolicy) -> None:
+    def __init__(
+        self, chat: _Chat, policy: BatchPolicy, reply_of: Callable[[Any], Reply]
+    ) -> None:
         self.chat = chat
         self.policy = policy
+        #: The chat module's reader of one answer (the same for a single call).
+        self.reply_of = reply_of
 
     async def submit(self, items: Sequence[tuple[str, ChatRequest]]) -> str:
         requests = [{"custom_id": cid, "params": self.chat.params(req)} for cid, req in items]
@@ -32,14 +41,12 @@ class AnthropicBatch:
         return BatchState(ENDED if status == "ended" else RUNNING, status)
 
     async def results(self, batch_id: str) -> Mapping[str, ItemResult]:
-        from harness.backends.anthropic_chat import reply_of
-
         out: dict[str, ItemResult] = {}
         async for item in await self.chat._sdk().messages.batches.results(batch_id):
             result = item.result
             kind = str(result.type)
             if kind == "succeeded":
-                out[str(item.custom_id)] = reply_of(result.message)
+                out[str(item.custom_id)] = self.reply_of(result.message)
             elif kind == "errored":
                 err = getattr(result.error, "error", result.error)
                 out[str(item.custom_id)] = (

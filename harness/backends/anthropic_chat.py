@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from harness.backends import BACKENDS
+from harness.backends.anthropic_batch import AnthropicBatch
 from harness.backends.base import ChatRequest, Reply
+from harness.backends.batch import BatchPolicy
 from harness.backends.keys import resolve_api_key, resolve_base_url
+from harness.backends.registry import BACKENDS
 from harness.backends.sdk_base import SdkChat
-from harness.models.base import MissingDependency
+from harness.core.errors import MissingDependency
 
 
 class AnthropicChat(SdkChat):
@@ -117,9 +119,6 @@ def anthropic_backend(
         model, url, key, api_key_env or "ANTHROPIC_API_KEY", float(timeout), revision
     )
     if batch:
-        from harness.backends.anthropic_batch import AnthropicBatch
-        from harness.backends.batch import BatchPolicy
-
         policy = BatchPolicy(float(batch_poll_s), float(batch_poll_max_s), float(batch_timeout_s))
-        chat.batch_api = AnthropicBatch(chat, policy)
+        chat.batch_api = AnthropicBatch(chat, policy, reply_of)
     return chat

@@ -234,3 +234,21 @@ def redact(text: str, secrets: Iterable[str]) -> str:
         if len(secret) >= 12:
             text = text.replace(secret[-8:], "***")
     return text
+
+
+@dataclass
+class ClientStats:
+    """Counts of one client (one process); ``requests`` counts attempts actually sent."""
+
+    completions: int = 0
+    requests: int = 0
+    retries: int = 0
+    failures: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    rate_wait_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)

@@ -27,12 +27,39 @@ import asyncio
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from harness.backends.base import ChatRequest, Completion, Reply, redact
+from harness.backends.base import (
+    ChatBackend,
+    ChatRequest,
+    ClientStats,
+    Completion,
+    Reply,
+    redact,
+)
+from harness.backends.cache import ResponseCache
 
-if TYPE_CHECKING:
-    from harness.backends.client import ChatClient
+
+class BatchClient(Protocol):
+    """What the batch path uses of a ``ChatClient`` (which passes itself in): its
+    backend, cache and counters, the cache key and policy, the secrets to mask."""
+
+    @property
+    def backend(self) -> ChatBackend: ...
+
+    @property
+    def cache(self) -> ResponseCache | None: ...
+
+    @property
+    def stats(self) -> ClientStats: ...
+
+    @property
+    def _secrets(self) -> tuple[str, ...]: ...
+
+    def key(self, request: ChatRequest) -> str: ...
+
+    def cacheable(self, request: ChatRequest) -> bool: ...
+
 
 RUNNING, ENDED, FAILED = "running", "ended", "failed"
 
@@ -115,7 +142,7 @@ def _cached(hit: Reply) -> Completion:
 
 
 async def run_provider_batch(
-    client: ChatClient, requests: Sequence[ChatRequest], api: BatchApi
+    client: BatchClient, requests: Sequence[ChatRequest], api: BatchApi
 ) -> list[Completion]:
     """``client.acomplete_many`` through ``api`` (the module docstring's steps 1-4)."""
     out: list[Completion | None] = [None] * len(requests)
@@ -142,7 +169,7 @@ async def run_provider_batch(
 
 
 async def _run(
-    client: ChatClient,
+    client: BatchClient,
     requests: Sequence[ChatRequest],
     api: BatchApi,
     todo: Mapping[str, list[int]],

@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.backends.base import ChatRequest, Message
+from harness.backends.registry import BACKENDS
+from harness.core.redaction import register_env
+from harness.core.values import _describe, _matches, check_kwargs
 
 _CLIENT: dict[str, Any] = {
     "concurrency": 8,
@@ -96,11 +99,13 @@ def build_client(params: Mapping[str, Any], who: str = "llm") -> tuple[Any, Requ
     Raises ``NotConfigured`` (missing key or endpoint) and ``MissingDependency``
     (SDK not installed) from the backend factory: the harness skips such cases.
     """
-    from harness.backends import BACKENDS
+    # Lazy for import-time cost (listed in tests/test_layers.py): the client brings
+    # asyncio, sqlite3 and the rate limiter, and ``harness.backends`` is imported by
+    # every pytest session that loads the plugin, most of which never build a client.
+    from harness.backends.cache import ResponseCache, resolve_cache_dir, safe_endpoint
     from harness.backends.client import ChatClient
     from harness.backends.ratelimit import RateLimit, SharedRateLimiter
     from harness.backends.retry import RetryPolicy
-    from harness.backends.cache import ResponseCache, resolve_cache_dir, safe_endpoint
 
     name = str(params.get("backend", "openai"))
     factory = BACKENDS.get(name)
@@ -143,3 +148,33 @@ def build_client(params: Mapping[str, Any], who: str = "llm") -> tuple[Any, Requ
         dict(r["extra"]),
     )
     return client, defaults
+
+
+def check_chat_params(where: str, params: Mapping[str, Any]) -> None:
+    """The parameters of a chat LLM (``llm`` model, ``generate`` source): names and types.
+
+    The same split ``build_client`` makes later: backend, client and request keys.
+    """
+    name = params.get("backend", "openai")
+    if not isinstance(name, str) or name not in BACKENDS:
+        raise ValueError(f"{where}.backend: unknown backend {name!r}; known: "
+                         f"{', '.join(BACKENDS.names())}")
+    if "model" in params and not isinstance(params["model"], str):
+        raise ValueError(f"{where}.model: expected a string, got {_describe(params['model'])}")
+    factory = BACKENDS.get(name)
+    keys = backend_params(factory)
+    if isinstance(params.get("api_key_env"), str):
+        register_env(params["api_key_env"])  # its value must never reach an artifact
+    split_params(params, keys, where)  # unknown names, with the known ones listed
+    check_kwargs(where, factory, {k: v for k, v in params.items() if k in keys}, skip=("model",))
+    for key, default in {**_CLIENT, **_REQUEST}.items():
+        if key not in params or params[key] is None and default is None:
+            continue
+        hint: Any = {bool: bool, int: int, float: float, str: str, dict: dict}.get(type(default))
+        if default is None:  # seed
+            hint = int
+        if hint is float and isinstance(params[key], int) and not isinstance(params[key], bool):
+            continue
+        if hint is not None and _matches(params[key], hint) is False:
+            got = _describe(params[key])
+            raise ValueError(f"{where}.{key}: expected {hint.__name__}, got {got}")

@@ -22,20 +22,23 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from harness.backends.base import ChatRequest, Reply, canonical_json
+
+# Where the cache lives is a core fact (models and data cache there too); re-exported.
+from harness.core.paths import ENV_CACHE_DIR as ENV_CACHE_DIR
+from harness.core.paths import default_cache_dir as default_cache_dir
+from harness.core.paths import resolve_cache_dir as resolve_cache_dir
 from harness.core.redaction import redact, redact_tree
 from harness.core.textsafe import from_sql, hash_bytes, json_dumps, sql_text
 
-ENV_CACHE_DIR = "SYNTHBENCH_CACHE_DIR"
 ENV_RUN_ID = "SYNTHBENCH_RUN_ID"
 #: Where releases before the per-user default kept the cache (relative to the working
 #: directory); only looked at to tell a user whose paid responses are still there.
@@ -75,37 +78,6 @@ CREATE TABLE IF NOT EXISTS counters (
     PRIMARY KEY (run, pid)
 );
 """
-
-
-def default_cache_dir(env: Mapping[str, str] | None = None, system: str | None = None) -> Path:
-    """The per-user cache folder, never the working directory (docs/reports.md).
-
-    Linux and other POSIX systems: ``$XDG_CACHE_HOME/synthbench``, else
-    ``~/.cache/synthbench``; macOS: ``~/Library/Caches/synthbench``; Windows:
-    ``%LOCALAPPDATA%\\synthbench\\cache``. Responses paid for in one project are then
-    found again from any other, and a run never litters the folder it started in.
-    """
-    env = os.environ if env is None else env
-    system = sys.platform if system is None else system
-    if system.startswith("win"):
-        base = env.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "synthbench" / "cache"
-    if system == "darwin":
-        return Path.home() / "Library" / "Caches" / "synthbench"
-    xdg = env.get("XDG_CACHE_HOME", "")
-    # The XDG spec: a relative value is invalid and is ignored.
-    if xdg and Path(xdg).is_absolute():
-        return Path(xdg) / "synthbench"
-    return Path.home() / ".cache" / "synthbench"
-
-
-def resolve_cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """``explicit`` (``--cache-dir``), else ``$SYNTHBENCH_CACHE_DIR``, else the per-user
-    ``default_cache_dir()``."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get(ENV_CACHE_DIR)
-    return Path(env) if env else default_cache_dir()
 
 
 def legacy_cache_note(directory: Path, cwd: Path | None = None) -> str:

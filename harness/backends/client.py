@@ -17,47 +17,30 @@ import concurrent.futures
 import random
 import threading
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from harness.backends.base import (
     AUTH,
     TIMEOUT,
     ChatBackend,
     ChatRequest,
+    ClientStats,
     Completion,
     Reply,
     Verdict,
     redact,
 )
+from harness.backends.batch import run_provider_batch
+from harness.backends.cache import ResponseCache, cache_key, safe_endpoint
 from harness.backends.keys import NO_KEY
 from harness.backends.ratelimit import SharedRateLimiter
 from harness.backends.retry import RetryPolicy
-from harness.backends.cache import ResponseCache, cache_key, safe_endpoint
 from harness.core.redaction import redact as redact_known
 from harness.core.redaction import register
 
 CacheMode = Literal["deterministic", "always", "off"]
 CACHE_MODES: tuple[str, ...] = ("deterministic", "always", "off")
 T = TypeVar("T")
-
-
-@dataclass
-class ClientStats:
-    """Counts of one client (one process); ``requests`` counts attempts actually sent."""
-
-    completions: int = 0
-    requests: int = 0
-    retries: int = 0
-    failures: int = 0
-    cache_hits: int = 0
-    cache_misses: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    rate_wait_s: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 #: Credentials a server refused in this process: (provider, endpoint, key variable) -> the
@@ -279,8 +262,6 @@ class ChatClient:
         """
         api = getattr(self.backend, "batch_api", None)
         if api is not None:
-            from harness.backends.batch import run_provider_batch
-
             try:
                 done = await run_provider_batch(self, requests, api)
             finally:

@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from harness.models.base import MissingDependency
+from harness.core.errors import MissingDependency
 
 
 def require(package: str, who: str = "") -> Any:

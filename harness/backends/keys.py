@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 
-from harness.models.base import NotConfigured
+from harness.backends.cache import safe_endpoint
+from harness.core.errors import NotConfigured
 from harness.core.redaction import register_url
 
 #: A placeholder for local servers (vLLM, Ollama, llama.cpp) that take no key.
@@ -48,6 +49,4 @@ def resolve_base_url(base_url: str, base_url_env: str) -> str:
 
 
 def _shown(url: str) -> str:
-    from harness.backends.cache import safe_endpoint
-
     return safe_endpoint(url)

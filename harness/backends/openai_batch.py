@@ -9,23 +9,32 @@ including ``batch_expired`` for requests an expired batch never ran).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
-from harness.backends.base import ChatRequest
+from harness.backends.base import ChatRequest, Reply
 from harness.backends.batch import ENDED, FAILED, RUNNING, BatchPolicy, BatchState, ItemResult
 
-if TYPE_CHECKING:
-    from harness.backends.openai_chat import OpenAIChat
+
+class _Chat(Protocol):
+    """What a batch uses of its chat backend (``OpenAIChat``, which builds the batch)."""
+
+    def _sdk(self) -> Any: ...
+
+    def body(self, request: ChatRequest) -> dict[str, Any]: ...
 
 ENDPOINT = "/v1/chat/completions"
 _RUNNING = {"validating", "in_progress", "finalizing", "cancelling"}
 
 
 class OpenAIBatch:
-    def __init__(self, chat: OpenAIChat, policy: BatchPolicy) -> None:
+    def __init__(
+        self, chat: _Chat, policy: BatchPolicy, reply_of: Callable[[Any], Reply]
+    ) -> None:
         self.chat = chat
         self.policy = policy
+        #: The chat module's reader of one answer (the same for a single call).
+        self.reply_of = reply_of
         self._status: dict[str, Any] = {}
 
     async def submit(self, items: Sequence[tuple[str, ChatRequest]]) -> str:
@@ -58,8 +67,6 @@ class OpenAIBatch:
         return BatchState(ENDED, status)  # completed, expired, cancelled
 
     async def results(self, batch_id: str) -> Mapping[str, ItemResult]:
-        from harness.backends.openai_chat import reply_of
-
         batch = self._status.get(batch_id) or await self.chat._sdk().batches.retrieve(batch_id)
         out: dict[str, ItemResult] = {}
         for file_id in (batch.error_file_id, batch.output_file_id):  # answers win
@@ -85,7 +92,7 @@ class OpenAIBatch:
                     out[cid] = f"HTTP {resp.get('status_code')}: {msg}"
                 else:
                     try:
-                        out[cid] = reply_of(resp.get("body"))
+                        out[cid] = self.reply_of(resp.get("body"))
                     except RuntimeError as exc:
                         out[cid] = str(exc)
         return out

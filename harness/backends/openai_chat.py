@@ -12,11 +12,13 @@ import json
 import urllib.parse
 from typing import Any
 
-from harness.backends import BACKENDS
 from harness.backends.base import ChatRequest, EmptyAnswer, Reply
+from harness.backends.batch import BatchPolicy
 from harness.backends.keys import resolve_api_key, resolve_base_url
+from harness.backends.openai_batch import OpenAIBatch
+from harness.backends.registry import BACKENDS
 from harness.backends.sdk_base import SdkChat
-from harness.models.base import MissingDependency
+from harness.core.errors import MissingDependency
 
 
 def _httpx_module(sdk: Any) -> Any:
@@ -149,9 +151,6 @@ def openai_backend(
         model, url, key, api_key_env or "OPENAI_API_KEY", float(timeout), revision, max_tokens_field
     )
     if batch:
-        from harness.backends.batch import BatchPolicy
-        from harness.backends.openai_batch import OpenAIBatch
-
         policy = BatchPolicy(float(batch_poll_s), float(batch_poll_max_s), float(batch_timeout_s))
-        chat.batch_api = OpenAIBatch(chat, policy)
+        chat.batch_api = OpenAIBatch(chat, policy, reply_of)
     return chat

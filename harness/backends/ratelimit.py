@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.backends.cache import _connect  # the same robust connection settings
+
 DB_NAME = "ratelimit.sqlite"
 
 
@@ -60,8 +62,6 @@ class SharedRateLimiter:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / DB_NAME
         from filelock import FileLock
-
-        from harness.backends.cache import _connect  # the same robust connection settings
 
         with FileLock(str(directory / ".ratelimit.init.lock"), timeout=120):
             self._con = _connect(self.path)

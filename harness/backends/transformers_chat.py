@@ -12,9 +12,9 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from harness.backends import BACKENDS
 from harness.backends.base import ChatRequest, Reply, Verdict
 from harness.backends.hf_local import fingerprint, load_causal_lm, require
+from harness.backends.registry import BACKENDS
 from harness.core.values import strict_bool
 
 

@@ -1,6 +1,6 @@
 """Families of LLMs: which generators (and which models) are one family, e.g. ``llama-3``.
 
-Declared in the suite (``[families]``, see ``harness.run.suite``): a family lists its
+Declared in the suite (``[families]``, parsed by ``harness.run.suite``): a family lists its
 generators; a model belongs to the family of its ``same_as`` generator, or to the one
 its ``family`` key names. The figures that use it are in ``harness.analysis.familybias``.
 

@@ -1,8 +1,8 @@
 """The reserved source names and the minimum counts of every derived figure: one place.
 
-``harness.analysis.agreement`` (point figures with reasons), ``harness.analysis.intervals`` (resampled
-arrays), ``harness.gates`` and the renderers read these, so the ensembles and the
-rules for "undefined" cannot drift apart between the engines.
+``harness.analysis.agreement`` (point figures with reasons),
+``harness.analysis.intervals`` (resampled arrays), ``harness.gates`` and the renderers
+read these, so the ensembles and the rules for "undefined" cannot drift apart between the engines.
 """
 
 from __future__ import annotations

@@ -254,7 +254,7 @@ class CaseResult:
     duration: float = 0.0
     data: DataIssues | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    #: The digest of everything that determined this result (``harness.store.fingerprint``);
+    #: The digest of everything that determined this result (``harness.run.fingerprint``);
     #: empty for records that have no stored outcomes (errors, skips).
     fingerprint: str = ""
 

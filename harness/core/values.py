@@ -227,45 +227,9 @@ def check_markers(dimension: str, names: Iterable[tuple[str, str]]) -> None:
         seen[mark] = (where, name)
 
 
-def check_chat_params(where: str, params: Mapping[str, Any]) -> None:
-    """The parameters of a chat LLM (``llm`` model, ``generate`` source): names and types.
-
-    The same split ``build_client`` makes later: backend, client and request keys.
-    """
-    from harness.backends import BACKENDS
-    from harness.backends.build import _CLIENT, _REQUEST, backend_params, split_params
-
-    name = params.get("backend", "openai")
-    if not isinstance(name, str) or name not in BACKENDS:
-        raise ValueError(f"{where}.backend: unknown backend {name!r}; known: "
-                         f"{', '.join(BACKENDS.names())}")
-    if "model" in params and not isinstance(params["model"], str):
-        raise ValueError(f"{where}.model: expected a string, got {_describe(params['model'])}")
-    factory = BACKENDS.get(name)
-    keys = backend_params(factory)
-    if isinstance(params.get("api_key_env"), str):
-        from harness.core.redaction import register_env
-
-        register_env(params["api_key_env"])  # its value must never reach an artifact
-    split_params(params, keys, where)  # unknown names, with the known ones listed
-    check_kwargs(where, factory, {k: v for k, v in params.items() if k in keys}, skip=("model",))
-    for key, default in {**_CLIENT, **_REQUEST}.items():
-        if key not in params or params[key] is None and default is None:
-            continue
-        hint: Any = {bool: bool, int: int, float: float, str: str, dict: dict}.get(type(default))
-        if default is None:  # seed
-            hint = int
-        if hint is float and isinstance(params[key], int) and not isinstance(params[key], bool):
-            continue
-        if hint is not None and _matches(params[key], hint) is False:
-            got = _describe(params[key])
-            raise ValueError(f"{where}.{key}: expected {hint.__name__}, got {got}")
-
-
 __all__ = [
     "MAX_NAME_BYTES",
     "NAME_MAX",
-    "check_chat_params",
     "check_kwargs",
     "check_markers",
     "check_name",

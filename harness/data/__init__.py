@@ -1,7 +1,7 @@
 """The data layer: locating, reading, validating and repairing benchmark data.
 
 ``load_source`` gives the examples of one (dataset, generator) source with every
-repair and duplicate counted; ``synthbench data fetch`` (``harness.data.cli``)
+repair and duplicate counted; ``synthbench data fetch`` (``harness.cli.data``)
 downloads and converts the paper's public release. See ``docs/data.md``.
 """
 

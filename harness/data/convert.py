@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.data.unpickle import ForbiddenGlobal, safe_loads
 from harness.core.registry import Registry
 from harness.core.textsafe import json_dumps
+from harness.data.unpickle import ForbiddenGlobal, safe_loads
 
 #: dataset -> task, for the six datasets of the paper.
 DATASETS: Mapping[str, str] = {

@@ -2,42 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+# The two error types live in the core (tasks read labels and raise them too).
+from harness.core.errors import FIX_MISSING, DataError, DataMissing
 
-#: What to do when data is missing; every DataMissing message ends with it.
-FIX_MISSING = (
-    "run `synthbench data fetch` or set --synth-data-dir / the synth_data_dir ini option / "
-    "SYNTHBENCH_DATA_DIR"
-)
-
-
-class DataError(ValueError):
-    """Malformed input: the message names the file, line and field, and what to do.
-
-    ``path``, ``line`` (1-based, 0 when the whole file is at fault) and ``field``
-    are kept as attributes so a caller can report them without parsing the text.
-    """
-
-    def __init__(
-        self, path: str | Path, line: int, field: str, problem: str, fix: str = ""
-    ) -> None:
-        self.path = str(path)
-        self.line = line
-        self.field = field
-        where = f"{self.path}:{line}" if line else self.path
-        # RecordError messages usually name the field already; avoid saying it twice.
-        what = problem if (not field or repr(field) in problem) else f"field {field!r}: {problem}"
-        # ``fix``: when the cure is elsewhere (a suite key), the caller says where.
-        fix = fix or ("fix or delete that line" if line else "fix the file")
-        super().__init__(f"{where}: {what}; {fix}")
-
-
-class DataMissing(FileNotFoundError):
-    """A data file or directory that does not exist; the message says how to get it."""
-
-    def __init__(self, path: str | Path, what: str = "data file") -> None:
-        self.path = str(path)
-        super().__init__(f"{what} not found: {self.path}; {FIX_MISSING}")
-
-    def __str__(self) -> str:  # FileNotFoundError would print "[Errno None] ..." otherwise
-        return str(self.args[0])
+__all__ = ["FIX_MISSING", "DataError", "DataMissing"]

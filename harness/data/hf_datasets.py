@@ -35,11 +35,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.run.suite import DatasetSpec
-from harness.data.errors import DataError, DataMissing
-from harness.data.tabular import RowLines, scan_files
-from harness.tasks.kit.base import text_fields
+from harness.core.errors import MissingDependency
+from harness.core.paths import resolve_cache_dir
+from harness.core.spec import DatasetSpec
 from harness.core.textsafe import json_dumps
+from harness.data.errors import DataError, DataMissing
+from harness.data.hub import is_repo_uri, snapshot
+from harness.data.records import is_empty_record
+from harness.data.tabular import RowLines, scan_files
+from harness.tasks import TASKS, RecordError
+from harness.tasks.kit.base import text_fields
 
 #: File suffixes read through ``datasets`` rather than as the project's JSONL.
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".arrow": "arrow"}
@@ -47,8 +52,6 @@ FORMATS = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".arrow": "arr
 
 def is_datasets_source(path: str, spec: DatasetSpec, data_dir: Path) -> bool:
     """Whether ``path`` (a spec's test, train or source) is read through ``datasets``."""
-    from harness.data.hub import is_repo_uri
-
     if is_repo_uri(path):
         return True
     if path.startswith("hf://"):
@@ -94,8 +97,6 @@ def _datasets() -> Any:
     try:
         import datasets
     except ImportError:
-        from harness.models.base import MissingDependency
-
         raise MissingDependency("datasets") from None
     return datasets
 
@@ -217,8 +218,6 @@ def _records(
 ) -> Iterator[dict]:
     """Rows of the split as the task's JSON records, through the column mapping; ``key``
     names the suite's mapping (``datasets.NAME.columns``) when the suite gave one."""
-    from harness.tasks import RecordError
-
     ds = loaded.ds
     for field, column in columns.items():
         if column not in ds.column_names:
@@ -269,11 +268,6 @@ def _default_columns(task: Any, ds: Any) -> dict[str, str]:
 
 def convert(path: str, spec: DatasetSpec, split: str, data_dir: Path) -> Path:
     """The converted JSONL of one datasets-format source (see the module docstring)."""
-    from harness.backends.cache import resolve_cache_dir
-    from harness.data.records import is_empty_record
-    from harness.data.hub import is_repo_uri, snapshot
-    from harness.tasks import TASKS, RecordError
-
     local = snapshot(path) if is_repo_uri(path) else data_dir / path
     if not local.exists():
         raise DataMissing(local)

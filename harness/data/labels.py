@@ -9,15 +9,31 @@ These are the helpers they share, cached per file state.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
-from harness.run.suite import DatasetSpec
+from harness.core.records import Example
+from harness.core.spec import DatasetSpec
 from harness.data.errors import DataError, DataMissing
 from harness.data.jsonl import loads_line
 from harness.data.records import parse_file
+from harness.tasks import TASKS
 
 #: Names of a validation split looked for next to the real test file.
 SIBLING_SPLITS = ("valid.jsonl", "dev.jsonl")
+
+
+def labels_of(example: Example) -> list[str]:
+    """The distribution keys of a record whose task has none: its ``label``, if any."""
+    label = getattr(example, "label", None)
+    return [] if label is None else [str(label)]
+
+
+def keys_for(task: str) -> Callable[[Example], list[str]]:
+    """The task's own ``distribution_keys(example)``, else ``labels_of``."""
+    own = getattr(TASKS.get(task), "distribution_keys", None) if task in TASKS else None
+    return own if own is not None else labels_of
+
 
 def stat_key(path: Path) -> tuple[str, int, int]:
     st = path.stat()
@@ -28,8 +44,6 @@ def stat_key(path: Path) -> tuple[str, int, int]:
 def _labels_of_file(key: tuple[str, int, int], task: str) -> frozenset[str]:
     """The labels of one file's records: their distribution keys (intent: the label,
     ner: the entity labels)."""
-    from harness.quality.distribution import keys_for
-
     path = Path(key[0])
     keys = keys_for(task)
     found: set[str] = set()
@@ -84,7 +98,5 @@ def label_set(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
 
     The task reads it (``read_labels(data_dir, spec)``); one that does not has none.
     """
-    from harness.tasks import TASKS
-
     own = getattr(TASKS.get(spec.task), "read_labels", None)
     return () if own is None else tuple(own(Path(data_dir), spec))

@@ -13,11 +13,6 @@ from collections import Counter
 from collections.abc import Hashable
 from pathlib import Path
 
-from harness.run.suite import DatasetSpec
-from harness.data import repair as rp
-from harness.data.errors import DataError, DataMissing
-from harness.data.labels import label_set
-from harness.data.records import parse_file
 from harness.core.records import (
     DataIssues,
     Dataset,
@@ -25,6 +20,14 @@ from harness.core.records import (
     IntentExample,
     NerExample,
 )
+from harness.core.spec import DatasetSpec
+from harness.data import labels
+from harness.data import repair as rp
+from harness.data.errors import DataError, DataMissing
+from harness.data.labels import label_set
+from harness.data.records import parse_file
+from harness.tasks import TASKS
+from harness.tasks.kit.base import dedup_key, text_fields
 
 _FileKey = tuple[str, int, int]
 
@@ -41,9 +44,6 @@ def _file_key(path: Path) -> _FileKey:
 
 def _dedup_key(task: str, ex: Example) -> Hashable:
     """What makes two records the same example: the task says (text, or the text pair)."""
-    from harness.tasks import TASKS
-    from harness.tasks.kit.base import dedup_key
-
     key: Hashable = dedup_key(TASKS.get(task), ex)
     return key
 
@@ -62,9 +62,6 @@ _DROP_NOTES = (
 def _notes(
     task: str, counts: Counter[str], duplicates: int, foreign: int, empty: int
 ) -> tuple[str, ...]:
-    from harness.tasks import TASKS
-    from harness.tasks.kit.base import text_fields
-
     spec = TASKS.get(task)
     notes = []
     if empty:
@@ -192,8 +189,6 @@ def load_train(data_dir: Path, spec: DatasetSpec) -> tuple[Example, ...]:
 def clear_cache() -> None:
     """Forget every parsed file (tests; long-lived processes after editing data)."""
     _load_file.cache_clear()
-    from harness.data import labels
-
     labels._labels_of_file.cache_clear()
     labels.label_file.cache_clear()
 

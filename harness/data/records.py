@@ -11,9 +11,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from harness.core.records import Example
 from harness.data.errors import DataError
 from harness.data.jsonl import read_jsonl
-from harness.core.records import Example
 from harness.tasks import TASKS, RecordError
 from harness.tasks.kit.base import text_fields
 

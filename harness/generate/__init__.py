@@ -11,11 +11,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from harness.run.suite import DatasetSpec
+from harness.backends import build_client
+from harness.backends.cache import safe_endpoint
+from harness.core.spec import DatasetSpec
+from harness.data import label_set, load_source, load_train
 from harness.generate.base import GENERATORS, GenContext, GenSettings
 from harness.generate.engine import BackendInfo, run_generation
 from harness.generate.templates import load_template
 from harness.generate.writer import GenerateError, provenance_path, read_provenance
+from harness.quality.distribution import keys_for, label_counts
 
 
 def output_path(data_dir: Path, spec: DatasetSpec, generator: str) -> Path:
@@ -30,9 +34,6 @@ def build_context(
     templates_dir: str | Path | None = None,
 ) -> GenContext:
     """The examples to show (train split, else the test split), labels and templates."""
-    from harness.data import label_set, load_source, load_train
-    from harness.quality.distribution import keys_for, label_counts
-
     data_dir = Path(data_dir)
     real = load_source(data_dir, spec, "real").examples
     pool, split = load_train(data_dir, spec), "train"
@@ -58,8 +59,6 @@ def build_context(
 
 def backend_info(client: Any, name: str, model: str) -> BackendInfo:
     """Who answers, without secrets (the endpoint loses user info and query)."""
-    from harness.backends.cache import safe_endpoint
-
     b = client.backend
     return BackendInfo(name=name, model=model, provider=str(getattr(b, "provider", "")),
                        endpoint=safe_endpoint(str(getattr(b, "endpoint", ""))),
@@ -83,8 +82,6 @@ def generate(
     ``backend_params`` are a suite model's LLM parameters (``backend``, ``model``,
     ``base_url``, ``api_key_env``, ``concurrency``, ``cache`` ...), see docs/llm.md.
     """
-    from harness.backends import build_client
-
     ctx = build_context(data_dir, spec, settings, templates_dir)
     client, defaults = build_client(backend_params, who=f"generator {generator!r}")
     info = backend_info(client, str(backend_params.get("backend", "openai")), defaults.model)

@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness.run.suite import DatasetSpec
+from harness.core.spec import DatasetSpec
+from harness.core.textsafe import scrub
+from harness.data.hub import push_files
+from harness.generate import output_path
+from harness.generate.writer import GenerateError, provenance_path, read_provenance
 
 
 def dataset_card(prov: dict[str, Any], data_file: str) -> str:
@@ -56,11 +60,6 @@ def push_generated(
     token: str | None = None,
 ) -> dict[str, Any]:
     """Publish ``<dataset>/<generator>.jsonl``, its provenance and a card in one commit."""
-    from harness.generate import output_path
-    from harness.generate.writer import GenerateError, provenance_path, read_provenance
-    from harness.data.hub import push_files
-    from harness.core.textsafe import scrub
-
     path = Path(out) if out is not None else output_path(data_dir, spec, generator)
     prov = read_provenance(path)
     if prov is None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.backends.base import ChatRequest
 from harness.generate.base import (
     Accepted,
     Counts,
@@ -79,8 +80,6 @@ class Sender:
 
     def _requests(self, batch: Sequence[Messages], seeds: Sequence[int | None],
                   fields: Sequence[Fields] | None) -> list[Any]:
-        from harness.backends.base import ChatRequest
-
         per = list(fields) if fields is not None else [{}] * len(batch)
         if self.defaults is not None:  # keeps the suite's extra parameters (top_p, stop, ...)
             return [self.defaults.request(m, seed=s, temperature=self.temperature,
@@ -179,6 +178,9 @@ def run_generation(
     defaults: Any = None,
 ) -> dict[str, Any]:
     """Generate ``ctx.settings.n`` records into ``path`` (resuming), return the provenance."""
+    # Lazy for import-time cost (listed in tests/test_layers.py): the run imports this
+    # engine for on-demand sources, and the chat client brings asyncio and sqlite3 into
+    # every pytest session that loads the plugin.
     from tqdm import tqdm
 
     from harness.backends.client import run_sync

@@ -20,8 +20,11 @@ import os
 import uuid
 from pathlib import Path
 
-from harness.run.suite import DatasetSpec, GeneratorSpec, Suite
 from harness.core.records import REAL
+from harness.core.spec import DatasetSpec, GeneratorSpec, Suite
+from harness.data.hf_datasets import convert, is_datasets_source
+from harness.data.hub import is_repo_uri, resolve
+from harness.generate import GenSettings, generate, output_path, read_provenance
 
 MODES = ("never", "missing", "always")
 _PROCESS_RUN = uuid.uuid4().hex
@@ -39,9 +42,6 @@ def _generator(suite: Suite, name: str) -> GeneratorSpec | None:
 
 def _local_source(spec: DatasetSpec, generator: str, path: str, data_dir: Path) -> str:
     """A single hf:// file from the Hub cache; a datasets-format source as converted JSONL."""
-    from harness.data.hf_datasets import convert, is_datasets_source
-    from harness.data.hub import is_repo_uri, resolve
-
     if path.startswith("hf://") and not is_repo_uri(path):
         path = str(resolve(path))
     if generator != REAL and is_datasets_source(path, spec, data_dir):
@@ -72,8 +72,6 @@ def ensure_generated(
 ) -> bool:
     """Generate ``gspec``'s copy of ``spec`` if ``mode`` asks for it; True when it ran."""
     from filelock import FileLock
-
-    from harness.generate import GenSettings, generate, output_path, read_provenance
 
     out = output_path(data_dir, spec, gspec.name)
     out.parent.mkdir(parents=True, exist_ok=True)

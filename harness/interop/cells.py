@@ -25,9 +25,9 @@ from harness.data import load_source
 from harness.data.hf_datasets import materialise
 from harness.generate.ondemand import prepare_source
 from harness.report.finish import ReportSettings
+from harness.run.fingerprint import file_digest
 from harness.run.suite import ConfigError, load_suite
 from harness.store.files import case_name, check_store, parse_once
-from harness.store.fingerprint import file_digest
 from harness.store.runs import read_run_record
 from harness.store.view import build_view
 from harness.tasks import TASKS

@@ -279,5 +279,5 @@ def import_model(
     )
 
 
-# The store fingerprints a case by the logs it reads (harness.store.fingerprint).
+# The store fingerprints a case by the logs it reads (harness.run.fingerprint).
 import_model.case_files = case_files  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.core.registry import Registry
 from harness.models.base import (
     MissingDependency,
     ModelFactory,
@@ -9,7 +10,6 @@ from harness.models.base import (
     Predictor,
     TaskContext,
 )
-from harness.core.registry import Registry
 
 #: Modules imported on the first registry lookup; each registers its factories.
 MODEL_MODULES: tuple[str, ...] = (

@@ -15,27 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness.core.extras import DISTRIBUTIONS, install_line
+# The shared error types live in the core; re-exported here for models and old callers.
+from harness.core.errors import MissingDependency as MissingDependency
+from harness.core.errors import NotConfigured as NotConfigured
 from harness.core.records import Dataset, Example, Prediction
-
-
-class MissingDependency(RuntimeError):
-    """An optional package a model needs is not installed: its cases are skipped."""
-
-    def __init__(self, package: str, model: str = "") -> None:
-        who = f"model {model!r} " if model else ""
-        module = {d: m for m, d in DISTRIBUTIONS.items()}.get(package, package.replace("-", "_"))
-        line = install_line(module)
-        also = f" (the extra that brings it; or pip install {package})" if "[" in line else ""
-        super().__init__(f"{who}needs the package {package!r}: {line}{also}")
-        self.package = package
-
-
-class NotConfigured(RuntimeError):
-    """A model lacks run-time configuration (endpoint, API key): its cases are skipped.
-
-    The message names what to set, e.g. the environment variable of the key.
-    """
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from harness.models import MODELS, Predictor, TaskContext
-from harness.models.spans import capitalised_spans
-from harness.models.support import entity_labels, most_common, need_train, words
 from harness.core.records import (
     Entity,
     Example,
@@ -26,6 +23,9 @@ from harness.core.records import (
     Prediction,
     SimilarityExample,
 )
+from harness.models import MODELS, Predictor, TaskContext
+from harness.models.spans import capitalised_spans
+from harness.models.support import entity_labels, most_common, need_train, words
 
 
 @dataclass(frozen=True)

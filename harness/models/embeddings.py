@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.core import phases
+from harness.core.paths import resolve_cache_dir
 from harness.models.base import MissingDependency
 from harness.models.embedding_store import STORE_NAME, EmbeddingStore, store_enabled, text_key
 from harness.models.encoders import (
@@ -205,8 +206,6 @@ def default_store() -> EmbeddingStore | None:
     """The store in the cache directory, or None when ``SYNTHBENCH_EMBEDDINGS=off``."""
     if not store_enabled():
         return None
-    from harness.backends.cache import resolve_cache_dir
-
     return EmbeddingStore(resolve_cache_dir() / STORE_NAME)
 
 

@@ -22,6 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.backends import BACKENDS
+from harness.core.registry import UnknownNameError
+from harness.models import MODELS
 from harness.models.base import ModelFactory
 
 #: The attribute ``@harness.model`` leaves on a factory: ``{"tasks": (...)}``.
@@ -83,9 +86,6 @@ def resolve_factory(ref: str) -> ModelFactory:
 
 def resolve(ref: str) -> ResolvedFactory:
     """The factory of ``ref`` with its declared tasks; raises ``FactoryError``."""
-    from harness.models import MODELS
-    from harness.core.registry import UnknownNameError
-
     if is_import_path(ref):
         obj = _import_attr(ref)
         meta: Mapping[str, Any] = getattr(obj, META_ATTR, {}) or {}
@@ -118,9 +118,6 @@ def requirements(ref: str, params: Mapping[str, Any]) -> tuple[str, ...]:
     Raises ``FactoryError`` like ``resolve``; an unknown backend adds nothing here (the
     backend's own lookup names it when the model is built).
     """
-    from harness.backends import BACKENDS
-    from harness.core.registry import UnknownNameError
-
     found = resolve(ref)
     needs = list(found.requires)
     if found.backend_default:

@@ -14,9 +14,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from harness.core.records import Entity, Example, NerExample, Prediction
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.support import most_common, need_train, ner_texts
-from harness.core.records import Entity, Example, NerExample, Prediction
 from harness.tasks.ner.tokenize import tokenize
 
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.backends.hf_local import load_pipeline, require
-from harness.models import MODELS, Predictor, TaskContext
 from harness.core.records import Example, IntentExample, Prediction
+from harness.models import MODELS, Predictor, TaskContext
 
 
 def _norm(label: str) -> str:

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.records import Example, Prediction, SimilarityExample
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import words
-from harness.core.records import Example, Prediction, SimilarityExample
 
 
 def _pairs(examples: Sequence[Example]) -> list[SimilarityExample]:

@@ -29,11 +29,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.backends import build_client
 from harness.backends.base import CUT_OFF, LENGTH, Completion, Message
-from harness.models import MODELS, Predictor, TaskContext
-from harness.tasks.kit.prompts.parse import DEFAULT_THRESHOLD
 from harness.core.records import Example, Prediction
+from harness.models import MODELS, Predictor, TaskContext
+from harness.tasks import TASKS
 from harness.tasks.kit.chat import ChatOptions, ChatTasks, chat_io
+from harness.tasks.kit.prompts.parse import DEFAULT_THRESHOLD
 
 Prompt = Callable[[Example], Sequence[Message]]
 Parse = Callable[[Example, str], Prediction]
@@ -90,12 +92,8 @@ def llm(
     **params: Any,
 ) -> Predictor:
     """A zero-shot chat LLM through any registered backend (see the module docstring)."""
-    from harness.backends import build_client
-
     if not 0 <= float(fuzzy_threshold) <= 100:
         raise ValueError(f"llm: fuzzy_threshold must lie in [0, 100], got {fuzzy_threshold}")
-    from harness.tasks import TASKS
-
     io = chat_io(TASKS.get(ctx.task), ctx, ChatOptions(float(fuzzy_threshold), str(scale)))
     extra = _constraint(ctx, str(constrain), io.grammar)
     client, defaults = build_client(params, who="llm")

@@ -23,11 +23,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from harness.core.records import Entity, Example, NerExample, Prediction
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.embeddings import Embedder, embedder_for
+from harness.models.spacy_ner import entity_spans, load_pipeline
 from harness.models.spans import capitalised_spans
 from harness.models.support import need_train, ner_texts, readable_label
-from harness.core.records import Entity, Example, NerExample, Prediction
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,8 +73,6 @@ class SpacyChunker:
     pipeline: Pipeline
 
     def __call__(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        from harness.models.spacy_ner import entity_spans
-
         return [
             [(s, e) for s, e, t in spans if t not in NUMERIC_TYPES]
             for spans in entity_spans(self.pipeline, texts)
@@ -143,8 +142,6 @@ def spacy_minilm(
     ctx: TaskContext, k: int = 0, min_similarity: float = 0.0, encoder: str = ""
 ) -> Predictor:
     """spaCy's entity spans labelled by the nearest MiniLM prototype of train entity names."""
-    from harness.models.spacy_ner import load_pipeline
-
     pipeline = load_pipeline("spacy-minilm")
     embedder = embedder_for("spacy-minilm", encoder)
     labels, protos = _prototypes(ctx, embedder, k, "spacy-minilm")

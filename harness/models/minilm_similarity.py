@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from harness.core.records import Example, Prediction, SimilarityExample
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.embeddings import Embedder, embedder_for
-from harness.core.records import Example, Prediction, SimilarityExample
 
 
 @dataclass

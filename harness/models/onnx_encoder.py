@@ -24,8 +24,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.core.paths import resolve_cache_dir
 from harness.models.base import MissingDependency
-from harness.models.encoders import ENCODERS, NETWORK, Encoder, weights_hash
+from harness.models.encoders import (
+    ENCODERS,
+    NETWORK,
+    Encoder,
+    load_sentence_transformer,
+    weights_hash,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,8 +53,6 @@ def onnx_dir(weights: str) -> Path:
     root = os.environ.get(ENV_ONNX_DIR)
     if root:
         return Path(root) / weights
-    from harness.backends.cache import resolve_cache_dir
-
     return resolve_cache_dir() / "onnx" / weights
 
 
@@ -67,8 +72,6 @@ def _atomic_write(target: Path, write: Any) -> None:
 def export_fp32(folder: Path, target: Path) -> None:
     """Export the transformer of the sentence-transformers model in ``folder``."""
     import torch
-
-    from harness.models.encoders import load_sentence_transformer
 
     st = load_sentence_transformer(folder)
     bert = st[0].auto_model.eval()

@@ -13,8 +13,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.models import MODELS, Predictor, TaskContext
 from harness.core.records import Example, IntentExample, NerExample, Prediction, SimilarityExample
+from harness.models import MODELS, Predictor, TaskContext
 
 
 def _unit(*parts: str) -> float:

@@ -38,9 +38,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.core import phases
-from harness.models import MODELS, MissingDependency, Predictor, TaskContext
-from harness.models.support import ner_texts
 from harness.core.records import Entity, Example, Prediction
+from harness.models import MODELS, MissingDependency, Predictor, TaskContext
+from harness.models.embeddings import default_store
+from harness.models.support import ner_texts
 
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
@@ -274,8 +275,6 @@ def _spans_key(pipeline: str, text: str) -> bytes:
 @functools.cache
 def _store() -> Any:
     """The embedding store file, which also keeps spaCy's entities per text (or None)."""
-    from harness.models.embeddings import default_store
-
     return default_store()
 
 

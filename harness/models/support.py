@@ -8,8 +8,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from harness.models.base import TaskContext
 from harness.core.records import Example, IntentExample, NerExample
+from harness.models.base import TaskContext
 
 E = TypeVar("E", bound=Example)
 

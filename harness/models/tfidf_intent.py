@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.records import Example, IntentExample, Prediction
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import intent_texts, need_train, sample_per_label
-from harness.core.records import Example, IntentExample, Prediction
 
 
 def _require_sklearn(model: str) -> None:

@@ -13,14 +13,13 @@ from collections.abc import Collection
 from typing import Any
 
 from harness.core.records import Example
+from harness.tasks import TASKS
 
 
 def run_checks(
     task: str, examples: list[Example], labels: Collection[str], score_range: tuple[float, float]
 ) -> dict[str, Any]:
     """Counts per problem code and the number of examples with at least one problem."""
-    from harness.tasks import TASKS
-
     check = getattr(TASKS.get(task), "quality_check", None) if task in TASKS else None
     if check is None:
         return {"examples_with_problems": 0, "problems": {}}

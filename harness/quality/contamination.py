@@ -15,14 +15,18 @@ the default is the harness's MiniLM encoder with its per-process cache.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
+from harness.models.embeddings import get_embedder
 from harness.quality.text import normalize
 
-Encoder = Callable[[Sequence[str]], npt.NDArray[np.float32]]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+# numpy is imported where arrays are made: the report imports this package through
+# the quality summary, and every pytest session loads the plugin (core/extras.py).
+Encoder = Callable[[Sequence[str]], "npt.NDArray[np.float32]"]
 
 #: Default cosine threshold of a near-duplicate (MiniLM; paraphrases score ~0.85-0.95).
 NEAR_THRESHOLD = 0.9
@@ -30,8 +34,6 @@ NEAR_THRESHOLD = 0.9
 
 def default_encoder() -> Encoder:
     """The process-wide MiniLM embedder's ``encode`` (each text encoded once per process)."""
-    from harness.models.embeddings import get_embedder
-
     return get_embedder().encode
 
 
@@ -47,6 +49,8 @@ def exact_matches(source: Sequence[Sequence[str]], real: Sequence[Sequence[str]]
 
 
 def _unit_normalize(m: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    import numpy as np
+
     m = np.asarray(m, dtype=np.float32)
     norms = np.linalg.norm(m, axis=1, keepdims=True)
     return (m / np.where(norms == 0, 1.0, norms)).astype(np.float32, copy=False)
@@ -56,6 +60,8 @@ def nearest_similarity(
     source: Sequence[Sequence[str]], real: Sequence[Sequence[str]], encoder: Encoder
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
     """Per source example: cosine similarity to its nearest real example, and its index."""
+    import numpy as np
+
     width = len(source[0]) if source else 1
     if not source or not real:
         return np.zeros(len(source), np.float32), np.full(len(source), -1, np.int64)
@@ -86,6 +92,8 @@ def contamination(
 
     ``examples`` of the nearest pairs are listed so a reader can judge the threshold.
     """
+    import numpy as np
+
     exact = exact_matches(source, real)
     out: dict[str, Any] = {"exact": len(exact), "exact_indices": exact[:20]}
     if encoder is None:

@@ -14,19 +14,9 @@ from typing import Any
 
 from harness.core.records import Example
 
-
-def labels_of(example: Example) -> list[str]:
-    """The distribution keys of a record whose task has none: its ``label``, if any."""
-    label = getattr(example, "label", None)
-    return [] if label is None else [str(label)]
-
-
-def keys_for(task: str) -> Callable[[Example], list[str]]:
-    """The task's own ``distribution_keys(example)``, else ``labels_of``."""
-    from harness.tasks import TASKS
-
-    own = getattr(TASKS.get(task), "distribution_keys", None) if task in TASKS else None
-    return own if own is not None else labels_of
+# A record's keys are the task's to say; the data layer asks it (labels are read there).
+from harness.data.labels import keys_for as keys_for
+from harness.data.labels import labels_of as labels_of
 
 
 def label_counts(

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from harness.run.suite import DatasetSpec
+from harness.core.records import REAL, Example
+from harness.core.spec import DatasetSpec
+from harness.data import label_set
 from harness.quality.checks import run_checks
 from harness.quality.contamination import NEAR_THRESHOLD, Encoder, contamination
 from harness.quality.distribution import compare, keys_for, label_counts
+from harness.quality.sources import readable_spec, source_jsonl
 from harness.quality.text import dedup_key, distinct_n, length_stats, units
-from harness.core.records import REAL, Example
 from harness.tasks import TASKS, RecordError
 
 #: Version of the quality dict's shape, for readers of report.json.
@@ -154,9 +156,6 @@ def check_against(
     threshold: float = NEAR_THRESHOLD,
 ) -> dict[str, Any]:
     """``check_source`` for an explicit file (relative to ``data_dir``) or ``hf://`` URI."""
-    from harness.data import label_set
-    from harness.quality.sources import readable_spec, source_jsonl
-
     data_dir = Path(data_dir)
     # Any format the loader reads: CSV, Parquet, JSON, folders and hf:// become the
     # JSONL a run reads (converted once, cached), real splits included.

@@ -15,8 +15,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.run.suite import DatasetSpec, Suite
 from harness.core.records import REAL
+from harness.core.spec import DatasetSpec, Suite
+from harness.data.errors import DataMissing
+from harness.data.hf_datasets import convert, is_datasets_source, materialise
+from harness.data.hub import is_repo_uri, resolve
 
 
 def source_jsonl(data_dir: Path, spec: DatasetSpec, source: str) -> tuple[Path, bool]:
@@ -26,10 +29,6 @@ def source_jsonl(data_dir: Path, spec: DatasetSpec, source: str) -> tuple[Path, 
     Raises ``DataMissing`` for a missing source and ``DataError`` (naming the file
     and line) for one that cannot be read.
     """
-    from harness.data.errors import DataMissing
-    from harness.data.hf_datasets import convert, is_datasets_source
-    from harness.data.hub import is_repo_uri, resolve
-
     data_dir = Path(data_dir)
     if source.startswith("hf://") and not is_repo_uri(source):
         source = str(resolve(source))  # one Hub file, through the Hub cache
@@ -43,8 +42,6 @@ def source_jsonl(data_dir: Path, spec: DatasetSpec, source: str) -> tuple[Path, 
 
 def readable_spec(data_dir: Path, spec: DatasetSpec) -> DatasetSpec:
     """``spec`` with datasets-format real splits converted, as a run loads them."""
-    from harness.data.hf_datasets import materialise
-
     return materialise(spec, Path(data_dir))
 
 

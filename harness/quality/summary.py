@@ -22,7 +22,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.run.suite import DatasetSpec
+from harness.core.spec import ConfigError, DatasetSpec
+from harness.data.hf_datasets import fingerprint
+from harness.data.hub import is_repo_uri, parse, parse_repo
+from harness.data.labels import SIBLING_SPLITS, stat_key
+from harness.quality.report import check_source
 
 
 def compact(q: Mapping[str, Any]) -> dict[str, Any]:
@@ -50,6 +54,9 @@ def _cached(
     # On disk too, beside the report's figures: a run whose cases are all computed
     # afresh (``--synth-fresh``) still reads unchanged data files, and re-checking
     # the default suite's 42 sources took 2.4 s of its report (measured).
+    # Upward, so kept in the function and listed in tests/test_layers.py's allowance:
+    # the report's figure cache; this summary and add_quality build report groups and
+    # move into harness/report/ with the typed report.
     from harness.report import figurecache
 
     payload = {
@@ -65,8 +72,6 @@ def _cached(
     stored = figurecache.load(key)
     if stored is not None:
         return stored
-    from harness.quality.report import check_source
-
     summary = compact(check_source(Path(data_dir), spec, generator))
     figurecache.save(key, summary)
     return summary
@@ -75,9 +80,6 @@ def _cached(
 def _state(path: Path) -> tuple[str, int, int]:
     """A file's or folder's state: a folder (CSV/Parquet files, a ``save_to_disk``
     folder) by every file in it, since editing one leaves the folder's mtime alone."""
-    from harness.data.hf_datasets import fingerprint
-    from harness.data.labels import stat_key
-
     if path.is_dir():
         return (str(path.resolve()), -2, int(fingerprint(path)[:15], 16))
     return stat_key(path)
@@ -86,8 +88,6 @@ def _state(path: Path) -> tuple[str, int, int]:
 def _inputs(data_dir: Path, spec: DatasetSpec, source: Path) -> tuple[tuple[str, int, int], ...]:
     """Every file a source's summary reads, by state: the source, the real splits and
     the label file (``harness.data.labels`` reads the same)."""
-    from harness.data.labels import SIBLING_SPLITS
-
     test = data_dir / spec.test
     files = [source, test, *(test.parent / name for name in SIBLING_SPLITS)]
     files += [data_dir / name for name in (spec.train, spec.labels) if name]
@@ -108,8 +108,6 @@ HUB_REASON = ("an hf:// source that is not in the Hub cache: the report does not
 def _from_hub_cache(uri: str) -> Path | None:
     """The Hub cache's copy of an ``hf://`` file or repository, never downloading
     (a run that read the source has cached it); None when it is not there."""
-    from harness.data.hub import is_repo_uri, parse, parse_repo
-
     try:
         if is_repo_uri(uri):
             from huggingface_hub import snapshot_download
@@ -171,7 +169,9 @@ def add_quality(groups: list[dict[str, Any]], run: Mapping[str, Any]) -> None:
     data_dir, suite_path = run.get("data_dir"), run.get("suite")
     if not data_dir or not suite_path or not Path(str(suite_path)).is_file():
         return
-    from harness.run.suite import ConfigError, load_suite
+    # Upward (the suite parser), kept here and allowed in tests/test_layers.py until
+    # add_quality moves into harness/report/ with the typed report.
+    from harness.run.suite import load_suite
 
     try:
         suite = load_suite(str(suite_path), resolve_models=False)

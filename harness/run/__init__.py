@@ -1,1 +1,1 @@
-"""Running a suite: the suite file, the case runner, expected costs, shards."""
+"""Running a suite: the suite file, the case runner, fingerprints, expected costs, shards."""

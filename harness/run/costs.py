@@ -22,8 +22,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.run.suite import Suite
 from harness.core.records import CaseKey
+from harness.core.spec import Suite
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from harness.core import phases
-from harness.run.suite import ConfigError, DatasetSpec, ModelSpec, Suite
+from harness.core.errors import DataError, DataMissing
 from harness.core.failures import INCOMPLETE, count_failures
+from harness.core.records import CaseKey, CaseResult, Dataset, Outcome, Prediction, id_clashes
 from harness.models import MissingDependency, NotConfigured, Predictor, TaskContext
 from harness.models.base import params_key, predict_data
 from harness.models.factories import resolve_factory
-from harness.core.records import CaseKey, CaseResult, Dataset, Outcome, Prediction, id_clashes
+from harness.run.fingerprint import Fingerprint, case_fingerprint
+from harness.run.suite import ConfigError, DatasetSpec, ModelSpec, Suite
 from harness.store.files import CASES, CaseFileError, case_name, store_or_error, verify_case
-from harness.store.fingerprint import Fingerprint, case_fingerprint
 from harness.tasks import TASKS, Task
+from harness.tasks.kit.base import text_fields
 
 SKIPPED = "skipped"
 OK = "ok"
@@ -127,6 +129,7 @@ _PREDICTORS: dict[tuple[str, str, str, str], Predictor] = {}
 
 
 def _context(spec: DatasetSpec, settings: RunSettings) -> TaskContext:
+    # Lazy for import-time cost (listed in tests/test_layers.py), as in run_case.
     from harness.data import label_set, load_train
 
     assert settings.data_dir is not None
@@ -179,8 +182,6 @@ def outcomes_of(task: Task, data: Dataset, preds: Sequence[Prediction]) -> list[
 def input_text(task: Task, example: Any, gold: Any) -> tuple[str, ...] | None:
     """The example's text fields, kept with its outcome for the report's example browser;
     None when the gold already holds the text (NER), so it is not stored twice."""
-    from harness.tasks.kit.base import text_fields
-
     if isinstance(gold, dict) and isinstance(gold.get("text"), str):
         return None
     texts = [getattr(example, f, None) for f in text_fields(task)]
@@ -221,8 +222,6 @@ def run_case(
     key: CaseKey, suite: Suite, settings: RunSettings, fp: Fingerprint | None = None
 ) -> CaseResult:
     """Run one case end to end and write its case file; see the module docstring."""
-    from harness.data import DataError, DataMissing, load_source
-
     started = time.perf_counter()
     if fp is None:
         fp = fingerprint_of(key, suite, settings)
@@ -237,10 +236,14 @@ def run_case(
             started,
             "data",
         )
-    try:
-        from harness.data.hf_datasets import materialise
-        from harness.generate.ondemand import prepare_source
+    # Lazy for import-time cost (listed in tests/test_layers.py): the plugin imports
+    # this module in every pytest session, and the loaders and the on-demand generator
+    # bring the data, quality and generation packages (and sqlite3, statistics).
+    from harness.data import load_source
+    from harness.data.hf_datasets import materialise
+    from harness.generate.ondemand import prepare_source
 
+    try:
         # Datasets-format splits (Hub repos, Parquet/CSV folders) become JSONL once.
         spec = materialise(spec, settings.data_dir)
         # hf:// sources resolve to the Hub cache; `generate` sources are written if missing.

@@ -16,8 +16,11 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from harness.run.suite import Suite
 from harness.core.records import CaseKey
+from harness.core.spec import Suite
+from harness.models import MODELS
+from harness.run.costs import case_cost, setup_cost
+from harness.run.runner import iter_cases
 
 #: ``(dataset, model)``: the unit a shard takes whole.
 Group = tuple[str, str]
@@ -42,8 +45,6 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 def factory_cost(suite: Suite, group: Group, keys: Sequence[CaseKey]) -> float:
     """Cases x the factory's ``cost`` weight from its registry entry (default 1.0)."""
-    from harness.models import MODELS
-
     factory = suite.model(group[1]).factory
     weight = MODELS.entry(factory).meta.get("cost", 1.0) if factory in MODELS else 1.0
     return len(keys) * float(weight)
@@ -55,8 +56,6 @@ def expected_cost(data_dir: Path | None, max_examples: int = 0) -> CostOf:
         return factory_cost
 
     def cost(suite: Suite, group: Group, keys: Sequence[CaseKey]) -> float:
-        from harness.run.costs import case_cost, setup_cost
-
         setup = setup_cost(group[0], group[1], suite, data_dir)
         return setup + sum(case_cost(k, suite, data_dir, max_examples) for k in keys)
 
@@ -82,8 +81,6 @@ def assign(
 
 def shard_keys(suite: Suite, index: int, count: int, cost: CostOf = factory_cost) -> list[CaseKey]:
     """The suite's cases that shard ``index`` of ``count`` runs."""
-    from harness.run.runner import iter_cases
-
     keys = iter_cases(suite)
     shares = assign(suite, keys, count, cost)
     return [k for k in keys if shares[(k.dataset, k.model)] == index]

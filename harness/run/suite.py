@@ -13,123 +13,38 @@ import inspect
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.backends.build import check_chat_params
 from harness.core import values
 from harness.core.families import Families
 from harness.core.names import ENSEMBLES, RESERVED
 from harness.core.records import REAL
+
+# The spec types live in the core (every layer reads them); this module parses them.
+from harness.core.spec import (
+    SOURCE_KINDS,
+    ConfigError,
+    DatasetSpec,
+    GeneratorSpec,
+    ModelSpec,
+    Suite,
+)
 from harness.core.textsafe import visible
+from harness.models.factories import FactoryError, check_params, resolve
+from harness.tasks import TASKS
 
-
-class ConfigError(ValueError):
-    """An invalid suite file; the message names file and key."""
-
-
-@dataclass(frozen=True)
-class GeneratorSpec:
-    """A source of evaluation data: ``real`` or one LLM that wrote a synthetic copy."""
-
-    name: str
-    model_id: str = ""
-    #: ``file`` (read from the data directory), ``generate`` (written by
-    #: ``harness.generate`` when missing, see docs/generate.md) or ``hub`` (``uri``).
-    kind: str = "file"
-    #: hub: ``hf://datasets/ORG/NAME/PATH@REVISION``; ``{dataset}`` is filled in.
-    uri: str = ""
-    #: generate: the chat backend's parameters (``backend``, ``model``, ...).
-    params: Mapping[str, Any] = field(default_factory=dict)
-    #: generate: generation settings (``n``, ``shots``, ``seed``, ``labels``, ...).
-    generate: Mapping[str, Any] = field(default_factory=dict)
-
-
-#: The kinds of a generator's source.
-SOURCE_KINDS = ("file", "generate", "hub")
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """Where one dataset's sources live, relative to the data directory.
-
-    ``synthetic`` is a template with ``{dataset}`` and ``{generator}`` fields.
-    """
-
-    name: str
-    task: str
-    test: str
-    train: str = ""
-    labels: str = ""
-    synthetic: str = "synthetic/{dataset}/{generator}.jsonl"
-    score_range: tuple[float, float] = (0.0, 5.0)
-    generators: tuple[str, ...] = ()
-
-    #: ``(generator, path or hf:// URI)`` pairs that replace the ``synthetic`` template.
-    sources: tuple[tuple[str, str], ...] = ()
-    #: Datasets-format sources (``harness.data.hf_datasets``): the split of ``test``
-    #: and of ``train``, and ``(task field, dataset column)`` pairs.
-    split: str = "test"
-    train_split: str = "train"
-    columns: tuple[tuple[str, str], ...] = ()
-
-    def source_path(self, generator: str) -> str:
-        if generator == REAL:
-            return self.test
-        for name, path in self.sources:
-            if name == generator:
-                return path
-        return self.synthetic.format(dataset=self.name, generator=generator)
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A method under evaluation: a registered factory plus its parameters.
-
-    ``same_as`` names the generator that is the same LLM, for the bias factor;
-    ``family`` the suite family it belongs to (its ``same_as`` generator's by default).
-    """
-
-    name: str
-    factory: str
-    tasks: tuple[str, ...]
-    params: Mapping[str, Any] = field(default_factory=dict)
-    same_as: str = ""
-    #: Reuse stored results: None lets the store decide (not for temperature > 0 without
-    #: a seed, ``harness.store.fingerprint``), True or False says so.
-    reuse: bool | None = None
-    family: str = ""
-
-
-@dataclass(frozen=True)
-class Suite:
-    path: str
-    generators: tuple[GeneratorSpec, ...]
-    datasets: tuple[DatasetSpec, ...]
-    models: tuple[ModelSpec, ...]
-    seed: int = 0
-    max_examples: int = 0
-    raw: Mapping[str, Any] = field(default_factory=dict)
-    #: ``[families]``: family -> generators, and the family of every model that has one.
-    families: Families = field(default_factory=Families)
-
-    def generator_names(self) -> tuple[str, ...]:
-        return tuple(g.name for g in self.generators)
-
-    def dataset(self, name: str) -> DatasetSpec:
-        for d in self.datasets:
-            if d.name == name:
-                return d
-        raise KeyError(name)
-
-    def model(self, name: str) -> ModelSpec:
-        for m in self.models:
-            if m.name == name:
-                return m
-        raise KeyError(name)
-
-    def same_as(self) -> dict[str, str]:
-        return {m.name: m.same_as for m in self.models if m.same_as}
+__all__ = [
+    "SOURCE_KINDS",
+    "ConfigError",
+    "DatasetSpec",
+    "GeneratorSpec",
+    "ModelSpec",
+    "Suite",
+    "load_suite",
+    "parse_suite",
+]
 
 
 _TOP_KEYS = {"run", "generators", "datasets", "models", "gates", "families"}
@@ -222,9 +137,13 @@ def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> Generator
     if kind == "generate":
         if not params.get("model"):
             raise ConfigError(f"{where}.params.model: a generate source needs the LLM's model id")
+        # Lazy for import-time cost (listed in tests/test_layers.py): the package
+        # ``harness.generate`` pulls numpy in through the quality checks, and every
+        # pytest session loads this module through the plugin. GenSettings moves into
+        # the light task kit (harness/tasks/kit) with the extension kit.
         from harness.generate.base import GenSettings
 
-        _checked(values.check_chat_params, f"{where}.params", params)
+        _checked(check_chat_params, f"{where}.params", params)
         _checked(values.check_kwargs, f"{where}.generate", GenSettings, gen)
         try:
             GenSettings(**gen)
@@ -309,9 +228,6 @@ def _model_tasks(
     narrows that. ``build=False`` (tools that never build models, such as
     ``synthbench data check``) skips the import.
     """
-    from harness.models.factories import FactoryError, resolve
-    from harness.tasks import TASKS
-
     declared = spec.get("tasks")
     if not build:
         listed = _str_list(f"{where}.tasks", declared) if declared is not None else ()
@@ -334,8 +250,6 @@ def _model_tasks(
 
 def _checked_factory(where: str, factory: str, make: Any, params: Mapping[str, Any]) -> None:
     """``make(ctx, **params)`` must bind: no required parameter left without a value."""
-    from harness.models.factories import FactoryError, check_params
-
     try:
         check_params(factory, make, params)
     except FactoryError as exc:
@@ -367,8 +281,6 @@ def parse_suite(
     raw: Mapping[str, Any], path: str = "suite.toml", *, resolve_models: bool = True
 ) -> Suite:
     """Validate a decoded suite; ``path`` is only used in messages."""
-    from harness.tasks import TASKS
-
     f = Path(path).name
     _check_keys(f, raw, _TOP_KEYS)
     run = _table(f"{f}: run", raw.get("run", {}))
@@ -507,7 +419,7 @@ def parse_suite(
                      skip=tuple(list(inspect.signature(make).parameters)[:1]))
             if factory == "llm":
                 known = set(inspect.signature(make).parameters)
-                _checked(values.check_chat_params, f"{where}.params",
+                _checked(check_chat_params, f"{where}.params",
                          {k: v for k, v in params.items() if k not in known})
             _checked_factory(where, factory, make, params)
         reuse = spec.get("reuse")

@@ -1,8 +1,9 @@
 """The case store: durable, content-addressed case results and the view over them.
 
-``files`` (case files, atomic writes, schema), ``fingerprint`` (what determines a
-result), ``runs`` (what each run selected and settled), ``view`` (the suite's cells
-and their results), ``shard`` (a deterministic share of the suite), ``gc`` (pruning).
+``files`` (case files, atomic writes, schema), ``runs`` (what each run selected and
+settled), ``view`` (the suite's cells and their results), ``gc`` (pruning). What
+determines a result (``harness.run.fingerprint``) and a share of the suite
+(``harness.run.shard``) read tasks and model factories, so they live in the run.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.core.families import Families
 from harness.core.records import CaseKey, CaseResult
+from harness.core.textsafe import json_dumps
 from harness.store.files import (
     RUNS,
     STORE_SCHEMA,
@@ -25,7 +26,6 @@ from harness.store.files import (
     atomic_write_text,
     check_case_dict,
 )
-from harness.core.textsafe import json_dumps
 
 RUN_FILE = "run.json"
 

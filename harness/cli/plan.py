@@ -1,4 +1,7 @@
-"""``synthbench plan REPORT``: expected interval widths for other sizes (``harness.analysis.plan``)."""
+"""``synthbench plan REPORT``: expected interval widths for other sizes.
+
+The figures are ``harness.analysis.plan``'s.
+"""
 
 from __future__ import annotations
 

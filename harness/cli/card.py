@@ -104,8 +104,8 @@ def run_card(args: argparse.Namespace) -> int:
     elif not args.push_to_hub:
         sys.stdout.write(text)
     if args.push_to_hub:
-        from harness.data.hub import HubError, push_files
         from harness.core.redaction import redact
+        from harness.data.hub import HubError, push_files
 
         files["README.md"] = redact(text).encode("utf-8")  # as every artifact writer does
         try:

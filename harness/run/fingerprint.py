@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.run.suite import DatasetSpec, ModelSpec, Suite
 from harness.core.records import REAL, CaseKey
-from harness.store.files import STORE_SCHEMA
+from harness.core.spec import DatasetSpec, ModelSpec, Suite
 from harness.core.textsafe import json_dumps
+from harness.models.factories import resolve_factory
+from harness.store.files import STORE_SCHEMA
+from harness.tasks import TASKS
 
 _FILE_DIGESTS: dict[tuple[str, int, int], str] = {}
 
@@ -114,9 +116,6 @@ def case_fingerprint(
     run_id: str = "",
 ) -> Fingerprint:
     """The fingerprint of ``key`` as ``suite`` declares it, on the data in ``data_dir``."""
-    from harness.models.factories import resolve_factory
-    from harness.tasks import TASKS
-
     spec = suite.dataset(key.dataset)
     model = suite.model(key.model)
     task = TASKS.get(key.task)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from harness.run.suite import ConfigError
     from harness.data import DataError, DataMissing
     from harness.interop.cells import ExportError
     from harness.interop.export import export_store, parse_formats
+    from harness.run.suite import ConfigError
     from harness.store.files import CaseFileError, StoreError
 
     try:

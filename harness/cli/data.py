@@ -13,9 +13,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from harness.cli.quality import add_check_parser
 from harness.data import pins
 from harness.data.location import ENV_VAR, resolve_data_dir
-from harness.quality.cli import add_check_parser
 
 
 def _run_fetch(args: argparse.Namespace) -> int:

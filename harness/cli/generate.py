@@ -53,11 +53,11 @@ def backend_params_from(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_generate(args: argparse.Namespace) -> int:
     """Handler of ``generate``; 0 when the set is complete, 1 on a generation error."""
+    from harness.cli.quality import _suite
     from harness.data.errors import DataError, DataMissing
     from harness.data.location import ENV_VAR, resolve_data_dir
     from harness.generate import GenerateError, GenSettings, generate
     from harness.models.base import MissingDependency, NotConfigured
-    from harness.quality.cli import _suite
     from harness.quality.sources import find_spec
 
     def fail(msg: str, code: int = 1) -> int:
@@ -88,9 +88,9 @@ def run_generate(args: argparse.Namespace) -> int:
           f"{c['failures']} failed, {c['repairs']} repaired, {c['abandoned']} abandoned; "
           f"rejected: {rejected})")
     if args.push_to_hub:
+        from harness.data.hub import HubError
         from harness.generate.card import push_generated
         from harness.generate.writer import GenerateError as PushError
-        from harness.data.hub import HubError
 
         out = Path(args.out) if args.out else None
         try:

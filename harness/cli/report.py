@@ -209,7 +209,8 @@ def run_report(args: argparse.Namespace) -> int:
     # Each file on its own: one that cannot be written is a line, the rest still come.
     outputs: list[tuple[str, Any]] = [
         (args.json, lambda: json_dumps(report, indent=1) + "\n"),
-        (args.md, lambda: _render("harness.report.render.markdown", "render_markdown", report, stamp)),
+        (args.md, lambda: _render(
+            "harness.report.render.markdown", "render_markdown", report, stamp)),
         (args.html, lambda: _render("harness.report.render.html", "render_html", report, stamp)),
     ]
     if settings.junit_xml and not args.out:
