@@ -97,23 +97,6 @@ ALLOWANCE: tuple[Pair, ...] = (
     # Gate.describe() asks the gate's kind (gates/kinds.py imports gates/model.py):
     # describe moves to the kinds, or the kind registry below both, with the kinds.
     ("harness.gates.model", "harness.gates.kinds"),
-    # --- analysis (the integrator): agreement <-> familybias; agreement's lazy
-    # ``from harness import familybias`` names a module that no longer exists there.
-    ("harness.analysis.agreement", "harness"),
-    ("harness.analysis.agreement", "harness.analysis.familybias"),
-    ("harness.analysis.familybias", "harness.core.records"),
-    # --- interop (the integrator): the export pipeline imports lazily.
-    ("harness.interop.cells", "harness.analysis.intervals"),
-    ("harness.interop.cells", "harness.data"),
-    ("harness.interop.cells", "harness.data.hf_datasets"),
-    ("harness.interop.cells", "harness.generate.ondemand"),
-    ("harness.interop.cells", "harness.report.finish"),
-    ("harness.interop.cells", "harness.run.fingerprint"),
-    ("harness.interop.cells", "harness.run.suite"),
-    ("harness.interop.cells", "harness.store.files"),
-    ("harness.interop.cells", "harness.store.runs"),
-    ("harness.interop.cells", "harness.store.view"),
-    ("harness.interop.cells", "harness.tasks"),
 )
 
 #: Harness imports kept inside a function for import-time cost: every pytest session
