@@ -22,7 +22,7 @@ from pathlib import Path
 
 from harness import Prediction, backend, model, task
 from harness.backends import Message, Reply, Verdict
-from harness.generate.base import Accepted, Rejected, plan_rng
+from harness.tasks.kit.generation.base import Accepted, Rejected, plan_rng
 from harness.tasks import RecordError
 from harness.tasks.kit.chat import ChatIO
 

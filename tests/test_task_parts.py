@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from harness.analysis import resampling as S
+from harness.core.registry import Entry
 from harness.generate import GENERATORS
-from harness.generate.base import GenContext, GenSettings
 from harness.generate.engine import _constraint
 from harness.generate.writer import GenerateError
-from harness.core.registry import Entry
 from harness.tasks import TASKS
 from harness.tasks.kit.examplestats import ExampleStats
+from harness.tasks.kit.generation.base import GenContext, GenSettings
 
 
 class Bare:

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.run.suite import DatasetSpec
-from harness.generate.base import GENERATORS, GenContext, GenSettings
+from harness.generate.plans import GENERATORS
+from harness.tasks.kit.generation.base import GenContext, GenSettings
 from harness.generate.engine import BackendInfo, run_generation
-from harness.generate.templates import load_template
+from harness.tasks.kit.generation.templates import load_template
 from harness.generate.writer import GenerateError, provenance_path, read_provenance
 
 

@@ -11,12 +11,13 @@ the model modules themselves (``functools.cache``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from harness.core.extras import DISTRIBUTIONS, install_line
 from harness.core.records import Dataset, Example, Prediction
+
+# The context lives in the task kit (a task's chat prompt reads it too); named here for models.
+from harness.tasks.kit.context import TaskContext as TaskContext
 
 
 class MissingDependency(RuntimeError):
@@ -36,26 +37,6 @@ class NotConfigured(RuntimeError):
 
     The message names what to set, e.g. the environment variable of the key.
     """
-
-
-@dataclass(frozen=True)
-class TaskContext:
-    """What a model may know about the dataset it is evaluated on.
-
-    ``labels``: the candidate label set (intent labels, NER entity types), the same
-    for every source of the dataset. ``train``: the *real* train split (empty when the
-    dataset has none) for models that train or need few-shot examples; never the test
-    data. ``score_range``: the gold scale of a similarity dataset.
-    """
-
-    task: str
-    dataset: str
-    labels: tuple[str, ...] = ()
-    train: tuple[Example, ...] = ()
-    score_range: tuple[float, float] = (0.0, 5.0)
-    seed: int = 0
-    #: The data directory, for models that read files of their own (``import``).
-    data_dir: Path | None = None
 
 
 class Predictor(Protocol):

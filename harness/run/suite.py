@@ -222,7 +222,7 @@ def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> Generator
     if kind == "generate":
         if not params.get("model"):
             raise ConfigError(f"{where}.params.model: a generate source needs the LLM's model id")
-        from harness.generate.base import GenSettings
+        from harness.tasks.kit.generation.base import GenSettings
 
         _checked(values.check_chat_params, f"{where}.params", params)
         _checked(values.check_kwargs, f"{where}.generate", GenSettings, gen)

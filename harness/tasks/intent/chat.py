@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.backends.base import Message
-from harness.models.base import TaskContext
+from harness.core.records import Example, IntentExample, Prediction
+from harness.tasks.kit.chat import ChatIO, ChatOptions, Message, TaskContext
 from harness.tasks.kit.prompts.build import intent_messages
 from harness.tasks.kit.prompts.grammar import intent_grammar
 from harness.tasks.kit.prompts.parse import parse_intent
-from harness.core.records import Example, IntentExample, Prediction
-from harness.tasks.kit.chat import ChatIO, ChatOptions
 
 
 def chat_io(ctx: TaskContext, options: ChatOptions) -> ChatIO:

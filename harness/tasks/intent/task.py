@@ -30,10 +30,10 @@ import numpy.typing as npt
 
 from harness.core.records import Example, IntentExample
 from harness.tasks import TASKS
-from harness.tasks.kit.fields import require_object, require_str
-from harness.tasks.kit.folder import TaskFolder
 from harness.tasks.intent.batch import INVALID, OTHER, gold_strata, macro_f1_batch
 from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
+from harness.tasks.kit.fields import require_object, require_str
+from harness.tasks.kit.folder import TaskFolder
 
 
 class IntentTask(TaskFolder):

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, overload
 
+# Re-exported: a task's chat prompt builds backend messages and reads the model's context.
+from harness.backends.base import Message
 from harness.core.records import Example, Prediction
-
-if TYPE_CHECKING:  # the models package imports this module through ``llm``
-    from harness.backends.base import Message
-    from harness.models.base import TaskContext
+from harness.tasks.kit.context import TaskContext
 
 #: The messages sent for one example.
-Prompt = Callable[[Example], "Sequence[Message]"]
+Prompt = Callable[[Example], Sequence[Message]]
 #: The prediction read from one example's answer text: a value, or ``value=None`` with
 #: ``error`` saying why it does not parse (counted invalid), always with ``raw``.
 Parse = Callable[[Example, str], Prediction]

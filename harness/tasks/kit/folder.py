@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING, ClassVar
 from harness.core.records import Example
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from harness.run.suite import DatasetSpec
-    from harness.generate.base import GeneratorFactory
-    from harness.models.base import TaskContext
     from harness.tasks.kit.chat import ChatIO, ChatOptions
+    from harness.tasks.kit.context import TaskContext
+    from harness.tasks.kit.generation.base import GeneratorFactory
+    from harness.tasks.kit.labels import LabelSource
 
 
 class TaskFolder:
@@ -47,9 +45,9 @@ class TaskFolder:
         factory: GeneratorFactory = getattr(self._part("generate"), self.generator_name)
         return factory
 
-    def read_labels(self, data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
+    def read_labels(self, source: LabelSource) -> tuple[str, ...]:
         """The dataset's label set (``labels.py``)."""
-        return tuple(self._part("labels").read_labels(data_dir, spec))
+        return tuple(self._part("labels").read_labels(source))
 
     def quality_check(
         self, example: Example, labels: Collection[str], score_range: tuple[float, float]

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.backends.base import Message
-from harness.models.base import TaskContext
+from harness.core.records import Example, NerExample, Prediction
+from harness.tasks.kit.chat import ChatIO, ChatOptions, Message, TaskContext
 from harness.tasks.kit.prompts.build import ner_messages
 from harness.tasks.kit.prompts.grammar import entities_grammar
 from harness.tasks.kit.prompts.parse import parse_entities
-from harness.core.records import Example, NerExample, Prediction
-from harness.tasks.kit.chat import ChatIO, ChatOptions
 
 
 def chat_io(ctx: TaskContext, options: ChatOptions) -> ChatIO:

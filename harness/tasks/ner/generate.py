@@ -8,7 +8,7 @@ that mentions all of them. Spans are found by locating each entity in the answer
 exactly, else ignoring case and spacing (a *repair*, counted, with the entity text
 taken from the answer); an entity that cannot be found rejects the answer
 (``missing_entity``). With ``constrain = "grammar"`` both stages are decoded under a
-grammar (``harness.generate.grammar``): names as a JSON list, and a text that holds
+grammar (``harness.tasks.kit.generation.grammar``): names as a JSON list, and a text that holds
 every planned entity verbatim; the span check is the same. Every occurrence of an
 entity is annotated; longer entities are placed first and an occurrence overlapping
 a placed one is skipped.
@@ -22,8 +22,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from harness.generate.answers import json_value, strip_fences, unquote
-from harness.generate.base import (
+from harness.core.records import NerExample
+from harness.tasks.kit.generation.answers import json_value, strip_fences, unquote
+from harness.tasks.kit.generation.base import (
     Accepted,
     Ask,
     GenContext,
@@ -34,8 +35,7 @@ from harness.generate.base import (
     plan_rng,
     weighted_keys,
 )
-from harness.generate.grammar import entity_text_grammar, names_grammar
-from harness.core.records import NerExample
+from harness.tasks.kit.generation.grammar import entity_text_grammar, names_grammar
 
 MAX_ENTITIES = 3
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')

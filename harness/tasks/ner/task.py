@@ -30,6 +30,7 @@ import numpy.typing as npt
 from harness.core.records import Entity, Example, NerExample
 from harness.tasks import TASKS
 from harness.tasks.kit.base import RecordError
+from harness.tasks.kit.examplestats import ExampleStats, FloatArray, check_lengths, prf
 from harness.tasks.kit.fields import (
     describe,
     require_int,
@@ -40,7 +41,6 @@ from harness.tasks.kit.fields import (
 from harness.tasks.kit.folder import TaskFolder
 from harness.tasks.ner.batch import strict_f1_batch
 from harness.tasks.ner.schemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
-from harness.tasks.kit.examplestats import ExampleStats, FloatArray, check_lengths, prf
 from harness.tasks.ner.tokenize import Span
 
 _BASE = ("invalid", "tp", "fp", "fn")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.backends.base import Message
-from harness.models.base import TaskContext
+from harness.core.records import Example, Prediction, SimilarityExample
+from harness.tasks.kit.chat import ChatIO, ChatOptions, Message, TaskContext
 from harness.tasks.kit.prompts.build import scale_template, similarity_messages
 from harness.tasks.kit.prompts.grammar import rating_grammar
 from harness.tasks.kit.prompts.parse import parse_rating
-from harness.core.records import Example, Prediction, SimilarityExample
-from harness.tasks.kit.chat import ChatIO, ChatOptions
 
 
 def chat_io(ctx: TaskContext, options: ChatOptions) -> ChatIO:

@@ -12,8 +12,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from harness.generate.answers import json_value, strip_fences, unquote
-from harness.generate.base import (
+from harness.core.records import SimilarityExample
+from harness.tasks.kit.generation.answers import json_value, strip_fences, unquote
+from harness.tasks.kit.generation.base import (
     Accepted,
     Ask,
     GenContext,
@@ -23,8 +24,7 @@ from harness.generate.base import (
     plan_rng,
     weighted_keys,
 )
-from harness.generate.grammar import pair_grammar
-from harness.core.records import SimilarityExample
+from harness.tasks.kit.generation.grammar import pair_grammar
 from harness.tasks.similarity.quality import distribution_keys
 
 _PREFIX = re.compile(r"^\s*(?:[-*]|\d[.)]|(?:sentence|text)\s*\d\s*[:.)-])\s*", re.IGNORECASE)

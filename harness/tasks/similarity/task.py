@@ -23,15 +23,13 @@ import numpy.typing as npt
 
 from harness.core.records import Example, SimilarityExample
 from harness.tasks import TASKS
+from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
 from harness.tasks.kit.fields import require_number, require_object, require_str
 from harness.tasks.kit.folder import TaskFolder
 from harness.tasks.similarity.batch import spearman_batch
-from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from harness.run.suite import DatasetSpec
+    from harness.tasks.kit.labels import LabelSource
 
 
 def _as_float(value: Any) -> float:
@@ -162,7 +160,7 @@ class SimilarityTask(TaskFolder):
         """Spearman and invalid rate of every model (row) and resample (column)."""
         return spearman_batch(stats, weights)
 
-    def read_labels(self, data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
+    def read_labels(self, source: LabelSource) -> tuple[str, ...]:
         """No label set: the gold is a score."""
         return ()
 
