@@ -9,20 +9,10 @@ from __future__ import annotations
 from harness.run.suite import ConfigError, DatasetSpec, ModelSpec, Suite, load_suite
 from harness.extend import backend, model, task
 from harness.models.base import MissingDependency, NotConfigured, Predictor, TaskContext
-from harness.core.records import (
-    ENSEMBLE,
-    REAL,
-    CaseKey,
-    CaseResult,
-    DataIssues,
-    Dataset,
-    Entity,
-    IntentExample,
-    NerExample,
-    Outcome,
-    Prediction,
-    SimilarityExample,
-)
+from harness.core.records import ENSEMBLE, REAL, CaseKey, CaseResult, DataIssues, Dataset, Outcome, Prediction
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import Entity, NerExample
+from harness.tasks.similarity.records import SimilarityExample
 from harness.core.registry import Registry, UnknownNameError
 
 __version__ = "0.1.0"

@@ -20,7 +20,7 @@ from harness.backends.llama_server import (
     server_command,
 )
 from harness.models import MODELS, MissingDependency, NotConfigured, TaskContext
-from harness.core.records import IntentExample
+from harness.tasks.intent.records import IntentExample
 from tests.llm_server import LLMServer, llm_server
 
 FIXTURES = (llm_server,)

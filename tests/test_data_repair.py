@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from harness.data import repair as rp
 from harness.data import repair_entities
-from harness.core.records import Entity
+from harness.tasks.ner.records import Entity
 
 TEXT = "The Costa Book Awards went to Anna. Later anna won again."
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from harness.models import MODELS, NotConfigured, TaskContext
-from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import Entity, NerExample
+from harness.tasks.similarity.records import SimilarityExample
 from tests.llm_server import LLMServer, llm_server
 from tests.synth_fixtures import BENCH_TEST, GENERATORS, suite_text, write_data_dir
 
@@ -138,7 +140,9 @@ def test_factory_without_key_raises_not_configured(monkeypatch, tmp_path):
 
 
 def test_the_grammar_sent_is_the_tasks_own(llm_server, tmp_path):
-    from harness.tasks.kit.prompts.grammar import entities_grammar, intent_grammar, rating_grammar
+    from harness.tasks.intent.chat import intent_grammar
+    from harness.tasks.ner.chat import entities_grammar
+    from harness.tasks.similarity.chat import rating_grammar
 
     cases = (
         (TaskContext("intent", "toy", labels=LABELS), IntentExample("<g0>", "play_music")),

@@ -8,7 +8,8 @@ import pytest
 
 from harness.models import MODELS, TaskContext
 from harness.models.lexical_similarity import Bm25Corpus
-from harness.core.records import IntentExample, SimilarityExample
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.similarity.records import SimilarityExample
 
 TRAIN = [
     ("play some jazz music", "PlayMusic"),

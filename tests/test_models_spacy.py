@@ -10,7 +10,7 @@ import pytest
 
 from harness.models import MODELS, MissingDependency, TaskContext
 from harness.models.spacy_ner import FALLBACK_NAMES, LABEL_MAPS, label_map
-from harness.core.records import Entity, NerExample
+from harness.tasks.ner.records import Entity, NerExample
 
 POLITICS = (
     "election",

@@ -18,13 +18,9 @@ from harness.data import repair as rp
 from harness.data.errors import DataError, DataMissing
 from harness.data.labels import label_set
 from harness.data.records import parse_file
-from harness.core.records import (
-    DataIssues,
-    Dataset,
-    Example,
-    IntentExample,
-    NerExample,
-)
+from harness.core.records import DataIssues, Dataset, Example
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import NerExample
 
 _FileKey = tuple[str, int, int]
 

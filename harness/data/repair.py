@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from harness.core.records import Entity
+from harness.tasks.ner.records import Entity
 
 CASE = "case"
 RELOCATED = "relocated"

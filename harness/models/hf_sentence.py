@@ -26,7 +26,8 @@ from typing import Any
 
 from harness.backends.hf_local import pick_device, require
 from harness.models import MODELS, Predictor, TaskContext
-from harness.core.records import Example, Prediction, SimilarityExample
+from harness.core.records import Example, Prediction
+from harness.tasks.similarity.records import SimilarityExample
 
 
 def _pairs(examples: Sequence[Example], who: str) -> tuple[list[str], list[str]]:

@@ -26,7 +26,8 @@ from typing import Any
 
 from harness.backends.hf_local import load_pipeline, require
 from harness.models import MODELS, Predictor, TaskContext
-from harness.core.records import Example, IntentExample, Prediction
+from harness.core.records import Example, Prediction
+from harness.tasks.intent.records import IntentExample
 
 
 def _norm(label: str) -> str:

@@ -22,7 +22,8 @@ from typing import Any
 
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import words
-from harness.core.records import Example, Prediction, SimilarityExample
+from harness.core.records import Example, Prediction
+from harness.tasks.similarity.records import SimilarityExample
 
 
 def _pairs(examples: Sequence[Example]) -> list[SimilarityExample]:

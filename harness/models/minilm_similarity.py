@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.embeddings import Embedder, embedder_for
-from harness.core.records import Example, Prediction, SimilarityExample
+from harness.core.records import Example, Prediction
+from harness.tasks.similarity.records import SimilarityExample
 
 
 @dataclass

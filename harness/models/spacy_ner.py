@@ -40,7 +40,8 @@ from typing import TYPE_CHECKING, Any
 from harness.core import phases
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import ner_texts
-from harness.core.records import Entity, Example, Prediction
+from harness.core.records import Example, Prediction
+from harness.tasks.ner.records import Entity
 
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec

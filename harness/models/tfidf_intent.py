@@ -17,7 +17,8 @@ from typing import Any
 
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import intent_texts, need_train, sample_per_label
-from harness.core.records import Example, IntentExample, Prediction
+from harness.core.records import Example, Prediction
+from harness.tasks.intent.records import IntentExample
 
 
 def _require_sklearn(model: str) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from harness.core.records import Example, SimilarityExample
+from harness.core.records import Example
+from harness.tasks.similarity.records import SimilarityExample
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
@@ -22,7 +23,7 @@ def units(example: Example) -> tuple[str, ...]:
     """The texts of one example: ``(text,)`` or ``(text1, text2)``."""
     if isinstance(example, SimilarityExample):
         return (example.text1, example.text2)
-    return (example.text,)
+    return (cast(Any, example).text,)  # every other record has one text
 
 
 def dedup_key(example: Example) -> Hashable:

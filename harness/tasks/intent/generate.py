@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from harness.core.records import IntentExample
+from harness.tasks.intent.records import IntentExample
 from harness.tasks.kit.generation.answers import one_line
 from harness.tasks.kit.generation.base import (
     Accepted,

@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.core.records import Example, IntentExample
+from harness.core.records import Example
 from harness.tasks import TASKS
 from harness.tasks.intent.batch import INVALID, OTHER, gold_strata, macro_f1_batch
+from harness.tasks.intent.records import IntentExample
 from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
 from harness.tasks.kit.fields import require_object, require_str
 from harness.tasks.kit.folder import TaskFolder

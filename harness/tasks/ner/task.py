@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.core.records import Entity, Example, NerExample
+from harness.core.records import Example
 from harness.tasks import TASKS
 from harness.tasks.kit.base import RecordError
 from harness.tasks.kit.examplestats import ExampleStats, FloatArray, check_lengths, prf
@@ -40,6 +40,7 @@ from harness.tasks.kit.fields import (
 )
 from harness.tasks.kit.folder import TaskFolder
 from harness.tasks.ner.batch import strict_f1_batch
+from harness.tasks.ner.records import Entity, NerExample
 from harness.tasks.ner.schemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
 from harness.tasks.ner.tokenize import Span
 

@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.core.records import Example, SimilarityExample
+from harness.core.records import Example
 from harness.tasks import TASKS
 from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
 from harness.tasks.kit.fields import require_number, require_object, require_str
 from harness.tasks.kit.folder import TaskFolder
 from harness.tasks.similarity.batch import spearman_batch
+from harness.tasks.similarity.records import SimilarityExample
 
 if TYPE_CHECKING:
     from harness.tasks.kit.labels import LabelSource
