@@ -54,15 +54,17 @@ def model(name: str, *, tasks: Sequence[str], requires: Sequence[str] = ()) -> C
 def task(name: str) -> Callable[[F], F]:
     """Register a task class (instantiated with no arguments) as task ``name``.
 
-    A task that implements only ``score`` gets the bootstrap's per-example path from
-    ``harness.tasks.kit.generic``.
+    The class declares its optional parts in ``capabilities`` (``harness.kit.Capability``);
+    ``harness.kit.TaskBase`` is mixed in when it does not subclass it, which gives a task
+    that implements only ``score`` the bootstrap's re-scoring path. The declaration is
+    checked here: a part defined but not declared, or declared but missing, is an error.
     """
 
     def deco(cls: F) -> F:
         from harness.tasks import TASKS
-        from harness.tasks.kit.generic import with_stats
+        from harness.tasks.kit.taskbase import as_task
 
-        TASKS.add(name, with_stats(cls()))
+        TASKS.add(name, as_task(cls))
         return cls
 
     return deco

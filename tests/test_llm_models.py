@@ -163,8 +163,9 @@ def test_the_grammar_sent_is_the_tasks_own(llm_server, tmp_path):
 def test_a_task_without_a_chat_prompt_is_refused_by_name(monkeypatch):
     from harness.core.registry import Entry
     from harness.tasks import TASKS
+    from harness.tasks.kit.taskbase import TaskBase
 
-    class Plain:
+    class Plain(TaskBase):
         name, primary = "plain-test-task", "accuracy"
 
     TASKS.names()  # load the registry before patching it

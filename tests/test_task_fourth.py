@@ -23,7 +23,7 @@ from pathlib import Path
 from harness import Prediction, backend, model, task
 from harness.backends import Message, Reply, Verdict
 from harness.tasks.kit.generation.base import Accepted, Rejected, plan_rng
-from harness.tasks import RecordError
+from harness.tasks import Capability, RecordError
 from harness.tasks.kit.chat import ChatIO
 
 
@@ -76,6 +76,9 @@ def _read_yes_no(example, raw):
 class Sentiment:
     name = "sentiment"
     primary = "accuracy"
+    capabilities = frozenset(
+        {Capability.CHAT, Capability.GENERATE, Capability.DISTRIBUTION, Capability.QUALITY}
+    )
     text_fields = ("text",)
     generator = SentimentGenerator
 

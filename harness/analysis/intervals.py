@@ -60,7 +60,7 @@ from harness.analysis.resampling import (
     source_stats,
 )
 from harness.store.files import CaseFileError, case_path, read_case
-from harness.tasks import TASKS
+from harness.tasks import TASKS, Capability
 from harness.core.textsafe import hash_bytes
 from harness.analysis.twolevel import ModelDraws, draw_models, leave_one_model_out, model_resampled
 
@@ -437,9 +437,9 @@ METRIC_RANGE: dict[str, tuple[float, float]] = {
 
 def _metric_range(task: str, metric: str) -> tuple[float, float]:
     """The range of a task's primary metric (a task may declare ``metric_range``)."""
-    own = getattr(TASKS.get(task), "metric_range", None) if task in TASKS else None
-    if own is not None:
-        return (float(own[0]), float(own[1]))
+    if task in TASKS and Capability.METRIC_RANGE in (t := TASKS.get(task)).capabilities:
+        low, high = t.metric_range
+        return (float(low), float(high))
     return METRIC_RANGE.get(metric, (-np.inf, np.inf))
 
 

@@ -38,7 +38,7 @@ from typing import Any
 from harness.run.suite import DatasetSpec
 from harness.data.errors import DataError, DataMissing
 from harness.data.tabular import RowLines, scan_files
-from harness.tasks.kit.base import text_fields
+from harness.tasks.kit.base import Capability, text_fields
 from harness.core.textsafe import json_dumps
 
 #: File suffixes read through ``datasets`` rather than as the project's JSONL.
@@ -242,7 +242,7 @@ def _records(
             )
     names = {f: _class_names(ds, c) for f, c in columns.items()}
     # The task turns a row into its record (NER: tokens + tags to spans), if it says how.
-    from_row = getattr(task, "from_row", None)
+    from_row = task.from_row if Capability.FROM_ROW in task.capabilities else None
     for i, row in enumerate(ds):
         obj = {f: _named(_cell(row[c], loaded.csv), names[f]) for f, c in columns.items()}
         if from_row is not None:
@@ -261,9 +261,9 @@ def _records(
 def _default_columns(task: Any, ds: Any) -> dict[str, str]:
     """The task's own mapping, else the identity mapping of its record fields that exist."""
     cols = set(ds.column_names)
-    if (own := getattr(task, "default_columns", None)) is not None:
-        return dict(own(cols))
-    fields = getattr(task, "record_fields", None) or (*text_fields(task), "label")
+    if Capability.DEFAULT_COLUMNS in task.capabilities:
+        return dict(task.default_columns(cols))
+    fields = task.record_fields or (*text_fields(task), "label")
     return {f: f for f in fields if f in cols}
 
 
@@ -325,7 +325,7 @@ def _unmapped(
     key: str, task: Any, columns: Mapping[str, str], field: str, origin: str
 ) -> DataError:
     """A record field the suite's mapping leaves out: name the keys it has instead."""
-    fields = getattr(task, "record_fields", None) or (*text_fields(task), "label")
+    fields = task.record_fields or (*text_fields(task), "label")
     strange = [k for k in columns if k not in fields]
     which = (
         f"; it maps {', '.join(repr(k) for k in strange)}, which {task.name} records do not have"

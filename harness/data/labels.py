@@ -86,9 +86,12 @@ def label_set(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
     The task reads it (``read_labels(source)``); one that does not has none.
     """
     from harness.tasks import TASKS
+    from harness.tasks.kit.base import Capability
 
-    own = getattr(TASKS.get(spec.task), "read_labels", None)
-    return () if own is None else tuple(own(RealFiles(Path(data_dir), spec)))
+    task = TASKS.get(spec.task)
+    if Capability.LABELS not in task.capabilities:
+        return ()
+    return tuple(task.read_labels(RealFiles(Path(data_dir), spec)))
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def _notes(
     notes = []
     if empty:
         notes.append(f"{_plural(empty, 'record')} with empty text dropped")
-    if getattr(spec, "has_spans", False):
+    if spec.has_spans:
         offsets = sum(counts[r] for r in rp.OFFSET_REASONS)
         notes.append(
             f"{_plural(offsets, 'entity span')} with offsets not matching the text: "

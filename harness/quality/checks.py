@@ -20,10 +20,11 @@ def run_checks(
 ) -> dict[str, Any]:
     """Counts per problem code and the number of examples with at least one problem."""
     from harness.tasks import TASKS
+    from harness.tasks.kit.base import Capability
 
-    check = getattr(TASKS.get(task), "quality_check", None) if task in TASKS else None
-    if check is None:
+    if task not in TASKS or Capability.QUALITY not in TASKS.get(task).capabilities:
         return {"examples_with_problems": 0, "problems": {}}
+    check = TASKS.get(task).quality_check
     problems: dict[str, int] = {}
     bad = 0
     for ex in examples:

@@ -24,9 +24,11 @@ def labels_of(example: Example) -> list[str]:
 def keys_for(task: str) -> Callable[[Example], list[str]]:
     """The task's own ``distribution_keys(example)``, else ``labels_of``."""
     from harness.tasks import TASKS
+    from harness.tasks.kit.base import Capability
 
-    own = getattr(TASKS.get(task), "distribution_keys", None) if task in TASKS else None
-    return own if own is not None else labels_of
+    if task in TASKS and Capability.DISTRIBUTION in (t := TASKS.get(task)).capabilities:
+        return t.distribution_keys
+    return labels_of
 
 
 def label_counts(

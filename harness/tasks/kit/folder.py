@@ -15,6 +15,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar
 
 from harness.core.records import Example
+from harness.tasks.kit.base import Capability
+from harness.tasks.kit.taskbase import TaskBase
 
 if TYPE_CHECKING:
     from harness.tasks.kit.chat import ChatIO, ChatOptions
@@ -23,8 +25,14 @@ if TYPE_CHECKING:
     from harness.tasks.kit.labels import LabelSource
 
 
-class TaskFolder:
+class TaskFolder(TaskBase):
     """What a task finds in its folder; a subclass sets ``package`` and ``generator_name``."""
+
+    #: The parts every task folder has; a subclass adds its own (``| {...}``).
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.CHAT, Capability.GENERATE, Capability.LABELS,
+        Capability.QUALITY, Capability.DISTRIBUTION,
+    })
 
     #: The folder as a package name, e.g. ``harness.tasks.intent``.
     package: ClassVar[str]

@@ -17,10 +17,15 @@ if TYPE_CHECKING:  # the suite's spec types move to harness.core (issue 23, part
 class LabelSource(Protocol):
     """One dataset's real data, as a task's ``read_labels(source)`` may ask of it."""
 
-    #: The data directory the suite's paths are relative to.
-    data_dir: Path
-    #: The dataset's suite entry (``spec.labels``: a label file, "" for none).
-    spec: DatasetSpec
+    @property
+    def data_dir(self) -> Path:
+        """The data directory the suite's paths are relative to."""
+        ...
+
+    @property
+    def spec(self) -> DatasetSpec:
+        """The dataset's suite entry (``spec.labels``: a label file, "" for none)."""
+        ...
 
     def real_labels(self) -> tuple[str, ...]:
         """The sorted labels (the task's distribution keys) of the real splits: test,

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from harness.core.records import Example
 from harness.tasks import TASKS
-from harness.tasks.kit.base import RecordError
+from harness.tasks.kit.base import Capability, RecordError
 from harness.tasks.kit.examplestats import ExampleStats, FloatArray, check_lengths, prf
 from harness.tasks.kit.fields import (
     describe,
@@ -39,6 +39,7 @@ from harness.tasks.kit.fields import (
     require_str,
 )
 from harness.tasks.kit.folder import TaskFolder
+from harness.tasks.kit.taskbase import as_task
 from harness.tasks.ner.batch import strict_f1_batch
 from harness.tasks.ner.records import Entity, NerExample
 from harness.tasks.ner.schemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
@@ -127,6 +128,10 @@ class NerTask(TaskFolder):
     package = "harness.tasks.ner"
     generator_name = "NerGenerator"
     primary = "f1"
+    capabilities = TaskFolder.capabilities | {
+        Capability.EXAMPLE_STATS, Capability.SOURCE_STATS, Capability.BATCH_SCORE,
+        Capability.OUTSIDE_LABELS, Capability.FROM_ROW, Capability.DEFAULT_COLUMNS,
+    }
     #: 2: an entity type outside the dataset's label set makes the prediction invalid.
     metric_version = 2
     text_fields: tuple[str, ...] = ("text",)
@@ -284,4 +289,4 @@ class NerTask(TaskFolder):
         return strict_f1_batch(stats, weights)
 
 
-TASKS.add("ner", NerTask())
+TASKS.add("ner", as_task(NerTask()))

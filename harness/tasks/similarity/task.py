@@ -23,9 +23,11 @@ import numpy.typing as npt
 
 from harness.core.records import Example
 from harness.tasks import TASKS
+from harness.tasks.kit.base import Capability
 from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
 from harness.tasks.kit.fields import require_number, require_object, require_str
 from harness.tasks.kit.folder import TaskFolder
+from harness.tasks.kit.taskbase import as_task
 from harness.tasks.similarity.batch import spearman_batch
 from harness.tasks.similarity.records import SimilarityExample
 
@@ -80,6 +82,7 @@ class SimilarityTask(TaskFolder):
     package = "harness.tasks.similarity"
     generator_name = "SimilarityGenerator"
     primary = "spearman"
+    capabilities = TaskFolder.capabilities | {Capability.EXAMPLE_STATS, Capability.BATCH_SCORE}
     text_fields: tuple[str, ...] = ("text1", "text2")
     #: A record's fields: a datasets-format source maps its columns onto these.
     record_fields: tuple[str, ...] = ("text1", "text2", "score")
@@ -166,4 +169,4 @@ class SimilarityTask(TaskFolder):
         return ()
 
 
-TASKS.add("similarity", SimilarityTask())
+TASKS.add("similarity", as_task(SimilarityTask()))
