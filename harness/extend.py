@@ -1,4 +1,4 @@
-"""The public extension decorators: ``@model``, ``@task`` and ``@backend``.
+"""The public extension decorators: ``@model``, ``@task`` and ``@backend`` (``harness.kit``).
 
 Each registers its object in the harness's registry of that kind and leaves the
 metadata on the object (``__synthbench__``), so the same object also works as an

@@ -67,6 +67,28 @@ def test_the_page_has_the_sections_it_promises() -> None:
     assert {"Your own model", "A chat backend", "A gate"} <= set(SECTIONS)
 
 
+def test_the_pages_code_imports_only_the_public_names() -> None:
+    """Every Python block imports from ``harness`` or ``harness.kit`` only, and every
+    dotted ``harness.`` name in the prose that is a kit name is one (issue 23.4)."""
+    import ast
+
+    import harness.kit
+
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    assert blocks
+    modules = set()
+    for block in blocks:
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("harness"):
+                modules.add(node.module)
+                assert {a.name for a in node.names} <= set(harness.kit.__all__), node.module
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("harness") for a in node.names)
+    assert modules and modules <= {"harness", "harness.kit"}
+    named = set(re.findall(r"`harness\.kit\.(\w+)", DOC.read_text(encoding="utf-8")))
+    assert named and named <= set(harness.kit.__all__)
+
+
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["n0", "n2"])
 def test_your_own_model(pytester: pytest.Pytester, monkeypatch, workers) -> None:
     root = _project(pytester, monkeypatch)

@@ -16,6 +16,7 @@ from harness.run.suite import DatasetSpec
 from harness.data.errors import DataError, DataMissing
 from harness.data.jsonl import loads_line
 from harness.data.records import parse_file
+from harness.tasks.kit.base import Capability
 
 #: Names of a validation split looked for next to the real test file.
 SIBLING_SPLITS = ("valid.jsonl", "dev.jsonl")
@@ -86,7 +87,6 @@ def label_set(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
     The task reads it (``read_labels(source)``); one that does not has none.
     """
     from harness.tasks import TASKS
-    from harness.tasks.kit.base import Capability
 
     task = TASKS.get(spec.task)
     if Capability.LABELS not in task.capabilities:

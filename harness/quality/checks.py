@@ -13,6 +13,7 @@ from collections.abc import Collection
 from typing import Any
 
 from harness.core.records import Example
+from harness.tasks.kit.base import Capability
 
 
 def run_checks(
@@ -20,7 +21,6 @@ def run_checks(
 ) -> dict[str, Any]:
     """Counts per problem code and the number of examples with at least one problem."""
     from harness.tasks import TASKS
-    from harness.tasks.kit.base import Capability
 
     if task not in TASKS or Capability.QUALITY not in TASKS.get(task).capabilities:
         return {"examples_with_problems": 0, "problems": {}}

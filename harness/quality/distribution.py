@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from harness.core.records import Example
+from harness.tasks.kit.base import Capability
 
 
 def labels_of(example: Example) -> list[str]:
@@ -24,7 +25,6 @@ def labels_of(example: Example) -> list[str]:
 def keys_for(task: str) -> Callable[[Example], list[str]]:
     """The task's own ``distribution_keys(example)``, else ``labels_of``."""
     from harness.tasks import TASKS
-    from harness.tasks.kit.base import Capability
 
     if task in TASKS and Capability.DISTRIBUTION in (t := TASKS.get(task)).capabilities:
         return t.distribution_keys
