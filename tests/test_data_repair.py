@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.data import repair as rp
 from harness.data import repair_entities
+from harness.tasks.ner import repair as rp
 from harness.tasks.ner.records import Entity
 
 TEXT = "The Costa Book Awards went to Anna. Later anna won again."

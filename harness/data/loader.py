@@ -14,7 +14,7 @@ from collections.abc import Hashable
 from pathlib import Path
 
 from harness.run.suite import DatasetSpec
-from harness.data import repair as rp
+from harness.tasks.ner import repair as rp
 from harness.data.errors import DataError, DataMissing
 from harness.data.labels import label_set
 from harness.data.records import parse_file
