@@ -12,7 +12,7 @@ What is here, by job:
 - a model: ``TaskContext`` (what it may know of the dataset), ``Predictor``,
   ``Prediction``, ``MissingDependency`` / ``NotConfigured`` (skip its cases);
 - a task: ``Task`` (the protocol), ``TaskBase`` (its defaults), ``Capability`` (the
-  optional parts it declares), ``MissingCapability``, ``RecordError``, ``LabelSource``
+  optional parts it declares), ``MissingCapability``, ``RecordError``, ``Repaired``, ``LabelSource``
   (what ``read_labels`` is given), ``ExampleStats`` / ``KeptValues`` (per-example
   statistics for the bootstrap), ``ChatIO`` / ``ChatOptions`` (its ``llm`` prompt);
 - records: ``Example``, ``Dataset``, the built-in tasks' records;
@@ -34,7 +34,7 @@ from harness.extend import backend, model, task
 # MissingDependency / NotConfigured move to harness.core (issue 23, part 1); named here.
 from harness.models.base import MissingDependency, NotConfigured, Predictor
 from harness.tasks.intent.records import IntentExample
-from harness.tasks.kit.base import Capability, MissingCapability, RecordError, Task
+from harness.tasks.kit.base import Capability, MissingCapability, RecordError, Repaired, Task
 from harness.tasks.kit.chat import ChatIO, ChatOptions
 from harness.tasks.kit.context import TaskContext
 from harness.tasks.kit.examplestats import ExampleStats, KeptValues
@@ -90,6 +90,7 @@ __all__ = [
     "PromptTemplate",
     "RecordError",
     "Rejected",
+    "Repaired",
     "Reply",
     "SimilarityExample",
     "Task",

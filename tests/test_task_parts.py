@@ -156,7 +156,7 @@ def test_no_engine_probes_a_task_for_its_parts() -> None:
     from pathlib import Path
 
     parts = {p for cap in Capability for p in cap.parts}
-    parts |= {"text_fields", "dedup_key", "record_fields", "metric_version", "has_spans"}
+    parts |= {"text_fields", "dedup_key", "record_fields", "metric_version"}
     root = Path(__file__).parents[1] / "harness"
     probes = []
     for path in sorted(root.rglob("*.py")):

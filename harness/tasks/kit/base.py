@@ -19,7 +19,9 @@ unused method. ``TaskBase`` (``harness.tasks.kit.taskbase``) gives the defaults.
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from harness.core.records import Example
@@ -72,6 +74,9 @@ class Capability(enum.Enum):
     FROM_ROW = ("from_row",)
     #: ``default_columns(columns) -> {field: column}``: a source's default column mapping.
     DEFAULT_COLUMNS = ("default_columns",)
+    #: ``repair(example, labels) -> Repaired`` and ``repair_notes(counts) -> [notes]``:
+    #: the loader fixes what it can of a record (NER's entity spans), counted.
+    REPAIR = ("repair", "repair_notes")
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -97,8 +102,6 @@ class Task(Protocol):
     record_fields: tuple[str, ...]
     #: Bumped when the metric's definition changes: stored results are then re-run.
     metric_version: int
-    #: Its records carry character spans: the loader reports their repairs.
-    has_spans: bool
 
     def parse_record(self, obj: dict[str, Any]) -> Example:
         """Validate one decoded JSON object; raise ``RecordError`` naming the field."""
@@ -170,6 +173,21 @@ class Task(Protocol):
     def from_row(self, obj: dict[str, Any]) -> dict[str, Any]: ...
 
     def default_columns(self, columns: Collection[str]) -> dict[str, str]: ...
+
+    def repair(self, example: Example, labels: Collection[str]) -> Repaired: ...
+
+    def repair_notes(self, counts: Counter[str]) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """A record after the task's repair: ``counts`` per rule met (the task's own names),
+    of which ``repaired`` parts were fixed and ``dropped`` parts removed."""
+
+    example: Example
+    counts: Counter[str] = field(default_factory=Counter)
+    repaired: int = 0
+    dropped: int = 0
 
 
 class MissingCapability(TypeError):

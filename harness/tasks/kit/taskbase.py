@@ -32,7 +32,6 @@ class TaskBase:
     text_fields: tuple[str, ...] = ("text",)
     record_fields: tuple[str, ...] = ()
     metric_version: int = 1
-    has_spans: bool = False
 
     def dedup_key(self, example: Example) -> Any:
         """The example's ``text`` (the example itself for a record without one)."""
@@ -74,6 +73,8 @@ class TaskBase:
     metric_range = property(_missing(Capability.METRIC_RANGE))
     from_row = _missing(Capability.FROM_ROW)
     default_columns = _missing(Capability.DEFAULT_COLUMNS)
+    repair = _missing(Capability.REPAIR)
+    repair_notes = _missing(Capability.REPAIR)
 
 
 def _defined(cls: type, part: str) -> bool:
