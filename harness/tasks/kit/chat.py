@@ -18,6 +18,7 @@ from typing import overload
 # Re-exported: a task's chat prompt builds backend messages and reads the model's context.
 from harness.backends.base import Message
 from harness.core.records import Example, Prediction
+from harness.tasks import TASKS
 from harness.tasks.kit.base import Capability, Task
 from harness.tasks.kit.context import TaskContext
 
@@ -71,8 +72,6 @@ class ChatTasks(Sequence[str]):
     """
 
     def _names(self) -> tuple[str, ...]:
-        from harness.tasks import TASKS
-
         return tuple(e.name for e in TASKS if Capability.CHAT in e.obj.capabilities)
 
     def __iter__(self) -> Iterator[str]:

@@ -42,6 +42,7 @@ from harness.tasks.kit.fields import (
 from harness.tasks.kit.folder import TaskFolder
 from harness.tasks.kit.taskbase import as_task
 from harness.tasks.ner.batch import strict_f1_batch
+from harness.tasks.ner.bio import to_spans
 from harness.tasks.ner.records import Entity, NerExample
 from harness.tasks.ner.repair import repair_entities, repair_notes
 from harness.tasks.ner.schemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
@@ -153,8 +154,6 @@ class NerTask(TaskFolder):
         """``tokens`` + BIO/IOB2/IOBES ``tags`` as text and character spans."""
         if "tokens" not in obj or "tags" not in obj:
             return obj
-        from harness.tasks.ner.bio import to_spans
-
         try:
             text, spans = to_spans([str(t) for t in obj["tokens"]], [str(t) for t in obj["tags"]])
         except ValueError as exc:
