@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.backends import build_client  # noqa: E402
-from harness.tasks.kit.prompts.build import intent_messages  # noqa: E402
+from harness.tasks.intent.chat import intent_messages  # noqa: E402
 
 LABELS = ("play_music", "get_weather", "book_restaurant", "add_to_playlist", "rate_book")
 TEXTS = (

@@ -1,4 +1,4 @@
-"""The public extension decorators: ``@model``, ``@task`` and ``@backend``.
+"""The public extension decorators: ``@model``, ``@task`` and ``@backend`` (``harness.kit``).
 
 Each registers its object in the harness's registry of that kind and leaves the
 metadata on the object (``__synthbench__``), so the same object also works as an
@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from harness.backends import BACKENDS
+from harness.models import MODELS
 from harness.models.factories import META_ATTR
+from harness.tasks import TASKS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,7 +44,6 @@ def model(name: str, *, tasks: Sequence[str], requires: Sequence[str] = ()) -> C
     needs = _modules(f"@model({name!r}) requires", requires)
 
     def deco(factory: F) -> F:
-        from harness.models import MODELS
 
         meta: dict[str, Any] = {"tasks": declared, "requires": needs}
         setattr(factory, META_ATTR, meta)
@@ -54,15 +56,18 @@ def model(name: str, *, tasks: Sequence[str], requires: Sequence[str] = ()) -> C
 def task(name: str) -> Callable[[F], F]:
     """Register a task class (instantiated with no arguments) as task ``name``.
 
-    A task that implements only ``score`` gets the bootstrap's per-example path from
-    ``harness.tasks.kit.generic``.
+    The class declares its optional parts in ``capabilities`` (``harness.kit.Capability``);
+    ``harness.kit.TaskBase`` is mixed in when it does not subclass it, which gives a task
+    that implements only ``score`` the bootstrap's re-scoring path. The declaration is
+    checked here: a part defined but not declared, or declared but missing, is an error.
     """
 
     def deco(cls: F) -> F:
-        from harness.tasks import TASKS
-        from harness.tasks.kit.generic import with_stats
+        # Lazy for import-time cost (tests/test_layers.py): TaskBase brings numpy, and
+        # every pytest session imports harness through the plugin.
+        from harness.tasks.kit.taskbase import as_task
 
-        TASKS.add(name, with_stats(cls()))
+        TASKS.add(name, as_task(cls))
         return cls
 
     return deco
@@ -76,7 +81,6 @@ def backend(name: str, *, requires: Sequence[str] = ()) -> Callable[[F], F]:
     needs = _modules(f"@backend({name!r}) requires", requires)
 
     def deco(factory: F) -> F:
-        from harness.backends import BACKENDS
 
         BACKENDS.add(name, factory, requires=needs)
         return factory

@@ -4,8 +4,10 @@ Shared by tests/test_layers.py (the rules) and bench/import_graph.py (the measur
 An edge is one import of a harness module by another: ``from harness.data import
 label_set`` names ``harness.data`` (``label_set`` is no module), ``from harness.data
 import labels`` names ``harness.data.labels``. Imports inside a function (or a method)
-are marked ``nested``; imports under ``if TYPE_CHECKING:`` count like any other, as
-import-linter counts them.
+are marked ``nested``. Imports under ``if TYPE_CHECKING:`` are left out, as the contract
+tells import-linter (``exclude_type_checking_imports``): they never run, and a Protocol
+that names the types of its parts (``tasks/kit/base.py``) is the usual Python idiom, not
+a circle at import time.
 """
 
 from __future__ import annotations
@@ -48,6 +50,16 @@ def _resolve(current: str, is_pkg: bool, node: ast.ImportFrom) -> str:
     return ".".join([*base, node.module] if node.module else base)
 
 
+def _type_checking_only(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``) with no ``else``."""
+    if not isinstance(node, ast.If) or node.orelse:
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
 def imports(path: Path, known: set[str], root: Path = ROOT) -> list[Edge]:
     """Every harness import in ``path``, with whether it sits inside a function."""
     current, is_pkg = module_name(path, root), path.name == "__init__.py"
@@ -56,6 +68,8 @@ def imports(path: Path, known: set[str], root: Path = ROOT) -> list[Edge]:
 
     def visit(node: ast.AST, nested: bool) -> None:
         for child in ast.iter_child_nodes(node):
+            if _type_checking_only(child):
+                continue
             inner = nested or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
             names: list[str] = []
             if isinstance(child, ast.Import):

@@ -19,8 +19,8 @@ from harness.backends.llama_server import (
     llama_cpp_backend,
     server_command,
 )
-from harness.core.records import IntentExample
 from harness.models import MODELS, MissingDependency, NotConfigured, TaskContext
+from harness.tasks.intent.records import IntentExample
 from tests.llm_server import LLMServer, llm_server
 
 FIXTURES = (llm_server,)

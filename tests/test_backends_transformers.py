@@ -17,8 +17,9 @@ pytest.importorskip("tokenizers")
 
 from harness.backends import build_client  # noqa: E402
 from harness.backends.hf_local import fingerprint, pick_device  # noqa: E402
-from harness.core.records import IntentExample, NerExample  # noqa: E402
 from harness.models import MODELS, TaskContext  # noqa: E402
+from harness.tasks.intent.records import IntentExample  # noqa: E402
+from harness.tasks.ner.records import NerExample  # noqa: E402
 
 WORDS = (
     "play",

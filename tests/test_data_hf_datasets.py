@@ -21,11 +21,12 @@ datasets = pytest.importorskip("datasets")
 
 from seqeval.metrics.sequence_labeling import get_entities  # noqa: E402
 
-from harness.core.records import Entity, IntentExample, NerExample  # noqa: E402
 from harness.data import DataError, clear_cache, label_set, load_source, load_train  # noqa: E402
 from harness.data.hf_datasets import materialise  # noqa: E402
 from harness.run.suite import ConfigError, DatasetSpec, parse_suite  # noqa: E402
+from harness.tasks.intent.records import IntentExample  # noqa: E402
 from harness.tasks.ner.bio import to_spans  # noqa: E402
+from harness.tasks.ner.records import Entity, NerExample  # noqa: E402
 
 INTENTS = ["play_music", "get_weather", "book_restaurant"]
 NER_TAGS = ["O", "B-person", "I-person", "B-location", "I-location"]

@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
 from harness.data import (
     DataError,
     DataMissing,
@@ -25,6 +24,9 @@ from harness.data import (
     sample_indices,
 )
 from harness.run.suite import DatasetSpec
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import Entity, NerExample
+from harness.tasks.similarity.records import SimilarityExample
 
 
 def write_jsonl(path: Path, rows: list[Any]) -> Path:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.core.records import Entity
-from harness.data import repair as rp
 from harness.data import repair_entities
+from harness.tasks.ner import repair as rp
+from harness.tasks.ner.records import Entity
 
 TEXT = "The Costa Book Awards went to Anna. Later anna won again."
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from harness.core.records import Entity
 from harness.data import label_set, load_source, read_jsonl, repair_entities
-from harness.data import repair as rp
 from harness.run.suite import DatasetSpec
+from harness.tasks.ner import repair as rp
+from harness.tasks.ner.records import Entity
 
 DATA = os.environ.get("SYNTHBENCH_DATA_DIR", "")
 pytestmark = pytest.mark.skipif(

@@ -64,7 +64,29 @@ def _scores(root: Path) -> dict[str, float]:
 
 
 def test_the_page_has_the_sections_it_promises() -> None:
-    assert {"Your own model", "A chat backend", "A gate"} <= set(SECTIONS)
+    assert {"Your own model", "A chat backend", "A gate", "A task"} <= set(SECTIONS)
+
+
+def test_the_pages_code_imports_only_the_public_names() -> None:
+    """Every Python block imports from ``harness`` or ``harness.kit`` only, and every
+    dotted ``harness.`` name in the prose that is a kit name is one (issue 23.4)."""
+    import ast
+
+    import harness.kit
+
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    assert blocks
+    modules = set()
+    for block in blocks:
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("harness"):
+                modules.add(node.module)
+                assert {a.name for a in node.names} <= set(harness.kit.__all__), node.module
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("harness") for a in node.names)
+    assert modules and modules <= {"harness", "harness.kit"}
+    named = set(re.findall(r"`harness\.kit\.(\w+)", DOC.read_text(encoding="utf-8")))
+    assert named and named <= set(harness.kit.__all__)
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["n0", "n2"])
@@ -115,6 +137,32 @@ def test_a_chat_backend(pytester: pytest.Pytester, monkeypatch) -> None:
     report = json.loads((root / ".synthbench" / "report.json").read_text())
     [case] = report["cases"]["all"]
     assert case["metrics"]["accuracy"] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["n0", "n2"])
+def test_a_task(pytester: pytest.Pytester, monkeypatch, workers) -> None:
+    root = _project(pytester, monkeypatch, "A task")
+    r = pytester.runpytest_subprocess(*workers)
+    r.assert_outcomes(passed=1)
+    report = json.loads((root / ".synthbench" / "report.json").read_text())
+    [case] = report["cases"]["all"]
+    assert case["task"] == "ticket-routing"
+    # The first word routes two of the four balanced intents; the others go unrouted.
+    assert case["metrics"]["accuracy"] == pytest.approx(0.5)
+    assert case["metrics"]["invalid_rate"] == pytest.approx(0.5)
+
+
+def test_a_task_without_its_declaration_is_refused(pytester: pytest.Pytester, monkeypatch) -> None:
+    root = _project(pytester, monkeypatch, "A task")
+    conftest = root / "conftest.py"
+    declared = "    capabilities = frozenset({Capability.DISTRIBUTION})\n"
+    assert declared in conftest.read_text()
+    conftest.write_text(conftest.read_text().replace(declared, ""))
+    r = pytester.runpytest_subprocess()
+    assert r.ret != 0
+    # The conftest fails to load, naming the task, the part and the capability.
+    r.stderr.re_match_lines([r".*task 'ticket-routing' .*defines distribution_keys but does "
+                             r"not declare Capability\.DISTRIBUTION.*"], consecutive=False)
 
 
 def test_a_gate_fails_the_session(pytester: pytest.Pytester, monkeypatch) -> None:

@@ -12,8 +12,6 @@ import numpy as np
 import pytest
 
 from harness.analysis import agreement as A
-from harness.run.suite import parse_suite
-from harness.core.families import Families
 from harness.analysis.familybias import (
     family_bias,
     family_bias_arrays,
@@ -22,9 +20,11 @@ from harness.analysis.familybias import (
     leave_family_out_arrays,
 )
 from harness.analysis.intervals import BootstrapSettings
-from harness.report.write import PostRunOptions, complete_report
+from harness.core.families import Families
 from harness.report.groups import build_run_report
+from harness.report.write import PostRunOptions, complete_report
 from harness.run.runner import RunSettings, iter_cases, run_case
+from harness.run.suite import parse_suite
 from tests.synth_fixtures import suite_text, write_data_dir
 
 # docs/metrics.md's worked example, with families (docs/analysis.md, "Families"):

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+from harness.core.textsafe import json_dumps
 from harness.report import finish
 from harness.report.finish import ReportSettings, build
 from harness.report.render.html import render_html
 from harness.report.render.markdown import render_markdown
 from harness.store.files import write_case
 from harness.store.runs import read_run_record
-from harness.core.textsafe import json_dumps
 from tests.test_report_cli import MODELS, SOURCES, _case, _shard
 
 

@@ -8,6 +8,8 @@ import numpy as np
 
 from harness.analysis import agreement as A
 from harness.analysis import engine as F
+
+
 def test_means_over_sources_are_exactly_rounded_like_fsum() -> None:
     # The report's point ensembles and bias factors were fsum means; the engine's
     # compensated sums must give the same bits (a plain sum differs in 4 of 12 atis

@@ -35,7 +35,7 @@ def test_a_generation_is_one_batch_and_each_retry_round_one_more(tmp_path: Path)
         def answer(body: dict[str, Any]) -> str:
             return "\n\n" if body.get("seed") == first_seed_of_3 else responder(body)
 
-        from harness.generate.base import request_seed
+        from harness.tasks.kit.generation.base import request_seed
 
         first_seed_of_3 = request_seed(7, spec.name, 3, 0)
         server.body_answer = answer

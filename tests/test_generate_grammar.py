@@ -11,9 +11,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from harness.generate import GenSettings, build_context, generate, output_path
-from harness.generate.base import Accepted, GenContext
-from harness.generate.grammar import entity_text_grammar, names_grammar
-from harness.tasks.ner.generate import NerGenerator
+from harness.tasks.kit.generation.base import Accepted, GenContext
+from harness.tasks.kit.generation.grammar import names_grammar
+from harness.tasks.ner.generate import NerGenerator, entity_text_grammar
 from tests.gen_fixtures import responder, user_text, write_data
 from tests.llm_server import LLMServer
 

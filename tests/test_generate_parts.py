@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.generate.answers import json_value, one_line
-from harness.generate.base import GenSettings
-from harness.generate.templates import TemplateError, load_template
+from harness.tasks.kit.generation.answers import json_value, one_line
+from harness.tasks.kit.generation.base import GenSettings
+from harness.tasks.kit.generation.templates import TemplateError, load_template
 from harness.tasks.ner.generate import locate, parse_names
 from harness.tasks.similarity.generate import parse_pair
 from tests.test_hub import COMMIT, _Hub, hub_server  # noqa: F401 - fixture

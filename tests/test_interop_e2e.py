@@ -14,10 +14,11 @@ import jsonschema
 import pytest
 import yaml
 
+import harness.analysis.intervals  # noqa: F401
+
 # Imported here, not inside a test: pytester restores sys.modules after each test,
 # and numpy cannot be imported twice in one process.
 import harness.interop.cells  # noqa: F401
-import harness.analysis.intervals  # noqa: F401
 import harness.report.finish  # noqa: F401
 from harness.interop.export import export_store
 from tests.synth_fixtures import GENERATORS

@@ -13,15 +13,16 @@ from typing import Any
 import pytest
 from sklearn.metrics import f1_score
 
-from harness.run.suite import DatasetSpec
+from harness.core.records import Dataset
 from harness.data import load_source
 from harness.interop.formats import READERS, ReadOptions
 from harness.interop.importer import import_model, match_samples
 from harness.interop.logs import ImportMismatch, ImportMissing
 from harness.models.base import TaskContext, predict_data
-from harness.core.records import Dataset, IntentExample
 from harness.run.runner import outcomes_of, score_outcomes
+from harness.run.suite import DatasetSpec
 from harness.tasks import TASKS
+from harness.tasks.intent.records import IntentExample
 from tests.synth_fixtures import INTENT_LABELS, write_data_dir
 
 SPEC = DatasetSpec("toy-intent", "intent", "real/toy-intent/test.jsonl")
@@ -225,9 +226,9 @@ def test_lmeval_refuses_a_task_without_answers(data_dir: Path) -> None:
 
 
 def test_a_changed_log_changes_the_fingerprint(data_dir: Path) -> None:
-    from harness.run.suite import parse_suite
     from harness.core.records import CaseKey
     from harness.run.fingerprint import case_fingerprint
+    from harness.run.suite import parse_suite
 
     log = data_dir / "imports/real.jsonl"
     _write_jsonl(log, [{"sample_id": 0}])
@@ -261,9 +262,9 @@ def test_files_that_are_no_logs_are_named(data_dir: Path) -> None:
 def test_the_runner_skips_an_undeclared_source_and_fails_a_mismatched_log(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    from harness.run.suite import parse_suite
     from harness.core.records import CaseKey
     from harness.run.runner import RunSettings, run_case
+    from harness.run.suite import parse_suite
 
     data = load_source(data_dir, SPEC, "real")
     rows = _eee_lines(data, [ex.label for ex in data.examples])  # type: ignore[union-attr]

@@ -14,14 +14,15 @@ from typing import Any
 import pytest
 from sklearn.metrics import f1_score
 
-from harness.run.suite import DatasetSpec
+from harness.core.records import Dataset
 from harness.data import load_source
 from harness.interop import inspect_log
 from harness.interop.importer import import_model
 from harness.models.base import TaskContext, predict_data
-from harness.core.records import Dataset, IntentExample
 from harness.run.runner import outcomes_of, score_outcomes
+from harness.run.suite import DatasetSpec
 from harness.tasks import TASKS
+from harness.tasks.intent.records import IntentExample
 from tests.synth_fixtures import INTENT_LABELS, write_data_dir
 
 SPEC = DatasetSpec("toy-intent", "intent", "real/toy-intent/test.jsonl")
@@ -124,8 +125,8 @@ def test_inspect_export_reads_back(tmp_path: Path, toy: tuple[Path, Dataset]) ->
     pytest.importorskip("inspect_ai")
     from inspect_ai.log import read_eval_log, read_eval_log_samples
 
-    from harness.interop.cells import CellExport, Interval, ModelInfo
     from harness.core.records import CaseKey, CaseResult
+    from harness.interop.cells import CellExport, Interval, ModelInfo
 
     root, data = toy
     outcomes, metrics = _imported(root, data, "eee", _eee_log(tmp_path, data))

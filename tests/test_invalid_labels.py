@@ -12,9 +12,11 @@ import json
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
-from harness.core.records import Dataset, Entity, IntentExample, NerExample, Prediction
+from harness.core.records import Dataset, Prediction
 from harness.run.runner import outcomes_of, score_outcomes
 from harness.tasks import TASKS
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import Entity, NerExample
 
 LABELS = ("book", "play", "weather")
 TEXTS = ("book a table", "play jazz now", "weather in rome", "book flights", "play it")

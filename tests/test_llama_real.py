@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends import build_client, managed
-from harness.core.records import IntentExample, NerExample, SimilarityExample
 from harness.models import MODELS, TaskContext
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import NerExample
+from harness.tasks.similarity.records import SimilarityExample
 
 LABELS = ("play_music", "get_weather", "book_restaurant")
 TEXTS = (

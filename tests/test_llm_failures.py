@@ -17,8 +17,9 @@ import pytest
 
 from harness.backends.base import Completion
 from harness.core.failures import count_failures
-from harness.core.records import IntentExample, Prediction
+from harness.core.records import Prediction
 from harness.models.llm import LLMPredictor
+from harness.tasks.intent.records import IntentExample
 from tests.llm_server import LLMServer
 from tests.synth_fixtures import BENCH_TEST, write_data_dir
 
@@ -169,7 +170,7 @@ class _Defaults:
 
 
 def test_cut_off_answers_that_do_not_parse_are_request_failures_not_unparseable():
-    from harness.tasks.kit.prompts.parse import parse_intent
+    from harness.tasks.intent.chat import parse_intent
 
     labels = ("a_label", "b_label")
     completions = [

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
 from harness.models import MODELS, NotConfigured, TaskContext
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import Entity, NerExample
+from harness.tasks.similarity.records import SimilarityExample
 from tests.llm_server import LLMServer, llm_server
 from tests.synth_fixtures import BENCH_TEST, GENERATORS, suite_text, write_data_dir
 
@@ -138,7 +140,9 @@ def test_factory_without_key_raises_not_configured(monkeypatch, tmp_path):
 
 
 def test_the_grammar_sent_is_the_tasks_own(llm_server, tmp_path):
-    from harness.tasks.kit.prompts.grammar import entities_grammar, intent_grammar, rating_grammar
+    from harness.tasks.intent.chat import intent_grammar
+    from harness.tasks.ner.chat import entities_grammar
+    from harness.tasks.similarity.chat import rating_grammar
 
     cases = (
         (TaskContext("intent", "toy", labels=LABELS), IntentExample("<g0>", "play_music")),
@@ -159,8 +163,9 @@ def test_the_grammar_sent_is_the_tasks_own(llm_server, tmp_path):
 def test_a_task_without_a_chat_prompt_is_refused_by_name(monkeypatch):
     from harness.core.registry import Entry
     from harness.tasks import TASKS
+    from harness.tasks.kit.taskbase import TaskBase
 
-    class Plain:
+    class Plain(TaskBase):
         name, primary = "plain-test-task", "accuracy"
 
     TASKS.names()  # load the registry before patching it

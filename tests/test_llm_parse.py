@@ -6,16 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from harness.tasks.intent.chat import intent_messages, parse_intent
 from harness.tasks.kit.prompts import render, template_hash
-from harness.tasks.kit.prompts.build import intent_messages, ner_messages, scale_template
-from harness.tasks.kit.prompts.parse import (
-    locate_entities,
-    match_label,
-    parse_entities,
-    parse_intent,
-    parse_rating,
-)
-from harness.core.records import Entity
+from harness.tasks.kit.prompts.parse import match_label
+from harness.tasks.ner.chat import ner_messages
+from harness.tasks.ner.parse import locate_entities, parse_entities
+from harness.tasks.ner.records import Entity
+from harness.tasks.similarity.chat import parse_rating, scale_template
 
 LABELS = ("atis_flight", "atis_airfare", "atis_ground_service", "atis_flight#atis_airfare")
 
@@ -197,7 +194,10 @@ def test_prompts_render_and_hash():
 
 def test_answer_grammars_escape_labels():
     """Their sampling is checked on the real server (tests/test_llama_real.py)."""
-    from harness.tasks.kit.prompts.grammar import entities_grammar, intent_grammar, literal, rating_grammar
+    from harness.tasks.intent.chat import intent_grammar
+    from harness.tasks.kit.prompts.grammar import literal
+    from harness.tasks.ner.chat import entities_grammar
+    from harness.tasks.similarity.chat import rating_grammar
 
     assert literal('say "hi"\\') == '"say \\"hi\\"\\\\"'
     assert intent_grammar(["a_b", "c"]) == 'root ::= "a_b" | "c"\n'

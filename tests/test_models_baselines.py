@@ -6,11 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
 from harness.models import MODELS, TaskContext
 from harness.models.baselines import jaccard_score, length_ratio_score
 from harness.models.spans import capitalised_spans
 from harness.models.support import most_common, readable_label, sample_per_label
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import Entity, NerExample
+from harness.tasks.similarity.records import SimilarityExample
 
 
 def _intent_ctx(train: list[tuple[str, str]], labels: tuple[str, ...] = ()) -> TaskContext:

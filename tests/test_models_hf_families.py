@@ -17,10 +17,11 @@ pytest.importorskip("sentence_transformers")
 import torch  # noqa: E402
 import transformers  # noqa: E402
 
-from harness.core.records import IntentExample, SimilarityExample  # noqa: E402
 from harness.models import MODELS, TaskContext  # noqa: E402
 from harness.models.factories import resolve  # noqa: E402
 from harness.models.hf_text_classification import map_labels  # noqa: E402
+from harness.tasks.intent.records import IntentExample  # noqa: E402
+from harness.tasks.similarity.records import SimilarityExample  # noqa: E402
 from tests.hf_tiny import save_bert, save_sentence_transformer  # noqa: E402
 
 TEXTS = ["play this song", "get the weather in paris", "book a table for two", "the cat sat"]

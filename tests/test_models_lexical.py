@@ -6,9 +6,10 @@ import math
 
 import pytest
 
-from harness.core.records import IntentExample, SimilarityExample
 from harness.models import MODELS, TaskContext
 from harness.models.lexical_similarity import Bm25Corpus
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.similarity.records import SimilarityExample
 
 TRAIN = [
     ("play some jazz music", "PlayMusic"),

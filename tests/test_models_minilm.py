@@ -13,11 +13,13 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
 from harness.models import MODELS, MissingDependency, TaskContext
 from harness.models.embeddings import Embedder, get_embedder, load_model, model_dir
 from harness.models.encoders import ENCODERS, TorchEncoder
 from harness.models.minilm_ner import entity_names
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import Entity, NerExample
+from harness.tasks.similarity.records import SimilarityExample
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from harness.core.records import Entity, NerExample
 from harness.models import MODELS, MissingDependency, TaskContext
 from harness.models.crf import training_sequences
 from harness.models.gazetteer import build_gazetteer
+from harness.tasks.ner.records import Entity, NerExample
 
 
 def _ex(text: str, *names: tuple[str, str]) -> NerExample:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from harness.core.records import Entity, NerExample
 from harness.models import MODELS, MissingDependency, TaskContext
 from harness.models.spacy_ner import FALLBACK_NAMES, LABEL_MAPS, label_map
+from harness.tasks.ner.records import Entity, NerExample
 
 POLITICS = (
     "election",

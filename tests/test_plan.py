@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from harness.__main__ import main
 from harness.analysis import engine as F
 from harness.analysis import resampling as S
-from harness.__main__ import main
 from harness.analysis.plan import agreement_width, plan, score_width
 from harness.tasks import TASKS
 

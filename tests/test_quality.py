@@ -11,12 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.core.records import Entity, IntentExample, NerExample, SimilarityExample
 from harness.quality import assess, check_file, check_source, render_quality
 from harness.quality.contamination import contamination, exact_matches
 from harness.quality.distribution import compare
 from harness.quality.text import distinct_n, length_stats
 from harness.run.suite import DatasetSpec
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import Entity, NerExample
+from harness.tasks.similarity.records import SimilarityExample
 
 
 def words_encoder(texts):

@@ -22,14 +22,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.report.write import PostRunOptions, write_reports
+from harness.core.textsafe import FSI, PDI, is_hidden, isolate, visible
 from harness.report.render.card import render_card
 from harness.report.render.html import render_html
 from harness.report.render.junit import render_junit
 from harness.report.render.markdown import md, render_markdown
 from harness.report.render.summary import render_summary
 from harness.report.render.terminal import render_terminal
-from harness.core.textsafe import FSI, PDI, is_hidden, isolate, visible
+from harness.report.write import PostRunOptions, write_reports
 from tests.report_fixtures import suite_report
 
 #: Characters that reorder or hide, and markup characters each renderer must escape.

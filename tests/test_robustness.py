@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.report.render.verdict import build_cards
 from harness.analysis.robustness import (
     MIN_VERDICT_MODELS,
     floor_ceiling,
     leave_one_out_p,
     subset_sweep,
 )
+from harness.report.render.verdict import build_cards
 from tests.synth_fixtures import BENCH_TEST, write_data_dir
 
 MODELS = ["m0", "m1", "m2", "m3", "m4"]

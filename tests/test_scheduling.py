@@ -6,10 +6,10 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from harness.run.suite import parse_suite
+from harness.plugin.scheduling import CaseGroupScheduling, plan_units
 from harness.run.costs import case_cost, setup_cost, source_size
 from harness.run.runner import iter_cases
-from harness.plugin.scheduling import CaseGroupScheduling, plan_units
+from harness.run.suite import parse_suite
 
 SUITE = {
     "generators": {"g1": {}, "g2": {}, "g3": {}},

@@ -13,6 +13,7 @@ from scipy import stats as sps
 from harness.analysis import engine as F
 from harness.analysis import resampling as S
 from harness.tasks import TASKS
+from harness.tasks.kit.taskbase import TaskBase
 
 LABELS = ("a", "b", "c", "d")
 
@@ -133,7 +134,7 @@ def test_ner_batch_equals_task_score(data: st.DataObject, n: int, models: int, s
 
 
 def test_fallback_scorer_is_used_for_unregistered_tasks() -> None:
-    class Wrapped:
+    class Wrapped(TaskBase):  # declares no BATCH_SCORE: the per-resample path
         name, primary = "wrapped-intent", "macro_f1"
         inner = TASKS.get("intent")
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from harness.run.suite import parse_suite
 from harness.analysis.intervals import BootstrapSettings
-from harness.report.write import PostRunOptions, complete_report
 from harness.core.records import CaseResult
 from harness.report.groups import build_run_report
+from harness.report.write import PostRunOptions, complete_report
 from harness.run.runner import RunSettings, iter_cases, run_case
+from harness.run.suite import parse_suite
 from tests.synth_fixtures import suite_text, write_data_dir
 
 

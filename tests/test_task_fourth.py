@@ -4,7 +4,7 @@ the ``llm`` model and ``synthbench generate``.
 The toy binary-sentiment task (its record type, chat prompt and answer parser,
 generation plan and template), a model and a chat backend live in a package that the
 test installs (modules plus a dist-info with entry points); nothing in ``harness/``
-names it.
+names it, and it imports only the public kit (``harness.kit``).
 """
 
 from __future__ import annotations
@@ -20,11 +20,21 @@ TOY_PACKAGE = """
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import Prediction, backend, model, task
-from harness.backends import Message, Reply, Verdict
-from harness.generate.base import Accepted, Rejected, plan_rng
-from harness.tasks import RecordError
-from harness.tasks.kit.chat import ChatIO
+from harness.kit import (
+    Accepted,
+    Capability,
+    ChatIO,
+    Message,
+    Prediction,
+    RecordError,
+    Rejected,
+    Reply,
+    Verdict,
+    backend,
+    model,
+    plan_rng,
+    task,
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,9 @@ def _read_yes_no(example, raw):
 class Sentiment:
     name = "sentiment"
     primary = "accuracy"
+    capabilities = frozenset(
+        {Capability.CHAT, Capability.GENERATE, Capability.DISTRIBUTION, Capability.QUALITY}
+    )
     text_fields = ("text",)
     generator = SentimentGenerator
 
@@ -302,3 +315,18 @@ def test_a_fourth_task_is_generated_with_its_own_plan_and_template(
     assert prov["templates"] == {
         "sentiment_review": hashlib.sha256(template.read_bytes()).hexdigest()
     }
+
+
+def test_the_toy_package_imports_only_the_public_kit() -> None:
+    """What docs/extending.md points at: the kit's one import surface, nothing internal."""
+    import ast
+
+    import harness
+    import harness.kit
+
+    imports = [n for n in ast.walk(ast.parse(TOY_PACKAGE)) if isinstance(n, ast.ImportFrom)]
+    assert {n.module for n in imports if (n.module or "").startswith("harness")} == {"harness.kit"}
+    names = {a.name for n in imports if n.module == "harness.kit" for a in n.names}
+    assert names <= set(harness.kit.__all__) and set(harness.kit.__all__) <= set(harness.__all__)
+    for name in harness.kit.__all__:  # every public name resolves, from both
+        assert getattr(harness, name) is getattr(harness.kit, name)

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, f1_score
 
-from harness.core.records import IntentExample
 from harness.tasks import TASKS, RecordError
 from harness.tasks.intent import IntentTask
+from harness.tasks.intent.records import IntentExample
 
 TASK = IntentTask()
 LABELS = ["a", "b", "c", "d"]

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from nervaluate import Evaluator
 from seqeval.metrics import f1_score as seqeval_f1
 
-from harness.core.records import Entity, NerExample
 from harness.tasks import TASKS, RecordError
 from harness.tasks.ner import NerTask, offset_problem
+from harness.tasks.ner.records import Entity, NerExample
 from harness.tasks.ner.tokenize import bio_pair
 
 TASK = NerTask()

@@ -12,9 +12,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.stats import pearsonr, spearmanr
 
-from harness.core.records import SimilarityExample
 from harness.tasks import TASKS, RecordError
 from harness.tasks.similarity import SimilarityTask
+from harness.tasks.similarity.records import SimilarityExample
 
 TASK = SimilarityTask()
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.core.families import Families
 from harness.analysis.intervals import BootstrapSettings, GroupReplicates
 from harness.analysis.resampling import interval
+from harness.core.families import Families
 from harness.store.files import atomic_write_text
 
 BASELINE_SCHEMA = 1

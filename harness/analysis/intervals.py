@@ -25,20 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from harness.analysis import familybias
-
 from harness.analysis import engine as figures
-
-from harness.analysis import reference
-
-from harness.analysis import whichgen
-from harness.core.families import Families
+from harness.analysis import familybias, reference, whichgen
 from harness.analysis.engine import COEFFICIENT_RANGE, Ranked, agreement_of, ranked
 from harness.analysis.items import source_items
-from harness.core.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
-from harness.core.records import ENSEMBLE, REAL, CaseResult, Outcome
-from harness.analysis.robustness import MIN_VERDICT_MODELS, floor_ceiling, leave_one_out_p, subset_sweep
-from harness.analysis.selfpref import bias_test
 from harness.analysis.resampling import (
     AGREEMENT_METHODS,
     DEFAULT_LEVEL,
@@ -59,10 +49,20 @@ from harness.analysis.resampling import (
     score_batch,
     source_stats,
 )
-from harness.store.files import CaseFileError, case_path, read_case
-from harness.tasks import TASKS
-from harness.core.textsafe import hash_bytes
+from harness.analysis.robustness import (
+    MIN_VERDICT_MODELS,
+    floor_ceiling,
+    leave_one_out_p,
+    subset_sweep,
+)
+from harness.analysis.selfpref import bias_test
 from harness.analysis.twolevel import ModelDraws, draw_models, leave_one_model_out, model_resampled
+from harness.core.families import Families
+from harness.core.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
+from harness.core.records import ENSEMBLE, REAL, CaseResult, Outcome
+from harness.core.textsafe import hash_bytes
+from harness.store.files import CaseFileError, case_path, read_case
+from harness.tasks import TASKS, Capability
 
 #: Version of the resampling rule; saved replicates pair only with the same one.
 #: 3: plain resampling of every source (class counts vary, as in a redrawn test set),
@@ -437,9 +437,9 @@ METRIC_RANGE: dict[str, tuple[float, float]] = {
 
 def _metric_range(task: str, metric: str) -> tuple[float, float]:
     """The range of a task's primary metric (a task may declare ``metric_range``)."""
-    own = getattr(TASKS.get(task), "metric_range", None) if task in TASKS else None
-    if own is not None:
-        return (float(own[0]), float(own[1]))
+    if task in TASKS and Capability.METRIC_RANGE in (t := TASKS.get(task)).capabilities:
+        low, high = t.metric_range
+        return (float(low), float(high))
     return METRIC_RANGE.get(metric, (-np.inf, np.inf))
 
 

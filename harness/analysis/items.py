@@ -24,8 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.analysis.engine import pearson_last, rank_last
-from harness.core.names import MIN_MODELS
 from harness.analysis.resampling import score_batch
+from harness.core.names import MIN_MODELS
 from harness.tasks.kit.examplestats import ExampleStats
 
 FloatArray = npt.NDArray[np.float64]

@@ -56,8 +56,8 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.analysis.engine import ASSOCIATION, COEFFICIENT_RANGE, agreement_figures
-from harness.core.names import MIN_MODELS
 from harness.analysis.resampling import interval
+from harness.core.names import MIN_MODELS
 
 FloatArray = npt.NDArray[np.float64]
 #: ``weights (n_real, C)`` of 0/1 -> primary scores ``(M, C)`` of every model on the

@@ -38,8 +38,8 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.analysis.engine import masked_mean, spearman_last
-from harness.core.names import ENSEMBLE, MIN_GENERATORS, MIN_MODELS, REAL
 from harness.analysis.resampling import DEFAULT_LEVEL, derive_seed, intervals
+from harness.core.names import ENSEMBLE, MIN_GENERATORS, MIN_MODELS, REAL
 
 FloatArray = npt.NDArray[np.float64]
 COEFFICIENT = "spearman"

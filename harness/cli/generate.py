@@ -114,7 +114,7 @@ def add_generate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
             "an interrupted run resumes where it stopped."
         ),
     )
-    from harness.generate.base import GENERATORS
+    from harness.generate.plans import GENERATORS
 
     # The tasks that have a generation plan, not every registered task.
     p.add_argument("--task", choices=GENERATORS.names(), default="",

@@ -24,43 +24,10 @@ ENSEMBLE = "mean"
 # --------------------------------------------------------------------------- examples
 
 
-@dataclass(frozen=True, slots=True)
-class IntentExample:
-    text: str
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class SimilarityExample:
-    text1: str
-    text2: str
-    score: float
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Entity:
-    """A labelled character span of a text; ``end`` is exclusive."""
-
-    start: int
-    end: int
-    label: str
-    text: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "label": self.label, "text": self.text}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Entity:
-        return cls(int(d["start"]), int(d["end"]), str(d["label"]), str(d.get("text", "")))
-
-
-@dataclass(frozen=True, slots=True)
-class NerExample:
-    text: str
-    entities: tuple[Entity, ...]
-
-
-Example: TypeAlias = IntentExample | SimilarityExample | NerExample
+#: One example of any task: the task's own record type (``harness.tasks.<name>.records``
+#: for the built-in ones), made by its ``parse_record``. The harness passes it to the
+#: task and the models without reading its fields.
+Example: TypeAlias = object
 
 
 # --------------------------------------------------------------------------- predictions

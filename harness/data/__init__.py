@@ -12,7 +12,7 @@ from harness.data.jsonl import read_jsonl
 from harness.data.labels import label_set
 from harness.data.loader import clear_cache, load_source, load_train, sample_indices
 from harness.data.location import ENV_VAR, resolve_data_dir
-from harness.data.repair import Repair, repair_entities
+from harness.tasks.ner.repair import Repair, repair_entities
 
 __all__ = [
     "ENV_VAR",

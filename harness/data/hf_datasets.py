@@ -44,7 +44,7 @@ from harness.data.hub import is_repo_uri, snapshot
 from harness.data.records import is_empty_record
 from harness.data.tabular import RowLines, scan_files
 from harness.tasks import TASKS, RecordError
-from harness.tasks.kit.base import text_fields
+from harness.tasks.kit.base import Capability, text_fields
 
 #: File suffixes read through ``datasets`` rather than as the project's JSONL.
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".arrow": "arrow"}
@@ -241,7 +241,7 @@ def _records(
             )
     names = {f: _class_names(ds, c) for f, c in columns.items()}
     # The task turns a row into its record (NER: tokens + tags to spans), if it says how.
-    from_row = getattr(task, "from_row", None)
+    from_row = task.from_row if Capability.FROM_ROW in task.capabilities else None
     for i, row in enumerate(ds):
         obj = {f: _named(_cell(row[c], loaded.csv), names[f]) for f, c in columns.items()}
         if from_row is not None:
@@ -260,9 +260,9 @@ def _records(
 def _default_columns(task: Any, ds: Any) -> dict[str, str]:
     """The task's own mapping, else the identity mapping of its record fields that exist."""
     cols = set(ds.column_names)
-    if (own := getattr(task, "default_columns", None)) is not None:
-        return dict(own(cols))
-    fields = getattr(task, "record_fields", None) or (*text_fields(task), "label")
+    if Capability.DEFAULT_COLUMNS in task.capabilities:
+        return dict(task.default_columns(cols))
+    fields = task.record_fields or (*text_fields(task), "label")
     return {f: f for f in fields if f in cols}
 
 
@@ -319,7 +319,7 @@ def _unmapped(
     key: str, task: Any, columns: Mapping[str, str], field: str, origin: str
 ) -> DataError:
     """A record field the suite's mapping leaves out: name the keys it has instead."""
-    fields = getattr(task, "record_fields", None) or (*text_fields(task), "label")
+    fields = task.record_fields or (*text_fields(task), "label")
     strange = [k for k in columns if k not in fields]
     which = (
         f"; it maps {', '.join(repr(k) for k in strange)}, which {task.name} records do not have"

@@ -1,6 +1,6 @@
 """The label set of a dataset, read from its real data by its task.
 
-Each task reads its own (``read_labels(data_dir, spec)``; the built-in ones in
+Each task reads its own (``read_labels(source)`` with a ``RealFiles`` source; the built-in ones in
 ``harness/tasks/<name>/labels.py``: intent the union of its real splits' labels, ner
 a label file or the union, similarity none). A task without one has no label set.
 These are the helpers they share, cached per file state.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.core.records import Example
@@ -18,6 +19,7 @@ from harness.data.errors import DataError, DataMissing
 from harness.data.jsonl import loads_line
 from harness.data.records import parse_file
 from harness.tasks import TASKS
+from harness.tasks.kit.base import Capability
 
 #: Names of a validation split looked for next to the real test file.
 SIBLING_SPLITS = ("valid.jsonl", "dev.jsonl")
@@ -96,7 +98,27 @@ def label_file(key: tuple[str, int, int]) -> tuple[str, ...]:
 def label_set(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
     """The dataset's label set (see the module docstring); cached per file state.
 
-    The task reads it (``read_labels(data_dir, spec)``); one that does not has none.
+    The task reads it (``read_labels(source)``); one that does not has none.
     """
-    own = getattr(TASKS.get(spec.task), "read_labels", None)
-    return () if own is None else tuple(own(Path(data_dir), spec))
+
+    task = TASKS.get(spec.task)
+    if Capability.LABELS not in task.capabilities:
+        return ()
+    return tuple(task.read_labels(RealFiles(Path(data_dir), spec)))
+
+
+@dataclass(frozen=True)
+class RealFiles:
+    """A dataset's real files for a task's ``read_labels`` (``harness.tasks.kit.labels``)."""
+
+    data_dir: Path
+    spec: DatasetSpec
+
+    def real_labels(self) -> tuple[str, ...]:
+        return union_of_real_labels(self.data_dir, self.spec)
+
+    def label_file(self, path: str) -> tuple[str, ...]:
+        full = self.data_dir / path
+        if not full.is_file():
+            raise DataMissing(full, "label file")
+        return label_file(stat_key(full))

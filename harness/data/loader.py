@@ -13,20 +13,13 @@ from collections import Counter
 from collections.abc import Hashable
 from pathlib import Path
 
-from harness.core.records import (
-    DataIssues,
-    Dataset,
-    Example,
-    IntentExample,
-    NerExample,
-)
+from harness.core.records import DataIssues, Dataset, Example
 from harness.core.spec import DatasetSpec
 from harness.data import labels
-from harness.data import repair as rp
 from harness.data.errors import DataError, DataMissing
 from harness.data.labels import label_set
 from harness.data.records import parse_file
-from harness.tasks import TASKS
+from harness.tasks import TASKS, Capability
 from harness.tasks.kit.base import dedup_key, text_fields
 
 _FileKey = tuple[str, int, int]
@@ -52,13 +45,6 @@ def _plural(n: int, word: str, plural: str = "") -> str:
     return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
-_DROP_NOTES = (
-    (rp.OVERLAP, "dropped for overlapping an earlier one"),
-    (rp.EMPTY, "with empty text dropped"),
-    (rp.LABEL, "with a label outside the label set dropped"),
-)
-
-
 def _notes(
     task: str, counts: Counter[str], duplicates: int, foreign: int, empty: int
 ) -> tuple[str, ...]:
@@ -66,16 +52,8 @@ def _notes(
     notes = []
     if empty:
         notes.append(f"{_plural(empty, 'record')} with empty text dropped")
-    if getattr(spec, "has_spans", False):
-        offsets = sum(counts[r] for r in rp.OFFSET_REASONS)
-        notes.append(
-            f"{_plural(offsets, 'entity span')} with offsets not matching the text: "
-            f"{counts[rp.CASE]} repaired by case, {counts[rp.RELOCATED]} relocated, "
-            f"{counts[rp.UNLOCATED]} dropped"
-        )
-        for reason, why in _DROP_NOTES:
-            if counts[reason]:
-                notes.append(f"{_plural(counts[reason], 'entity', 'entities')} {why}")
+    if Capability.REPAIR in spec.capabilities:
+        notes.extend(spec.repair_notes(counts))
     if duplicates:
         what = "text pair" if len(text_fields(spec)) == 2 else "text"
         notes.append(f"{_plural(duplicates, 'duplicate ' + what)} (kept)")
@@ -93,16 +71,22 @@ def _load_file(
     counts: Counter[str] = Counter()
     examples: list[Example] = []
     label_lookup = frozenset(labels)
-    foreign = empty = 0
+    foreign = empty = repaired = dropped = 0
+    # The task repairs what it can (NER: entity spans); a record of a task with labels
+    # whose label is outside the label set is counted (and kept).
+    own = TASKS.get(task)
+    repairs = Capability.REPAIR in own.capabilities
+    keys = own.distribution_keys if Capability.DISTRIBUTION in own.capabilities else None
     for _, ex in parse_file(path, task):
         if ex is None:
             empty += 1
             continue
-        if isinstance(ex, NerExample):
-            fixed = rp.repair_entities(ex.text, ex.entities, label_lookup)
+        if repairs:
+            fixed = own.repair(ex, label_lookup)
             counts.update(fixed.counts)
-            ex = NerExample(ex.text, fixed.entities)
-        elif isinstance(ex, IntentExample) and label_lookup and ex.label not in label_lookup:
+            repaired, dropped = repaired + fixed.repaired, dropped + fixed.dropped
+            ex = fixed.example
+        elif keys is not None and label_lookup and any(k not in label_lookup for k in keys(ex)):
             foreign += 1
         examples.append(ex)
     duplicates = len(examples) - len({_dedup_key(task, e) for e in examples})
@@ -110,8 +94,8 @@ def _load_file(
         rows=len(examples) + empty,
         kept=len(examples),
         duplicates=duplicates,
-        repaired_entities=sum(counts[r] for r in rp.REPAIRED_REASONS),
-        dropped_entities=sum(counts[r] for r in rp.DROPPED_REASONS),
+        repaired_entities=repaired,
+        dropped_entities=dropped,
         dropped_records=empty,
         notes=_notes(task, counts, duplicates, foreign, empty),
     )

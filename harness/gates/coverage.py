@@ -20,9 +20,9 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.names import ENSEMBLES, REAL
 from harness.gates.kinds import kind_of, matches
 from harness.gates.model import Gate
-from harness.core.names import ENSEMBLES, REAL
 
 Cell = tuple[str, str, str, str]
 _KEYS = ("task", "dataset", "generator", "model")

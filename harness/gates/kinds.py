@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.gates.model import Figure, Gate, GateError
 from harness.core.names import ENSEMBLES
+from harness.gates.model import Figure, Gate, GateError
 
 #: ``(task, dataset, generator, candidate, baseline_model)`` -> drop interval dict or None.
 PairedDrop = Callable[[str, str, str, str, str], "dict[str, Any] | None"]

@@ -15,11 +15,12 @@ from harness.backends import build_client
 from harness.backends.cache import safe_endpoint
 from harness.core.spec import DatasetSpec
 from harness.data import label_set, load_source, load_train
-from harness.generate.base import GENERATORS, GenContext, GenSettings
 from harness.generate.engine import BackendInfo, run_generation
-from harness.generate.templates import load_template
+from harness.generate.plans import GENERATORS
 from harness.generate.writer import GenerateError, provenance_path, read_provenance
 from harness.quality.distribution import keys_for, label_counts
+from harness.tasks.kit.generation.base import GenContext, GenSettings
+from harness.tasks.kit.generation.templates import load_template
 
 
 def output_path(data_dir: Path, spec: DatasetSpec, generator: str) -> Path:

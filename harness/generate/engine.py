@@ -14,22 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.backends.base import ChatRequest
-from harness.generate.base import (
-    Accepted,
-    Counts,
-    Fields,
-    GenContext,
-    GenSettings,
-    Messages,
-    Rejected,
-    TaskGenerator,
-    request_seed,
-)
 from harness.generate.writer import (
     META,
     GenerateError,
@@ -40,10 +29,51 @@ from harness.generate.writer import (
 )
 from harness.tasks import TASKS, RecordError
 from harness.tasks.kit.base import dedup_key
+from harness.tasks.kit.generation.base import (
+    Accepted,
+    Fields,
+    GenContext,
+    GenSettings,
+    Messages,
+    Rejected,
+    TaskGenerator,
+    request_seed,
+)
 
 PROVENANCE_SCHEMA = 1
 #: Keys of the provenance that must match for a run to resume another.
 IDENTITY = ("task", "dataset", "generator", "backend", "templates", "parameters")
+
+
+@dataclass
+class Counts:
+    """What a run did, added to the provenance (cumulative over resumed runs)."""
+
+    records: int = 0
+    requests: int = 0
+    retries: int = 0
+    failures: int = 0
+    cached: int = 0
+    repairs: int = 0
+    abandoned: int = 0
+    truncated_lines: int = 0
+    rejections: dict[str, int] = field(default_factory=dict)
+
+    def reject(self, reason: str) -> None:
+        self.rejections[reason] = self.rejections.get(reason, 0) + 1
+
+    def add(self, other: dict[str, Any]) -> None:
+        for k, v in other.items():
+            if k == "rejections":
+                for r, n in v.items():
+                    self.rejections[r] = self.rejections.get(r, 0) + int(n)
+            elif hasattr(self, k):
+                setattr(self, k, getattr(self, k) + int(v))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["rejections"] = dict(sorted(self.rejections.items()))
+        return d
 
 
 @dataclass(frozen=True)

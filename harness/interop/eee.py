@@ -28,13 +28,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.core.textsafe import json_dumps
 from harness.interop.cells import CellExport
 from harness.interop.formats import READERS, WRITERS, ExportWriter, LogReader, ReadOptions
 from harness.interop.logs import ImportedLog, ImportMismatch, LoggedSample, table
 from harness.interop.texts import answer_text, input_fields, input_text, value_text
 from harness.store.files import atomic_write_text
 from harness.tasks import TASKS
-from harness.core.textsafe import json_dumps
 
 SCHEMA_VERSION = "0.2.0"
 INSTANCE_SCHEMA_VERSION = "instance_level_eval_0.2.0"

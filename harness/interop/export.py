@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.core.records import CaseKey
+from harness.core.textsafe import json_dumps
 from harness.interop.cells import ExportError, collect
 from harness.interop.formats import WRITERS
-from harness.core.records import CaseKey
 from harness.store.files import atomic_write_text
-from harness.core.textsafe import json_dumps
 
 MANIFEST = "manifest.json"
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.interop.logs import ImportedLog
 from harness.core.registry import Registry
+from harness.interop.logs import ImportedLog
 
 if TYPE_CHECKING:
     from harness.interop.cells import CellExport

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.core.records import Dataset, Example, Prediction
 from harness.interop.formats import READERS, ReadOptions
 from harness.interop.logs import (
     ImportedLog,
@@ -42,11 +43,10 @@ from harness.interop.logs import (
     text_of,
 )
 from harness.models import MODELS, Predictor, TaskContext
-from harness.tasks.kit.prompts.parse import DEFAULT_THRESHOLD
-from harness.core.records import Dataset, Example, Prediction
 from harness.tasks import TASKS
 from harness.tasks.kit.base import text_fields
 from harness.tasks.kit.chat import ChatOptions, Parse, chat_io
+from harness.tasks.kit.prompts.parse import DEFAULT_THRESHOLD
 
 #: How an answer text becomes a prediction: the task's chat parser, or a value.
 ANSWERS = ("chat", "value")

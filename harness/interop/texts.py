@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from harness.core.records import Example, Outcome
-from harness.tasks.kit.base import text_fields
 from harness.core.textsafe import json_dumps
+from harness.tasks.kit.base import text_fields
 
 
 def input_fields(task: Any, ex: Example) -> dict[str, str]:

@@ -11,8 +11,6 @@ the model modules themselves (``functools.cache``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 # The shared error types live in the core; re-exported here for models and old callers.
@@ -20,25 +18,8 @@ from harness.core.errors import MissingDependency as MissingDependency
 from harness.core.errors import NotConfigured as NotConfigured
 from harness.core.records import Dataset, Example, Prediction
 
-
-@dataclass(frozen=True)
-class TaskContext:
-    """What a model may know about the dataset it is evaluated on.
-
-    ``labels``: the candidate label set (intent labels, NER entity types), the same
-    for every source of the dataset. ``train``: the *real* train split (empty when the
-    dataset has none) for models that train or need few-shot examples; never the test
-    data. ``score_range``: the gold scale of a similarity dataset.
-    """
-
-    task: str
-    dataset: str
-    labels: tuple[str, ...] = ()
-    train: tuple[Example, ...] = ()
-    score_range: tuple[float, float] = (0.0, 5.0)
-    seed: int = 0
-    #: The data directory, for models that read files of their own (``import``).
-    data_dir: Path | None = None
+# The context lives in the task kit (a task's chat prompt reads it too); named here for models.
+from harness.tasks.kit.context import TaskContext as TaskContext
 
 
 class Predictor(Protocol):

@@ -15,17 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from harness.core.records import (
-    Entity,
-    Example,
-    IntentExample,
-    NerExample,
-    Prediction,
-    SimilarityExample,
-)
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.spans import capitalised_spans
 from harness.models.support import entity_labels, most_common, need_train, words
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import Entity, NerExample
+from harness.tasks.similarity.records import SimilarityExample
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.core.records import Entity, Example, NerExample, Prediction
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import need_train, ner_texts
+from harness.tasks.ner.records import Entity, NerExample
 from harness.tasks.ner.tokenize import bio_to_spans, spans_to_bio, tokenize
 
 

@@ -14,9 +14,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from harness.core.records import Entity, Example, NerExample, Prediction
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.support import most_common, need_train, ner_texts
+from harness.tasks.ner.records import Entity, NerExample
 from harness.tasks.ner.tokenize import tokenize
 
 

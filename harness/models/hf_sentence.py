@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.backends.hf_local import pick_device, require
-from harness.core.records import Example, Prediction, SimilarityExample
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, Predictor, TaskContext
+from harness.tasks.similarity.records import SimilarityExample
 
 
 def _pairs(examples: Sequence[Example], who: str) -> tuple[list[str], list[str]]:

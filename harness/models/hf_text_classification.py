@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.backends.hf_local import load_pipeline, require
-from harness.core.records import Example, IntentExample, Prediction
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, Predictor, TaskContext
+from harness.tasks.intent.records import IntentExample
 
 
 def _norm(label: str) -> str:

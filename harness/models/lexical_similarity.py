@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.core.records import Example, Prediction, SimilarityExample
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import words
+from harness.tasks.similarity.records import SimilarityExample
 
 
 def _pairs(examples: Sequence[Example]) -> list[SimilarityExample]:

@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.backends.hf_local import load_pipeline, require
-from harness.core.records import Entity, Example, IntentExample, NerExample, Prediction
+from harness.core.records import Example, Prediction
 from harness.core.values import strict_bool
 from harness.models import MODELS, Predictor, TaskContext
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import Entity, NerExample
 
 
 def readable(label: str) -> str:

@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from harness.core.records import Example, IntentExample, Prediction
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.embeddings import Embedder, embedder_for
 from harness.models.support import intent_texts, need_train, readable_label, sample_per_label
+from harness.tasks.intent.records import IntentExample
 
 if TYPE_CHECKING:
     import numpy as np

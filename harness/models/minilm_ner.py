@@ -23,12 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from harness.core.records import Entity, Example, NerExample, Prediction
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.embeddings import Embedder, embedder_for
 from harness.models.spacy_ner import entity_spans, load_pipeline
 from harness.models.spans import capitalised_spans
 from harness.models.support import need_train, ner_texts, readable_label
+from harness.tasks.ner.records import Entity, NerExample
 
 if TYPE_CHECKING:
     import numpy as np

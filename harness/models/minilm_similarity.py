@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.core.records import Example, Prediction, SimilarityExample
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, Predictor, TaskContext
 from harness.models.embeddings import Embedder, embedder_for
+from harness.tasks.similarity.records import SimilarityExample
 
 
 @dataclass

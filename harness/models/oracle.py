@@ -12,9 +12,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
-from harness.core.records import Example, IntentExample, NerExample, Prediction, SimilarityExample
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, Predictor, TaskContext
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import NerExample
+from harness.tasks.similarity.records import SimilarityExample
 
 
 def _unit(*parts: str) -> float:
@@ -38,7 +42,7 @@ class Oracle:
         elif isinstance(ex, SimilarityExample):
             key = ex.text1 + "\x1e" + ex.text2
         else:
-            key = ex.text
+            key = cast(Any, ex).text
         if _unit(self.salt, "invalid", key) < self.invalid:
             return Prediction(None, raw="(oracle: no answer)", error="unparseable: oracle invalid")
         hit = _unit(self.salt, "hit", key) < self.accuracy

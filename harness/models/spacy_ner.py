@@ -38,10 +38,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.core import phases
-from harness.core.records import Entity, Example, Prediction
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.embeddings import default_store
 from harness.models.support import ner_texts
+from harness.tasks.ner.records import Entity
 
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec

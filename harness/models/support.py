@@ -8,8 +8,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from harness.core.records import Example, IntentExample, NerExample
+from harness.core.records import Example
 from harness.models.base import TaskContext
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.ner.records import NerExample
 
 E = TypeVar("E", bound=Example)
 

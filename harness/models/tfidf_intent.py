@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.core.records import Example, IntentExample, Prediction
+from harness.core.records import Example, Prediction
 from harness.models import MODELS, MissingDependency, Predictor, TaskContext
 from harness.models.support import intent_texts, need_train, sample_per_label
+from harness.tasks.intent.records import IntentExample
 
 
 def _require_sklearn(model: str) -> None:

@@ -14,15 +14,17 @@ from typing import Any
 
 from harness.core.records import Example
 from harness.tasks import TASKS
+from harness.tasks.kit.base import Capability
 
 
 def run_checks(
     task: str, examples: list[Example], labels: Collection[str], score_range: tuple[float, float]
 ) -> dict[str, Any]:
     """Counts per problem code and the number of examples with at least one problem."""
-    check = getattr(TASKS.get(task), "quality_check", None) if task in TASKS else None
-    if check is None:
+
+    if task not in TASKS or Capability.QUALITY not in TASKS.get(task).capabilities:
         return {"examples_with_problems": 0, "problems": {}}
+    check = TASKS.get(task).quality_check
     problems: dict[str, int] = {}
     bad = 0
     for ex in examples:

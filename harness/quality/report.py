@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from harness.core.records import REAL, Example
 from harness.core.spec import DatasetSpec
@@ -20,8 +20,8 @@ from harness.quality.checks import run_checks
 from harness.quality.contamination import NEAR_THRESHOLD, Encoder, contamination
 from harness.quality.distribution import compare, keys_for, label_counts
 from harness.quality.sources import readable_spec, source_jsonl
-from harness.quality.text import dedup_key, distinct_n, length_stats, units
-from harness.tasks import TASKS, RecordError
+from harness.quality.text import distinct_n, length_stats, units
+from harness.tasks import TASKS, RecordError, Task
 
 #: Version of the quality dict's shape, for readers of report.json.
 QUALITY_SCHEMA = 1
@@ -52,15 +52,16 @@ def read_records(path: Path, task: str) -> tuple[list[Example], list[dict[str, A
     return examples, malformed, rows
 
 
-def _duplicates(examples: Sequence[Example]) -> dict[str, Any]:
-    counts = Counter(dedup_key(e) for e in examples)
+def _duplicates(task: Task, examples: Sequence[Example]) -> dict[str, Any]:
+    # The task's duplicate key: the same rule as the data loader's count, so they agree.
+    counts = Counter(task.dedup_key(e) for e in examples)
     repeated = [(k, n) for k, n in counts.most_common() if n > 1]
     return {
         # Extra copies: rows minus distinct examples (the data README's count).
         "count": len(examples) - len(counts),
         "groups": len(repeated),
         "top": [
-            {"text": k if isinstance(k, str) else " || ".join(cast(tuple[str, ...], k)),
+            {"text": " || ".join(map(str, k)) if isinstance(k, tuple) else str(k),
              "copies": n}
             for k, n in repeated[:LISTED]
         ],
@@ -81,7 +82,8 @@ def assess(
 ) -> dict[str, Any]:
     """The quality dict of ``examples``; ``real`` (the real test set) enables the
     comparisons, ``encoder`` the near-duplicate search."""
-    texts = [t for ex in examples for t in units(ex)]
+    own = TASKS.get(task)
+    texts = [t for ex in examples for t in units(own, ex)]
     keys = keys_for(task)
     real_counts = label_counts(real, keys) if real is not None else None
     out: dict[str, Any] = {
@@ -91,19 +93,19 @@ def assess(
         "valid": len(examples),
         "malformed": len(malformed),
         "malformed_lines": list(malformed[:LISTED]),
-        "duplicates": _duplicates(examples),
+        "duplicates": _duplicates(own, examples),
         "labels": compare(label_counts(examples, keys), real_counts),
         "distinct_1": _round(distinct_n(texts, 1)),
         "distinct_2": _round(distinct_n(texts, 2)),
         "length": length_stats(texts),
         "checks": run_checks(task, list(examples), labels, score_range),
     }
-    if labels and task != "similarity":
+    if labels:  # a task with a label set (similarity has none)
         present = set(label_counts(examples, keys))
         out["labels"]["label_set_coverage"] = round(len(present & set(labels)) / len(labels), 6)
     if real is not None:
         out["contamination"] = contamination(
-            [units(e) for e in examples], [units(e) for e in real], encoder, threshold
+            [units(own, e) for e in examples], [units(own, e) for e in real], encoder, threshold
         )
     return out
 

@@ -1,37 +1,28 @@
 """The texts of an example, and the lexical figures of a set of texts.
 
-Every figure here works on *units*: the texts an example contributes (one for intent
-and NER, two for a similarity pair). Tokens are lower-cased runs of word characters,
-so "Royal." and "royal" are one type: diversity should not reward glued punctuation.
+Every figure here works on *units*: the texts an example contributes (its task's text
+fields: one for intent and NER, two for a similarity pair). Tokens are lower-cased runs
+of word characters, so "Royal." and "royal" are one type: diversity should not reward
+glued punctuation.
 """
 
 from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from harness.core.records import Example, SimilarityExample
+from harness.core.records import Example
+from harness.tasks.kit.base import Task, text_fields
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 
 
-def units(example: Example) -> tuple[str, ...]:
-    """The texts of one example: ``(text,)`` or ``(text1, text2)``."""
-    if isinstance(example, SimilarityExample):
-        return (example.text1, example.text2)
-    return (example.text,)
-
-
-def dedup_key(example: Example) -> Hashable:
-    """What makes two records the same example: the text, or the ordered text pair.
-
-    The same rule as the data loader's duplicate count, so the two agree.
-    """
-    u = units(example)
-    return u if len(u) > 1 else u[0]
+def units(task: Task, example: Example) -> tuple[str, ...]:
+    """The texts of one example: its task's text fields (``(text,)``, ``(text1, text2)``)."""
+    return tuple(str(getattr(example, f)) for f in text_fields(task))
 
 
 def normalize(text: str) -> str:

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.records import CaseKey, Outcome
-from harness.store.files import case_name, iter_case_files, read_case
 from harness.core.textsafe import scrub
+from harness.store.files import case_name, iter_case_files, read_case
 
 #: Examples kept per source and reason; the page states the caps.
 PER_SOURCE = 8

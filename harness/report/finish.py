@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis.agreement import ScoreRow
-from harness.core.families import Families
-from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates, suite_gates
 from harness.analysis.intervals import (
     BootstrapSettings,
     bootstrap_cases,
@@ -28,12 +26,14 @@ from harness.analysis.intervals import (
     invalid_samples,
     paired_drops,
 )
+from harness.core.families import Families
+from harness.core.textsafe import json_dumps
+from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates, suite_gates
 from harness.report import figurecache
-from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
 from harness.report.groups import report_groups
+from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
 from harness.store.runs import RunRecord
 from harness.store.view import MISSING, View, build_view
-from harness.core.textsafe import json_dumps
 
 REPORT_JSON = "report.json"
 
@@ -291,10 +291,10 @@ def write_files(
     Each file is written on its own: one that cannot be (full disk, read-only folder,
     a folder at its path) is a line in ``failures``, and the others are still tried.
     """
-    from harness.report.write import REPORT_HTML, REPORT_MD, PostRunOptions, write_reports
-    from harness.report.partial import report_dir
-    from harness.store.files import atomic_write_text, write_failure
     from harness.core.textsafe import json_dumps
+    from harness.report.partial import report_dir
+    from harness.report.write import REPORT_HTML, REPORT_MD, PostRunOptions, write_reports
+    from harness.store.files import atomic_write_text, write_failure
 
     report = done.report.to_dict()
     store, out = out, report_dir(out, report)

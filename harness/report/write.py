@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.core.families import Families
-from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates
 from harness.analysis.intervals import BootstrapSettings, intervals_for_run, paired_drops
+from harness.core.families import Families
 from harness.core.records import CaseResult
+from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates
 from harness.store.files import atomic_write_text
 
 REPORT_MD = "report.md"

@@ -134,7 +134,7 @@ def case_fingerprint(
         "score_range": list(spec.score_range) if key.task == "similarity" else None,
         "max_examples": max_examples,
         "seed": seed,
-        "task": {"name": key.task, "metric_version": getattr(task, "metric_version", 1)},
+        "task": {"name": key.task, "metric_version": task.metric_version},
         "real": key.generator == REAL,
     }
     # A factory that reads files of its own (``import``: another harness's logs) names

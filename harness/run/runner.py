@@ -27,7 +27,7 @@ from harness.models.factories import resolve_factory
 from harness.run.fingerprint import Fingerprint, case_fingerprint
 from harness.run.suite import ConfigError, DatasetSpec, ModelSpec, Suite
 from harness.store.files import CASES, CaseFileError, case_name, store_or_error, verify_case
-from harness.tasks import TASKS, Task
+from harness.tasks import TASKS, Capability, Task
 from harness.tasks.kit.base import text_fields
 
 SKIPPED = "skipped"
@@ -162,7 +162,11 @@ def outcomes_of(task: Task, data: Dataset, preds: Sequence[Prediction]) -> list[
     out = []
     # A label (intent) or entity type (NER) outside the dataset's label set is not an
     # answer to the task: invalid, with the answer kept in ``raw`` for the examples.
-    check = getattr(task, "outside_labels", None) if data.labels else None
+    check = (
+        task.outside_labels
+        if data.labels and Capability.OUTSIDE_LABELS in task.capabilities
+        else None
+    )
     labels = frozenset(data.labels)
     for i, (ex, p) in enumerate(zip(data.examples, preds, strict=True)):
         gold = task.gold(ex)

@@ -34,6 +34,7 @@ from harness.core.spec import (
 from harness.core.textsafe import visible
 from harness.models.factories import FactoryError, check_params, resolve
 from harness.tasks import TASKS
+from harness.tasks.kit.generation.base import GenSettings
 
 __all__ = [
     "SOURCE_KINDS",
@@ -137,12 +138,6 @@ def _generator_spec(where: str, name: str, spec: Mapping[str, Any]) -> Generator
     if kind == "generate":
         if not params.get("model"):
             raise ConfigError(f"{where}.params.model: a generate source needs the LLM's model id")
-        # Lazy for import-time cost (listed in tests/test_layers.py): the package
-        # ``harness.generate`` pulls numpy in through the quality checks, and every
-        # pytest session loads this module through the plugin. GenSettings moves into
-        # the light task kit (harness/tasks/kit) with the extension kit.
-        from harness.generate.base import GenSettings
-
         _checked(check_chat_params, f"{where}.params", params)
         _checked(values.check_kwargs, f"{where}.generate", GenSettings, gen)
         try:

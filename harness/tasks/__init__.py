@@ -1,14 +1,9 @@
-"""Tasks: record types, metrics, prompts and answer parsing, one module each."""
+"""Tasks: the registry, and one folder per task (``intent/``, ``similarity/``, ``ner/``)
+built on the task kit (``kit/``)."""
 
 from __future__ import annotations
 
-from harness.core.registry import Registry
-from harness.tasks.kit.base import RecordError, Task
+from harness.tasks.kit.base import Capability, RecordError, Task
+from harness.tasks.kit.registry import TASKS
 
-TASKS: Registry[Task] = Registry(
-    "task",
-    modules=("harness.tasks.intent", "harness.tasks.similarity", "harness.tasks.ner"),
-    group="synthbench.tasks",
-)
-
-__all__ = ["TASKS", "RecordError", "Task"]
+__all__ = ["TASKS", "Capability", "RecordError", "Task"]

@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.core.textsafe import visible
+from harness.report.evidence import PER_SOURCE, Example, group_evidence
 from harness.report.render.cells import (
     FAMILY_COLUMNS,
     agreement_cells,
@@ -37,7 +39,6 @@ from harness.report.render.cells import (
     score_cells,
     with_ci,
 )
-from harness.report.evidence import PER_SOURCE, Example, group_evidence
 from harness.report.render.plots import PLOTS
 from harness.report.render.requests import request_line
 from harness.report.render.terminal import AGREEMENT_COLUMNS
@@ -54,7 +55,6 @@ from harness.report.render.verdict import (
     recommendations,
     reference_text,
 )
-from harness.core.textsafe import visible
 
 # Sorting (click or Enter on a header), the example filter, and opening a folded
 # section when a link points into it. Reads text only; never writes markup.

@@ -15,8 +15,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
-from harness.report.render.summary import render_summary
 from harness.core.textsafe import visible
+from harness.report.render.summary import render_summary
 
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from harness.core.textsafe import isolate, visible_tree
 from harness.report.render.cells import (
     FAMILY_COLUMNS,
     agreement_cells,
@@ -37,7 +38,6 @@ from harness.report.render.verdict import (
     reference_text,
     references,
 )
-from harness.core.textsafe import isolate, visible_tree
 
 _SPECIAL = re.compile(r"([\\`*_\[\]#|<>~])")
 

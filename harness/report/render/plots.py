@@ -15,8 +15,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.report.render.plotcache import cached
 from harness.core.textsafe import visible
+from harness.report.render.plotcache import cached
 
 _RC: dict[str, Any] = {
     "svg.fonttype": "path",

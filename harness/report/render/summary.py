@@ -17,6 +17,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from harness.core.textsafe import visible, visible_tree
 from harness.report.render.requests import request_line
 from harness.report.render.verdict import (
     COEFFICIENT,
@@ -32,7 +33,6 @@ from harness.report.render.verdict import (
     reference_text,
     untestable,
 )
-from harness.core.textsafe import visible, visible_tree
 
 GATE_TAGS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 

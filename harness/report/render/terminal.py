@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.core.names import ENSEMBLES
-from harness.report.render.requests import request_line
 from harness.core.textsafe import visible_tree
+from harness.report.render.requests import request_line
 
 NA = "n/a"
 

@@ -15,9 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.analysis.robustness import MIN_VERDICT_MODELS
+
 # ENSEMBLES: agreement rows that are ensembles of the generators, not one generator's data.
 from harness.core.names import ENSEMBLES
-from harness.analysis.robustness import MIN_VERDICT_MODELS
 
 COEFFICIENT = "spearman"
 #: A bias factor (or the ensemble's agreement) is called significant when its p-value,

@@ -9,8 +9,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from harness.generate.answers import one_line
-from harness.generate.base import (
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.kit.generation.answers import one_line
+from harness.tasks.kit.generation.base import (
     Accepted,
     Ask,
     GenContext,
@@ -21,8 +22,7 @@ from harness.generate.base import (
     plan_rng,
     weighted_keys,
 )
-from harness.generate.grammar import line_grammar
-from harness.core.records import IntentExample
+from harness.tasks.kit.generation.grammar import line_grammar
 
 
 class IntentGenerator:

@@ -3,11 +3,8 @@ test, train (``spec.train``) and a ``valid.jsonl`` or ``dev.jsonl`` next to the 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from harness.run.suite import DatasetSpec
-from harness.data.labels import union_of_real_labels
+from harness.tasks.kit.labels import LabelSource
 
 
-def read_labels(data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
-    return union_of_real_labels(data_dir, spec)
+def read_labels(source: LabelSource) -> tuple[str, ...]:
+    return source.real_labels()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from harness.core.records import Example, IntentExample
+from harness.core.records import Example
+from harness.tasks.intent.records import IntentExample
 
 LABEL_UNKNOWN = "label_unknown"
 

@@ -28,12 +28,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.core.records import Example, IntentExample
+from harness.core.records import Example
 from harness.tasks import TASKS
+from harness.tasks.intent.batch import INVALID, OTHER, gold_strata, macro_f1_batch
+from harness.tasks.intent.records import IntentExample
+from harness.tasks.kit.base import Capability
+from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
 from harness.tasks.kit.fields import require_object, require_str
 from harness.tasks.kit.folder import TaskFolder
-from harness.tasks.intent.batch import INVALID, OTHER, gold_strata, macro_f1_batch
-from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
+from harness.tasks.kit.taskbase import as_task
 
 
 class IntentTask(TaskFolder):
@@ -43,6 +46,10 @@ class IntentTask(TaskFolder):
     package = "harness.tasks.intent"
     generator_name = "IntentGenerator"
     primary = "macro_f1"
+    capabilities = TaskFolder.capabilities | {
+        Capability.EXAMPLE_STATS, Capability.BATCH_SCORE, Capability.STRATA,
+        Capability.OUTSIDE_LABELS, Capability.FROM_ROW,
+    }
     #: 2: a label outside the dataset's label set is invalid (was: a valid wrong answer).
     metric_version = 2
     text_fields: tuple[str, ...] = ("text",)
@@ -140,4 +147,4 @@ class IntentTask(TaskFolder):
         return gold_strata(stats)
 
 
-TASKS.add("intent", IntentTask())
+TASKS.add("intent", as_task(IntentTask()))

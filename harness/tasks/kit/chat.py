@@ -1,27 +1,29 @@
 """What a task gives the ``llm`` model: the chat messages of an example, how to read
 the answer, and the answer's decoding grammar.
 
-A task that offers a chat prompt has a ``chat_io(ctx, options) -> ChatIO`` method
-(the built-in ones in ``harness/tasks/<name>/chat.py``); the ``llm`` model asks the
-task for it instead of knowing the tasks, so a task from outside the package runs
-with ``factory = "llm"`` as soon as it has one. ``ChatTasks`` is the ``llm`` model's
-list of supported tasks: every registered task with a ``chat_io``.
+A task that offers a chat prompt declares ``Capability.CHAT`` and has a
+``chat_io(ctx, options) -> ChatIO`` method (the built-in ones in
+``harness/tasks/<name>/chat.py``); the ``llm`` model asks the task for it instead of
+knowing the tasks, so a task from outside the package runs with ``factory = "llm"``
+as soon as it declares one. ``ChatTasks`` is the ``llm`` model's list of supported
+tasks: every registered task that declares it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import overload
 
+# Re-exported: a task's chat prompt builds backend messages and reads the model's context.
+from harness.backends.base import Message
 from harness.core.records import Example, Prediction
-
-if TYPE_CHECKING:  # the models package imports this module through ``llm``
-    from harness.backends.base import Message
-    from harness.models.base import TaskContext
+from harness.tasks.kit.base import Capability, Task
+from harness.tasks.kit.context import TaskContext
+from harness.tasks.kit.registry import TASKS
 
 #: The messages sent for one example.
-Prompt = Callable[[Example], "Sequence[Message]"]
+Prompt = Callable[[Example], Sequence[Message]]
 #: The prediction read from one example's answer text: a value, or ``value=None`` with
 #: ``error`` saying why it does not parse (counted invalid), always with ``raw``.
 Parse = Callable[[Example, str], Prediction]
@@ -47,16 +49,16 @@ class ChatIO:
     grammar: str = ""
 
 
-def chat_io(task: Any, ctx: TaskContext, options: ChatOptions) -> ChatIO:
+def chat_io(task: Task, ctx: TaskContext, options: ChatOptions) -> ChatIO:
     """The task's ``chat_io``; a task without one is refused, naming what it lacks."""
-    own = getattr(task, "chat_io", None)
-    if own is None:
+    if Capability.CHAT not in task.capabilities:
         raise ValueError(
             f"llm: task {ctx.task!r} has no chat prompt; a task runs with the llm model when "
-            f"it has a chat_io(ctx, options) method (see docs/extending.md); tasks that "
+            f"it declares Capability.CHAT with a chat_io(ctx, options) method (see "
+            f"docs/extending.md); tasks that "
             f"have one: {', '.join(ChatTasks()) or 'none'}"
         )
-    io = own(ctx, options)
+    io = task.chat_io(ctx, options)
     if not isinstance(io, ChatIO):
         raise TypeError(f"llm: task {ctx.task!r}: chat_io returned {type(io).__name__}, not ChatIO")
     return io
@@ -70,9 +72,7 @@ class ChatTasks(Sequence[str]):
     """
 
     def _names(self) -> tuple[str, ...]:
-        from harness.tasks import TASKS
-
-        return tuple(e.name for e in TASKS if hasattr(e.obj, "chat_io"))
+        return tuple(e.name for e in TASKS if Capability.CHAT in e.obj.capabilities)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names())

@@ -106,3 +106,12 @@ def prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     return precision, recall, 2 * tp / (2 * tp + fp + fn)
+
+
+@dataclass(frozen=True, eq=False)
+class KeptValues(ExampleStats):
+    """Rows are example positions; the stored gold and prediction values ride along
+    (``TaskBase``'s re-scoring path for a task that only knows ``score``)."""
+
+    golds: tuple[Any, ...] = ()
+    preds: tuple[Any, ...] = ()

@@ -15,18 +15,24 @@ from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar
 
 from harness.core.records import Example
+from harness.tasks.kit.base import Capability
+from harness.tasks.kit.taskbase import TaskBase
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from harness.run.suite import DatasetSpec
-    from harness.generate.base import GeneratorFactory
-    from harness.models.base import TaskContext
     from harness.tasks.kit.chat import ChatIO, ChatOptions
+    from harness.tasks.kit.context import TaskContext
+    from harness.tasks.kit.generation.base import GeneratorFactory
+    from harness.tasks.kit.labels import LabelSource
 
 
-class TaskFolder:
+class TaskFolder(TaskBase):
     """What a task finds in its folder; a subclass sets ``package`` and ``generator_name``."""
+
+    #: The parts every task folder has; a subclass adds its own (``| {...}``).
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.CHAT, Capability.GENERATE, Capability.LABELS,
+        Capability.QUALITY, Capability.DISTRIBUTION,
+    })
 
     #: The folder as a package name, e.g. ``harness.tasks.intent``.
     package: ClassVar[str]
@@ -47,9 +53,9 @@ class TaskFolder:
         factory: GeneratorFactory = getattr(self._part("generate"), self.generator_name)
         return factory
 
-    def read_labels(self, data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
+    def read_labels(self, source: LabelSource) -> tuple[str, ...]:
         """The dataset's label set (``labels.py``)."""
-        return tuple(self._part("labels").read_labels(data_dir, spec))
+        return tuple(self._part("labels").read_labels(source))
 
     def quality_check(
         self, example: Example, labels: Collection[str], score_range: tuple[float, float]

@@ -8,10 +8,10 @@ that mentions all of them. Spans are found by locating each entity in the answer
 exactly, else ignoring case and spacing (a *repair*, counted, with the entity text
 taken from the answer); an entity that cannot be found rejects the answer
 (``missing_entity``). With ``constrain = "grammar"`` both stages are decoded under a
-grammar (``harness.generate.grammar``): names as a JSON list, and a text that holds
-every planned entity verbatim; the span check is the same. Every occurrence of an
-entity is annotated; longer entities are placed first and an occurrence overlapping
-a placed one is skipped.
+grammar: names as a JSON list (``harness.tasks.kit.generation.grammar``), and a text
+that holds every planned entity verbatim (``entity_text_grammar``); the span check
+is the same. Every occurrence of an entity is annotated; longer entities are placed
+first and an occurrence overlapping a placed one is skipped.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.generate.answers import json_value, strip_fences, unquote
-from harness.generate.base import (
+from harness.tasks.kit.generation.answers import json_value, strip_fences, unquote
+from harness.tasks.kit.generation.base import (
     Accepted,
     Ask,
     GenContext,
@@ -34,8 +35,8 @@ from harness.generate.base import (
     plan_rng,
     weighted_keys,
 )
-from harness.generate.grammar import entity_text_grammar, names_grammar
-from harness.core.records import NerExample
+from harness.tasks.kit.generation.grammar import TEXT_CHAR, literal, names_grammar
+from harness.tasks.ner.records import NerExample
 
 MAX_ENTITIES = 3
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
@@ -181,3 +182,26 @@ class NerGenerator:
     def shown(self, plan: dict[str, Any]) -> list[Any]:
         return list(plan["shots"])
 
+
+def entity_text_grammar(names: Sequence[str], gap_chars: int = 40) -> str:
+    """One line holding every name of ``names`` verbatim, in order.
+
+    Between two names is free text of at most ``gap_chars`` characters; a name is
+    followed by a space or punctuation and preceded by a space (or starts the line),
+    so the span finder, which wants whole words, finds it exactly.
+    """
+    if not names:
+        raise ValueError("entity_text_grammar: no entity names")
+    parts = ["( gap " + '" " )?']
+    for i, name in enumerate(names):
+        if not name.strip() or "\n" in name:
+            raise ValueError(f"entity_text_grammar: entity name {name!r} is empty or multi-line")
+        if i:
+            parts.append('after ( gap " " )?')
+        parts.append(literal(name))
+    parts.append('( "." | after gap )?')
+    return (
+        "root ::= " + " ".join(parts) + "\n"
+        f"gap ::= {TEXT_CHAR}{{1,{gap_chars}}}\n"
+        "after ::= [,;:]? \" \"\n"
+    )

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from harness.core.records import Example, NerExample
+from harness.core.records import Example
+from harness.tasks.ner.records import NerExample
 
 OFFSETS_OUTSIDE_TEXT = "offsets_outside_text"
 OFFSETS_NOT_MATCHING_TEXT = "offsets_not_matching_text"

@@ -21,15 +21,17 @@ with an entity type outside the dataset's label set is invalid as a whole
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from harness.core.records import Entity, Example, NerExample
+from harness.core.records import Example
 from harness.tasks import TASKS
-from harness.tasks.kit.base import RecordError
+from harness.tasks.kit.base import Capability, RecordError, Repaired
+from harness.tasks.kit.examplestats import ExampleStats, FloatArray, check_lengths, prf
 from harness.tasks.kit.fields import (
     describe,
     require_int,
@@ -38,9 +40,12 @@ from harness.tasks.kit.fields import (
     require_str,
 )
 from harness.tasks.kit.folder import TaskFolder
+from harness.tasks.kit.taskbase import as_task
 from harness.tasks.ner.batch import strict_f1_batch
+from harness.tasks.ner.bio import to_spans
+from harness.tasks.ner.records import Entity, NerExample
+from harness.tasks.ner.repair import repair_entities, repair_notes
 from harness.tasks.ner.schemes import COUNTS, SCHEMES, scheme_counts, scheme_f1
-from harness.tasks.kit.examplestats import ExampleStats, FloatArray, check_lengths, prf
 from harness.tasks.ner.tokenize import Span
 
 _BASE = ("invalid", "tp", "fp", "fn")
@@ -126,13 +131,16 @@ class NerTask(TaskFolder):
     package = "harness.tasks.ner"
     generator_name = "NerGenerator"
     primary = "f1"
+    capabilities = TaskFolder.capabilities | {
+        Capability.EXAMPLE_STATS, Capability.SOURCE_STATS, Capability.BATCH_SCORE,
+        Capability.OUTSIDE_LABELS, Capability.FROM_ROW, Capability.DEFAULT_COLUMNS,
+        Capability.REPAIR,
+    }
     #: 2: an entity type outside the dataset's label set makes the prediction invalid.
     metric_version = 2
     text_fields: tuple[str, ...] = ("text",)
     #: A record's fields: a datasets-format source maps its columns onto these.
     record_fields: tuple[str, ...] = ("text", "entities")
-    #: Its records carry character spans: the loader reports their repairs.
-    has_spans = True
 
     def default_columns(self, columns: Collection[str]) -> dict[str, str]:
         """Columns of a datasets-format source with no mapping: ``text`` + ``entities``,
@@ -146,8 +154,6 @@ class NerTask(TaskFolder):
         """``tokens`` + BIO/IOB2/IOBES ``tags`` as text and character spans."""
         if "tokens" not in obj or "tags" not in obj:
             return obj
-        from harness.tasks.ner.bio import to_spans
-
         try:
             text, spans = to_spans([str(t) for t in obj["tokens"]], [str(t) for t in obj["tags"]])
         except ValueError as exc:
@@ -197,6 +203,17 @@ class NerTask(TaskFolder):
     def encode(self, value: Any) -> list[list[Any]]:
         """A predicted entity collection as sorted unique ``[[start, end, label], ...]``."""
         return [list(s) for s in spans_of(value)]
+
+    def repair(self, example: Example, labels: Collection[str]) -> Repaired:
+        """Entity spans whose offsets miss their text, fixed or dropped (``repair``)."""
+        assert isinstance(example, NerExample)
+        fixed = repair_entities(example.text, example.entities, labels)
+        return Repaired(
+            NerExample(example.text, fixed.entities), fixed.counts, fixed.repaired, fixed.dropped
+        )
+
+    def repair_notes(self, counts: Counter[str]) -> list[str]:
+        return repair_notes(counts)
 
     def outside_labels(self, pred: Any, labels: Collection[str]) -> str | None:
         """Why ``pred`` is no answer to this task: an entity type outside the label set."""
@@ -283,4 +300,4 @@ class NerTask(TaskFolder):
         return strict_f1_batch(stats, weights)
 
 
-TASKS.add("ner", NerTask())
+TASKS.add("ner", as_task(NerTask()))

@@ -12,8 +12,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from harness.generate.answers import json_value, strip_fences, unquote
-from harness.generate.base import (
+from harness.tasks.kit.generation.answers import json_value, strip_fences, unquote
+from harness.tasks.kit.generation.base import (
     Accepted,
     Ask,
     GenContext,
@@ -23,9 +23,9 @@ from harness.generate.base import (
     plan_rng,
     weighted_keys,
 )
-from harness.generate.grammar import pair_grammar
-from harness.core.records import SimilarityExample
+from harness.tasks.kit.generation.grammar import TEXT_CHAR
 from harness.tasks.similarity.quality import distribution_keys
+from harness.tasks.similarity.records import SimilarityExample
 
 _PREFIX = re.compile(r"^\s*(?:[-*]|\d[.)]|(?:sentence|text)\s*\d\s*[:.)-])\s*", re.IGNORECASE)
 
@@ -98,3 +98,10 @@ class SimilarityGenerator:
     def shown(self, plan: dict[str, Any]) -> list[Any]:
         return [(t1, t2) for t1, t2, _ in plan["shots"]]
 
+
+def pair_grammar(max_chars: int = 200) -> str:
+    """``{"text1": "...", "text2": "..."}``: a similarity pair as one JSON object."""
+    return (
+        'root ::= "{\\"text1\\": " text ", \\"text2\\": " text "}"\n'
+        f'text ::= "\\"" {TEXT_CHAR}{{1,{max_chars}}} "\\""\n'
+    )

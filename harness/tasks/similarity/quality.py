@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from harness.core.records import Example, SimilarityExample
+from harness.core.records import Example
+from harness.tasks.similarity.records import SimilarityExample
 
 SCORE_OUT_OF_RANGE = "score_out_of_range"
 

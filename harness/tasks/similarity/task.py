@@ -21,17 +21,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.core.records import Example, SimilarityExample
+from harness.core.records import Example
 from harness.tasks import TASKS
+from harness.tasks.kit.base import Capability
+from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
 from harness.tasks.kit.fields import require_number, require_object, require_str
 from harness.tasks.kit.folder import TaskFolder
+from harness.tasks.kit.taskbase import as_task
 from harness.tasks.similarity.batch import spearman_batch
-from harness.tasks.kit.examplestats import NAN, ExampleStats, FloatArray, check_lengths
+from harness.tasks.similarity.records import SimilarityExample
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from harness.run.suite import DatasetSpec
+    from harness.tasks.kit.labels import LabelSource
 
 
 def _as_float(value: Any) -> float:
@@ -81,6 +82,7 @@ class SimilarityTask(TaskFolder):
     package = "harness.tasks.similarity"
     generator_name = "SimilarityGenerator"
     primary = "spearman"
+    capabilities = TaskFolder.capabilities | {Capability.EXAMPLE_STATS, Capability.BATCH_SCORE}
     text_fields: tuple[str, ...] = ("text1", "text2")
     #: A record's fields: a datasets-format source maps its columns onto these.
     record_fields: tuple[str, ...] = ("text1", "text2", "score")
@@ -162,9 +164,9 @@ class SimilarityTask(TaskFolder):
         """Spearman and invalid rate of every model (row) and resample (column)."""
         return spearman_batch(stats, weights)
 
-    def read_labels(self, data_dir: Path, spec: DatasetSpec) -> tuple[str, ...]:
+    def read_labels(self, source: LabelSource) -> tuple[str, ...]:
         """No label set: the gold is a score."""
         return ()
 
 
-TASKS.add("similarity", SimilarityTask())
+TASKS.add("similarity", as_task(SimilarityTask()))

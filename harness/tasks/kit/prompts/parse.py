@@ -1,11 +1,12 @@
-"""Robust parsing of LLM answers into prediction values, per task.
+"""The shared pieces of reading an LLM's answer into a prediction value.
 
 Every parser's work is bounded by the answer's size (an answer is whatever a server
 sends): no regex that backtracks over a run of characters, no scan restarted at every
 opening brace; ``tests/test_llm_parse.py`` checks the growth on hostile answers.
 
-Every function returns a ``Prediction``: a value, or ``value=None`` with
-``error="unparseable: ..."`` saying what was wrong; the raw text is always kept.
+Each task's parser (``harness/tasks/<name>/chat.py``) returns a ``Prediction``: a
+value, or ``value=None`` with ``error="unparseable: ..."`` (``unparseable``) saying
+what was wrong; the raw text is always kept.
 Tolerated: surrounding whitespace, case, quotes, code fences, a leading "Intent:",
 the number of a listed label, and near-miss label names (rapidfuzz ratio at least
 ``threshold``, 0-100). Nothing is guessed beyond that: a wrong answer stays
@@ -16,12 +17,11 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from harness.core.records import Entity, Prediction
+from harness.core.records import Prediction
 
 DEFAULT_THRESHOLD = 85.0
 FENCE = "```"
@@ -31,7 +31,7 @@ _PREFIX = re.compile(
 )
 
 
-def _unparseable(raw: str, why: str) -> Prediction:
+def unparseable(raw: str, why: str) -> Prediction:
     return Prediction(None, raw=raw, error=f"unparseable: {why}")
 
 
@@ -66,7 +66,7 @@ def norm_label(s: str) -> str:
     return s.strip(" \t\"'`*.,;:!?()[]{}<>")
 
 
-def _short(s: str, n: int = 60) -> str:
+def short(s: str, n: int = 60) -> str:
     s = " ".join(s.split())
     return s if len(s) <= n else s[: n - 3] + "..."
 
@@ -110,37 +110,6 @@ def match_label(
     return None
 
 
-def parse_intent(
-    raw: str, labels: Sequence[str], threshold: float = DEFAULT_THRESHOLD
-) -> Prediction:
-    """One of ``labels``, or an invalid prediction naming the answer."""
-    lab = match_label(raw, labels, threshold)
-    if lab is None:
-        return _unparseable(raw, f"{_short(raw)!r} is not one of the {len(labels)} labels")
-    return Prediction(lab, raw=raw)
-
-
-# One way to read each run of blanks: ``<\s*/?\s*`` matched "<" and n blanks n ways.
-_TAG = re.compile(
-    r"<\s*(?:/\s*)?similarity_rating\s*>(.*?)<\s*(?:/\s*)?similarity_rating\s*>",
-    re.DOTALL | re.IGNORECASE,
-)
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
-
-
-def parse_rating(raw: str, low: float, high: float) -> Prediction:
-    """A number in [low, high]: inside ``<similarity_rating>`` tags, else the first number."""
-    m = _TAG.search(raw)
-    region = m.group(1) if m else strip_fences(raw)
-    num = _NUMBER.search(region)
-    if num is None:
-        return _unparseable(raw, f"no number in {_short(raw)!r}")
-    value = float(num.group(0))
-    if not math.isfinite(value) or not low <= value <= high:
-        return _unparseable(raw, f"rating {num.group(0)} outside {low:g}-{high:g}")
-    return Prediction(value, raw=raw)
-
-
 #: How many characters the object loaders may read per character of the answer: a
 #: failed candidate costs its length, and nested candidates would otherwise add up to
 #: the square of the answer's length.
@@ -171,7 +140,7 @@ def _load_dict(chunk: str) -> dict[Any, Any] | None:
     return None
 
 
-def _json_object(raw: str) -> Any:
+def json_object(raw: str) -> Any:
     """The first JSON object in the answer (fenced or bare); Python literals accepted too.
 
     Candidates are the balanced ``{...}`` of each fenced block, then of the whole
@@ -188,66 +157,3 @@ def _json_object(raw: str) -> Any:
             if obj is not None:
                 return obj
     return None
-
-
-def _occurrences(text: str, needle: str) -> list[tuple[int, int]]:
-    """Every whole-word occurrence of ``needle`` in ``text`` (case-insensitive as fallback)."""
-    spans: list[tuple[int, int]] = []
-    for flags in (0, re.IGNORECASE):
-        pat = re.escape(needle)
-        if needle[:1].isalnum():
-            pat = r"(?<!\w)" + pat
-        if needle[-1:].isalnum():
-            pat = pat + r"(?!\w)"
-        spans = [(m.start(), m.end()) for m in re.finditer(pat, text, flags)]
-        if spans:
-            break
-    return spans
-
-
-def locate_entities(text: str, named: Sequence[tuple[str, str]]) -> tuple[list[Entity], list[str]]:
-    """Spans of every occurrence of every (label, entity string), and the strings not found.
-
-    Longer strings claim their characters first, so "New York City" wins over
-    "New York" inside it; a span overlapping an already claimed one is dropped.
-    """
-    taken = [False] * len(text)
-    out: list[Entity] = []
-    missing: list[str] = []
-    for label, s in sorted(set(named), key=lambda p: (-len(p[1]), p[1], p[0])):
-        occ = _occurrences(text, s)
-        if not occ:
-            missing.append(s)
-        for a, b in occ:
-            if any(taken[a:b]):
-                continue
-            taken[a:b] = [True] * (b - a)
-            out.append(Entity(a, b, label, text[a:b]))
-    return sorted(out), missing
-
-
-def parse_entities(
-    raw: str, text: str, labels: Sequence[str], threshold: float = DEFAULT_THRESHOLD
-) -> Prediction:
-    """``{label: [entity, ...]}`` located back into character spans of ``text``."""
-    obj = _json_object(raw)
-    if obj is None:
-        return _unparseable(raw, f"no JSON object in {_short(raw)!r}")
-    named: list[tuple[str, str]] = []
-    for key, values in obj.items():
-        label = match_label(str(key), labels, threshold) if labels else str(key).lower()
-        if isinstance(values, str):
-            values = [values]
-        if not isinstance(values, list):
-            return _unparseable(raw, f"the value of {key!r} is not a list")
-        if label is None:
-            if any(isinstance(v, str) and v.strip() for v in values):
-                # An entity of a type the dataset does not have: invalid, as a
-                # classifier's label outside the set is (docs/metrics.md).
-                return _unparseable(
-                    raw, f"{_short(str(key))!r} is not one of the {len(labels)} entity types"
-                )
-            continue  # an unknown type with no entity names nothing
-        named.extend((label, v.strip()) for v in values if isinstance(v, str) and v.strip())
-    entities, _missing = locate_entities(text, named)
-    return Prediction(tuple(entities), raw=raw)

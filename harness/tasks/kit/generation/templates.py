@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: The built-in tasks' folders, each with a ``templates/`` folder.
-TASKS_DIR = Path(__file__).parent.parent / "tasks"
+TASKS_DIR = Path(__file__).resolve().parents[2]  # harness/tasks
 _SYSTEM, _USER = "=== system ===", "=== user ==="
 
 
@@ -65,7 +65,9 @@ def load_template(name: str, directory: str | Path | None = None) -> PromptTempl
         raise TemplateError(f"{path}: template not found") from None
     text = raw.decode("utf-8")
     if _USER not in text:
-        raise TemplateError(f"{path}: no '{_USER}' line; see harness/generate/templates.py")
+        raise TemplateError(
+            f"{path}: no '{_USER}' line; see harness/tasks/kit/generation/templates.py"
+        )
     head, user = text.split(_USER, 1)
     system = head.split(_SYSTEM, 1)[1] if _SYSTEM in head else ""
     return PromptTemplate(name, str(path), system.strip(), user.strip(),

@@ -13,11 +13,11 @@ import hashlib
 import random
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from harness.generate.templates import PromptTemplate
 from harness.core.records import Example
+from harness.tasks.kit.generation.templates import PromptTemplate
 
 Messages = list[dict[str, str]]
 #: Request fields beyond the messages (a decoding ``grammar``); JSON-able values.
@@ -33,7 +33,8 @@ class Ask(Protocol):
 
 
 LABEL_MODES = ("real", "uniform")
-#: ``constrain``: "" (free text) or "grammar" (llama.cpp GBNF, ``harness.generate.grammar``).
+#: ``constrain``: "" (free text) or "grammar" (llama.cpp GBNF,
+#: ``harness.tasks.kit.generation.grammar``).
 CONSTRAIN = ("", "grammar")
 
 
@@ -138,41 +139,6 @@ class TaskGenerator(Protocol):
 GeneratorFactory = Callable[[GenContext], TaskGenerator]
 
 
-class TaskGenerators:
-    """The generation plans, each reached through its task (its ``generator``).
-
-    Not a registry of its own: a task registered anywhere (a package's entry point,
-    a conftest) that has a ``generator`` can be generated.
-    """
-
-    def names(self) -> list[str]:
-        """The tasks with a generation plan."""
-        from harness.tasks import TASKS
-
-        return [e.name for e in TASKS if getattr(e.obj, "generator", None) is not None]
-
-    def __contains__(self, task: object) -> bool:
-        from harness.tasks import TASKS
-
-        return isinstance(task, str) and task in TASKS and task in self.names()
-
-    def get(self, task: str) -> GeneratorFactory:
-        """The generator factory of ``task``; a clear error for a task without one."""
-        from harness.tasks import TASKS
-
-        factory = getattr(TASKS.get(task), "generator", None)
-        if factory is None:
-            raise ValueError(
-                f"task {task!r} has no generation plan: a task is generated when it has a "
-                f"'generator' attribute (see docs/extending.md); tasks that have one: "
-                f"{', '.join(self.names()) or 'none'}"
-            )
-        return cast("GeneratorFactory", factory)
-
-
-GENERATORS = TaskGenerators()
-
-
 def plan_rng(ctx: GenContext, index: int, stage: str = "plan") -> random.Random:
     """The random source of one plan: seeded by (seed, dataset, stage, index) only.
 
@@ -205,34 +171,3 @@ def weighted_keys(
 
 def bullet_list(items: Sequence[str]) -> str:
     return "\n".join(f"- {t}" for t in items)
-
-
-@dataclass
-class Counts:
-    """What a run did, added to the provenance (cumulative over resumed runs)."""
-
-    records: int = 0
-    requests: int = 0
-    retries: int = 0
-    failures: int = 0
-    cached: int = 0
-    repairs: int = 0
-    abandoned: int = 0
-    truncated_lines: int = 0
-    rejections: dict[str, int] = field(default_factory=dict)
-
-    def reject(self, reason: str) -> None:
-        self.rejections[reason] = self.rejections.get(reason, 0) + 1
-
-    def add(self, other: dict[str, Any]) -> None:
-        for k, v in other.items():
-            if k == "rejections":
-                for r, n in v.items():
-                    self.rejections[r] = self.rejections.get(r, 0) + int(n)
-            elif hasattr(self, k):
-                setattr(self, k, getattr(self, k) + int(v))
-
-    def to_dict(self) -> dict[str, Any]:
-        d = dict(self.__dict__)
-        d["rejections"] = dict(sorted(self.rejections.items()))
-        return d

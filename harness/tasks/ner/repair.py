@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from harness.core.records import Entity
+from harness.tasks.ner.records import Entity
 
 CASE = "case"
 RELOCATED = "relocated"
@@ -131,3 +131,28 @@ def repair_entities(
             continue
         kept.append(ent)
     return Repair(tuple(kept), counts)
+
+
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
+
+
+_DROP_NOTES = (
+    (OVERLAP, "dropped for overlapping an earlier one"),
+    (EMPTY, "with empty text dropped"),
+    (LABEL, "with a label outside the label set dropped"),
+)
+
+
+def repair_notes(counts: Counter[str]) -> list[str]:
+    """The data issues' notes of a source's repairs (``counts`` summed over its records)."""
+    offsets = sum(counts[r] for r in OFFSET_REASONS)
+    notes = [
+        f"{_plural(offsets, 'entity span')} with offsets not matching the text: "
+        f"{counts[CASE]} repaired by case, {counts[RELOCATED]} relocated, "
+        f"{counts[UNLOCATED]} dropped"
+    ]
+    for reason, why in _DROP_NOTES:
+        if counts[reason]:
+            notes.append(f"{_plural(counts[reason], 'entity', 'entities')} {why}")
+    return notes
