@@ -33,8 +33,9 @@ def labels_of(example: Example) -> list[str]:
 
 def keys_for(task: str) -> Callable[[Example], list[str]]:
     """The task's own ``distribution_keys(example)``, else ``labels_of``."""
-    own = getattr(TASKS.get(task), "distribution_keys", None) if task in TASKS else None
-    return own if own is not None else labels_of
+    if task in TASKS and Capability.DISTRIBUTION in (t := TASKS.get(task)).capabilities:
+        return t.distribution_keys
+    return labels_of
 
 
 def stat_key(path: Path) -> tuple[str, int, int]:

@@ -13,22 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from harness.core.records import Example
-from harness.tasks import TASKS
-from harness.tasks.kit.base import Capability
 
-
-def labels_of(example: Example) -> list[str]:
-    """The distribution keys of a record whose task has none: its ``label``, if any."""
-    label = getattr(example, "label", None)
-    return [] if label is None else [str(label)]
-
-
-def keys_for(task: str) -> Callable[[Example], list[str]]:
-    """The task's own ``distribution_keys(example)``, else ``labels_of``."""
-
-    if task in TASKS and Capability.DISTRIBUTION in (t := TASKS.get(task)).capabilities:
-        return t.distribution_keys
-    return labels_of
+# A record's distribution keys live with the label sets, a floor below (re-exported).
+from harness.data.labels import keys_for as keys_for
+from harness.data.labels import labels_of as labels_of
 
 
 def label_counts(
