@@ -1,19 +1,16 @@
-"""harness.analysis.familybias: family bias, the leave-family-out ensemble and their permutation test."""
+"""harness.analysis.familybias: family bias, the leave-family-out ensemble, permutation test."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import math
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from harness.analysis import agreement as A
-from harness.run.suite import parse_suite
-from harness.core.families import Families
 from harness.analysis.familybias import (
     family_bias,
     family_bias_arrays,
@@ -21,11 +18,8 @@ from harness.analysis.familybias import (
     leave_family_out,
     leave_family_out_arrays,
 )
-from harness.analysis.intervals import BootstrapSettings
-from harness.report.write import PostRunOptions, complete_report
-from harness.report.groups import build_run_report
-from harness.run.runner import RunSettings, iter_cases, run_case
-from tests.synth_fixtures import suite_text, write_data_dir
+from harness.core.families import Families
+from tests.synth_fixtures import finish_store, toy_store
 
 # docs/metrics.md's worked example, with families (docs/analysis.md, "Families"):
 # gen-A and gen-B are one family "ab" (A and B by same_as), gen-E is family "e" and D
@@ -224,17 +218,11 @@ FAMILY_SUITE = '\n[families]\nab = ["gen-a", "gen-b"]\n'
 
 @pytest.fixture(scope="module")
 def family_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The toy suite with ``ab = [gen-a, gen-b]`` run without pytest, with 50 resamples."""
-    tmp_path = tmp_path_factory.mktemp("families")
-    write_data_dir(tmp_path / "data", n=30)
-    suite = parse_suite(tomllib.loads(suite_text(FAMILY_SUITE)), str(tmp_path / "suite.toml"))
-    assert dict(suite.families.models) == {"best": "ab", "good": "ab"}
-    settings = RunSettings(tmp_path / "data", tmp_path / "out", 0, 3)
-    results = [run_case(k, suite, settings) for k in iter_cases(suite)]
-    report = build_run_report(results, suite.same_as(), families=suite.families)
-    opts = PostRunOptions(bootstrap=BootstrapSettings(resamples=50))
-    complete_report(report, tmp_path / "out", results, suite.same_as(), opts, "", suite.families)
-    return report
+    """The toy suite with ``ab = [gen-a, gen-b]`` run without pytest into a store, then
+    reported by ``finish`` with 50 resamples."""
+    store, record = toy_store(tmp_path_factory.mktemp("families"), FAMILY_SUITE)
+    assert dict(record.families.models) == {"best": "ab", "good": "ab"}
+    return finish_store(store, record, resamples=50).report.to_dict()
 
 
 def test_toy_run_reports_family_figures_with_intervals(family_report: dict) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.run.suite import DatasetSpec
 from harness.quality.render import render_quality
 from harness.quality.report import check_source
 from harness.quality.text import length_stats
 from harness.report.render.cells import all_models, family_preference_note
 from harness.report.render.html import _group, _quality_table
 from harness.report.render.terminal import render_group
+from harness.run.suite import DatasetSpec
 from tests.synth_fixtures import write_data_dir
 
 

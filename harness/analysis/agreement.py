@@ -441,7 +441,7 @@ def _analyse_group(
     family_bias = None
     wants_lfo = False
     if families:
-        from harness import familybias  # it builds on this module's figures
+        from harness.analysis import familybias  # it builds on this module's figures
 
         family_bias = familybias.family_bias(matrix, families)
         wants_lfo = familybias.has_family_here(sorted(models), gens, families)

@@ -7,38 +7,26 @@ from the resampled score matrices every derived figure: the ensemble scores, eac
 source's agreement with real data, and the bias factors. Row 0 of every array is the
 point estimate, rows 1.. the resamples.
 
-``add_intervals`` writes the result into the report dict under ``group["ci"]`` and
-``report["bootstrap"]``; the point values of the report stay where the analysis put
-them, so a reader that ignores ``ci`` sees the plain report.
+``group_intervals`` gives each group's ``ci`` and ``items`` (``harness.report.finish``
+puts them beside the analysis' point values, so a reader that ignores ``ci`` sees the
+plain report).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from harness.analysis import familybias
-
 from harness.analysis import engine as figures
-
-from harness.analysis import reference
-
-from harness.analysis import whichgen
-from harness.core.families import Families
+from harness.analysis import familybias, reference, whichgen
 from harness.analysis.engine import COEFFICIENT_RANGE, Ranked, agreement_of, ranked
 from harness.analysis.items import source_items
-from harness.core.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
-from harness.core.records import ENSEMBLE, REAL, CaseResult, Outcome
-from harness.analysis.robustness import MIN_VERDICT_MODELS, floor_ceiling, leave_one_out_p, subset_sweep
-from harness.analysis.selfpref import bias_test
 from harness.analysis.resampling import (
     AGREEMENT_METHODS,
     DEFAULT_LEVEL,
@@ -59,10 +47,19 @@ from harness.analysis.resampling import (
     score_batch,
     source_stats,
 )
-from harness.store.files import CaseFileError, case_path, read_case
-from harness.tasks import TASKS
-from harness.core.textsafe import hash_bytes
+from harness.analysis.robustness import (
+    MIN_VERDICT_MODELS,
+    floor_ceiling,
+    leave_one_out_p,
+    subset_sweep,
+)
+from harness.analysis.selfpref import bias_test
 from harness.analysis.twolevel import ModelDraws, draw_models, leave_one_model_out, model_resampled
+from harness.core.families import Families
+from harness.core.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
+from harness.core.records import ENSEMBLE, REAL, CaseResult, Outcome
+from harness.core.textsafe import hash_bytes
+from harness.tasks import TASKS
 
 #: Version of the resampling rule; saved replicates pair only with the same one.
 #: 3: plain resampling of every source (class counts vary, as in a redrawn test set),
@@ -185,21 +182,6 @@ def fingerprint(golds: Sequence[Any]) -> str:
     """A short hash of a source's gold values: equal fingerprints, same examples."""
     text = json.dumps(list(golds), sort_keys=True, ensure_ascii=False)
     return hashlib.blake2b(hash_bytes(text), digest_size=8).hexdigest()
-
-
-def read_outcomes_of(
-    results_dir: Path, results: Sequence[CaseResult]
-) -> list[tuple[CaseResult, list[Outcome]]]:
-    """The outcomes of every ``ok`` case whose file exists (others have no interval)."""
-    out = []
-    for r in results:
-        path = case_path(results_dir, r)
-        if r.status == "ok" and path.exists():
-            try:
-                out.append((r, read_case(path)[1]))
-            except CaseFileError as exc:  # the scores stand; only this interval is lost
-                print(f"synthbench: {exc}; no interval for {r.key.id}", file=sys.stderr)
-    return out
 
 
 def bootstrap_cases(
@@ -677,45 +659,6 @@ def _cross_datasets(
             ).to_dict()
         )
     return found
-
-
-def add_intervals(
-    report: dict[str, Any],
-    reps: Mapping[tuple[str, str], GroupReplicates],
-    same_as: Mapping[str, str],
-    settings: BootstrapSettings,
-    families: Families | None = None,
-) -> dict[str, Any]:
-    """``group_intervals`` written into a report dict (the legacy ``postrun`` path)."""
-    report["bootstrap"] = settings.to_dict()
-    which = generator_comparisons(reps, settings)
-    found = group_intervals(report.get("groups", []), reps, same_as, settings, families, which)
-    if which.tasks:
-        report["generators"] = which.to_dict()
-    for group in report.get("groups", []):
-        if (got := found.get((group["task"], group["dataset"]))) is not None:
-            group["ci"] = got.ci
-            if got.items:
-                group["items"] = got.items
-    return report
-
-
-def intervals_for_run(
-    report: dict[str, Any],
-    results_dir: Path,
-    results: Sequence[CaseResult],
-    same_as: Mapping[str, str],
-    settings: BootstrapSettings,
-    families: Families | None = None,
-) -> dict[tuple[str, str], GroupReplicates]:
-    """Read outcomes, bootstrap, add ``ci`` to ``report``; returns the replicates for gates."""
-    cases = read_outcomes_of(results_dir, results)
-    reps = bootstrap_cases(cases, settings)
-    add_intervals(report, reps, same_as, settings, families)
-    samples = invalid_samples(cases)
-    if samples:
-        report["invalid_samples"] = samples
-    return reps
 
 
 def invalid_samples(

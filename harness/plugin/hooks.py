@@ -297,7 +297,7 @@ def _ensure_session(config: pytest.Config) -> SynthSession:
             run_settings=settings,
         )
         if not _is_worker(config):
-            from harness.report.write import PostRunOptions
+            from harness.report.write import step_summary_from_env
             from harness.store.files import StoreError, check_store
 
             try:
@@ -307,7 +307,7 @@ def _ensure_session(config: pytest.Config) -> SynthSession:
             session.post = _report_settings(config)
             _export_formats(config)  # a typo stops the run before it starts
             session.save_baseline = _baseline_file(config, "--synth-save-baseline")
-            session.step_summary = PostRunOptions.step_summary_from_env()
+            session.step_summary = step_summary_from_env()
         config.stash[SESSION_KEY] = session
     return config.stash[SESSION_KEY]
 

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis.agreement import ScoreRow
-from harness.core.families import Families
-from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates, suite_gates
 from harness.analysis.intervals import (
     BootstrapSettings,
     bootstrap_cases,
@@ -28,12 +26,14 @@ from harness.analysis.intervals import (
     invalid_samples,
     paired_drops,
 )
+from harness.core.families import Families
+from harness.core.textsafe import json_dumps
+from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates, suite_gates
 from harness.report import figurecache
-from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
 from harness.report.groups import report_groups
+from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
 from harness.store.runs import RunRecord
 from harness.store.view import MISSING, View, build_view
-from harness.core.textsafe import json_dumps
 
 REPORT_JSON = "report.json"
 
@@ -291,10 +291,10 @@ def write_files(
     Each file is written on its own: one that cannot be (full disk, read-only folder,
     a folder at its path) is a line in ``failures``, and the others are still tried.
     """
-    from harness.report.write import REPORT_HTML, REPORT_MD, PostRunOptions, write_reports
-    from harness.report.partial import report_dir
-    from harness.store.files import atomic_write_text, write_failure
     from harness.core.textsafe import json_dumps
+    from harness.report.partial import report_dir
+    from harness.report.write import REPORT_HTML, REPORT_MD, write_reports
+    from harness.store.files import atomic_write_text, write_failure
 
     report = done.report.to_dict()
     store, out = out, report_dir(out, report)
@@ -306,17 +306,17 @@ def write_files(
     except OSError as exc:
         failures.append(write_failure(out / REPORT_JSON, exc))
     junit = Path(settings.junit_xml) if settings.junit_xml else None
-    parts: list[tuple[Path, PostRunOptions]] = [
-        (out / {"md": REPORT_MD, "html": REPORT_HTML}.get(f, f), PostRunOptions(formats=(f,)))
+    parts: list[tuple[Path, dict[str, Any]]] = [
+        (out / {"md": REPORT_MD, "html": REPORT_HTML}.get(f, f), {"formats": (f,)})
         for f in settings.formats
     ]
     if junit is not None:
-        parts.append((junit, PostRunOptions(formats=(), junit_xml=junit)))
+        parts.append((junit, {"formats": (), "junit_xml": junit}))
     if step_summary is not None:
-        parts.append((step_summary, PostRunOptions(formats=(), step_summary=step_summary)))
+        parts.append((step_summary, {"formats": (), "step_summary": step_summary}))
     for target, opts in parts:
         try:
-            written.extend(write_reports(report, out, opts, timestamp, store))
+            written.extend(write_reports(report, out, timestamp=timestamp, store=store, **opts))
         except OSError as exc:
             failures.append(write_failure(target, exc))
     return dataclasses.replace(done, written=tuple(written), failures=tuple(failures))
