@@ -291,13 +291,16 @@ def test_every_renderer_shows_the_family_bias_beside_the_bias_factor(family_repo
 
 def test_max_family_bias_gate_judges_the_family_bias_interval(family_report: dict) -> None:
     from harness.gates import judge_gate, parse_gate_option
+    from harness.report.model import Report
+    from tests.report_fixtures import typed_report
 
+    report = Report.from_dict(family_report)
     ci = family_report["groups"][0]["ci"]["family_bias"]["good"]
     widest = max(abs(ci["low"]), abs(ci["high"]))
     task, dataset = family_report["groups"][0]["task"], family_report["groups"][0]["dataset"]
     spec = f"max_family_bias task={task} dataset={dataset} model=good threshold="
-    passed = judge_gate(parse_gate_option(spec + f"{widest + 0.001:.6f}"), family_report)
-    failed = judge_gate(parse_gate_option(spec + f"{widest - 0.001:.6f}"), family_report)
+    passed = judge_gate(parse_gate_option(spec + f"{widest + 0.001:.6f}"), report)
+    failed = judge_gate(parse_gate_option(spec + f"{widest - 0.001:.6f}"), report)
     assert passed.status == "passed" and failed.status == "failed"
     assert f"{task}/{dataset}/good on family ab" in failed.reason
     assert parse_gate_option(spec + "0.1").describe().startswith("|family bias| <= 0.1")
@@ -308,7 +311,8 @@ def test_max_family_bias_gate_judges_the_family_bias_interval(family_report: dic
             for g in family_report["groups"]
         ]
     }
-    assert judge_gate(parse_gate_option("max_family_bias threshold=0.1"), plain).status == "failed"
+    gate = parse_gate_option("max_family_bias threshold=0.1")
+    assert judge_gate(gate, typed_report(plain)).status == "failed"
 
 
 def test_report_command_takes_families_for_published_score_rows(

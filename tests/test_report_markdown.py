@@ -9,6 +9,7 @@ from typing import Any
 from harness.gates import gates_section, judge_gates, parse_gate_option
 from harness.report.render.junit import render_junit
 from harness.report.render.markdown import md, render_markdown, with_ci
+from tests.report_fixtures import typed_report
 from tests.synth_fixtures import toy_report
 
 EVIL = "<script>alert(1)</script> | **bold** [x](http://e.vil)\n# head"
@@ -94,7 +95,7 @@ def test_junit_one_case_per_gate_escaped() -> None:
         for i, n in enumerate(("a\x01<b>", "c"))
     ]
     gates.append(parse_gate_option("min_score model=zz threshold=0.1 optional=true", 2))
-    report["gates"] = gates_section(judge_gates(gates, report))
+    report["gates"] = gates_section(judge_gates(gates, typed_report(report)))
     root = ET.fromstring(render_junit(report, timestamp="2030"))
     suite = root.find("testsuite")
     assert suite is not None

@@ -170,7 +170,9 @@ def _figures(
     groups = []
     for fig in figures:
         got = found.get((fig["task"], fig["dataset"]))
-        groups.append((Group(fig, got.ci, got.items) if got else Group(fig)).to_dict())
+        if got is not None:  # the bootstrap's beside the analysis' figures
+            fig = {**fig, "ci": got.ci, **({"items": got.items} if got.items else {})}
+        groups.append(fig)
     # Through JSON, as the cache returns them: a computed and a cached report are
     # then the same objects for every renderer (string keys, lists, not tuples).
     value = json.loads(json_dumps({"groups": groups, "sections": sections}))
@@ -223,10 +225,8 @@ def build(
         stored, reps = _figures(view, run, rows, same_as, families, boot)
         figurecache.save(key, stored)
     sections: dict[str, Any] = {**extra, **stored["sections"]}
-    groups = tuple(
-        Group({k: v for k, v in g.items() if k not in ("ci", "items")}, g.get("ci"), g.get("items"))
-        for g in stored["groups"]
-    )
+    # The typed figures, built once here from the analysis' (or the cache's) JSON form.
+    groups = tuple(Group.from_dict(g, f"group {i}") for i, g in enumerate(stored["groups"]))
     states: dict[str, int] = {}
     for e in view.entries:
         states[e.state] = states.get(e.state, 0) + 1
@@ -250,7 +250,7 @@ def build(
     level = (boot or BootstrapSettings()).level
     verdicts = judge_gates(
         gates,
-        report.to_dict(),
+        report,
         paired_drops(reps, level),
         saved,
         declared=_cells(view.keys()),
