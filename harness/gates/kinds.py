@@ -6,7 +6,8 @@ A kind is anything that has what ``GateKindProtocol`` lists; ``GateKind`` gives 
 defaults, so a new kind is a small subclass that says which figures it judges. The
 built-in kinds are registered in ``GATE_KINDS`` (``harness.gates.registry``) like
 models and tasks; a package adds its own with ``register_gate_kind`` or the entry
-point group ``synthbench.gates`` (docs/gates.md, "A gate kind of your own").
+point group ``synthbench.gates`` (docs/reports.md, "Gate kinds and report formats of
+your own").
 """
 
 from __future__ import annotations

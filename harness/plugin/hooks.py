@@ -325,16 +325,17 @@ def _baseline_file(config: pytest.Config, opt: str) -> Path | None:
 def _report_settings(config: pytest.Config) -> Any:
     """Intervals, gates, baseline and report files, from options and ini; bad input stops."""
     from harness.gates import GateError
-    from harness.report.write import FORMATS
+    from harness.report.write import format_names
     from harness.report.finish import ReportSettings
 
     suite = _suite(config)
     raw_formats = str(_setting(config, "--synth-formats") or "").split(",")
     formats = tuple(f.strip() for f in raw_formats if f.strip())
-    unknown = [f for f in formats if f not in (*FORMATS, "none")]
+    known = [*format_names(), "none"]  # registered formats (synthbench.formats), none
+    unknown = [f for f in formats if f not in known]
     if unknown:
         raise pytest.UsageError(
-            f"--synth-formats: unknown {', '.join(unknown)}; known: md, html, none"
+            f"--synth-formats: unknown {', '.join(unknown)}; known: {', '.join(known)}"
         )
     compare = _baseline_file(config, "--synth-compare")
     junit = _setting(config, "--synth-junit-xml")

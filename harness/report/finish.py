@@ -291,32 +291,26 @@ def write_files(
     Each file is written on its own: one that cannot be (full disk, read-only folder,
     a folder at its path) is a line in ``failures``, and the others are still tried.
     """
-    from harness.core.textsafe import json_dumps
+    from harness.report.formats import REPORT_FORMATS, FormatContext
     from harness.report.partial import report_dir
-    from harness.report.write import REPORT_HTML, REPORT_MD, write_reports
-    from harness.store.files import atomic_write_text, write_failure
+    from harness.report.write import requested
+    from harness.store.files import write_failure
 
     report = done.report.to_dict()
     store, out = out, report_dir(out, report)
+    junit = Path(settings.junit_xml) if settings.junit_xml else None
+    ctx = FormatContext(report, out, store, timestamp, junit, step_summary)
     written: list[Path] = []
     failures = list(done.failures)
-    try:
-        atomic_write_text(out / REPORT_JSON, json_dumps(report, indent=1) + "\n")
-        written.append(out / REPORT_JSON)
-    except OSError as exc:
-        failures.append(write_failure(out / REPORT_JSON, exc))
-    junit = Path(settings.junit_xml) if settings.junit_xml else None
-    parts: list[tuple[Path, dict[str, Any]]] = [
-        (out / {"md": REPORT_MD, "html": REPORT_HTML}.get(f, f), {"formats": (f,)})
-        for f in settings.formats
-    ]
-    if junit is not None:
-        parts.append((junit, {"formats": (), "junit_xml": junit}))
-    if step_summary is not None:
-        parts.append((step_summary, {"formats": (), "step_summary": step_summary}))
-    for target, opts in parts:
+    # report.json first, then each format on its own: one that cannot be written is a
+    # line in ``failures``, and the others are still tried.
+    for name in ["json", *requested(settings.formats, junit, step_summary)]:
+        fmt = REPORT_FORMATS.get(name)
         try:
-            written.extend(write_reports(report, out, timestamp=timestamp, store=store, **opts))
+            path = fmt.write(ctx)
         except OSError as exc:
-            failures.append(write_failure(target, exc))
+            failures.append(write_failure(fmt.target(ctx), exc))
+            continue
+        if name != "step-summary":  # appended to, GitHub's file: not one of ours
+            written.append(path)
     return dataclasses.replace(done, written=tuple(written), failures=tuple(failures))

@@ -1,8 +1,9 @@
-"""The report files (Markdown, HTML, JUnit, step summary).
+"""The report files through the format registry (``harness.report.formats``).
 
-``harness.report.finish`` is the one pipeline of the session and ``synthbench
-report``; it writes its files through ``write_reports``. Verdicts are decided in
-``finish`` through ``harness.gates``; rendering never decides.
+``harness.report.finish.write_files`` is the one writer of the session and
+``synthbench report``; ``write_reports`` writes the requested formats of a report's
+JSON form (for tools that hold a ``report.json``, and the tests). Verdicts are
+decided in ``finish`` through ``harness.gates``; rendering never decides.
 """
 
 from __future__ import annotations
@@ -12,17 +13,29 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.store.files import atomic_write_text
+from harness.report.formats import REPORT_FORMATS, FormatContext, format_names
 
 REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
+#: The formats a run writes unless told otherwise (``report.json`` always).
 FORMATS = ("md", "html")
+
+__all__ = ["FORMATS", "format_names", "requested", "step_summary_from_env", "write_reports"]
 
 
 def step_summary_from_env(env: Mapping[str, str] = os.environ) -> Path | None:
     """GitHub's step summary file (``GITHUB_STEP_SUMMARY``), or None outside Actions."""
     value = env.get("GITHUB_STEP_SUMMARY", "")
     return Path(value) if value else None
+
+
+def requested(
+    formats: Sequence[str], junit_xml: Path | None = None, step_summary: Path | None = None
+) -> list[str]:
+    """The format names a run writes besides ``report.json``, each once, in order."""
+    names = [*formats, *(["junit"] if junit_xml else [])]
+    names += ["step-summary"] if step_summary else []
+    return [n for n in dict.fromkeys(names) if n not in ("json", "none")]
 
 
 def write_reports(
@@ -34,38 +47,13 @@ def write_reports(
     junit_xml: Path | None = None,
     step_summary: Path | None = None,
 ) -> list[Path]:
-    """Write the requested report files to ``results_dir``; returns their paths.
-
-    ``store``: where the case files are, when not in ``results_dir`` (a partial run's
-    report folder beside the full report)."""
-    from harness.core.textsafe import scrub_tree
-
-    report = scrub_tree(report)[0]  # rendered for people: U+FFFD, counted in report.json
+    """Write ``formats`` (and JUnit, the step summary when given) of the JSON-form
+    ``report`` to ``results_dir``; returns the paths of the files written (the step
+    summary, appended to, is not one of them)."""
+    ctx = FormatContext(report, results_dir, store, timestamp, junit_xml, step_summary)
     written = []
-    markdown = None
-    if "md" in formats or step_summary is not None:
-        from harness.report.render.markdown import render_markdown
-
-        markdown = render_markdown(report, timestamp=timestamp)
-    if "md" in formats and markdown is not None:
-        atomic_write_text(results_dir / REPORT_MD, markdown)
-        written.append(results_dir / REPORT_MD)
-    if "html" in formats:
-        from harness.report.render.html import render_html
-
-        atomic_write_text(
-            results_dir / REPORT_HTML,
-            render_html(report, timestamp=timestamp, results_dir=store or results_dir),
-        )
-        written.append(results_dir / REPORT_HTML)
-    if junit_xml is not None:
-        from harness.report.render.junit import render_junit
-
-        atomic_write_text(junit_xml, render_junit(report, timestamp=timestamp))
-        written.append(junit_xml)
-    if step_summary is not None and markdown is not None:
-        # GitHub gives every step one file to append to; several steps share it.
-        with step_summary.open("a", encoding="utf-8") as fh:
-            fh.write(markdown + "\n")
+    for name in requested(formats, junit_xml, step_summary):
+        path = REPORT_FORMATS.get(name).write(ctx)
+        if name != "step-summary":
+            written.append(path)
     return written
-
