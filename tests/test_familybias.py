@@ -363,4 +363,4 @@ def test_saved_baselines_keep_the_mean_lfo_rows_with_families() -> None:
         {"A": 0.75, "B": 0.66, "C": 1.91 / 3, "D": 0.425}, abs=1e-6
     )
     drop = SavedComparison(with_families, reps, boot, SAME, FAMILIES)("t", "d", "mean-lfo", "D")
-    assert isinstance(drop, dict) and drop["value"] == pytest.approx(0.0, abs=1e-6)
+    assert not isinstance(drop, str) and drop.value == pytest.approx(0.0, abs=1e-6)

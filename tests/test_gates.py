@@ -10,6 +10,7 @@ from harness.gates import (
     FAILED,
     PASSED,
     SKIPPED,
+    Drop,
     GateError,
     Verdict,
     gates_section,
@@ -183,9 +184,9 @@ def test_max_invalid_rate() -> None:
 def test_max_drop_against_a_model_uses_the_paired_interval() -> None:
     calls = []
 
-    def paired(task: str, dataset: str, gen: str, cand: str, base: str) -> dict[str, Any]:
+    def paired(task: str, dataset: str, gen: str, cand: str, base: str) -> Drop:
         calls.append((task, dataset, gen, cand, base))
-        return {"value": 0.1, "low": 0.05, "high": 0.15}
+        return Drop(0.1, 0.05, 0.15)
 
     g = gate(kind="max_drop", generator="real", model="b", baseline_model="a", threshold=0.12)
     v = judge_gate(g, _report(), paired=paired)
@@ -204,7 +205,7 @@ def test_max_drop_against_saved_baseline() -> None:
     g = gate(kind="max_drop", generator="real", model="a", baseline="saved", threshold=0.05)
     v = judge_gate(g, _report())
     assert v.status == FAILED and "--synth-compare" in v.reason
-    v = judge_gate(g, _report(), saved=lambda *key: {"value": 0.0, "low": -0.02, "high": 0.03})
+    v = judge_gate(g, _report(), saved=lambda *key: Drop(0.0, -0.02, 0.03))
     assert v.status == PASSED
     v = judge_gate(g, _report(), saved=lambda *key: "cell not in baseline 'main'")
     assert v.status == FAILED and "not in baseline" in v.reason

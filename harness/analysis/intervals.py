@@ -59,6 +59,7 @@ from harness.core.families import Families
 from harness.core.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
 from harness.core.records import ENSEMBLE, REAL, CaseResult, Outcome
 from harness.core.textsafe import hash_bytes
+from harness.gates.model import Drop
 from harness.tasks import TASKS
 
 #: Version of the resampling rule; saved replicates pair only with the same one.
@@ -277,7 +278,7 @@ def _add_references(
     fps: Mapping[tuple[str, str], Mapping[str, str]],
     settings: BootstrapSettings,
 ) -> None:
-    """Each synthetic source against real subsamples of its size (``harness.analysis.reference``)."""
+    """Each synthetic source against real subsamples of its size (``analysis.reference``)."""
     for (task_name, dataset, gen, fp), members in by_source.items():
         rep = out[(task_name, dataset)]
         if gen != REAL or fps[(task_name, dataset)][gen] != fp:
@@ -679,18 +680,19 @@ def invalid_samples(
 
 def paired_drops(
     reps: Mapping[tuple[str, str], GroupReplicates], level: float = DEFAULT_LEVEL
-) -> Callable[[str, str, str, str, str], dict[str, Any] | None]:
+) -> Callable[[str, str, str, str, str], Drop | None]:
     """A ``gates.PairedDrop``: ``baseline - candidate`` on the same resamples of one source."""
 
     def drop(
         task: str, dataset: str, generator: str, candidate: str, baseline: str
-    ) -> dict[str, Any] | None:
+    ) -> Drop | None:
         rep = reps.get((task, dataset))
         if rep is None:
             return None
         cand, base = rep.column(generator, candidate), rep.column(generator, baseline)
         if cand is None or base is None:
             return None
-        return paired_difference(base, cand, level)
+        d = paired_difference(base, cand, level)
+        return Drop(d["value"], d["low"], d["high"])
 
     return drop

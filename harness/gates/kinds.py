@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from harness.core.names import ENSEMBLES, REAL
-from harness.gates.model import Figure, Gate, GateError
+from harness.gates.model import Drop, Figure, Gate, GateError
 
 if TYPE_CHECKING:  # the gates read the report layer's values; nothing imported at run time
     from harness.report.figures import Group, Interval, ReferenceFigure, SourceReference
     from harness.report.model import Report
 
-#: ``(task, dataset, generator, candidate, baseline_model)`` -> drop interval dict or None.
-PairedDrop = Callable[[str, str, str, str, str], "dict[str, Any] | None"]
+#: ``(task, dataset, generator, candidate, baseline_model)`` -> the paired drop, or None.
+PairedDrop = Callable[[str, str, str, str, str], "Drop | None"]
 #: ``(task, dataset, generator, model)`` -> drop against the saved run, or a reason string.
-SavedDrop = Callable[[str, str, str, str], "dict[str, Any] | str"]
+SavedDrop = Callable[[str, str, str, str], "Drop | str"]
 #: ``(task, dataset, generator, model)``: one suite cell.
 Cell = tuple[str, str, str, str]
 #: Keys every gate may carry.
@@ -365,7 +365,8 @@ class MaxDrop(GateKind):
                     if isinstance(found, str):
                         yield Figure(cell + " vs saved", None, reason=found)
                     else:
-                        yield _drop(cell + " vs saved", found)
+                        yield Figure(cell + " vs saved", found.value, found.low, found.high,
+                                     found.note)
 
     def rules(self, fields: Mapping[str, Any], where: str) -> None:
         if "model" not in fields:
@@ -387,13 +388,6 @@ class MaxDrop(GateKind):
         return model in (gate.model, gate.baseline_model)
 
 
-def _drop(cell: str, found: Mapping[str, Any], point: float | None = None) -> Figure:
-    """A drop interval from ``harness.analysis.resampling.paired_difference`` (or a saved
-    baseline's comparison): the analysis' own dict, not a report figure."""
-    value = found.get("value", point)
-    return Figure(cell, value, found.get("low"), found.get("high"), str(found.get("note", "")))
-
-
 def _paired_figure(gate: Gate, g: Group, gen: str, cell: str, drops: Drops) -> Figure:
     base = _finite(g.scores[gen].get(gate.baseline_model))
     cand = _finite(g.scores[gen].get(gate.model))
@@ -407,7 +401,7 @@ def _paired_figure(gate: Gate, g: Group, gen: str, cell: str, drops: Drops) -> F
     found = drops.paired(*args) if drops.paired else None
     if found is None:
         return Figure(cell, base - cand, reason="no per-example outcomes for a paired interval")
-    return _drop(cell, found, base - cand)
+    return Figure(cell, found.value, found.low, found.high, found.note)
 
 
 class MinEffectiveExamples(GateKind):

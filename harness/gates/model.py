@@ -82,6 +82,18 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Drop:
+    """``baseline - candidate`` and its interval: on the same resamples of one source
+    (``harness.analysis.intervals.paired_drops``) or against a saved baseline run
+    (``harness.analysis.baseline.SavedComparison``); ``note`` says which interval."""
+
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Check:
     """One covered cell of a gate: its figure, interval and verdict."""
 
