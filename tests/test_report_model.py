@@ -100,6 +100,10 @@ def test_a_renamed_or_unknown_key_is_an_error_not_a_silent_blank(finished: Finis
     d["groups"][0]["agreement"]["mean"]["spearmann"] = 1.0
     with pytest.raises(ReportFormatError, match="unknown key 'spearmann'"):
         Report.from_dict(d)
+    d = copy.deepcopy(finished.report.to_dict())
+    d["gates"]["gates"][1]["optional"] = "no"  # the verdicts are typed too
+    with pytest.raises(ReportFormatError, match=r"gates\.gates\[1\]\.optional: expected true"):
+        Report.from_dict(d)
 
 
 @pytest.mark.parametrize("schema", [REPORT_SCHEMA + 1, 0, "1", None])

@@ -28,10 +28,11 @@ from harness.analysis.intervals import (
 )
 from harness.core.families import Families
 from harness.core.textsafe import json_dumps
-from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates, suite_gates
+from harness.gates import Gate, SavedDrop, Verdict, judge_gates, suite_gates
 from harness.report import figurecache
 from harness.report.groups import report_groups
 from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
+from harness.report.verdicts import GatesSection
 from harness.store.runs import RunRecord
 from harness.store.view import MISSING, View, build_view
 
@@ -273,7 +274,7 @@ def build(
             failures.append(write_failure(save_baseline, exc))
             baseline["save_error"] = failures[-1]
     report = dataclasses.replace(
-        report, gates=gates_section(verdicts) if gates else None, baseline=baseline or None
+        report, gates=GatesSection.of(verdicts) if gates else None, baseline=baseline or None
     )
     return Finished(report, tuple(verdicts), failures=tuple(failures))
 

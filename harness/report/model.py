@@ -20,6 +20,7 @@ from typing import Any
 from harness.core.families import Families
 from harness.core.records import SCHEMA_VERSION, CaseKey, CaseResult
 from harness.report.figures import Group, ReportFormatError, _list, _obj, _req, _str
+from harness.report.verdicts import GatesSection
 
 __all__ = [
     "REPORT_SCHEMA",
@@ -166,7 +167,8 @@ class Report:
     run: Mapping[str, Any] = field(default_factory=dict)
     #: Whole-run figures beside the groups: ``cache``, ``bootstrap``, ``invalid_samples``.
     sections: Mapping[str, Any] = field(default_factory=dict)
-    gates: Mapping[str, Any] | None = None
+    #: Every gate's verdict (``harness.report.verdicts``); None when no gate was declared.
+    gates: GatesSection | None = None
     baseline: Mapping[str, Any] | None = None
     #: The suite's families; ``report.json`` has the key only when some are declared.
     families: Families = field(default_factory=Families)
@@ -185,7 +187,7 @@ class Report:
         }
         d.update(self.sections)
         if self.gates is not None:
-            d["gates"] = dict(self.gates)
+            d["gates"] = self.gates.to_dict()
         if self.baseline:
             d["baseline"] = dict(self.baseline)
         if self.keys:
@@ -218,7 +220,7 @@ class Report:
             },
             run=_obj(d.get("run", {}), f"{where}: run"),
             sections={k: v for k, v in d.items() if k not in _TOP},
-            gates=None if gates is None else _obj(gates, f"{where}: gates"),
+            gates=None if gates is None else GatesSection.from_dict(gates, f"{where}: gates"),
             baseline=None if baseline is None else _obj(baseline, f"{where}: baseline"),
             families=Families.from_dict(d.get("families")),
             keys=tuple(d),
