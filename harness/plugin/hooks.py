@@ -325,8 +325,8 @@ def _baseline_file(config: pytest.Config, opt: str) -> Path | None:
 def _report_settings(config: pytest.Config) -> Any:
     """Intervals, gates, baseline and report files, from options and ini; bad input stops."""
     from harness.gates import GateError
-    from harness.report.write import format_names
     from harness.report.finish import ReportSettings
+    from harness.report.write import format_names
 
     suite = _suite(config)
     raw_formats = str(_setting(config, "--synth-formats") or "").split(",")
