@@ -6,8 +6,13 @@ the bootstrap or a model changes; the shape follows ``report.json`` (docs/report
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from harness.report.figures import AGREEMENT_FIGURES
+from harness.report.model import REPORT_SCHEMA, Report
 
 GENERATORS = ("gpt-4o", "gpt-4o-mini", "llama-3-70b", "llama-3-8b", "mixtral-8x22b", "mixtral-8x7b")
 GROUPS = (
@@ -152,6 +157,11 @@ def suite_report(evil: str = "") -> dict[str, Any]:
             ],
         },
     ]
+    for gate, threshold in zip(gates, (0.0, 0.0, 0.5), strict=True):
+        # The declaration as a verdict carries it (harness.gates.Verdict.to_dict).
+        declared = {"threshold": threshold, "on": "interval", "optional": False,
+                    "allow_missing": 0, "selectors": {}}
+        gate.update({**declared, **gate, "rule": "threshold", "where": "suite.toml"})
     return {
         "schema": 1,
         "groups": groups,
@@ -185,3 +195,30 @@ def rewrite_case(path: Path, lines: list[dict[str, Any]]) -> None:
     body = "".join(json.dumps(o) + "\n" for o in outcomes)
     head = {**head, "outcomes_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
     path.write_text(json.dumps(head) + "\n" + body, encoding="utf-8")
+
+
+def typed_report(d: Mapping[str, Any]) -> Report:
+    """A hand-built report dict (only the keys its test reads) as the typed ``Report``:
+    every key it leaves out gets the value a report without that figure has (None, 0,
+    empty), then ``Report.from_dict`` reads it as it reads ``report.json``."""
+    d = copy.deepcopy(dict(d))
+    d.setdefault("schema", REPORT_SCHEMA)
+    for g in d.setdefault("groups", []):
+        for key in ("scores", "agreement", "bias"):
+            g.setdefault(key, {})
+        g.setdefault("metric", "")
+        for a in g["agreement"].values():
+            for name in AGREEMENT_FIGURES:
+                a.setdefault(name, None)
+            a.setdefault("n_models", 0)
+        for a in (g.get("ci") or {}).get("agreement", {}).values():
+            a.setdefault("n_models", 0)
+    cases = d.setdefault("cases", {})
+    for c in cases.get("all", []):
+        for key, value in (("status", "ok"), ("metrics", {}), ("n_examples", 0), ("n_invalid", 0)):
+            c.setdefault(key, value)
+        c.setdefault("state", "computed")
+        c.setdefault("run", "")
+    for m in cases.get("missing", []):
+        m.setdefault("reason", "")
+    return Report.from_dict(d, "hand-built report")

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import json
 import random
+import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+from harness.core.families import Families
+from harness.core.records import CaseKey, CaseResult, Outcome
+from harness.report.finish import Finished, ReportSettings, build
+from harness.run.runner import RunSettings, iter_cases, run_case
+from harness.run.suite import parse_suite
+from harness.store.files import write_case
+from harness.store.runs import Cell, RunRecord, write_run_record
 
 INTENT_LABELS = ("play_music", "get_weather", "book_restaurant", "add_to_playlist")
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india")
@@ -123,3 +134,57 @@ def test_benchmark(synth_case: CaseKey, synth_evaluate) -> None:
     result = synth_evaluate(synth_case)
     assert result.n_examples > 0
 '''
+
+
+def write_store(
+    root: Path,
+    results: Sequence[CaseResult],
+    outcomes: Mapping[CaseKey, Sequence[Outcome]] | None = None,
+    same_as: Mapping[str, str] | None = None,
+    families: Families | None = None,
+    run_id: str = "fixture",
+) -> RunRecord:
+    """A store at ``root`` as a finished run leaves it: the ok cases' files (with their
+    ``outcomes``, if given), the others settled in the run record, every cell selected."""
+    outcomes = outcomes or {}
+    for r in results:
+        if r.status == "ok":
+            write_case(root, r, outcomes.get(r.key, ()), run_id)
+    record = RunRecord(
+        run_id,
+        tuple(Cell(r.key, r.fingerprint, True) for r in sorted(results, key=lambda r: r.key)),
+        dict(same_as or {}),
+        tuple(r for r in sorted(results, key=lambda r: r.key) if r.status != "ok"),
+        families=families or Families(),
+    )
+    write_run_record(root, record)
+    return record
+
+
+def toy_store(root: Path, extra: str = "", n: int = 30) -> tuple[Path, RunRecord]:
+    """The toy suite (``suite_text(extra)``) run case by case without pytest, its store
+    at ``root / "out"`` with the run record a session writes; ``(store, record)``."""
+    write_data_dir(root / "data", n=n)
+    suite = parse_suite(tomllib.loads(suite_text(extra)), str(root / "suite.toml"))
+    store = root / "out"
+    settings = RunSettings(root / "data", store, 0, 3, run_id="toy")
+    results = [run_case(k, suite, settings) for k in iter_cases(suite)]
+    cells = tuple(Cell(r.key, r.fingerprint, True) for r in results)
+    settled = tuple(r for r in results if r.status != "ok")
+    record = RunRecord("toy", cells, suite.same_as(), settled, families=suite.families)
+    write_run_record(store, record)
+    return store, record
+
+
+def finish_store(store: Path, record: RunRecord, **settings: Any) -> Finished:
+    """``harness.report.finish.build`` over one store: the pipeline users run."""
+    return build([(store, record)], ReportSettings(**settings))
+
+
+def toy_report(
+    root: Path, resamples: int = 200, level: float = 0.95, gate_options: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """report.json of the toy suite's store (``toy_store``), through ``finish``."""
+    store, record = toy_store(root)
+    done = finish_store(store, record, resamples=resamples, level=level, gate_options=gate_options)
+    return done.report.to_dict()

@@ -1,11 +1,10 @@
-"""harness.analysis.familybias: family bias, the leave-family-out ensemble and their permutation test."""
+"""harness.analysis.familybias: family bias, the leave-family-out ensemble, permutation test."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import math
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -19,13 +18,8 @@ from harness.analysis.familybias import (
     leave_family_out,
     leave_family_out_arrays,
 )
-from harness.analysis.intervals import BootstrapSettings
 from harness.core.families import Families
-from harness.report.groups import build_run_report
-from harness.report.write import PostRunOptions, complete_report
-from harness.run.runner import RunSettings, iter_cases, run_case
-from harness.run.suite import parse_suite
-from tests.synth_fixtures import suite_text, write_data_dir
+from tests.synth_fixtures import finish_store, toy_store
 
 # docs/metrics.md's worked example, with families (docs/analysis.md, "Families"):
 # gen-A and gen-B are one family "ab" (A and B by same_as), gen-E is family "e" and D
@@ -224,17 +218,11 @@ FAMILY_SUITE = '\n[families]\nab = ["gen-a", "gen-b"]\n'
 
 @pytest.fixture(scope="module")
 def family_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The toy suite with ``ab = [gen-a, gen-b]`` run without pytest, with 50 resamples."""
-    tmp_path = tmp_path_factory.mktemp("families")
-    write_data_dir(tmp_path / "data", n=30)
-    suite = parse_suite(tomllib.loads(suite_text(FAMILY_SUITE)), str(tmp_path / "suite.toml"))
-    assert dict(suite.families.models) == {"best": "ab", "good": "ab"}
-    settings = RunSettings(tmp_path / "data", tmp_path / "out", 0, 3)
-    results = [run_case(k, suite, settings) for k in iter_cases(suite)]
-    report = build_run_report(results, suite.same_as(), families=suite.families)
-    opts = PostRunOptions(bootstrap=BootstrapSettings(resamples=50))
-    complete_report(report, tmp_path / "out", results, suite.same_as(), opts, "", suite.families)
-    return report
+    """The toy suite with ``ab = [gen-a, gen-b]`` run without pytest into a store, then
+    reported by ``finish`` with 50 resamples."""
+    store, record = toy_store(tmp_path_factory.mktemp("families"), FAMILY_SUITE)
+    assert dict(record.families.models) == {"best": "ab", "good": "ab"}
+    return finish_store(store, record, resamples=50).report.to_dict()
 
 
 def test_toy_run_reports_family_figures_with_intervals(family_report: dict) -> None:
@@ -303,13 +291,16 @@ def test_every_renderer_shows_the_family_bias_beside_the_bias_factor(family_repo
 
 def test_max_family_bias_gate_judges_the_family_bias_interval(family_report: dict) -> None:
     from harness.gates import judge_gate, parse_gate_option
+    from harness.report.model import Report
+    from tests.report_fixtures import typed_report
 
+    report = Report.from_dict(family_report)
     ci = family_report["groups"][0]["ci"]["family_bias"]["good"]
     widest = max(abs(ci["low"]), abs(ci["high"]))
     task, dataset = family_report["groups"][0]["task"], family_report["groups"][0]["dataset"]
     spec = f"max_family_bias task={task} dataset={dataset} model=good threshold="
-    passed = judge_gate(parse_gate_option(spec + f"{widest + 0.001:.6f}"), family_report)
-    failed = judge_gate(parse_gate_option(spec + f"{widest - 0.001:.6f}"), family_report)
+    passed = judge_gate(parse_gate_option(spec + f"{widest + 0.001:.6f}"), report)
+    failed = judge_gate(parse_gate_option(spec + f"{widest - 0.001:.6f}"), report)
     assert passed.status == "passed" and failed.status == "failed"
     assert f"{task}/{dataset}/good on family ab" in failed.reason
     assert parse_gate_option(spec + "0.1").describe().startswith("|family bias| <= 0.1")
@@ -320,7 +311,8 @@ def test_max_family_bias_gate_judges_the_family_bias_interval(family_report: dic
             for g in family_report["groups"]
         ]
     }
-    assert judge_gate(parse_gate_option("max_family_bias threshold=0.1"), plain).status == "failed"
+    gate = parse_gate_option("max_family_bias threshold=0.1")
+    assert judge_gate(gate, typed_report(plain)).status == "failed"
 
 
 def test_report_command_takes_families_for_published_score_rows(
@@ -371,4 +363,4 @@ def test_saved_baselines_keep_the_mean_lfo_rows_with_families() -> None:
         {"A": 0.75, "B": 0.66, "C": 1.91 / 3, "D": 0.425}, abs=1e-6
     )
     drop = SavedComparison(with_families, reps, boot, SAME, FAMILIES)("t", "d", "mean-lfo", "D")
-    assert isinstance(drop, dict) and drop["value"] == pytest.approx(0.0, abs=1e-6)
+    assert not isinstance(drop, str) and drop.value == pytest.approx(0.0, abs=1e-6)

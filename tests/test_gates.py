@@ -10,14 +10,22 @@ from harness.gates import (
     FAILED,
     PASSED,
     SKIPPED,
+    Drop,
     GateError,
+    Verdict,
     gates_section,
-    judge_gate,
     parse_gate,
     parse_gate_option,
     parse_gates,
     suite_gates,
 )
+from harness.gates import judge_gate as judge_typed
+from tests.report_fixtures import typed_report
+
+
+def judge_gate(gate: Any, report: dict[str, Any], *args: Any, **kw: Any) -> Verdict:
+    """The verdict on the typed report the hand-built dict stands for."""
+    return judge_typed(gate, typed_report(report), *args, **kw)
 
 
 def _ci(value: float, low: float, high: float) -> dict[str, Any]:
@@ -176,9 +184,9 @@ def test_max_invalid_rate() -> None:
 def test_max_drop_against_a_model_uses_the_paired_interval() -> None:
     calls = []
 
-    def paired(task: str, dataset: str, gen: str, cand: str, base: str) -> dict[str, Any]:
+    def paired(task: str, dataset: str, gen: str, cand: str, base: str) -> Drop:
         calls.append((task, dataset, gen, cand, base))
-        return {"value": 0.1, "low": 0.05, "high": 0.15}
+        return Drop(0.1, 0.05, 0.15)
 
     g = gate(kind="max_drop", generator="real", model="b", baseline_model="a", threshold=0.12)
     v = judge_gate(g, _report(), paired=paired)
@@ -197,7 +205,7 @@ def test_max_drop_against_saved_baseline() -> None:
     g = gate(kind="max_drop", generator="real", model="a", baseline="saved", threshold=0.05)
     v = judge_gate(g, _report())
     assert v.status == FAILED and "--synth-compare" in v.reason
-    v = judge_gate(g, _report(), saved=lambda *key: {"value": 0.0, "low": -0.02, "high": 0.03})
+    v = judge_gate(g, _report(), saved=lambda *key: Drop(0.0, -0.02, 0.03))
     assert v.status == PASSED
     v = judge_gate(g, _report(), saved=lambda *key: "cell not in baseline 'main'")
     assert v.status == FAILED and "not in baseline" in v.reason
@@ -284,13 +292,13 @@ def test_deselected_cells_skip_but_missing_cells_fail() -> None:
     assert judge_gate(ensemble, report, declared=declared).status == SKIPPED
 
 
-def test_every_kind_is_one_object_with_its_keys_direction_and_reader(
+def test_every_kind_is_one_registered_object_with_its_keys_direction_and_reader(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A new kind is one GateKind in KINDS: parsing and judging need nothing else."""
-    from harness.gates import KINDS, Figure, GateKind
+    """A new kind is one registered object: parsing and judging need nothing else."""
+    from harness.gates import GATE_KINDS, Figure, GateKind, kind_names, register_gate_kind
 
-    assert set(KINDS) == {
+    builtin = {
         "min_score",
         "max_drop",
         "min_agreement",
@@ -300,24 +308,35 @@ def test_every_kind_is_one_object_with_its_keys_direction_and_reader(
         "min_effective_examples",
         "min_reference_percentile",
     }
-    assert {k.name for k in KINDS.values() if k.lower_is_better} == {
+    assert set(kind_names()) >= builtin
+    assert {n for n in builtin if GATE_KINDS.get(n).lower_is_better} == {
         "max_drop",
         "max_bias",
         "max_family_bias",
         "max_invalid_rate",
     }
+    monkeypatch.setattr(GATE_KINDS, "_entries", dict(GATE_KINDS._entries))  # undone after
 
-    def reader(gate: Any, report: Any, drops: Any) -> Any:
-        yield Figure("x/y", 0.3, 0.2, 0.4)
+    class MaxWidth(GateKind):
+        name = "max_width"
+        keys = frozenset({"model", "unit"})  # ``unit``: a key the Gate record has no field for
+        lower_is_better = True
+        label = "width"
 
-    kind = GateKind("max_width", frozenset({"model"}), True, lambda g: "width", reader)
-    monkeypatch.setitem(KINDS, "max_width", kind)
-    gate = parse_gate_option("max_width model=m threshold=0.35")
+        def figures(self, gate: Any, report: Any, drops: Any) -> Any:
+            assert gate.param("unit") == "points"
+            yield Figure(f"x/y in {len(report.groups)} groups", 0.3, 0.2, 0.4)
+
+    register_gate_kind(MaxWidth())
+    gate = parse_gate_option("max_width model=m unit=points threshold=0.35")
     assert gate.describe() == "width <= 0.35 (interval) on model=m"
     verdict = judge_gate(gate, {"groups": []})
     assert verdict.status == FAILED and "bound 0.4 not <= 0.35" in verdict.reason
+    assert "x/y in 0 groups" in verdict.reason
     with pytest.raises(GateError, match="unknown key for a max_width gate"):
         parse_gate_option("max_width dataset=d generator=g threshold=1")
+    with pytest.raises(TypeError, match="is not a gate kind"):
+        register_gate_kind(object())  # type: ignore[type-var]
 
 
 def test_a_group_figure_with_missing_cells_is_incomplete() -> None:

@@ -1,4 +1,4 @@
-"""harness.analysis.plan: expected widths against simulation, and the ``synthbench plan`` command."""
+"""harness.analysis.plan: expected widths against simulation; the ``synthbench plan`` command."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from harness.analysis import engine as F
 from harness.analysis import resampling as S
 from harness.analysis.plan import agreement_width, plan, score_width
 from harness.tasks import TASKS
+from tests.report_fixtures import typed_report
 
 ERRORS = np.array([0.10, 0.16, 0.22, 0.28, 0.34, 0.40])  # six models, two balanced classes
 
@@ -114,11 +115,17 @@ def test_plan_rows_scale_the_measured_standard_error() -> None:
 
 def test_plan_command_prints_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "report.json"
-    path.write_text(json.dumps(_report()))
+    path.write_text(json.dumps(typed_report(_report()).to_dict()))
     assert main(["plan", str(path), "--examples", "100,400", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["examples"] for r in rows} == {100, 400} and rows[0]["generator"] == "gen-x"
     assert main(["plan", str(path)]) == 0
     assert "intent/d/gen-x" in capsys.readouterr().out
-    path.write_text(json.dumps({"groups": []}))
+    path.write_text(json.dumps(typed_report({"groups": []}).to_dict()))
     assert main(["plan", str(path)]) == 1
+    # Read through the report's reader: a wrong key is named, nothing is guessed.
+    bad = typed_report(_report()).to_dict()
+    bad["groups"][0]["ci"]["scores"]["real"]["a"]["low"] = "wide"
+    path.write_text(json.dumps(bad))
+    assert main(["plan", str(path)]) == 2
+    assert "groups[0].ci.scores['real']['a'].low: expected a number" in capsys.readouterr().err

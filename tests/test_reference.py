@@ -354,8 +354,9 @@ def _gated_report() -> dict:  # type: ignore[type-arg]
 
 def test_reference_gates_judge_the_pessimistic_bound_and_name_every_cause() -> None:
     from harness.gates import FAILED, PASSED, SKIPPED, judge_gate, parse_gate
+    from tests.report_fixtures import typed_report
 
-    report = _gated_report()
+    report = typed_report(_gated_report())
 
     def check(raw: dict) -> dict:  # type: ignore[type-arg]
         gate = parse_gate({"kind": "min_effective_examples", **raw}, "suite.toml: gates[0]")

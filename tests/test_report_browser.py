@@ -19,8 +19,8 @@ import pytest
 
 from harness.report.render.html import render_html
 from tests.report_fixtures import rewrite_case
+from tests.synth_fixtures import toy_report
 from tests.test_report_html import EVIL, _inject
-from tests.test_stats_report import toy_report
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -21,7 +21,7 @@ import pytest
 
 from harness.report.render.html import render_html
 from harness.report.render.plots import PLOTS
-from tests.test_stats_report import toy_report
+from tests.synth_fixtures import toy_report
 
 PWN = "<script>document.documentElement.setAttribute('data-pwned','script')</script>"
 PWN_IMG = "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','img')\">"

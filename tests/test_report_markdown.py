@@ -9,7 +9,8 @@ from typing import Any
 from harness.gates import gates_section, judge_gates, parse_gate_option
 from harness.report.render.junit import render_junit
 from harness.report.render.markdown import md, render_markdown, with_ci
-from tests.test_stats_report import toy_report
+from tests.report_fixtures import typed_report
+from tests.synth_fixtures import toy_report
 
 EVIL = "<script>alert(1)</script> | **bold** [x](http://e.vil)\n# head"
 
@@ -65,10 +66,10 @@ def test_data_strings_are_escaped_everywhere() -> None:
 
 def test_intervals_and_gates_in_markdown(tmp_path: Path) -> None:
     gates = (
-        parse_gate_option("min_agreement generator=mean threshold=0.0"),
-        parse_gate_option("max_invalid_rate model=fair threshold=0.0", 1),
+        "min_agreement generator=mean threshold=0.0",
+        "max_invalid_rate model=fair threshold=0.0",
     )
-    report = toy_report(tmp_path, gates=gates)
+    report = toy_report(tmp_path, gate_options=gates)
     text = render_markdown(report, timestamp="2030-01-01T00:00:00Z")
     assert "## Gates: FAILED (1 passed, 1 failed, 0 skipped)" in text
     assert "| FAIL | cli-2 |" in text
@@ -94,7 +95,7 @@ def test_junit_one_case_per_gate_escaped() -> None:
         for i, n in enumerate(("a\x01<b>", "c"))
     ]
     gates.append(parse_gate_option("min_score model=zz threshold=0.1 optional=true", 2))
-    report["gates"] = gates_section(judge_gates(gates, report))
+    report["gates"] = gates_section(judge_gates(gates, typed_report(report)))
     root = ET.fromstring(render_junit(report, timestamp="2030"))
     suite = root.find("testsuite")
     assert suite is not None

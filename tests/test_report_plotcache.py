@@ -11,7 +11,7 @@ import pytest
 from harness.report.render import plots
 from harness.report.render.html import render_html
 from harness.report.render.plotcache import cached, plot_dir
-from tests.test_stats_report import toy_report
+from tests.synth_fixtures import toy_report
 
 
 @pytest.fixture()

@@ -29,7 +29,7 @@ from harness.report.render.junit import render_junit
 from harness.report.render.markdown import md, render_markdown
 from harness.report.render.summary import render_summary
 from harness.report.render.terminal import render_terminal
-from harness.report.write import PostRunOptions, write_reports
+from harness.report.write import write_reports
 from tests.report_fixtures import suite_report
 
 #: Characters that reorder or hide, and markup characters each renderer must escape.
@@ -247,9 +247,10 @@ def test_nul_bytes_from_the_data_never_reach_report_html(tmp_path: Path) -> None
     """24 NUL bytes in the data (issue 24) reach every written artifact as ``\\x00``."""
     report = suite_report(evil="\x00" * 24 + "<i>x</i>")
     step = tmp_path / "step.md"
-    opts = PostRunOptions(formats=("md", "html"), junit_xml=tmp_path / "junit.xml",
-                          step_summary=step)
-    written = write_reports(copy.deepcopy(report), tmp_path, opts)
+    written = write_reports(
+        copy.deepcopy(report), tmp_path, ("md", "html"), junit_xml=tmp_path / "junit.xml",
+        step_summary=step,
+    )
     assert len(written) == 3
     for path in [*written, step]:
         assert b"\x00" not in path.read_bytes(), path.name
@@ -276,7 +277,7 @@ def test_controls_in_case_files_reach_the_example_browser_visibly(
     import json
 
     from tests.report_fixtures import rewrite_case
-    from tests.test_stats_report import toy_report
+    from tests.synth_fixtures import toy_report
 
     monkeypatch.setattr("harness.report.render.html.PLOTS", ())
     report = toy_report(tmp_path, resamples=20)

@@ -3,38 +3,13 @@
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.analysis.intervals import BootstrapSettings
-from harness.core.records import CaseResult
-from harness.report.groups import build_run_report
-from harness.report.write import PostRunOptions, complete_report
-from harness.run.runner import RunSettings, iter_cases, run_case
-from harness.run.suite import parse_suite
-from tests.synth_fixtures import suite_text, write_data_dir
-
-
-def toy_run(
-    root: Path, extra: str = "", n: int = 30
-) -> tuple[Path, list[CaseResult], dict[str, str]]:
-    """Run the toy suite's every case without pytest; returns results dir, results, same_as."""
-    write_data_dir(root / "data", n=n)
-    suite = parse_suite(tomllib.loads(suite_text(extra)), str(root / "suite.toml"))
-    settings = RunSettings(root / "data", root / "out", 0, 3)
-    results = [run_case(k, suite, settings) for k in iter_cases(suite)]
-    return root / "out", results, suite.same_as()
-
-
-def toy_report(root: Path, resamples: int = 200, gates: tuple = ()) -> dict[str, Any]:
-    out, results, same_as = toy_run(root)
-    report = build_run_report(results, same_as=same_as, expected={r.key for r in results})
-    opts = PostRunOptions(bootstrap=BootstrapSettings(resamples=resamples), gates=gates)
-    complete_report(report, out, results, same_as, opts)
-    return report
+from tests.synth_fixtures import toy_report
 
 
 def _close(a: Any, b: Any) -> bool:
@@ -74,10 +49,7 @@ def test_intervals_bracket_most_points_and_widen_with_level(tmp_path: Path) -> N
                 assert c["undefined"] == 0
     assert inside / total > 0.9
     narrow = toy_report(tmp_path / "b", resamples=200)
-    opts = PostRunOptions(bootstrap=BootstrapSettings(resamples=200, level=0.5))
-    out, results, same_as = toy_run(tmp_path / "c")
-    wide_report = build_run_report(results, same_as=same_as)
-    complete_report(wide_report, out, results, same_as, opts)
+    wide_report = toy_report(tmp_path / "c", resamples=200, level=0.5)
     a = narrow["groups"][0]["ci"]["scores"]["real"]["good"]
     b = wide_report["groups"][0]["ci"]["scores"]["real"]["good"]
     assert b["high"] - b["low"] < a["high"] - a["low"]
@@ -98,9 +70,7 @@ def test_same_results_same_intervals(tmp_path: Path) -> None:
 
 
 def test_no_bootstrap_leaves_no_ci(tmp_path: Path) -> None:
-    out, results, same_as = toy_run(tmp_path)
-    report = build_run_report(results, same_as=same_as)
-    complete_report(report, out, results, same_as, PostRunOptions(bootstrap=None))
+    report = toy_report(tmp_path, resamples=0)
     assert all("ci" not in g for g in report["groups"]) and "bootstrap" not in report
 
 

@@ -20,11 +20,11 @@ from harness.backends.cache import ResponseCache, cache_key
 from harness.core.records import CaseKey, CaseResult, DataIssues, Outcome
 from harness.core.textsafe import REPLACEMENT, json_dumps, scrub, scrub_tree
 from harness.generate.writer import ResumableWriter, read_provenance, write_json_atomic
-from harness.report.groups import build_run_report
 from harness.report.render.html import render_html
 from harness.report.render.markdown import render_markdown
 from harness.report.render.terminal import render_terminal
 from harness.store.files import case_path, read_case, write_case
+from tests.synth_fixtures import finish_store, write_store
 
 # Every code point, surrogates included (hypothesis excludes them by default).
 ANY_TEXT = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=40)
@@ -103,7 +103,9 @@ def test_reports_render_and_count_what_they_replace(text: str) -> None:
                    {"accuracy": 0.5}, 2, 0, data=DataIssues(rows=2, kept=2, notes=(text,))),
         CaseResult(key, "ok", "accuracy", {"accuracy": 0.4}, 2, 0),
     ]
-    report = build_run_report(results, same_as={})
+    with tempfile.TemporaryDirectory() as tmp:  # one store per example: the finish path
+        store = Path(tmp) / "store"
+        report = finish_store(store, write_store(store, results), resamples=0).report.to_dict()
     json.loads(json_dumps(report))  # report.json: always valid UTF-8 JSON
     lone = sum(1 for c in joined(text) if 0xD800 <= ord(c) <= 0xDFFF)
     if lone:

@@ -28,6 +28,7 @@ import numpy as np
 from harness.analysis.intervals import BootstrapSettings, GroupReplicates
 from harness.analysis.resampling import interval
 from harness.core.families import Families
+from harness.gates.model import Drop
 from harness.store.files import atomic_write_text
 
 BASELINE_SCHEMA = 1
@@ -178,7 +179,7 @@ class SavedComparison:
         col = block[:, rep.models.index(model)]
         return None if np.isnan(col[0]) else col
 
-    def __call__(self, task: str, dataset: str, generator: str, model: str) -> dict[str, Any] | str:
+    def __call__(self, task: str, dataset: str, generator: str, model: str) -> Drop | str:
         base = self.cells.get((task, dataset, generator, model))
         if base is None:
             return f"cell not in baseline {self.name!r}"
@@ -202,7 +203,7 @@ class SavedComparison:
                 # Both sides on the same 1e-4 grid: identical runs differ by exactly 0.
                 current = _unpack(_pack(col[1:]))
                 diff = interval(float(base["value"]) - float(col[0]), base_reps - current, level)
-                return {**diff, "note": "paired"}
+                return Drop(diff["value"], diff["low"], diff["high"], "paired")
         cur = interval(float(col[0]), col[1:], level)
         if cur["se"] is None or base.get("se") is None:
             return "no standard error to compare with"
@@ -213,9 +214,4 @@ class SavedComparison:
             if base.get("fingerprint") != rep.fingerprint_of(generator)
             else "resampling changed"
         )
-        return {
-            "value": value,
-            "low": value - half,
-            "high": value + half,
-            "note": f"unpaired normal interval ({why})",
-        }
+        return Drop(value, value - half, value + half, f"unpaired normal interval ({why})")

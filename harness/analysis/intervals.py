@@ -7,20 +7,18 @@ from the resampled score matrices every derived figure: the ensemble scores, eac
 source's agreement with real data, and the bias factors. Row 0 of every array is the
 point estimate, rows 1.. the resamples.
 
-``add_intervals`` writes the result into the report dict under ``group["ci"]`` and
-``report["bootstrap"]``; the point values of the report stay where the analysis put
-them, so a reader that ignores ``ci`` sees the plain report.
+``group_intervals`` gives each group's ``ci`` and ``items`` (``harness.report.finish``
+puts them beside the analysis' point values, so a reader that ignores ``ci`` sees the
+plain report).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,7 +59,7 @@ from harness.core.families import Families
 from harness.core.names import LEAVE_FAMILY_OUT, LEAVE_OWN_OUT, MIN_GENERATORS, MIN_MODELS
 from harness.core.records import ENSEMBLE, REAL, CaseResult, Outcome
 from harness.core.textsafe import hash_bytes
-from harness.store.files import CaseFileError, case_path, read_case
+from harness.gates.model import Drop
 from harness.tasks import TASKS, Capability
 
 #: Version of the resampling rule; saved replicates pair only with the same one.
@@ -187,21 +185,6 @@ def fingerprint(golds: Sequence[Any]) -> str:
     return hashlib.blake2b(hash_bytes(text), digest_size=8).hexdigest()
 
 
-def read_outcomes_of(
-    results_dir: Path, results: Sequence[CaseResult]
-) -> list[tuple[CaseResult, list[Outcome]]]:
-    """The outcomes of every ``ok`` case whose file exists (others have no interval)."""
-    out = []
-    for r in results:
-        path = case_path(results_dir, r)
-        if r.status == "ok" and path.exists():
-            try:
-                out.append((r, read_case(path)[1]))
-            except CaseFileError as exc:  # the scores stand; only this interval is lost
-                print(f"synthbench: {exc}; no interval for {r.key.id}", file=sys.stderr)
-    return out
-
-
 def bootstrap_cases(
     cases: Sequence[tuple[CaseResult, Sequence[Outcome]]], settings: BootstrapSettings
 ) -> dict[tuple[str, str], GroupReplicates]:
@@ -295,7 +278,7 @@ def _add_references(
     fps: Mapping[tuple[str, str], Mapping[str, str]],
     settings: BootstrapSettings,
 ) -> None:
-    """Each synthetic source against real subsamples of its size (``harness.analysis.reference``)."""
+    """Each synthetic source against real subsamples of its size (``analysis.reference``)."""
     for (task_name, dataset, gen, fp), members in by_source.items():
         rep = out[(task_name, dataset)]
         if gen != REAL or fps[(task_name, dataset)][gen] != fp:
@@ -679,45 +662,6 @@ def _cross_datasets(
     return found
 
 
-def add_intervals(
-    report: dict[str, Any],
-    reps: Mapping[tuple[str, str], GroupReplicates],
-    same_as: Mapping[str, str],
-    settings: BootstrapSettings,
-    families: Families | None = None,
-) -> dict[str, Any]:
-    """``group_intervals`` written into a report dict (the legacy ``postrun`` path)."""
-    report["bootstrap"] = settings.to_dict()
-    which = generator_comparisons(reps, settings)
-    found = group_intervals(report.get("groups", []), reps, same_as, settings, families, which)
-    if which.tasks:
-        report["generators"] = which.to_dict()
-    for group in report.get("groups", []):
-        if (got := found.get((group["task"], group["dataset"]))) is not None:
-            group["ci"] = got.ci
-            if got.items:
-                group["items"] = got.items
-    return report
-
-
-def intervals_for_run(
-    report: dict[str, Any],
-    results_dir: Path,
-    results: Sequence[CaseResult],
-    same_as: Mapping[str, str],
-    settings: BootstrapSettings,
-    families: Families | None = None,
-) -> dict[tuple[str, str], GroupReplicates]:
-    """Read outcomes, bootstrap, add ``ci`` to ``report``; returns the replicates for gates."""
-    cases = read_outcomes_of(results_dir, results)
-    reps = bootstrap_cases(cases, settings)
-    add_intervals(report, reps, same_as, settings, families)
-    samples = invalid_samples(cases)
-    if samples:
-        report["invalid_samples"] = samples
-    return reps
-
-
 def invalid_samples(
     cases: Sequence[tuple[CaseResult, Sequence[Outcome]]], per_case: int = 3
 ) -> dict[str, list[dict[str, Any]]]:
@@ -736,18 +680,19 @@ def invalid_samples(
 
 def paired_drops(
     reps: Mapping[tuple[str, str], GroupReplicates], level: float = DEFAULT_LEVEL
-) -> Callable[[str, str, str, str, str], dict[str, Any] | None]:
+) -> Callable[[str, str, str, str, str], Drop | None]:
     """A ``gates.PairedDrop``: ``baseline - candidate`` on the same resamples of one source."""
 
     def drop(
         task: str, dataset: str, generator: str, candidate: str, baseline: str
-    ) -> dict[str, Any] | None:
+    ) -> Drop | None:
         rep = reps.get((task, dataset))
         if rep is None:
             return None
         cand, base = rep.column(generator, candidate), rep.column(generator, baseline)
         if cand is None or base is None:
             return None
-        return paired_difference(base, cand, level)
+        d = paired_difference(base, cand, level)
+        return Drop(d["value"], d["low"], d["high"])
 
     return drop

@@ -10,7 +10,6 @@ repository's ``README.md`` beside the source's data files, in one commit.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tomllib
 from pathlib import Path
@@ -20,14 +19,10 @@ from harness.report.render.card import CardInputs, render_card, sources
 
 
 def _load_report(path: Path) -> dict[str, Any]:
-    file = path / "report.json" if path.is_dir() else path
-    try:
-        report = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{file}: cannot read the report ({exc})") from None
-    if not isinstance(report, dict) or "groups" not in report:
-        raise ValueError(f"{file}: not a synthbench report.json (no 'groups')")
-    return report
+    """report.json through its reader (``ReportFormatError`` names the bad key)."""
+    from harness.report.model import read_report
+
+    return read_report(path).to_dict()
 
 
 def _model_id(report: dict[str, Any], source: str) -> str:

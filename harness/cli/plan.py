@@ -41,10 +41,11 @@ def add_plan_parser(subparsers: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from harness.analysis.plan import plan
+    from harness.report.model import read_report
 
     try:
-        report = json.loads(args.report.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        report = read_report(args.report).to_dict()
+    except ValueError as exc:  # ReportFormatError: names the file and the bad key
         print(f"synthbench plan: cannot read {args.report}: {exc}", file=sys.stderr)
         return 2
     rows = plan(report, args.examples, args.models, args.level)

@@ -26,17 +26,27 @@ result leave it not judged (``coverage``); ``allow_missing = N`` tolerates N suc
 cells. A gate that covers no cell, or a cell whose figure is undefined, cannot be
 judged: it fails with the reason, unless ``optional = true`` (then it is skipped).
 
-The package: ``model`` (the records), ``kinds`` (one ``GateKind`` per kind: keys,
-direction, description, the figures it reads), ``parse`` (declarations into gates),
-``coverage`` (the cells a gate covers and which lack a result) and ``judge`` (gates
-and report into verdicts).
+The package: ``model`` (the records), ``kinds`` (the ``GateKindProtocol`` and one
+small ``GateKind`` object per kind: keys, direction, description, the figures it reads
+from the typed report by attribute, the cells it covers), ``registry`` (``GATE_KINDS``,
+``register_gate_kind``, the entry point group ``synthbench.gates``), ``parse``
+(declarations into gates), ``coverage`` (the cells a gate covers and which lack a
+result) and ``judge`` (gates and the typed report into verdicts).
 """
 
 from __future__ import annotations
 
 from harness.gates.coverage import Coverage, Gap, coverage
 from harness.gates.judge import gates_section, judge_figure, judge_gate, judge_gates
-from harness.gates.kinds import KINDS, Drops, GateKind, PairedDrop, SavedDrop, kind_of
+from harness.gates.kinds import (
+    Drops,
+    GateKind,
+    GateKindProtocol,
+    PairedDrop,
+    SavedDrop,
+    groups_of,
+    matches,
+)
 from harness.gates.model import (
     CANNOT_JUDGE,
     COEFFICIENTS,
@@ -47,30 +57,34 @@ from harness.gates.model import (
     SKIPPED,
     THRESHOLD,
     Check,
+    Drop,
     Figure,
     Gate,
     GateError,
     Verdict,
 )
 from harness.gates.parse import parse_gate, parse_gate_option, parse_gates, suite_gates
+from harness.gates.registry import GATE_KINDS, kind_names, kind_of, register_gate_kind
 
 __all__ = [
     "CANNOT_JUDGE",
     "COEFFICIENTS",
     "FAILED",
     "INCOMPLETE",
-    "KINDS",
+    "GATE_KINDS",
     "NOT_JUDGED",
     "PASSED",
     "SKIPPED",
     "THRESHOLD",
     "Check",
     "Coverage",
+    "Drop",
     "Drops",
     "Figure",
     "Gate",
     "GateError",
     "GateKind",
+    "GateKindProtocol",
     "Gap",
     "PairedDrop",
     "SavedDrop",
@@ -80,9 +94,13 @@ __all__ = [
     "judge_figure",
     "judge_gate",
     "judge_gates",
+    "groups_of",
+    "kind_names",
     "kind_of",
+    "matches",
     "parse_gate",
     "parse_gate_option",
     "parse_gates",
+    "register_gate_kind",
     "suite_gates",
 ]

@@ -16,16 +16,19 @@ figure is judged, every suite cell the gate covers is looked up in the report:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from harness.core.names import ENSEMBLES, REAL
-from harness.gates.kinds import kind_of, matches
+from harness.core.names import ENSEMBLES
+from harness.core.records import CaseKey
+from harness.gates.kinds import Cell
 from harness.gates.model import Gate
+from harness.gates.registry import kind_of
 
-Cell = tuple[str, str, str, str]
-_KEYS = ("task", "dataset", "generator", "model")
+if TYPE_CHECKING:
+    from harness.report.model import Report
+
 
 
 @dataclass(frozen=True)
@@ -53,49 +56,36 @@ class Coverage:
 
 
 def covers(gate: Gate, cell: Cell) -> bool:
-    """Whether ``gate`` reads ``cell``: a whole-group kind (agreement, bias) reads every
-    model of its groups, and an agreement gate also the real data it compares with."""
-    task, dataset, generator, model = cell
-    if not matches(gate, task=task, dataset=dataset):
-        return False
-    want = gate.generator
-    ensemble = want in ENSEMBLES
-    kind = kind_of(gate.kind)
-    if kind.whole_group:
-        if gate.kind == "min_agreement":
-            return want == "" or ensemble or generator in (want, REAL)
-        # A bias factor normalises a model's scores by every model's, on every
-        # synthetic source (``harness.analysis.agreement.bias_factors``).
-        return generator != REAL
-    if want and not (generator == want or (ensemble and generator != REAL)):
-        return False
-    if gate.kind == "max_drop":
-        return model in (gate.model, gate.baseline_model)
-    return matches(gate, model=model)
+    """Whether ``gate`` reads ``cell`` (its kind decides: ``GateKindProtocol.covers``)."""
+    return kind_of(gate.kind).covers(gate, cell)
 
 
-def _cell(d: Mapping[str, Any]) -> Cell:
-    return (str(d["task"]), str(d["dataset"]), str(d["generator"]), str(d["model"]))
+def _cell(c: Sequence[str]) -> Cell:
+    task, dataset, generator, model = c
+    return (str(task), str(dataset), str(generator), str(model))
 
 
-def _universe(
-    report: Mapping[str, Any], declared: Collection[Sequence[str]] | None
-) -> Iterator[Cell]:
+def _universe(report: Report, declared: Collection[Sequence[str]] | None) -> Iterator[Cell]:
     """The suite's cells, else every cell the report names (results, missing, group gaps)."""
     if declared is not None:
-        yield from (_cell(dict(zip(_KEYS, c, strict=True))) for c in declared)
+        yield from (_cell(c) for c in declared)
         return
-    cases = report.get("cases", {})
-    for part in ("all", "missing"):
-        yield from (_cell(c) for c in cases.get(part, []))
-    for g in report.get("groups", []):
-        for c in g.get("missing", []):
-            yield (g["task"], g["dataset"], str(c.get("generator")), str(c.get("model")))
+    for row in report.cases.rows:
+        yield _key(row.result.key)
+    for m in report.cases.missing:
+        yield _key(m.key)
+    for g in report.groups:
+        for c in g.missing:
+            yield (g.task, g.dataset, c.generator, c.model)
+
+
+def _key(k: CaseKey) -> Cell:
+    return (k.task, k.dataset, k.generator, k.model)
 
 
 def coverage(
     gate: Gate,
-    report: Mapping[str, Any],
+    report: Report,
     declared: Collection[Sequence[str]] | None = None,
     selected: Collection[Sequence[str]] | None = None,
 ) -> Coverage:
@@ -105,14 +95,11 @@ def coverage(
     ``selected`` the ones this invocation selected (default: with ``declared``, the
     report's cases; without, every cell, so a cell without a result is a gap).
     """
-    cases = report.get("cases", {})
-    status = {
-        _cell(c): (str(c.get("status")), str(c.get("reason") or "")) for c in cases.get("all", [])
-    }
-    missing = {_cell(c): str(c.get("reason") or "") for c in cases.get("missing", [])}
+    status = {_key(r.result.key): (r.result.status, r.result.reason) for r in report.cases.rows}
+    missing = {_key(m.key): m.reason for m in report.cases.missing}
     chosen: set[Cell] | None
     if selected is not None:
-        chosen = {_cell(dict(zip(_KEYS, c, strict=True))) for c in selected}
+        chosen = {_cell(c) for c in selected}
     elif declared is not None:
         chosen = set(status) | set(missing)
     else:

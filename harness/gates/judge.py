@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
 
 from harness.gates.coverage import Coverage, coverage, named
-from harness.gates.kinds import Drops, PairedDrop, SavedDrop, groups_of, kind_of, matches
+from harness.gates.kinds import Drops, PairedDrop, SavedDrop, bound, groups_of, matches, op_of
+from harness.gates.kinds import passes as kind_passes
 from harness.gates.model import (
     CANNOT_JUDGE,
     FAILED,
@@ -20,12 +21,16 @@ from harness.gates.model import (
     Gate,
     Verdict,
 )
+from harness.gates.registry import kind_of
+
+if TYPE_CHECKING:  # judged by attribute; the report layer is not imported at run time
+    from harness.report.model import Report
 
 
 def judge_figure(gate: Gate, fig: Figure) -> Check:
     """One cell: the pessimistic bound (or the point) against the threshold."""
     kind = kind_of(gate.kind)
-    judged = fig.value if gate.on == "point" else kind.bound(fig)
+    judged = fig.value if gate.on == "point" else bound(kind, fig)
     if judged is None:
         reason = fig.reason or (
             'no interval (no per-example outcomes); use on = "point" to judge the point value'
@@ -33,9 +38,9 @@ def judge_figure(gate: Gate, fig: Figure) -> Check:
             else "figure missing"
         )
         return Check(fig.cell, SKIPPED, fig.value, fig.low, fig.high, reason=reason)
-    ok = kind.passes(judged, gate.threshold)
+    ok = kind_passes(kind, judged, gate.threshold)
     word = "bound" if gate.on == "interval" else "value"
-    op = kind.op if ok else f"not {kind.op}"
+    op = op_of(kind) if ok else f"not {op_of(kind)}"
     text = f"{word} {judged:.4g} {op} {gate.threshold:g}"
     status = PASSED if ok else FAILED
     return Check(fig.cell, status, fig.value, fig.low, fig.high, judged=judged, reason=text)
@@ -43,13 +48,13 @@ def judge_figure(gate: Gate, fig: Figure) -> Check:
 
 def judge_gate(
     gate: Gate,
-    report: Mapping[str, Any],
+    report: Report,
     paired: PairedDrop | None = None,
     saved: SavedDrop | None = None,
     declared: Collection[Sequence[str]] | None = None,
     selected: Collection[Sequence[str]] | None = None,
 ) -> Verdict:
-    """The verdict of one gate on a report dict (with ``ci`` sections for intervals).
+    """The verdict of one gate on the typed report (with ``ci`` for intervals).
 
     ``declared`` are the suite's (task, dataset, generator, model) cells, ``selected``
     the ones this invocation selected (``harness.gates.coverage`` says how a covered
@@ -134,31 +139,28 @@ def _allowed(cov: Coverage, allowed: int) -> str:
     )
 
 
-def _missing(gate: Gate, report: Mapping[str, Any]) -> str:
+def _missing(gate: Gate, report: Report) -> str:
     """Name the missing cells a gate would have covered (the run did not deliver them)."""
-    keys = ("task", "dataset", "generator", "model")
     gone = [
-        c
-        for c in report.get("cases", {}).get("missing", [])
-        if matches(gate, **{k: c[k] for k in keys})
+        (k.task, k.dataset, k.generator, k.model)
+        for k in (m.key for m in report.cases.missing)
+        if matches(gate, task=k.task, dataset=k.dataset, generator=k.generator, model=k.model)
     ]
     gone += [
-        {**c, "task": g["task"], "dataset": g["dataset"]}
+        (g.task, g.dataset, c.generator, c.model)
         for g in groups_of(gate, report)
-        for c in g.get("missing", [])
-        if matches(gate, generator=c.get("generator", ""), model=c.get("model", ""))
+        for c in g.missing
+        if matches(gate, generator=c.generator, model=c.model)
     ]
     if not gone:
         return ""
-    names = sorted(
-        {f"{c['task']}/{c['dataset']}/{c.get('generator')}/{c.get('model')}" for c in gone}
-    )
+    names = sorted({"/".join(c) for c in gone})
     return f" (missing cells: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''})"
 
 
 def judge_gates(
     gates: Sequence[Gate],
-    report: Mapping[str, Any],
+    report: Report,
     paired: PairedDrop | None = None,
     saved: SavedDrop | None = None,
     declared: Collection[Sequence[str]] | None = None,

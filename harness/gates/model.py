@@ -44,14 +44,21 @@ class Gate:
     #: Covered cells that may lack a result (crashed, skipped, missing) before the
     #: gate fails as incomplete or is not judged.
     allow_missing: int = 0
+    #: A registered kind's own keys (those ``Gate`` has no field for), as declared.
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def param(self, key: str, default: Any = None) -> Any:
+        """The value of a kind's own key ``key`` (``GateKindProtocol.keys``)."""
+        return dict(self.params).get(key, default)
 
     def describe(self) -> str:
         """``spearman >= 0.6 (interval) on dataset=snips generator=mean``."""
-        from harness.gates.kinds import kind_of  # the kinds read Gate: import when used
+        from harness.gates.kinds import op_of  # the kinds read Gate: import when used
+        from harness.gates.registry import kind_of
 
         kind = kind_of(self.kind)
         sel = " ".join(f"{k}={v}" for k, v in self.selectors().items() if v)
-        head = f"{kind.what(self)} {kind.op} {self.threshold:g} ({self.on})"
+        head = f"{kind.what(self)} {op_of(kind)} {self.threshold:g} ({self.on})"
         return head + (f" on {sel}" if sel else "")
 
     def selectors(self) -> dict[str, str]:
@@ -72,6 +79,18 @@ class Figure:
     low: float | None = None
     high: float | None = None
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class Drop:
+    """``baseline - candidate`` and its interval: on the same resamples of one source
+    (``harness.analysis.intervals.paired_drops``) or against a saved baseline run
+    (``harness.analysis.baseline.SavedComparison``); ``note`` says which interval."""
+
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.gates.kinds import KINDS
+from harness.gates.kinds import COMMON_KEYS, allowed_keys
 from harness.gates.model import COEFFICIENTS, Gate, GateError
+from harness.gates.registry import GATE_KINDS, kind_names
 
 #: String-valued keys, copied into the ``Gate`` when given.
 _TEXT_KEYS = (
@@ -52,15 +53,18 @@ def parse_gate(raw: Mapping[str, Any], where: str) -> Gate:
     if not isinstance(raw, Mapping):
         raise GateError(f"{where}: expected a table, got {type(raw).__name__}")
     name = raw.get("kind")
-    # A list or table is unhashable: ``in KINDS`` would raise TypeError, not say which key.
-    if not isinstance(name, str) or name not in KINDS:
-        raise GateError(f"{where}.kind: expected one of {', '.join(KINDS)}, got {name!r}")
-    kind = KINDS[name]
+    # A list or table is unhashable: ``in GATE_KINDS`` would raise TypeError, not say which key.
+    if not isinstance(name, str) or name not in GATE_KINDS:
+        raise GateError(
+            f"{where}.kind: expected one of {', '.join(kind_names())}, got {name!r}"
+        )
+    kind = GATE_KINDS.get(name)
+    allowed = allowed_keys(kind)
     for key in raw:
-        if key not in kind.allowed:
+        if key not in allowed:
             raise GateError(
                 f"{where}.{key}: unknown key for a {name} gate; known: "
-                f"{', '.join(sorted(kind.allowed))}"
+                f"{', '.join(sorted(allowed))}"
             )
     threshold = _threshold(raw, where)
     fields = {k: _str(where, k, raw[k]) for k in _TEXT_KEYS if k in raw}
@@ -76,7 +80,11 @@ def parse_gate(raw: Mapping[str, Any], where: str) -> Gate:
             f"got {fields['coefficient']!r}"
         )
     allow_missing = _allow_missing(raw, where)
-    kind.rules(fields, where)
+    # A registered kind's own keys, beyond those the Gate record has a field for.
+    params = tuple(
+        (k, raw[k]) for k in sorted(kind.keys) if k in raw and k not in (*_TEXT_KEYS, *COMMON_KEYS)
+    )
+    kind.rules({**fields, **dict(params)}, where)
     if "baseline" in fields and fields["baseline"] != "saved":
         raise GateError(f'{where}.baseline: the only value is "saved", got {fields["baseline"]!r}')
     label = fields.pop("name", "") or f"{name} {where}"
@@ -88,6 +96,7 @@ def parse_gate(raw: Mapping[str, Any], where: str) -> Gate:
         optional=optional,
         where=where,
         allow_missing=allow_missing,
+        params=params,
         **fields,
     )
 
@@ -134,7 +143,8 @@ def parse_gate_option(text: str, index: int = 0) -> Gate:
     except ValueError as exc:
         raise GateError(f"{where}: {exc}") from None
     if not words:
-        raise GateError(f"{where}: empty; expected KIND key=value ... (kinds: {', '.join(KINDS)})")
+        kinds = ", ".join(kind_names())
+        raise GateError(f"{where}: empty; expected KIND key=value ... (kinds: {kinds})")
     raw: dict[str, Any] = {"kind": words[0]}
     for word in words[1:]:
         key, sep, value = word.partition("=")

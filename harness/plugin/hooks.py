@@ -135,7 +135,7 @@ def _ensure_session(config: pytest.Config) -> SynthSession:
             run_settings=settings,
         )
         if not _is_worker(config):
-            from harness.report.write import PostRunOptions
+            from harness.report.write import step_summary_from_env
             from harness.store.files import StoreError, check_store
 
             try:
@@ -145,7 +145,7 @@ def _ensure_session(config: pytest.Config) -> SynthSession:
             session.post = _report_settings(config)
             _export_formats(config)  # a typo stops the run before it starts
             session.save_baseline = _baseline_file(config, "--synth-save-baseline")
-            session.step_summary = PostRunOptions.step_summary_from_env()
+            session.step_summary = step_summary_from_env()
         config.stash[SESSION_KEY] = session
     return config.stash[SESSION_KEY]
 
@@ -164,15 +164,16 @@ def _report_settings(config: pytest.Config) -> Any:
     """Intervals, gates, baseline and report files, from options and ini; bad input stops."""
     from harness.gates import GateError
     from harness.report.finish import ReportSettings
-    from harness.report.write import FORMATS
+    from harness.report.write import format_names
 
     suite = _suite(config)
     raw_formats = str(_setting(config, "--synth-formats") or "").split(",")
     formats = tuple(f.strip() for f in raw_formats if f.strip())
-    unknown = [f for f in formats if f not in (*FORMATS, "none")]
+    known = [*format_names(), "none"]  # registered formats (synthbench.formats), none
+    unknown = [f for f in formats if f not in known]
     if unknown:
         raise pytest.UsageError(
-            f"--synth-formats: unknown {', '.join(unknown)}; known: md, html, none"
+            f"--synth-formats: unknown {', '.join(unknown)}; known: {', '.join(known)}"
         )
     compare = _baseline_file(config, "--synth-compare")
     junit = _setting(config, "--synth-junit-xml")

@@ -28,10 +28,11 @@ from harness.analysis.intervals import (
 )
 from harness.core.families import Families
 from harness.core.textsafe import json_dumps
-from harness.gates import Gate, SavedDrop, Verdict, gates_section, judge_gates, suite_gates
+from harness.gates import Gate, SavedDrop, Verdict, judge_gates, suite_gates
 from harness.report import figurecache
 from harness.report.groups import report_groups
 from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
+from harness.report.verdicts import GatesSection
 from harness.store.runs import RunRecord
 from harness.store.view import MISSING, View, build_view
 
@@ -170,7 +171,9 @@ def _figures(
     groups = []
     for fig in figures:
         got = found.get((fig["task"], fig["dataset"]))
-        groups.append((Group(fig, got.ci, got.items) if got else Group(fig)).to_dict())
+        if got is not None:  # the bootstrap's beside the analysis' figures
+            fig = {**fig, "ci": got.ci, **({"items": got.items} if got.items else {})}
+        groups.append(fig)
     # Through JSON, as the cache returns them: a computed and a cached report are
     # then the same objects for every renderer (string keys, lists, not tuples).
     value = json.loads(json_dumps({"groups": groups, "sections": sections}))
@@ -223,10 +226,8 @@ def build(
         stored, reps = _figures(view, run, rows, same_as, families, boot)
         figurecache.save(key, stored)
     sections: dict[str, Any] = {**extra, **stored["sections"]}
-    groups = tuple(
-        Group({k: v for k, v in g.items() if k not in ("ci", "items")}, g.get("ci"), g.get("items"))
-        for g in stored["groups"]
-    )
+    # The typed figures, built once here from the analysis' (or the cache's) JSON form.
+    groups = tuple(Group.from_dict(g, f"group {i}") for i, g in enumerate(stored["groups"]))
     states: dict[str, int] = {}
     for e in view.entries:
         states[e.state] = states.get(e.state, 0) + 1
@@ -250,7 +251,7 @@ def build(
     level = (boot or BootstrapSettings()).level
     verdicts = judge_gates(
         gates,
-        report.to_dict(),
+        report,
         paired_drops(reps, level),
         saved,
         declared=_cells(view.keys()),
@@ -273,7 +274,7 @@ def build(
             failures.append(write_failure(save_baseline, exc))
             baseline["save_error"] = failures[-1]
     report = dataclasses.replace(
-        report, gates=gates_section(verdicts) if gates else None, baseline=baseline or None
+        report, gates=GatesSection.of(verdicts) if gates else None, baseline=baseline or None
     )
     return Finished(report, tuple(verdicts), failures=tuple(failures))
 
@@ -291,32 +292,26 @@ def write_files(
     Each file is written on its own: one that cannot be (full disk, read-only folder,
     a folder at its path) is a line in ``failures``, and the others are still tried.
     """
-    from harness.core.textsafe import json_dumps
+    from harness.report.formats import REPORT_FORMATS, FormatContext
     from harness.report.partial import report_dir
-    from harness.report.write import REPORT_HTML, REPORT_MD, PostRunOptions, write_reports
-    from harness.store.files import atomic_write_text, write_failure
+    from harness.report.write import requested
+    from harness.store.files import write_failure
 
     report = done.report.to_dict()
     store, out = out, report_dir(out, report)
+    junit = Path(settings.junit_xml) if settings.junit_xml else None
+    ctx = FormatContext(report, out, store, timestamp, junit, step_summary)
     written: list[Path] = []
     failures = list(done.failures)
-    try:
-        atomic_write_text(out / REPORT_JSON, json_dumps(report, indent=1) + "\n")
-        written.append(out / REPORT_JSON)
-    except OSError as exc:
-        failures.append(write_failure(out / REPORT_JSON, exc))
-    junit = Path(settings.junit_xml) if settings.junit_xml else None
-    parts: list[tuple[Path, PostRunOptions]] = [
-        (out / {"md": REPORT_MD, "html": REPORT_HTML}.get(f, f), PostRunOptions(formats=(f,)))
-        for f in settings.formats
-    ]
-    if junit is not None:
-        parts.append((junit, PostRunOptions(formats=(), junit_xml=junit)))
-    if step_summary is not None:
-        parts.append((step_summary, PostRunOptions(formats=(), step_summary=step_summary)))
-    for target, opts in parts:
+    # report.json first, then each format on its own: one that cannot be written is a
+    # line in ``failures``, and the others are still tried.
+    for name in ["json", *requested(settings.formats, junit, step_summary)]:
+        fmt = REPORT_FORMATS.get(name)
         try:
-            written.extend(write_reports(report, out, opts, timestamp, store))
+            path = fmt.write(ctx)
         except OSError as exc:
-            failures.append(write_failure(target, exc))
+            failures.append(write_failure(fmt.target(ctx), exc))
+            continue
+        if name != "step-summary":  # appended to, GitHub's file: not one of ours
+            written.append(path)
     return dataclasses.replace(done, written=tuple(written), failures=tuple(failures))

@@ -1,20 +1,38 @@
 """The typed, frozen report: built once by ``harness.report.finish``.
 
-Renderers (terminal, Markdown, HTML, JUnit) and other tools read the JSON form
-(``Report.to_dict()``, the published ``report.json``, schema 1: keys are added, never
-renamed), so a report can be re-rendered from a stored file. A ``Group`` holds the
-figures of one (task, dataset) in the JSON form the analysis produces, and the
-bootstrap's ``ci`` and ``items`` beside them: built once, never filled in afterwards.
+Gates read it by attribute (``harness.gates``); ``Report.to_dict()`` is its
+serialisation, the published ``report.json`` (schema ``REPORT_SCHEMA``: keys are
+added, never renamed), and ``read_report`` / ``Report.from_dict`` its reader, which
+checks the schema version and names a key that is wrong. A ``Group``
+(``harness.report.figures``) holds the typed figures of one (task, dataset).
+Renderers still take the JSON form (``to_dict``), so a report can be re-rendered
+from a stored file.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from harness.core.families import Families
-from harness.core.records import CaseKey, CaseResult
+from harness.core.records import SCHEMA_VERSION, CaseKey, CaseResult
+from harness.report.figures import Group, ReportFormatError, _list, _obj, _req, _str
+from harness.report.verdicts import GatesSection
+
+__all__ = [
+    "REPORT_SCHEMA",
+    "CaseRow",
+    "Cases",
+    "Group",
+    "MissingCell",
+    "Report",
+    "ReportFormatError",
+    "StoreSection",
+    "read_report",
+]
 
 REPORT_SCHEMA = 1
 
@@ -35,6 +53,19 @@ class CaseRow:
         d["run"] = self.run
         return d
 
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> CaseRow:
+        from harness.store.files import check_case_dict
+
+        d = _obj(d, where)
+        body = {k: v for k, v in d.items() if k not in ("state", "run")}
+        try:
+            result = check_case_dict({"schema": SCHEMA_VERSION, **body})
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ReportFormatError(f"{where}: {exc}") from None
+        state = _str(_req(d, "state", where), f"{where}.state")
+        return cls(result, state, _str(_req(d, "run", where), f"{where}.run"))
+
 
 @dataclass(frozen=True)
 class MissingCell:
@@ -45,6 +76,15 @@ class MissingCell:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.key.to_dict(), "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> MissingCell:
+        d = _obj(d, where)
+        key = CaseKey(*(_str(_req(d, k, where), f"{where}.{k}") for k in _KEY))
+        return cls(key, _str(d.get("reason", ""), f"{where}.reason"))
+
+
+_KEY = ("task", "dataset", "generator", "model")
 
 
 @dataclass(frozen=True)
@@ -65,6 +105,16 @@ class Cases:
             "not_ok": [r for r in rows if r["status"] != "ok"],
             "all": rows,
         }
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str = "cases") -> Cases:
+        d = _obj(d, where)
+        rows = _list(d.get("all", []), f"{where}.all")
+        missing = _list(d.get("missing", []), f"{where}.missing")
+        return cls(
+            tuple(CaseRow.from_dict(r, f"{where}.all[{i}]") for i, r in enumerate(rows)),
+            tuple(MissingCell.from_dict(m, f"{where}.missing[{i}]") for i, m in enumerate(missing)),
+        )
 
 
 @dataclass(frozen=True)
@@ -88,28 +138,22 @@ class StoreSection:
             "superseded": list(self.superseded),
         }
 
+    @classmethod
+    def from_dict(cls, d: Any, where: str = "store") -> StoreSection:
+        d = _obj(d, where)
 
-@dataclass(frozen=True)
-class Group:
-    """One (task, dataset): the analysis' figures, then the bootstrap's, if it ran."""
+        def names(key: str) -> tuple[str, ...]:
+            got = _list(d.get(key, []), f"{where}.{key}")
+            return tuple(_str(x, f"{where}.{key}") for x in got)
 
-    #: ``task``, ``dataset``, ``metric``, ``scores``, ``agreement``, ``bias``, ``data``,
-    #: ``quality``, ... as ``harness.report.groups.report_groups`` builds them.
-    figures: Mapping[str, Any]
-    ci: Mapping[str, Any] | None = None
-    items: Mapping[str, Any] | None = None
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (str(self.figures["task"]), str(self.figures["dataset"]))
-
-    def to_dict(self) -> dict[str, Any]:
-        d = dict(self.figures)
-        if self.ci is not None:
-            d["ci"] = self.ci
-        if self.items:
-            d["items"] = self.items
-        return d
+        states = _obj(d.get("states", {}), f"{where}.states")
+        return cls(
+            {str(k): int(v) for k, v in states.items()},
+            names("runs"),
+            names("damaged"),
+            names("conflicts"),
+            names("superseded"),
+        )
 
 
 @dataclass(frozen=True)
@@ -123,10 +167,13 @@ class Report:
     run: Mapping[str, Any] = field(default_factory=dict)
     #: Whole-run figures beside the groups: ``cache``, ``bootstrap``, ``invalid_samples``.
     sections: Mapping[str, Any] = field(default_factory=dict)
-    gates: Mapping[str, Any] | None = None
+    #: Every gate's verdict (``harness.report.verdicts``); None when no gate was declared.
+    gates: GatesSection | None = None
     baseline: Mapping[str, Any] | None = None
     #: The suite's families; ``report.json`` has the key only when some are declared.
     families: Families = field(default_factory=Families)
+    #: The order of the keys as read (a report read and written again: the same bytes).
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -140,7 +187,57 @@ class Report:
         }
         d.update(self.sections)
         if self.gates is not None:
-            d["gates"] = dict(self.gates)
+            d["gates"] = self.gates.to_dict()
         if self.baseline:
             d["baseline"] = dict(self.baseline)
+        if self.keys:
+            d = {**{k: d[k] for k in self.keys if k in d}, **d}
         return d
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str = "report.json") -> Report:
+        """The report ``to_dict`` wrote; ``ReportFormatError`` names a wrong key."""
+        d = _obj(d, where)
+        schema = d.get("schema")
+        if isinstance(schema, bool) or not isinstance(schema, int):
+            raise ReportFormatError(f"{where}: not a synthbench report (no whole-number 'schema')")
+        if schema != REPORT_SCHEMA:
+            raise ReportFormatError(
+                f"{where}: report of schema {schema}; this harness reads schema "
+                f"{REPORT_SCHEMA}: re-run `synthbench report` on the results to rebuild it"
+            )
+        groups = _list(_req(d, "groups", where), f"{where}.groups")
+        gates, baseline = d.get("gates"), d.get("baseline")
+        return cls(
+            groups=tuple(
+                Group.from_dict(g, f"{where}: groups[{i}]") for i, g in enumerate(groups)
+            ),
+            cases=Cases.from_dict(d.get("cases", {}), f"{where}: cases"),
+            store=StoreSection.from_dict(d.get("store", {}), f"{where}: store"),
+            same_as={
+                str(k): _str(v, f"{where}: same_as")
+                for k, v in _obj(d.get("same_as", {}), f"{where}: same_as").items()
+            },
+            run=_obj(d.get("run", {}), f"{where}: run"),
+            sections={k: v for k, v in d.items() if k not in _TOP},
+            gates=None if gates is None else GatesSection.from_dict(gates, f"{where}: gates"),
+            baseline=None if baseline is None else _obj(baseline, f"{where}: baseline"),
+            families=Families.from_dict(d.get("families")),
+            keys=tuple(d),
+        )
+
+
+_TOP = ("schema", "groups", "run", "same_as", "families", "cases", "store", "gates", "baseline")
+
+
+def read_report(path: Path) -> Report:
+    """``report.json`` at ``path`` (or in the folder ``path``), read and checked.
+
+    ``ReportFormatError`` (a ``ValueError``) names the file and what is wrong with it.
+    """
+    file = path / "report.json" if path.is_dir() else path
+    try:
+        doc = json.loads(file.read_bytes().decode("utf-8", "surrogatepass"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ReportFormatError(f"{file}: cannot read the report ({exc})") from None
+    return Report.from_dict(doc, str(file))

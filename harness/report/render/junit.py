@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.core.textsafe import visible
 from harness.report.render.summary import render_summary
+from harness.report.verdicts import GateResult, GatesSection
 
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -26,17 +27,21 @@ def clean(text: Any, keep: str = "\n\t") -> str:
     return _BAD_XML.sub("\ufffd", visible(text, keep=keep))
 
 
-def _checks_text(gate: Mapping[str, Any]) -> str:
-    lines = [gate.get("description", "")]
-    for c in gate.get("checks", []):
-        lines.append(f"{c['status']:7} {c['cell']}: {c.get('reason', '')}")
+def _checks_text(gate: GateResult) -> str:
+    lines = [gate.description]
+    for c in gate.checks:
+        lines.append(f"{c.status:7} {c.cell}: {c.reason}")
     return clean("\n".join(lines))
 
 
 def render_junit(report: Mapping[str, Any], timestamp: str = "") -> str:
-    """The JUnit XML document (a ``<testsuites>`` with one ``synthbench.gates`` suite)."""
-    section = report.get("gates") or {"gates": [], "counts": {"failed": 0, "skipped": 0}}
-    gates = section["gates"]
+    """The JUnit XML document (a ``<testsuites>`` with one ``synthbench.gates`` suite).
+
+    The gates are read through the typed section (``harness.report.verdicts``); the
+    suite's summary still from the JSON form (``render_summary``)."""
+    found = report.get("gates")
+    section = GatesSection.from_dict(found) if found else GatesSection("passed", {}, ())
+    gates = section.gates
     root = ET.Element("testsuites")
     suite = ET.SubElement(
         root,
@@ -44,24 +49,24 @@ def render_junit(report: Mapping[str, Any], timestamp: str = "") -> str:
         {
             "name": "synthbench.gates",
             "tests": str(len(gates)),
-            "failures": str(section["counts"].get("failed", 0)),
+            "failures": str(section.counts.get("failed", 0)),
             "errors": "0",
-            "skipped": str(section["counts"].get("skipped", 0)),
+            "skipped": str(section.counts.get("skipped", 0)),
         },
     )
     if timestamp:
         suite.set("timestamp", clean(timestamp))
     for g in gates:
         case = ET.SubElement(
-            suite, "testcase", {"classname": "synthbench.gates", "name": clean(g["name"], keep="")}
+            suite, "testcase", {"classname": "synthbench.gates", "name": clean(g.name, keep="")}
         )
-        if g["status"] == "failed":
+        if g.status == "failed":
             node = ET.SubElement(
-                case, "failure", {"message": clean(g["reason"]), "type": clean(g["kind"])}
+                case, "failure", {"message": clean(g.reason), "type": clean(g.kind)}
             )
             node.text = _checks_text(g)
-        elif g["status"] == "skipped":
-            ET.SubElement(case, "skipped", {"message": clean(g["reason"])})
+        elif g.status == "skipped":
+            ET.SubElement(case, "skipped", {"message": clean(g.reason)})
         out = ET.SubElement(case, "system-out")
         out.text = _checks_text(g)
     # The suite's output is the summary's cards: the same verdicts (agreement, robustness,

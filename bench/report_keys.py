@@ -1,0 +1,130 @@
+"""Count string-key reads of report figures in the harness, per area.
+
+A read is ``x["key"]`` (loaded, not assigned) or ``x.get("key", ...)`` whose key is one
+of the keys ``report.json`` has (its whole vocabulary, every level: ``scores``,
+``agreement``, ``low``, ``p_value``, ...). The JSON reader and writer of the typed
+report (``harness/report/figures.py``, ``model.py``, ``verdicts.py``) are left out:
+string keys belong there. A key of that vocabulary read from another dict (a case
+record, a TOML table) is counted too, so the figure is an upper bound.
+
+    python bench/report_keys.py [--root DIR] [--report report.json] [--files]
+
+``--root``: the checkout to scan (default: this one), e.g. an older commit's
+``git archive`` to measure before a change. ``--report``: the report.json whose keys
+are the vocabulary (default: the toy suite's, with families, bias, intervals and
+gates, built in a temporary folder through ``harness.report.finish``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The typed report's JSON reader and writer: string keys belong there.
+EXEMPT = ("harness/report/figures.py", "harness/report/model.py", "harness/report/verdicts.py")
+#: Areas the counts are grouped by (the first that matches a file's path).
+AREAS = (
+    "harness/gates/",
+    "harness/report/render/",
+    "harness/report/",
+    "harness/analysis/",
+    "harness/",
+)
+
+
+def vocabulary(doc: Any) -> set[str]:
+    """Every key of every object in ``doc``, except those that name data: the sources,
+    models, cells and datasets under the keys that are maps by name."""
+    keys: set[str] = set()
+    by_name = {"scores", "agreement", "bias", "family_bias", "data", "quality",
+               "quality_missing", "invalid_rate", "items", "sources", "same_as",
+               "generators", "models", "states", "counts", "excluded", "undefined",
+               "invalid_samples", "paired", "per_model", "methods", "described"}
+
+    def walk(x: Any, names: bool) -> None:
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if not names:
+                    keys.add(k)
+                walk(v, k in by_name and not names)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v, False)
+
+    walk(doc, False)
+    return keys
+
+
+def toy_report() -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT))
+    from tests.synth_fixtures import finish_store, toy_store
+
+    gates = (
+        "min_agreement generator=mean threshold=0.0",
+        "max_bias threshold=0.5",
+        "min_effective_examples threshold=1 optional=true",
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        store, record = toy_store(Path(tmp), '\n[families]\nab = ["gen-a", "gen-b"]\n')
+        done = finish_store(store, record, resamples=20, gate_options=gates)
+        return done.report.to_dict()
+
+
+def reads(tree: ast.AST, vocab: set[str]) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and isinstance(node.slice, ast.Constant)
+            and node.slice.value in vocab
+        ):
+            yield node.lineno, str(node.slice.value)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in vocab
+        ):
+            yield node.lineno, str(node.args[0].value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--root", type=Path, default=ROOT)
+    p.add_argument("--report", type=Path)
+    p.add_argument("--files", action="store_true", help="print the count of every file")
+    args = p.parse_args(argv)
+    doc = json.loads(args.report.read_text()) if args.report else toy_report()
+    vocab = vocabulary(doc)
+    per_area: Counter[str] = Counter()
+    per_file: Counter[str] = Counter()
+    for path in sorted((args.root / "harness").rglob("*.py")):
+        rel = path.relative_to(args.root).as_posix()
+        if rel in EXEMPT:
+            continue
+        n = sum(1 for _ in reads(ast.parse(path.read_text(encoding="utf-8")), vocab))
+        if n:
+            per_file[rel] = n
+            per_area[next(a for a in AREAS if rel.startswith(a))] += n
+    print(f"vocabulary: {len(vocab)} keys of report.json")
+    for area in AREAS:
+        print(f"{area:<26} {per_area[area]:>5}")
+    print(f"{'total':<26} {sum(per_area.values()):>5}")
+    if args.files:
+        for rel, n in per_file.most_common():
+            print(f"  {n:>4}  {rel}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,655 @@
+"""The typed figures of one report group: what gates and renderers read, by attribute.
+
+A ``Group`` holds one (task, dataset)'s score matrix, the agreement of every source
+and ensemble with real data, the bias factors, and (when the bootstrap ran) their
+intervals: frozen values, built once by ``harness.report.finish`` from the analysis.
+``to_dict`` is their ``report.json`` form and ``from_dict`` its reader: it checks
+every key it reads and names the one that is wrong (``ReportFormatError``).
+
+The JSON form is the serialisation, not the interface; two things keep it exact:
+
+* every class keeps the order of the keys it was read with (``keys``), so a report
+  read and written again is the same bytes, whatever order a producer chose;
+* what the typed fields do not model yet (the robustness sweeps, the self-preference
+  and family-preference tests, the which-generator comparisons, a source's data
+  issues and quality summary, the misleading items) rides along as plain JSON in
+  ``rest``, untouched, under the key it came with.
+
+Names of sources, models and coefficients are data (a ``Mapping`` keyed by them);
+names of figures are attributes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from harness.core.records import DataIssues
+
+T = TypeVar("T")
+
+#: The agreement figures, in report order.
+AGREEMENT_FIGURES = ("spearman", "kendall", "pearson", "mae", "mse")
+
+
+class ReportFormatError(ValueError):
+    """A ``report.json`` that is not one this harness writes: names where and what."""
+
+
+# --------------------------------------------------------------------------- reading helpers
+
+
+def _obj(d: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(d, Mapping):
+        raise ReportFormatError(f"{where}: expected an object, got {type(d).__name__}")
+    return d
+
+
+def _req(d: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in d:
+        raise ReportFormatError(f"{where}: missing key {key!r}")
+    return d[key]
+
+
+def _num(x: Any, where: str) -> float | None:
+    """A JSON number or null (bools are not numbers)."""
+    if x is None:
+        return None
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ReportFormatError(f"{where}: expected a number or null, got {x!r}")
+    return x  # kept as read (an int stays an int): written back byte for byte
+
+
+def _int(x: Any, where: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise ReportFormatError(f"{where}: expected a whole number, got {x!r}")
+    return x
+
+
+def _str(x: Any, where: str) -> str:
+    if not isinstance(x, str):
+        raise ReportFormatError(f"{where}: expected a string, got {x!r}")
+    return x
+
+
+def _strs(x: Any, where: str) -> Mapping[str, str]:
+    return {str(k): _str(v, f"{where}[{k!r}]") for k, v in _obj(x, where).items()}
+
+
+def _each(d: Any, where: str, read: Callable[[Any, str], T]) -> dict[str, T]:
+    """``name -> read(value)`` of a JSON object keyed by data (sources, models)."""
+    return {str(k): read(v, f"{where}[{k!r}]") for k, v in _obj(d, where).items()}
+
+
+def _rest(d: Mapping[str, Any], known: Sequence[str]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if k not in known}
+
+
+def _ordered(values: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """``values`` in the order ``keys`` (as read) gives, then any others in theirs."""
+    out = {k: values[k] for k in keys if k in values}
+    out.update({k: v for k, v in values.items() if k not in out})
+    return out
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A figure's point and interval (``harness.analysis.resampling.interval``).
+
+    ``undefined`` counts resamples in which the figure was undefined. ``p_value`` (a
+    permutation or bootstrap p), ``hierarchical`` (models redrawn too) and
+    ``leave_one_model_out`` exist for some figures only: None when absent.
+    """
+
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    se: float | None = None
+    undefined: int = 0
+    p_value: float | None = None
+    hierarchical: Interval | None = None
+    leave_one_model_out: Mapping[str, Any] | None = None
+    rest: Mapping[str, Any] = field(default_factory=dict)
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    _CORE = ("value", "low", "high", "se", "undefined")
+
+    @property
+    def has_p_value(self) -> bool:
+        return "p_value" in self.keys or self.p_value is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {k: getattr(self, k) for k in self._CORE}
+        if self.has_p_value:
+            d["p_value"] = self.p_value
+        if self.hierarchical is not None:
+            d["hierarchical"] = self.hierarchical.to_dict()
+        if self.leave_one_model_out is not None:
+            d["leave_one_model_out"] = dict(self.leave_one_model_out)
+        return _ordered({**d, **self.rest}, self.keys)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> Interval:
+        d = _obj(d, where)
+        hier = d.get("hierarchical")
+        lomo = d.get("leave_one_model_out")
+        return cls(
+            value=_num(_req(d, "value", where), f"{where}.value"),
+            low=_num(d.get("low"), f"{where}.low"),
+            high=_num(d.get("high"), f"{where}.high"),
+            se=_num(d.get("se"), f"{where}.se"),
+            undefined=_int(d.get("undefined", 0), f"{where}.undefined"),
+            p_value=_num(d.get("p_value"), f"{where}.p_value"),
+            hierarchical=None if hier is None else cls.from_dict(hier, f"{where}.hierarchical"),
+            leave_one_model_out=None if lomo is None else _obj(lomo, f"{where}.lomo"),
+            rest=_rest(d, (*cls._CORE, "p_value", "hierarchical", "leave_one_model_out")),
+            keys=tuple(d),
+        )
+
+
+def _intervals(d: Any, where: str) -> dict[str, Interval]:
+    return _each(d, where, Interval.from_dict)
+
+
+def _interval_grid(d: Any, where: str) -> dict[str, dict[str, Interval]]:
+    return _each(d, where, _intervals)
+
+
+@dataclass(frozen=True)
+class OwnedInterval:
+    """A bias interval and whose data it is about: ``generator`` (the bias factor) or
+    ``family`` (the family bias); ``owner_key`` is which."""
+
+    owner: str
+    interval: Interval
+    owner_key: str = "generator"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {self.owner_key: self.owner, **self.interval.to_dict()}
+
+    @classmethod
+    def reader(cls, owner_key: str) -> Callable[[Any, str], OwnedInterval]:
+        def read(d: Any, where: str) -> OwnedInterval:
+            d = _obj(d, where)
+            owner = _str(_req(d, owner_key, where), f"{where}.{owner_key}")
+            body = {k: v for k, v in d.items() if k != owner_key}
+            return cls(owner, Interval.from_dict(body, where), owner_key)
+
+        return read
+
+
+@dataclass(frozen=True)
+class PairedInterval:
+    """``better - worse`` on the same resamples, for neighbours in a source's ranking."""
+
+    better: str
+    worse: str
+    interval: Interval
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"better": self.better, "worse": self.worse, **self.interval.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> PairedInterval:
+        d = _obj(d, where)
+        body = {k: v for k, v in d.items() if k not in ("better", "worse")}
+        return cls(
+            _str(_req(d, "better", where), f"{where}.better"),
+            _str(_req(d, "worse", where), f"{where}.worse"),
+            Interval.from_dict(body, where),
+        )
+
+
+@dataclass(frozen=True)
+class AgreementIntervals:
+    """One source's (or ensemble's) agreement intervals: one per figure name."""
+
+    figures: Mapping[str, Interval]
+    n_models: int
+    #: Leave-one-model-out verdicts and subset sweeps (``harness.analysis.robustness``).
+    robustness: Mapping[str, Any] | None = None
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def of(self, coefficient: str) -> Interval | None:
+        return self.figures.get(coefficient)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {k: v.to_dict() for k, v in self.figures.items()}
+        d["n_models"] = self.n_models
+        if self.robustness is not None:
+            d["robustness"] = dict(self.robustness)
+        return _ordered(d, self.keys)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> AgreementIntervals:
+        d = _obj(d, where)
+        figs = {
+            k: Interval.from_dict(v, f"{where}.{k}")
+            for k, v in d.items()
+            if k not in ("n_models", "robustness")
+        }
+        rob = d.get("robustness")
+        return cls(
+            figs,
+            _int(_req(d, "n_models", where), f"{where}.n_models"),
+            None if rob is None else _obj(rob, f"{where}.robustness"),
+            tuple(d),
+        )
+
+
+@dataclass(frozen=True)
+class ReferenceFigure:
+    """A real-data reference figure: the effective sample size or the percentile."""
+
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    #: ``above`` / ``below``: off the grid of real subsample sizes (effective only).
+    censored: str | None = None
+    rest: Mapping[str, Any] = field(default_factory=dict)
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"value": self.value, "low": self.low, "high": self.high}
+        if self.censored is not None:
+            d["censored"] = self.censored
+        return _ordered({**d, **self.rest}, self.keys)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> ReferenceFigure:
+        d = _obj(d, where)
+        censored = d.get("censored")
+        return cls(
+            _num(d.get("value"), f"{where}.value"),
+            _num(d.get("low"), f"{where}.low"),
+            _num(d.get("high"), f"{where}.high"),
+            None if censored is None else _str(censored, f"{where}.censored"),
+            _rest(d, ("value", "low", "high", "censored")),
+            tuple(d),
+        )
+
+
+@dataclass(frozen=True)
+class SourceReference:
+    """A synthetic source judged against real subsamples (``harness.analysis.reference``);
+    ``reason`` says why not, when it could not be."""
+
+    coefficient: str
+    n_examples: int
+    reason: str = ""
+    n_real: int = 0
+    effective: ReferenceFigure | None = None
+    percentile: ReferenceFigure | None = None
+    #: The reference's other figures (sizes, curve, z), as written.
+    rest: Mapping[str, Any] = field(default_factory=dict)
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"coefficient": self.coefficient, "n_examples": self.n_examples}
+        if self.reason:
+            d["reason"] = self.reason
+        if "n_real" in self.keys or self.n_real:
+            d["n_real"] = self.n_real
+        if "percentile" in self.keys or self.percentile is not None:
+            d["percentile"] = None if self.percentile is None else self.percentile.to_dict()
+        if "effective" in self.keys or self.effective is not None:
+            d["effective"] = None if self.effective is None else self.effective.to_dict()
+        return _ordered({**d, **self.rest}, self.keys)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> SourceReference:
+        d = _obj(d, where)
+        eff, pct = d.get("effective"), d.get("percentile")
+        return cls(
+            _str(_req(d, "coefficient", where), f"{where}.coefficient"),
+            _int(_req(d, "n_examples", where), f"{where}.n_examples"),
+            _str(d.get("reason", ""), f"{where}.reason"),
+            _int(d.get("n_real", 0), f"{where}.n_real"),
+            None if eff is None else ReferenceFigure.from_dict(eff, f"{where}.effective"),
+            None if pct is None else ReferenceFigure.from_dict(pct, f"{where}.percentile"),
+            _rest(d, ("coefficient", "n_examples", "reason", "n_real", "effective", "percentile")),
+            tuple(d),
+        )
+
+
+@dataclass(frozen=True)
+class ReferenceSection:
+    """Each synthetic source's real-data reference, and real-vs-real across datasets."""
+
+    sources: Mapping[str, SourceReference] = field(default_factory=dict)
+    cross_dataset: tuple[Mapping[str, Any], ...] | None = None
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        if "sources" in self.keys or self.sources:
+            d["sources"] = {g: s.to_dict() for g, s in self.sources.items()}
+        if self.cross_dataset is not None:
+            d["cross_dataset"] = [dict(c) for c in self.cross_dataset]
+        return _ordered(d, self.keys)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> ReferenceSection:
+        d = _obj(d, where)
+        cross = d.get("cross_dataset")
+        if cross is not None and not isinstance(cross, list):
+            raise ReportFormatError(f"{where}.cross_dataset: expected a list")
+        for key in d:
+            if key not in ("sources", "cross_dataset"):
+                raise ReportFormatError(f"{where}: unknown key {key!r}")
+        return cls(
+            _each(d.get("sources", {}), f"{where}.sources", SourceReference.from_dict),
+            None if cross is None else tuple(_obj(c, f"{where}.cross_dataset") for c in cross),
+            tuple(d),
+        )
+
+
+@dataclass(frozen=True)
+class GroupIntervals:
+    """What the bootstrap adds to a group (``ci``): intervals of every figure."""
+
+    #: source (ensembles included) -> model -> score interval.
+    scores: Mapping[str, Mapping[str, Interval]]
+    #: source -> model -> interval of the share of invalid answers.
+    invalid_rate: Mapping[str, Mapping[str, Interval]]
+    agreement: Mapping[str, AgreementIntervals]
+    #: model -> its bias factor's interval (towards the generator it is the same as).
+    bias: Mapping[str, OwnedInterval]
+    #: source -> neighbours in its ranking, best first.
+    paired: Mapping[str, tuple[PairedInterval, ...]]
+    family_bias: Mapping[str, OwnedInterval] | None = None
+    reference: ReferenceSection | None = None
+    #: ``robustness``, ``self_preference``, ``family_preference``, ``generators``: JSON.
+    rest: Mapping[str, Any] = field(default_factory=dict)
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    _TYPED = (
+        "scores", "invalid_rate", "agreement", "bias", "paired", "family_bias", "reference"
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "scores": _grid_dict(self.scores),
+            "invalid_rate": _grid_dict(self.invalid_rate),
+            "agreement": {g: a.to_dict() for g, a in self.agreement.items()},
+            "bias": {m: b.to_dict() for m, b in self.bias.items()},
+            "paired": {g: [p.to_dict() for p in ps] for g, ps in self.paired.items()},
+        }
+        if self.family_bias is not None:
+            d["family_bias"] = {m: b.to_dict() for m, b in self.family_bias.items()}
+        if self.reference is not None:
+            d["reference"] = self.reference.to_dict()
+        return _ordered({**d, **self.rest}, self.keys)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> GroupIntervals:
+        d = _obj(d, where)
+        fam, ref = d.get("family_bias"), d.get("reference")
+        paired = _each(
+            d.get("paired", {}),
+            f"{where}.paired",
+            lambda v, w: tuple(
+                PairedInterval.from_dict(p, f"{w}[{i}]") for i, p in enumerate(_list(v, w))
+            ),
+        )
+        return cls(
+            scores=_interval_grid(d.get("scores", {}), f"{where}.scores"),
+            invalid_rate=_interval_grid(d.get("invalid_rate", {}), f"{where}.invalid_rate"),
+            agreement=_each(d.get("agreement", {}), f"{where}.agreement",
+                            AgreementIntervals.from_dict),
+            bias=_each(d.get("bias", {}), f"{where}.bias", OwnedInterval.reader("generator")),
+            paired=paired,
+            family_bias=None
+            if fam is None
+            else _each(fam, f"{where}.family_bias", OwnedInterval.reader("family")),
+            reference=None
+            if ref is None
+            else ReferenceSection.from_dict(ref, f"{where}.reference"),
+            rest=_rest(d, cls._TYPED),
+            keys=tuple(d),
+        )
+
+
+def _list(x: Any, where: str) -> list[Any]:
+    if not isinstance(x, list):
+        raise ReportFormatError(f"{where}: expected a list, got {type(x).__name__}")
+    return x
+
+
+def _grid_dict(grid: Mapping[str, Mapping[str, Interval]]) -> dict[str, Any]:
+    return {g: {m: c.to_dict() for m, c in row.items()} for g, row in grid.items()}
+
+
+# --------------------------------------------------------------------------- point figures
+
+
+@dataclass(frozen=True)
+class AgreementFigures:
+    """How one source (or ensemble) agrees with real data (``harness.analysis.agreement``):
+    the figures (None when undefined, with the reason in ``undefined``)."""
+
+    spearman: float | None
+    kendall: float | None
+    pearson: float | None
+    mae: float | None
+    mse: float | None
+    n_models: int
+    #: figure -> why it is undefined.
+    undefined: Mapping[str, str] = field(default_factory=dict)
+    #: model -> why it was left out (an undefined score on one side).
+    excluded: Mapping[str, str] = field(default_factory=dict)
+
+    def figure(self, name: str) -> float | None:
+        """The figure called ``name`` (a gate's ``coefficient``); None if unknown."""
+        return getattr(self, name) if name in AGREEMENT_FIGURES else None
+
+    def reason(self, name: str) -> str:
+        return self.undefined.get(name, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {name: getattr(self, name) for name in AGREEMENT_FIGURES}
+        d["n_models"] = self.n_models
+        d["undefined"] = dict(self.undefined)
+        d["excluded"] = dict(self.excluded)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> AgreementFigures:
+        d = _obj(d, where)
+        known = (*AGREEMENT_FIGURES, "n_models", "undefined", "excluded")
+        for key in d:
+            if key not in known:
+                raise ReportFormatError(f"{where}: unknown key {key!r}")
+        spearman, kendall, pearson, mae, mse = (
+            _num(_req(d, k, where), f"{where}.{k}") for k in AGREEMENT_FIGURES
+        )
+        return cls(
+            spearman,
+            kendall,
+            pearson,
+            mae,
+            mse,
+            n_models=_int(_req(d, "n_models", where), f"{where}.n_models"),
+            undefined=_strs(d.get("undefined", {}), f"{where}.undefined"),
+            excluded=_strs(d.get("excluded", {}), f"{where}.excluded"),
+        )
+
+
+@dataclass(frozen=True)
+class BiasFigure:
+    """A model's bias towards its own data (``harness.analysis.agreement.bias_factors``),
+    or towards its family's (``family`` set, ``harness.analysis.familybias``)."""
+
+    #: The generator the model is the same as, or its family.
+    owner: str
+    value: float | None
+    reason: str = ""
+    #: A family bias: the family's generators in this group.
+    generators: tuple[str, ...] | None = None
+
+    @property
+    def is_family(self) -> bool:
+        return self.generators is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.generators is None:
+            return {"generator": self.owner, "value": self.value, "reason": self.reason}
+        return {
+            "family": self.owner,
+            "generators": list(self.generators),
+            "value": self.value,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def reader(cls, family: bool) -> Callable[[Any, str], BiasFigure]:
+        def read(d: Any, where: str) -> BiasFigure:
+            d = _obj(d, where)
+            owner_key = "family" if family else "generator"
+            allowed = {owner_key, "value", "reason", *(("generators",) if family else ())}
+            for key in d:
+                if key not in allowed:
+                    raise ReportFormatError(f"{where}: unknown key {key!r}")
+            gens = None
+            if family:
+                gens = tuple(
+                    _str(g, f"{where}.generators")
+                    for g in _list(_req(d, "generators", where), f"{where}.generators")
+                )
+            return cls(
+                _str(_req(d, owner_key, where), f"{where}.{owner_key}"),
+                _num(_req(d, "value", where), f"{where}.value"),
+                _str(d.get("reason", ""), f"{where}.reason"),
+                gens,
+            )
+
+        return read
+
+
+@dataclass(frozen=True)
+class MissingPair:
+    """A (generator, model) cell of the group's suite with no score row."""
+
+    generator: str
+    model: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"generator": self.generator, "model": self.model}
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> MissingPair:
+        d = _obj(d, where)
+        return cls(
+            _str(_req(d, "generator", where), f"{where}.generator"),
+            _str(_req(d, "model", where), f"{where}.model"),
+        )
+
+
+#: source -> model -> score (None: the case ran and its score is undefined).
+ScoreMatrix = Mapping[str, Mapping[str, "float | None"]]
+
+
+def _scores(d: Any, where: str) -> dict[str, dict[str, float | None]]:
+    return _each(d, where, lambda row, w: _each(row, w, _num))
+
+
+@dataclass(frozen=True)
+class Group:
+    """One (task, dataset, metric): the analysis' figures, then the bootstrap's, if it ran."""
+
+    task: str
+    dataset: str
+    metric: str
+    #: The grid as run, ensembles (``mean``, ``mean-loo``, ``mean-lfo``) included.
+    scores: ScoreMatrix
+    #: source or ensemble -> its agreement with real data.
+    agreement: Mapping[str, AgreementFigures]
+    #: model -> its bias factor (models declared ``same_as`` a generator).
+    bias: Mapping[str, BiasFigure]
+    missing: tuple[MissingPair, ...] = ()
+    #: With suite families: model -> its family bias; None without families.
+    family_bias: Mapping[str, BiasFigure] | None = None
+    #: generator -> what its loader repaired, dropped and counted.
+    data: Mapping[str, DataIssues] = field(default_factory=dict)
+    ci: GroupIntervals | None = None
+    #: ``duplicates``, ``quality``, ``quality_missing``, ``items``: plain JSON.
+    rest: Mapping[str, Any] = field(default_factory=dict)
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    _TYPED = (
+        "task", "dataset", "metric", "scores", "agreement", "bias", "missing",
+        "family_bias", "data", "ci",
+    )
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.task, self.dataset)
+
+    @property
+    def items(self) -> Mapping[str, Any] | None:
+        """Per synthetic source, its most misleading examples (``harness.analysis.items``)."""
+        found = self.rest.get("items")
+        return found if isinstance(found, Mapping) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "task": self.task,
+            "dataset": self.dataset,
+            "metric": self.metric,
+            "scores": {g: dict(row) for g, row in self.scores.items()},
+            "agreement": {g: a.to_dict() for g, a in self.agreement.items()},
+            "bias": {m: b.to_dict() for m, b in self.bias.items()},
+        }
+        if self.family_bias is not None:
+            d["family_bias"] = {m: b.to_dict() for m, b in self.family_bias.items()}
+        d["missing"] = [c.to_dict() for c in self.missing]
+        if "data" in self.keys or self.data:
+            d["data"] = {g: i.to_dict() for g, i in self.data.items()}
+        if self.ci is not None:
+            d["ci"] = self.ci.to_dict()
+        return _ordered({**d, **self.rest}, self.keys)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str = "group") -> Group:
+        d = _obj(d, where)
+        fam, ci = d.get("family_bias"), d.get("ci")
+        missing = _list(d.get("missing", []), f"{where}.missing")
+        return cls(
+            task=_str(_req(d, "task", where), f"{where}.task"),
+            dataset=_str(_req(d, "dataset", where), f"{where}.dataset"),
+            metric=_str(_req(d, "metric", where), f"{where}.metric"),
+            scores=_scores(_req(d, "scores", where), f"{where}.scores"),
+            agreement=_each(_req(d, "agreement", where), f"{where}.agreement",
+                            AgreementFigures.from_dict),
+            bias=_each(_req(d, "bias", where), f"{where}.bias", BiasFigure.reader(False)),
+            missing=tuple(
+                MissingPair.from_dict(c, f"{where}.missing[{i}]") for i, c in enumerate(missing)
+            ),
+            family_bias=None
+            if fam is None
+            else _each(fam, f"{where}.family_bias", BiasFigure.reader(True)),
+            data=_each(d.get("data", {}), f"{where}.data", _data_issues),
+            ci=None if ci is None else GroupIntervals.from_dict(ci, f"{where}.ci"),
+            rest=_rest(d, cls._TYPED),
+            keys=tuple(d),
+        )
+
+
+def _data_issues(d: Any, where: str) -> DataIssues:
+    d = _obj(d, where)
+    for name in ("rows", "kept", "duplicates", "repaired_entities", "dropped_entities",
+                 "dropped_records"):
+        _int(d.get(name, 0), f"{where}.{name}")
+    for i, note in enumerate(_list(d.get("notes", []), f"{where}.notes")):
+        _str(note, f"{where}.notes[{i}]")
+    return DataIssues.from_dict(dict(d))
+
+
+def finite(x: float | None) -> float | None:
+    """``x``, or None when it is missing or NaN (a figure read from anywhere)."""
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
