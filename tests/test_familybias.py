@@ -290,7 +290,7 @@ def test_every_renderer_shows_the_family_bias_beside_the_bias_factor(family_repo
 
 
 def test_max_family_bias_gate_judges_the_family_bias_interval(family_report: dict) -> None:
-    from harness.gates import judge_gate, parse_gate_option
+    from harness.gates import describe, judge_gate, parse_gate_option
     from harness.report.model import Report
     from tests.report_fixtures import typed_report
 
@@ -303,7 +303,7 @@ def test_max_family_bias_gate_judges_the_family_bias_interval(family_report: dic
     failed = judge_gate(parse_gate_option(spec + f"{widest - 0.001:.6f}"), report)
     assert passed.status == "passed" and failed.status == "failed"
     assert f"{task}/{dataset}/good on family ab" in failed.reason
-    assert parse_gate_option(spec + "0.1").describe().startswith("|family bias| <= 0.1")
+    assert describe(parse_gate_option(spec + "0.1")).startswith("|family bias| <= 0.1")
     # A report without families has nothing to judge: the gate says so.
     plain = {
         "groups": [

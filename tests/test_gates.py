@@ -13,6 +13,7 @@ from harness.gates import (
     Drop,
     GateError,
     Verdict,
+    describe,
     gates_section,
     parse_gate,
     parse_gate_option,
@@ -329,7 +330,7 @@ def test_every_kind_is_one_registered_object_with_its_keys_direction_and_reader(
 
     register_gate_kind(MaxWidth())
     gate = parse_gate_option("max_width model=m unit=points threshold=0.35")
-    assert gate.describe() == "width <= 0.35 (interval) on model=m"
+    assert describe(gate) == "width <= 0.35 (interval) on model=m"
     verdict = judge_gate(gate, {"groups": []})
     assert verdict.status == FAILED and "bound 0.4 not <= 0.35" in verdict.reason
     assert "x/y in 0 groups" in verdict.reason

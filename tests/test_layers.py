@@ -36,33 +36,9 @@ from tests.layers import (
 
 Pair = tuple[str, str]
 
-#: Exceptions of parts owned by other changes, (importer, imported module). The
-#: integrator empties this list as those changes land.
-ALLOWANCE: tuple[Pair, ...] = (
-    # --- report (the typed-report change owns harness/report/** and gates/kinds.py).
-    ("harness.report.finish", "harness.analysis.baseline"),
-    ("harness.report.finish", "harness.core.textsafe"),
-    ("harness.report.finish", "harness.report.partial"),
-    ("harness.report.finish", "harness.report.write"),
-    ("harness.report.finish", "harness.store.files"),
-    ("harness.report.groups", "harness.core.textsafe"),
-    ("harness.report.groups", "harness.quality.summary"),
-    ("harness.report.render.plotcache", "harness.report.render.plots"),
-    ("harness.report.render.terminal", "harness.report.render.cells"),
-    ("harness.report.write", "harness.analysis.baseline"),
-    ("harness.report.write", "harness.core.textsafe"),
-    ("harness.report.write", "harness.report.render.html"),
-    ("harness.report.write", "harness.report.render.junit"),
-    ("harness.report.write", "harness.report.render.markdown"),
-    # The quality summary builds report groups from the run's suite file and caches
-    # them in the report's figure cache: it moves into harness/report/ with the typed
-    # report (its caller is report/groups.py).
-    ("harness.quality.summary", "harness.report.figurecache"),
-    ("harness.quality.summary", "harness.run.suite"),
-    # Gate.describe() asks the gate's kind (gates/kinds.py imports gates/model.py):
-    # describe moves to the kinds, or the kind registry below both, with the kinds.
-    ("harness.gates.model", "harness.gates.kinds"),
-)
+#: Known exceptions to the floors, (importer, imported module), each with its reason.
+#: Empty: every import keeps the floors. An entry whose import is gone fails the test.
+ALLOWANCE: tuple[Pair, ...] = ()
 
 #: Harness imports kept inside a function for import-time cost: every pytest session
 #: loads the plugin, which imports the suite parser and the runner; most sessions never
@@ -146,6 +122,7 @@ def _importlinter_config(
     lines = [
         "[importlinter]",
         f"root_package = {root}",
+        "exclude_type_checking_imports = True",
         "",
         "[importlinter:contract:layers]",
         "name = floors",

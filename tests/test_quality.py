@@ -169,7 +169,7 @@ def test_minilm_finds_a_paraphrase_and_not_an_unrelated_text():
 
 
 def test_report_groups_get_per_source_quality(tmp_path, monkeypatch):
-    from harness.quality.summary import add_quality
+    from harness.report.quality import add_quality
 
     monkeypatch.setenv("SYNTHBENCH_CACHE_DIR", str(tmp_path / "cache"))
 

@@ -20,7 +20,7 @@ datasets = pytest.importorskip("datasets")
 from harness.cli.data import add_data_parser  # noqa: E402
 from harness.data import clear_cache  # noqa: E402
 from harness.quality import check_source  # noqa: E402
-from harness.quality.summary import add_quality  # noqa: E402
+from harness.report.quality import add_quality  # noqa: E402
 from harness.run.suite import load_suite  # noqa: E402
 
 REAL = [{"text": f"real utterance {i}", "label": ["refund", "delivery", "account"][i % 3]}

@@ -353,7 +353,7 @@ def _gated_report() -> dict:  # type: ignore[type-arg]
 
 
 def test_reference_gates_judge_the_pessimistic_bound_and_name_every_cause() -> None:
-    from harness.gates import FAILED, PASSED, SKIPPED, judge_gate, parse_gate
+    from harness.gates import FAILED, PASSED, SKIPPED, describe, judge_gate, parse_gate
     from tests.report_fixtures import typed_report
 
     report = typed_report(_gated_report())
@@ -380,7 +380,7 @@ def test_reference_gates_judge_the_pessimistic_bound_and_name_every_cause() -> N
     )
     (c,) = judge_gate(pct, report).checks
     assert c.status == FAILED and c.judged == 35.0 / 4
-    assert "percentile among real subsamples >= 10" in pct.describe()
+    assert "percentile among real subsamples >= 10" in describe(pct)
 
 
 def test_markdown_has_one_line_per_source_and_per_other_dataset() -> None:

@@ -64,7 +64,7 @@ from harness.gates.model import (
     Verdict,
 )
 from harness.gates.parse import parse_gate, parse_gate_option, parse_gates, suite_gates
-from harness.gates.registry import GATE_KINDS, kind_names, kind_of, register_gate_kind
+from harness.gates.registry import GATE_KINDS, describe, kind_names, kind_of, register_gate_kind
 
 __all__ = [
     "CANNOT_JUDGE",
@@ -96,6 +96,7 @@ __all__ = [
     "judge_gates",
     "groups_of",
     "kind_names",
+    "describe",
     "kind_of",
     "matches",
     "parse_gate",

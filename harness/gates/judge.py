@@ -21,7 +21,7 @@ from harness.gates.model import (
     Gate,
     Verdict,
 )
-from harness.gates.registry import kind_of
+from harness.gates.registry import describe, kind_of
 
 if TYPE_CHECKING:  # judged by attribute; the report layer is not imported at run time
     from harness.report.model import Report
@@ -176,5 +176,25 @@ def gates_section(verdicts: Sequence[Verdict]) -> dict[str, Any]:
     return {
         "status": FAILED if counts[FAILED] else PASSED,
         "counts": counts,
-        "gates": [v.to_dict() for v in verdicts],
+        "gates": [verdict_dict(v) for v in verdicts],
+    }
+
+
+def verdict_dict(v: Verdict) -> dict[str, Any]:
+    """One gate's verdict in the report's JSON form (``harness.report.verdicts`` reads it)."""
+    g = v.gate
+    return {
+        "name": g.name,
+        "kind": g.kind,
+        "threshold": g.threshold,
+        "on": g.on,
+        "optional": g.optional,
+        "allow_missing": g.allow_missing,
+        "selectors": {k: val for k, val in g.selectors().items() if val},
+        "description": describe(g),
+        "status": v.status,
+        "reason": v.reason,
+        "rule": v.rule,
+        "where": g.where,
+        "checks": [c.to_dict() for c in v.checks],
     }

@@ -51,16 +51,6 @@ class Gate:
         """The value of a kind's own key ``key`` (``GateKindProtocol.keys``)."""
         return dict(self.params).get(key, default)
 
-    def describe(self) -> str:
-        """``spearman >= 0.6 (interval) on dataset=snips generator=mean``."""
-        from harness.gates.kinds import op_of  # the kinds read Gate: import when used
-        from harness.gates.registry import kind_of
-
-        kind = kind_of(self.kind)
-        sel = " ".join(f"{k}={v}" for k, v in self.selectors().items() if v)
-        head = f"{kind.what(self)} {op_of(kind)} {self.threshold:g} ({self.on})"
-        return head + (f" on {sel}" if sel else "")
-
     def selectors(self) -> dict[str, str]:
         return {
             "task": self.task,
@@ -128,21 +118,3 @@ class Verdict:
     @property
     def failed(self) -> bool:
         return self.status == FAILED
-
-    def to_dict(self) -> dict[str, Any]:
-        g = self.gate
-        return {
-            "name": g.name,
-            "kind": g.kind,
-            "threshold": g.threshold,
-            "on": g.on,
-            "optional": g.optional,
-            "allow_missing": g.allow_missing,
-            "selectors": {k: v for k, v in g.selectors().items() if v},
-            "description": g.describe(),
-            "status": self.status,
-            "reason": self.reason,
-            "rule": self.rule,
-            "where": g.where,
-            "checks": [c.to_dict() for c in self.checks],
-        }

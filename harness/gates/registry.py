@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import TypeVar
 
 from harness.core.registry import Registry
-from harness.gates.kinds import BUILTIN, GateKindProtocol
+from harness.gates.kinds import BUILTIN, GateKindProtocol, op_of
+from harness.gates.model import Gate
 
 K = TypeVar("K", bound=GateKindProtocol)
 
@@ -54,3 +55,12 @@ def kind_names() -> list[str]:
     names = GATE_KINDS.names()
     builtin = [k.name for k in BUILTIN]
     return builtin + [n for n in names if n not in builtin]
+
+
+def describe(gate: Gate) -> str:
+    """``spearman >= 0.6 (interval) on dataset=snips generator=mean``: the gate in words,
+    as its kind names its figure (a kind's words need the registry, so this is here)."""
+    kind = kind_of(gate.kind)
+    sel = " ".join(f"{k}={v}" for k, v in gate.selectors().items() if v)
+    head = f"{kind.what(gate)} {op_of(kind)} {gate.threshold:g} ({gate.on})"
+    return head + (f" on {sel}" if sel else "")

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
+from harness.gates import describe
+
 if TYPE_CHECKING:
     from harness.plugin.session import SynthSession
 
@@ -71,7 +73,7 @@ def gate_reports(verdicts: Sequence[Any], deferred: bool = False) -> list[list[p
     """
     out = []
     for v in verdicts:
-        text = f"{v.reason}\n{v.gate.describe()}"
+        text = f"{v.reason}\n{describe(v.gate)}"
         text += "".join(f"\n  {c.status}: {c.cell}: {c.reason}" for c in v.checks)
         outcome = v.status
         if deferred and v.failed:

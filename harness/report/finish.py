@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis.agreement import ScoreRow
+from harness.analysis.baseline import BaselineError, SavedComparison, baseline_doc, load_baseline
+from harness.analysis.baseline import save_baseline as save
 from harness.analysis.intervals import (
     BootstrapSettings,
     bootstrap_cases,
@@ -27,12 +29,16 @@ from harness.analysis.intervals import (
     paired_drops,
 )
 from harness.core.families import Families
-from harness.core.textsafe import json_dumps
+from harness.core.textsafe import count_unencodable, json_dumps, replaced_note
 from harness.gates import Gate, SavedDrop, Verdict, judge_gates, suite_gates
 from harness.report import figurecache
+from harness.report.formats import REPORT_FORMATS, FormatContext
 from harness.report.groups import report_groups
 from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
+from harness.report.partial import report_dir
 from harness.report.verdicts import GatesSection
+from harness.report.write import requested
+from harness.store.files import write_failure
 from harness.store.runs import RunRecord
 from harness.store.view import MISSING, View, build_view
 
@@ -108,7 +114,6 @@ def _saved(
 ) -> tuple[SavedDrop | None, dict[str, str]]:
     if not settings.compare:
         return None, {}
-    from harness.analysis.baseline import BaselineError, SavedComparison, load_baseline
 
     boot = settings.bootstrap() or BootstrapSettings()
     try:
@@ -240,7 +245,6 @@ def build(
         sections=sections,
         families=families,
     )
-    from harness.core.textsafe import count_unencodable, replaced_note
 
     # report.json keeps every string exactly (escaped); people see U+FFFD instead.
     if replaced := count_unencodable(report.to_dict()):
@@ -259,9 +263,6 @@ def build(
     )
     failures: list[str] = []
     if save_baseline is not None and reps:
-        from harness.analysis.baseline import baseline_doc
-        from harness.analysis.baseline import save_baseline as save
-        from harness.store.files import write_failure
 
         name = save_baseline.stem
         try:
@@ -292,10 +293,6 @@ def write_files(
     Each file is written on its own: one that cannot be (full disk, read-only folder,
     a folder at its path) is a line in ``failures``, and the others are still tried.
     """
-    from harness.report.formats import REPORT_FORMATS, FormatContext
-    from harness.report.partial import report_dir
-    from harness.report.write import requested
-    from harness.store.files import write_failure
 
     report = done.report.to_dict()
     store, out = out, report_dir(out, report)

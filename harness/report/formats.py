@@ -26,6 +26,9 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from harness.core.registry import Registry
 from harness.core.textsafe import json_dumps, scrub_tree
+from harness.report.render.html import render_html
+from harness.report.render.junit import render_junit
+from harness.report.render.markdown import render_markdown
 from harness.store.files import atomic_write_text
 
 
@@ -111,7 +114,6 @@ class Markdown(FileFormat):
     name, filename = "md", "report.md"
 
     def render(self, ctx: FormatContext) -> str:
-        from harness.report.render.markdown import render_markdown
 
         return render_markdown(ctx.rendered, timestamp=ctx.timestamp)
 
@@ -120,7 +122,6 @@ class Html(FileFormat):
     name, filename = "html", "report.html"
 
     def render(self, ctx: FormatContext) -> str:
-        from harness.report.render.html import render_html
 
         return render_html(ctx.rendered, timestamp=ctx.timestamp, results_dir=ctx.store or ctx.out)
 
@@ -134,7 +135,6 @@ class Junit(FileFormat):
         return ctx.junit_xml or ctx.out / self.filename
 
     def render(self, ctx: FormatContext) -> str:
-        from harness.report.render.junit import render_junit
 
         return render_junit(ctx.rendered, timestamp=ctx.timestamp)
 

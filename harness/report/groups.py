@@ -12,6 +12,7 @@ from typing import Any
 from harness.analysis.agreement import ScoreRow, analyse, build_report, rows_from_cases
 from harness.core.families import Families
 from harness.core.records import CaseKey, CaseResult
+from harness.report.quality import add_quality
 
 __all__ = ["report_groups"]
 
@@ -48,7 +49,6 @@ def report_groups(
     issues = _data_issues(results)
     for g in groups:
         g["data"] = dict(sorted(issues.get((g["task"], g["dataset"]), {}).items()))
-    from harness.quality.summary import add_quality
 
     add_quality(groups, run or {})  # per-source data quality, cached per file
     return groups

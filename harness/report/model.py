@@ -21,6 +21,7 @@ from harness.core.families import Families
 from harness.core.records import SCHEMA_VERSION, CaseKey, CaseResult
 from harness.report.figures import Group, ReportFormatError, _list, _obj, _req, _str
 from harness.report.verdicts import GatesSection
+from harness.store.files import check_case_dict
 
 __all__ = [
     "REPORT_SCHEMA",
@@ -55,7 +56,6 @@ class CaseRow:
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> CaseRow:
-        from harness.store.files import check_case_dict
 
         d = _obj(d, where)
         body = {k: v for k, v in d.items() if k not in ("state", "run")}

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from harness.report.render.terminal import AGREEMENT_COLUMNS
+#: The columns of an agreement table, in every renderer.
+AGREEMENT_COLUMNS = ("spearman", "kendall", "pearson", "mae", "mse", "n_models")
+
 
 
 def num(v: Any, signed: bool = False) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 from harness.core.textsafe import visible
 from harness.report.evidence import PER_SOURCE, Example, group_evidence
 from harness.report.render.cells import (
+    AGREEMENT_COLUMNS,
     FAMILY_COLUMNS,
     agreement_cells,
     all_models,
@@ -41,7 +42,6 @@ from harness.report.render.cells import (
 )
 from harness.report.render.plots import PLOTS
 from harness.report.render.requests import request_line
-from harness.report.render.terminal import AGREEMENT_COLUMNS
 from harness.report.render.verdict import (
     COEFFICIENT,
     Card,

@@ -16,6 +16,7 @@ from typing import Any
 
 from harness.core.textsafe import isolate, visible_tree
 from harness.report.render.cells import (
+    AGREEMENT_COLUMNS,
     FAMILY_COLUMNS,
     agreement_cells,
     family_cells,
@@ -24,7 +25,6 @@ from harness.report.render.cells import (
     with_ci,
 )
 from harness.report.render.requests import request_line
-from harness.report.render.terminal import AGREEMENT_COLUMNS
 from harness.report.render.verdict import (
     COEFFICIENT,
     Card,

@@ -34,9 +34,8 @@ def _code_version() -> str:
     """The plotting code and matplotlib's version: a new release or an edit redraws."""
     import matplotlib
 
-    from harness.report.render import plots
-
-    source = Path(plots.__file__).read_bytes()
+    # The plotting module's source, by path: plots imports this module (``cached``).
+    source = Path(__file__).with_name("plots.py").read_bytes()
     return hashlib.sha256(source + matplotlib.__version__.encode()).hexdigest()
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from harness.core.names import ENSEMBLES
 from harness.core.textsafe import visible_tree
+from harness.report.render.cells import AGREEMENT_COLUMNS, family_cells, family_preference_note
 from harness.report.render.requests import request_line
 
 NA = "n/a"
@@ -96,7 +97,6 @@ def _scores(group: Mapping[str, Any], width: int) -> list[str]:
     return table(["generator \\ model", *models], rows, width)
 
 
-AGREEMENT_COLUMNS = ("spearman", "kendall", "pearson", "mae", "mse", "n_models")
 
 
 def _agreement(group: Mapping[str, Any], width: int) -> list[str]:
@@ -141,7 +141,6 @@ def _bias(group: Mapping[str, Any]) -> list[str]:
 
 def _family_bias(group: Mapping[str, Any]) -> list[str]:
     """The family biases beside the bias factor; nothing without suite families."""
-    from harness.report.render.cells import family_cells, family_preference_note  # cells reads here
 
     rows = family_cells(group, with_ci)
     if not rows:

@@ -27,6 +27,8 @@ from harness.data.hf_datasets import fingerprint
 from harness.data.hub import is_repo_uri, parse, parse_repo
 from harness.data.labels import SIBLING_SPLITS, stat_key
 from harness.quality.report import check_source
+from harness.report import figurecache
+from harness.run.suite import load_suite
 
 
 def compact(q: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,7 +59,6 @@ def _cached(
     # Upward, so kept in the function and listed in tests/test_layers.py's allowance:
     # the report's figure cache; this summary and add_quality build report groups and
     # move into harness/report/ with the typed report.
-    from harness.report import figurecache
 
     payload = {
         "kind": "quality-summary",
@@ -171,7 +172,6 @@ def add_quality(groups: list[dict[str, Any]], run: Mapping[str, Any]) -> None:
         return
     # Upward (the suite parser), kept here and allowed in tests/test_layers.py until
     # add_quality moves into harness/report/ with the typed report.
-    from harness.run.suite import load_suite
 
     try:
         suite = load_suite(str(suite_path), resolve_models=False)
