@@ -17,7 +17,7 @@ What is here, by job:
   statistics for the bootstrap), ``ChatIO`` / ``ChatOptions`` (its ``llm`` prompt);
 - records: ``Example``, ``Dataset``, the built-in tasks' records;
 - a chat backend: ``ChatBackend``, ``ChatRequest``, ``Message``, ``Reply``,
-  ``Completion``, ``Verdict``;
+  ``Completion``, ``RetryDecision``;
 - a generation plan: ``TaskGenerator`` and its ``GenContext`` / ``GenSettings``,
   ``Accepted`` / ``Rejected``, ``plan_rng``, ``weighted_keys``, ``bullet_list``,
   ``PromptTemplate``, the answer cleaners (``one_line``, ``json_value``,
@@ -27,7 +27,14 @@ What is here, by job:
 
 from __future__ import annotations
 
-from harness.backends.base import ChatBackend, ChatRequest, Completion, Message, Reply, Verdict
+from harness.backends.base import (
+    ChatBackend,
+    ChatRequest,
+    Completion,
+    Message,
+    Reply,
+    RetryDecision,
+)
 from harness.core.records import Dataset, Example, Prediction
 from harness.extend import backend, model, task
 
@@ -98,7 +105,7 @@ __all__ = [
     "TaskContext",
     "TaskGenerator",
     "TemplateError",
-    "Verdict",
+    "RetryDecision",
     "backend",
     "bullet_list",
     "json_value",
