@@ -22,7 +22,11 @@ What is here, by job:
   ``Accepted`` / ``Rejected``, ``plan_rng``, ``weighted_keys``, ``bullet_list``,
   ``PromptTemplate``, the answer cleaners (``one_line``, ``json_value``,
   ``strip_fences``, ``unquote``) and GBNF pieces (``literal``, ``names_grammar``,
-  ``line_grammar``, ``TEXT_CHAR``).
+  ``line_grammar``, ``TEXT_CHAR``);
+- a gate kind: ``GateKind`` (the defaults) / ``GateKindProtocol``, ``Figure``,
+  ``groups_of``, ``register_gate_kind``; a report format: ``FileFormat`` /
+  ``ReportFormatProtocol``, ``FormatContext``, ``register_format``; the typed
+  ``Report`` they read, and ``read_report`` for a stored report.json.
 """
 
 from __future__ import annotations
@@ -37,9 +41,17 @@ from harness.backends.base import (
 )
 from harness.core.records import Dataset, Example, Prediction
 from harness.extend import backend, model, task
+from harness.gates import Figure, GateKind, GateKindProtocol, groups_of, register_gate_kind
 
 # MissingDependency / NotConfigured move to harness.core (issue 23, part 1); named here.
 from harness.models.base import MissingDependency, NotConfigured, Predictor
+from harness.report.formats import (
+    FileFormat,
+    FormatContext,
+    ReportFormatProtocol,
+    register_format,
+)
+from harness.report.model import Report, read_report
 from harness.tasks.intent.records import IntentExample
 from harness.tasks.kit.base import Capability, MissingCapability, RecordError, Repaired, Task
 from harness.tasks.kit.chat import ChatIO, ChatOptions
@@ -67,6 +79,17 @@ from harness.tasks.ner.records import Entity, NerExample
 from harness.tasks.similarity.records import SimilarityExample
 
 __all__ = [
+    "FileFormat",
+    "Figure",
+    "FormatContext",
+    "GateKind",
+    "GateKindProtocol",
+    "Report",
+    "ReportFormatProtocol",
+    "groups_of",
+    "read_report",
+    "register_format",
+    "register_gate_kind",
     "TEXT_CHAR",
     "Accepted",
     "Ask",
