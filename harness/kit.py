@@ -17,22 +17,41 @@ What is here, by job:
   statistics for the bootstrap), ``ChatIO`` / ``ChatOptions`` (its ``llm`` prompt);
 - records: ``Example``, ``Dataset``, the built-in tasks' records;
 - a chat backend: ``ChatBackend``, ``ChatRequest``, ``Message``, ``Reply``,
-  ``Completion``, ``Verdict``;
+  ``Completion``, ``RetryDecision``;
 - a generation plan: ``TaskGenerator`` and its ``GenContext`` / ``GenSettings``,
   ``Accepted`` / ``Rejected``, ``plan_rng``, ``weighted_keys``, ``bullet_list``,
   ``PromptTemplate``, the answer cleaners (``one_line``, ``json_value``,
   ``strip_fences``, ``unquote``) and GBNF pieces (``literal``, ``names_grammar``,
-  ``line_grammar``, ``TEXT_CHAR``).
+  ``line_grammar``, ``TEXT_CHAR``);
+- a gate kind: ``GateKind`` (the defaults) / ``GateKindProtocol``, ``Figure``,
+  ``groups_of``, ``register_gate_kind``; a report format: ``FileFormat`` /
+  ``ReportFormatProtocol``, ``FormatContext``, ``register_format``; the typed
+  ``Report`` they read, and ``read_report`` for a stored report.json.
 """
 
 from __future__ import annotations
 
-from harness.backends.base import ChatBackend, ChatRequest, Completion, Message, Reply, Verdict
+from harness.backends.base import (
+    ChatBackend,
+    ChatRequest,
+    Completion,
+    Message,
+    Reply,
+    RetryDecision,
+)
 from harness.core.records import Dataset, Example, Prediction
 from harness.extend import backend, model, task
+from harness.gates import Figure, GateKind, GateKindProtocol, groups_of, register_gate_kind
 
 # MissingDependency / NotConfigured move to harness.core (issue 23, part 1); named here.
 from harness.models.base import MissingDependency, NotConfigured, Predictor
+from harness.report.formats import (
+    FileFormat,
+    FormatContext,
+    ReportFormatProtocol,
+    register_format,
+)
+from harness.report.model import Report, read_report
 from harness.tasks.intent.records import IntentExample
 from harness.tasks.kit.base import Capability, MissingCapability, RecordError, Repaired, Task
 from harness.tasks.kit.chat import ChatIO, ChatOptions
@@ -60,6 +79,17 @@ from harness.tasks.ner.records import Entity, NerExample
 from harness.tasks.similarity.records import SimilarityExample
 
 __all__ = [
+    "FileFormat",
+    "Figure",
+    "FormatContext",
+    "GateKind",
+    "GateKindProtocol",
+    "Report",
+    "ReportFormatProtocol",
+    "groups_of",
+    "read_report",
+    "register_format",
+    "register_gate_kind",
     "TEXT_CHAR",
     "Accepted",
     "Ask",
@@ -98,7 +128,7 @@ __all__ = [
     "TaskContext",
     "TaskGenerator",
     "TemplateError",
-    "Verdict",
+    "RetryDecision",
     "backend",
     "bullet_list",
     "json_value",

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness.backends import BACKENDS, ChatRequest, build_client
-from harness.backends.base import Message, redact
+from harness.backends.base import Message, mask_secrets
 from harness.backends.retry import RetryPolicy, parse_retry_after
 from harness.models.base import NotConfigured
 from tests.llm_server import LLMServer, llm_server
@@ -230,7 +230,7 @@ def test_parse_retry_after_forms():
 
 def test_redact_removes_key_and_tail():
     key = "sk-abcdefghijklmnop1234"
-    out = redact(f"bad key {key} and sk-...mnop1234", [key])
+    out = mask_secrets(f"bad key {key} and sk-...mnop1234", [key])
     assert key not in out and "mnop1234" not in out and out.count("***") == 2
 
 

@@ -194,7 +194,8 @@ def test_report_groups_get_per_source_quality(tmp_path, monkeypatch):
 def test_source_summaries_are_kept_on_disk_until_a_file_they_read_changes(tmp_path, monkeypatch):
     import os
 
-    from harness.quality import report, summary
+    from harness.quality import report
+    from harness.report import quality as summary
 
     monkeypatch.setenv("SYNTHBENCH_CACHE_DIR", str(tmp_path / "cache"))
     calls = []

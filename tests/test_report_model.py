@@ -133,10 +133,11 @@ def test_a_file_that_is_no_json_names_the_file(tmp_path: Path) -> None:
 def test_the_gates_judged_the_typed_report(finished: Finished) -> None:
     """The verdicts in report.json are those of the typed report (gates read attributes)."""
     from harness.gates import judge_gates, suite_gates
+    from harness.gates.judge import verdict_dict
 
     gates = suite_gates({}, "suite.toml", GATES)
     again = judge_gates(gates, Report.from_dict(finished.report.to_dict()))
-    assert [v.to_dict() for v in again] == [v.to_dict() for v in finished.verdicts]
+    assert [verdict_dict(v) for v in again] == [verdict_dict(v) for v in finished.verdicts]
     by_kind = {v.gate.kind: v for v in finished.verdicts}
     assert by_kind["max_invalid_rate"].failed  # fair answers invalidly 10% of the time
     assert by_kind["max_bias"].checks and by_kind["max_bias"].checks[0].value is not None

@@ -29,7 +29,7 @@ from harness.kit import (
     RecordError,
     Rejected,
     Reply,
-    Verdict,
+    RetryDecision,
     backend,
     model,
     plan_rng,
@@ -160,7 +160,7 @@ class ReviewBot:
         return Reply(f"a {word} film, take {request.seed}")
 
     def classify(self, exc):
-        return Verdict(retry=False, reason=f"{type(exc).__name__}: {exc}")
+        return RetryDecision(retry=False, reason=f"{type(exc).__name__}: {exc}")
 
     async def aclose(self):
         pass

@@ -16,7 +16,7 @@ from harness.backends.base import (
     Completion,
     Message,
     Reply,
-    Verdict,
+    RetryDecision,
 )
 from harness.backends.build import RequestDefaults, build_client
 from harness.backends.registry import BACKENDS, BackendFactory
@@ -30,7 +30,7 @@ __all__ = [
     "Message",
     "Reply",
     "RequestDefaults",
-    "Verdict",
+    "RetryDecision",
     "build_client",
 ]
 

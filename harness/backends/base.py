@@ -171,7 +171,7 @@ class EmptyAnswer(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class RetryDecision:
     """How the client should treat an exception from one attempt; ``kind`` is one of
     ``FAILURE_KINDS``."""
 
@@ -195,7 +195,7 @@ class ChatBackend(Protocol):
         """One attempt; raise the SDK's exception on failure."""
         ...
 
-    def classify(self, exc: BaseException) -> Verdict:
+    def classify(self, exc: BaseException) -> RetryDecision:
         """Retry or not, why, and the server's ``Retry-After`` when it sent one."""
         ...
 
@@ -221,7 +221,7 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every secret (and its last-8-characters tail) replaced by ``***``.
 
     Providers echo partial keys in authentication errors (``sk-...abcd``), so the

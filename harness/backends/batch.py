@@ -35,7 +35,7 @@ from harness.backends.base import (
     ClientStats,
     Completion,
     Reply,
-    redact,
+    mask_secrets,
 )
 from harness.backends.cache import ResponseCache
 
@@ -181,7 +181,7 @@ async def _run(
 
     def all_failed(why: str, kind: str = "") -> dict[str, Completion]:
         stats.failures += len(todo)
-        msg = redact(why, client._secrets)
+        msg = mask_secrets(why, client._secrets)
         return {k: Completion(None, error=msg, attempts=attempts, kind=kind) for k in todo}
 
     def reason(exc: BaseException) -> str:
@@ -238,7 +238,7 @@ async def _run(
             else f"batch {batch_id} ended without a result for this request "
             f"({state.detail or 'expired or cancelled'})"
         )
-        outcomes[key] = Completion(None, error=redact(why, client._secrets), attempts=attempts)
+        outcomes[key] = Completion(None, error=mask_secrets(why, client._secrets), attempts=attempts)
     if cache is not None:
         cache.drop_batch(name)  # answers are cached; what failed is asked anew next run
     return outcomes

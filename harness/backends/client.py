@@ -27,8 +27,8 @@ from harness.backends.base import (
     ClientStats,
     Completion,
     Reply,
-    Verdict,
-    redact,
+    RetryDecision,
+    mask_secrets,
 )
 from harness.backends.batch import run_provider_batch
 from harness.backends.cache import ResponseCache, cache_key, safe_endpoint
@@ -195,7 +195,7 @@ class ChatClient:
                     await asyncio.sleep(self.retry.delay(retry_no, verdict.retry_after, self._rng))
                     continue
                 self.stats.failures += 1
-                why = redact_known(redact(verdict.reason, self._secrets))
+                why = redact_known(mask_secrets(verdict.reason, self._secrets))
                 if too_long:
                     why += (
                         f" (server asked to wait {verdict.retry_after:.0f}s, more than "
@@ -235,10 +235,10 @@ class ChatClient:
         except TimeoutError:
             raise _Deadline(self.deadline) from None
 
-    def _classify(self, exc: BaseException) -> Verdict:
+    def _classify(self, exc: BaseException) -> RetryDecision:
         if isinstance(exc, _Deadline):
             why = f"no whole answer within the {exc.seconds:g}s deadline"
-            return Verdict(True, why, kind=TIMEOUT)
+            return RetryDecision(True, why, kind=TIMEOUT)
         return self.backend.classify(exc)
 
     def _refuse(self, why: str) -> str:
@@ -322,7 +322,7 @@ class ChatClient:
                     if isinstance(rep, Exception):
                         self.stats.failures += 1
                         verdict = self.backend.classify(rep)
-                        why = redact_known(redact(verdict.reason, self._secrets))
+                        why = redact_known(mask_secrets(verdict.reason, self._secrets))
                         out[i] = Completion(
                             None,
                             error=f"request failed after 1 attempt: {why}",

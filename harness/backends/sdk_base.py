@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from harness.backends.base import Verdict
+from harness.backends.base import RetryDecision
 from harness.backends.sdk_errors import classify_sdk_error
 
 
@@ -23,7 +23,7 @@ class SdkChat:
     #: The provider's batch API when the suite asks for ``batch = true``.
     batch_api: Any = None
 
-    def classify(self, exc: BaseException) -> Verdict:
+    def classify(self, exc: BaseException) -> RetryDecision:
         return classify_sdk_error(exc, self._sdk_module, self.key_env, self.timeout)
 
     async def aclose(self) -> None:

@@ -12,7 +12,7 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from harness.backends.base import ChatRequest, Reply, Verdict
+from harness.backends.base import ChatRequest, Reply, RetryDecision
 from harness.backends.hf_local import fingerprint, load_causal_lm, require
 from harness.backends.registry import BACKENDS
 from harness.core.values import strict_bool
@@ -113,9 +113,9 @@ class TransformersChat:
             raise rep
         return rep
 
-    def classify(self, exc: BaseException) -> Verdict:
+    def classify(self, exc: BaseException) -> RetryDecision:
         # A local model fails the same way every time: retrying only wastes time.
-        return Verdict(False, f"{type(exc).__name__}: {str(exc)[:300]}")
+        return RetryDecision(False, f"{type(exc).__name__}: {str(exc)[:300]}")
 
     async def aclose(self) -> None:
         return None

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
-from harness.gates import describe
-
 if TYPE_CHECKING:
     from harness.plugin.session import SynthSession
 
@@ -71,6 +69,10 @@ def gate_reports(verdicts: Sequence[Any], deferred: bool = False) -> list[list[p
     In a shard's run (``deferred``) a failed gate is skipped: the shard saw part of
     its cells, and ``synthbench report`` over every shard's store decides.
     """
+    # Here, not at the top: verdicts exist only at a run's end; a dormant plugin
+    # (a session with no suite) never loads the gates.
+    from harness.gates import describe
+
     out = []
     for v in verdicts:
         text = f"{v.reason}\n{describe(v.gate)}"

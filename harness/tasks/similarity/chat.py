@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from harness.core.records import Example, Prediction
 from harness.tasks.kit.chat import ChatIO, ChatOptions, Message, TaskContext
 from harness.tasks.kit.prompts import render
-from harness.tasks.kit.prompts.parse import short, strip_fences, unparseable
+from harness.tasks.kit.prompts.parse import first_fenced_block, short, unparseable
 from harness.tasks.similarity.records import SimilarityExample
 
 
@@ -66,7 +66,7 @@ _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 def parse_rating(raw: str, low: float, high: float) -> Prediction:
     """A number in [low, high]: inside ``<similarity_rating>`` tags, else the first number."""
     m = _TAG.search(raw)
-    region = m.group(1) if m else strip_fences(raw)
+    region = m.group(1) if m else first_fenced_block(raw)
     num = _NUMBER.search(region)
     if num is None:
         return unparseable(raw, f"no number in {short(raw)!r}")

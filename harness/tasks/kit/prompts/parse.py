@@ -54,8 +54,9 @@ def fenced_blocks(text: str) -> list[str]:
     return out
 
 
-def strip_fences(text: str) -> str:
-    """The content of the first markdown code block, else the text itself."""
+def first_fenced_block(text: str) -> str:
+    """The content of the first markdown code block, else the text itself (unlike
+    ``generation.answers.strip_fences``, which takes only a fence around the whole text)."""
     blocks = fenced_blocks(text)
     return blocks[0] if blocks else text
 
@@ -78,7 +79,7 @@ def match_label(
     if not labels:
         return None
     by_norm = {norm_label(lab): lab for lab in labels}
-    text = strip_fences(answer).strip()
+    text = first_fenced_block(answer).strip()
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     for cand in (text, first, _PREFIX.sub("", first)):
         n = norm_label(cand)
