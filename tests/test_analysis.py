@@ -1,4 +1,5 @@
-"""harness.analysis.agreement: the worked example of metrics.md, hand-computed coefficients, properties."""
+"""harness.analysis.agreement: the worked example of metrics.md, hand-computed
+coefficients, properties."""
 
 from __future__ import annotations
 
@@ -466,7 +467,8 @@ def test_agreement_arrays_refuse_mismatched_shapes() -> None:
 
 
 def test_point_figures_match_the_bootstrap_row_zero() -> None:
-    """harness.analysis.intervals recomputes ensembles and bias per resample; row 0 must equal ours."""
+    """harness.analysis.intervals recomputes ensembles and bias per resample; row 0 must
+    equal ours."""
     from harness.analysis.intervals import GroupReplicates, bias, ensemble
 
     matrix = {g: dict(row) for g, row in WORKED.items()}

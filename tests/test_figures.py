@@ -1,4 +1,5 @@
-"""harness.analysis.engine, the one engine: exact means, and points that are row 0 of the resamples."""
+"""harness.analysis.engine, the one engine: exact means, and points that are row 0 of
+the resamples."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""harness.analysis.resampling: batch scorers equal the tasks' own scoring, coefficients equal scipy."""
+"""harness.analysis.resampling: batch scorers equal the tasks' own scoring,
+coefficients equal scipy."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Which generator (harness.analysis.whichgen): paired comparisons, task rollup, Holm, recommendation."""
+"""Which generator (harness.analysis.whichgen): paired comparisons, task rollup, Holm,
+recommendation."""
 
 from __future__ import annotations
 

@@ -238,7 +238,8 @@ async def _run(
             else f"batch {batch_id} ended without a result for this request "
             f"({state.detail or 'expired or cancelled'})"
         )
-        outcomes[key] = Completion(None, error=mask_secrets(why, client._secrets), attempts=attempts)
+        error = mask_secrets(why, client._secrets)
+        outcomes[key] = Completion(None, error=error, attempts=attempts)
     if cache is not None:
         cache.drop_batch(name)  # answers are cached; what failed is asked anew next run
     return outcomes
