@@ -125,3 +125,24 @@ def test_two_level_figures_and_self_preference_reach_every_card() -> None:
     )
     assert "permutation p=0.167 (exact)" in html
     assert '<th scope="col">over models</th>' in html
+
+
+def test_cells_a_selection_left_out_are_not_called_never_reported() -> None:
+    """A ``-k``/``-m`` run leaves cells unselected: counted apart from selected cases
+    that never arrived (a crashed worker), in the summary and the full tables."""
+    from harness.store.view import NOT_SELECTED
+
+    report = suite_report()
+    cell = {"task": "intent", "dataset": "d", "generator": "real"}
+    missing = [
+        {**cell, "model": "lost", "reason": "missing"},
+        {**cell, "model": "a", "reason": NOT_SELECTED},
+        {**cell, "model": "b", "reason": NOT_SELECTED},
+    ]
+    report = {**report, "cases": {**report.get("cases", {}), "missing": missing}}
+    summary = render_summary(report, width=100)
+    assert "; 1 never reported; 2 not selected (no stored result)" in summary
+    full = render_terminal(report, width=100)
+    assert "missing (never reported): 1" in full and "intent-d-real-lost" in full
+    assert "not selected in this run, no stored result: 2" in full
+    assert "intent-d-real-a" not in full

@@ -33,6 +33,7 @@ from harness.report.render.verdict import (
     reference_text,
     untestable,
 )
+from harness.store.view import NOT_SELECTED
 
 GATE_TAGS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 
@@ -190,10 +191,18 @@ def which_lines(report: Mapping[str, Any], width: int) -> list[str]:
 
 
 def _cases_line(report: Mapping[str, Any]) -> str:
+    """Cases by status; cells without a result split by why: a ``-k``/``-m`` run leaves
+    most cells unselected, which is not the same as a selected case that never arrived."""
     cases = report.get("cases", {})
     counts = ", ".join(f"{n} {plain(s)}" for s, n in cases.get("counts", {}).items())
-    missing = len(cases.get("missing", []))
-    return f"cases: {counts or 'none'}" + (f"; {missing} never reported" if missing else "")
+    missing = cases.get("missing", [])
+    unselected = sum(1 for m in missing if m.get("reason") == NOT_SELECTED)
+    parts = [f"cases: {counts or 'none'}"]
+    if len(missing) > unselected:
+        parts.append(f"{len(missing) - unselected} never reported")
+    if unselected:
+        parts.append(f"{unselected} not selected (no stored result)")
+    return "; ".join(parts)
 
 
 def render_summary(report: Mapping[str, Any], width: int = 100) -> str:
