@@ -85,67 +85,11 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-#: The kit's names that ``harness`` offers without importing them up front.
-_FROM_KIT = frozenset({
-    "FileFormat",
-    "Figure",
-    "FormatContext",
-    "GateKind",
-    "GateKindProtocol",
-    "Report",
-    "ReportFormatProtocol",
-    "groups_of",
-    "read_report",
-    "register_format",
-    "register_gate_kind",
-    "TEXT_CHAR",
-    "Accepted",
-    "Ask",
-    "Capability",
-    "ChatBackend",
-    "ChatIO",
-    "ChatOptions",
-    "ChatRequest",
-    "Completion",
-    "Entity",
-    "Example",
-    "ExampleStats",
-    "GenContext",
-    "GenSettings",
-    "GeneratorFactory",
-    "IntentExample",
-    "KeptValues",
-    "LabelSource",
-    "Message",
-    "Messages",
-    "MissingCapability",
-    "NerExample",
-    "PromptTemplate",
-    "RecordError",
-    "Rejected",
-    "Repaired",
-    "Reply",
-    "SimilarityExample",
-    "Task",
-    "TaskBase",
-    "TaskGenerator",
-    "TemplateError",
-    "RetryDecision",
-    "bullet_list",
-    "json_value",
-    "line_grammar",
-    "literal",
-    "names_grammar",
-    "one_line",
-    "plan_rng",
-    "strip_fences",
-    "unquote",
-    "weighted_keys",
-})
 
 
 def __getattr__(name: str) -> Any:
-    if name in _FROM_KIT:
+    # Only called for names not bound above: a public one is the kit's, loaded on first use.
+    if name in __all__:
         import harness.kit
 
         return getattr(harness.kit, name)

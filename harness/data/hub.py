@@ -14,10 +14,12 @@ commit. huggingface_hub is imported on first use only.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,13 +125,10 @@ def parse(uri: str) -> HubPath:
     return HubPath(f"{org}/{name}", rest, revision)
 
 
-def resolve(uri: str, *, cache_dir: str | Path | None = None) -> Path:
-    """The local path of a Hub file, downloaded into (or found in) the Hub cache.
-
-    Raises ``HubMissing`` (a ``DataMissing``, so a case is skipped with the reason)
-    when the file cannot be had, ``HubError`` for a malformed URI.
-    """
-    from huggingface_hub import hf_hub_download
+@contextlib.contextmanager
+def _hub_errors(uri: str, repo: str, revision: str, path: str = "") -> Iterator[None]:
+    """The Hub client's errors as ``HubMissing`` naming what is missing (one place for
+    a file and a whole repository)."""
     from huggingface_hub.errors import (
         EntryNotFoundError,
         LocalEntryNotFoundError,
@@ -137,23 +136,35 @@ def resolve(uri: str, *, cache_dir: str | Path | None = None) -> Path:
         RevisionNotFoundError,
     )
 
-    hp = parse(uri)
     try:
-        local = hf_hub_download(
-            hp.repo_id, hp.path, repo_type="dataset", revision=hp.revision,
-            cache_dir=str(cache_dir) if cache_dir is not None else None,
-            local_files_only=not hub_reachable(),
-        )
+        yield
     except LocalEntryNotFoundError:
         raise HubMissing(
             uri, f"not in the Hub cache and the Hub cannot be reached; {_offline_fix()}"
         ) from None
     except EntryNotFoundError:
-        raise HubMissing(uri, f"no file {hp.path!r} at revision {hp.revision!r}") from None
+        raise HubMissing(uri, f"no file {path!r} at revision {revision!r}") from None
     except RevisionNotFoundError:
-        raise HubMissing(uri, f"no revision {hp.revision!r}") from None
+        raise HubMissing(uri, f"no revision {revision!r}") from None
     except RepositoryNotFoundError:
-        raise HubMissing(uri, f"no dataset repository {hp.repo_id!r} (or no access)") from None
+        raise HubMissing(uri, f"no dataset repository {repo!r} (or no access)") from None
+
+
+def resolve(uri: str, *, cache_dir: str | Path | None = None) -> Path:
+    """The local path of a Hub file, downloaded into (or found in) the Hub cache.
+
+    Raises ``HubMissing`` (a ``DataMissing``, so a case is skipped with the reason)
+    when the file cannot be had, ``HubError`` for a malformed URI.
+    """
+    from huggingface_hub import hf_hub_download
+
+    hp = parse(uri)
+    with _hub_errors(uri, hp.repo_id, hp.revision, hp.path):
+        local = hf_hub_download(
+            hp.repo_id, hp.path, repo_type="dataset", revision=hp.revision,
+            cache_dir=str(cache_dir) if cache_dir is not None else None,
+            local_files_only=not hub_reachable(),
+        )
     return Path(str(local))
 
 
@@ -182,27 +193,14 @@ def snapshot(uri: str, *, cache_dir: str | Path | None = None) -> Path:
     ``HubMissing`` at once (see ``hub_reachable``).
     """
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import (
-        LocalEntryNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
 
     repo, revision = parse_repo(uri)
-    try:
+    with _hub_errors(uri, repo, revision):
         local = snapshot_download(
             repo, repo_type="dataset", revision=revision,
             cache_dir=str(cache_dir) if cache_dir is not None else None,
             local_files_only=not hub_reachable(),
         )
-    except LocalEntryNotFoundError:
-        raise HubMissing(
-            uri, f"not in the Hub cache and the Hub cannot be reached; {_offline_fix()}"
-        ) from None
-    except RevisionNotFoundError:
-        raise HubMissing(uri, f"no revision {revision!r}") from None
-    except RepositoryNotFoundError:
-        raise HubMissing(uri, f"no dataset repository {repo!r} (or no access)") from None
     return Path(str(local))
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from harness.store.view import NOT_SELECTED
+
 #: The columns of an agreement table, in every renderer.
 AGREEMENT_COLUMNS = ("spearman", "kendall", "pearson", "mae", "mse", "n_models")
 
@@ -121,3 +123,12 @@ def family_preference_note(group: Mapping[str, Any]) -> str:
         f"bias {num(fp.get('statistic'), signed=True)}, permutation p={fp['p_value']:.3f} "
         f"({kind}, generator families permuted)"
     )
+
+
+def never_reported(cases: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], int]:
+    """The missing cells a run selected (they never arrived), and how many others a
+    ``-k``/``-m`` selection left out with no stored result: two different stories."""
+    missing = cases.get("missing", [])
+    lost = [m for m in missing if m.get("reason") != NOT_SELECTED]
+    return lost, len(missing) - len(lost)
+

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.core.textsafe import visible, visible_tree
+from harness.report.render.cells import never_reported
 from harness.report.render.requests import request_line
 from harness.report.render.verdict import (
     COEFFICIENT,
@@ -33,7 +34,6 @@ from harness.report.render.verdict import (
     reference_text,
     untestable,
 )
-from harness.store.view import NOT_SELECTED
 
 GATE_TAGS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 
@@ -195,11 +195,10 @@ def _cases_line(report: Mapping[str, Any]) -> str:
     most cells unselected, which is not the same as a selected case that never arrived."""
     cases = report.get("cases", {})
     counts = ", ".join(f"{n} {plain(s)}" for s, n in cases.get("counts", {}).items())
-    missing = cases.get("missing", [])
-    unselected = sum(1 for m in missing if m.get("reason") == NOT_SELECTED)
+    lost, unselected = never_reported(cases)
     parts = [f"cases: {counts or 'none'}"]
-    if len(missing) > unselected:
-        parts.append(f"{len(missing) - unselected} never reported")
+    if lost:
+        parts.append(f"{len(lost)} never reported")
     if unselected:
         parts.append(f"{unselected} not selected (no stored result)")
     return "; ".join(parts)

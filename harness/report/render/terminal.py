@@ -14,9 +14,13 @@ from typing import Any
 
 from harness.core.names import ENSEMBLES
 from harness.core.textsafe import visible_tree
-from harness.report.render.cells import AGREEMENT_COLUMNS, family_cells, family_preference_note
+from harness.report.render.cells import (
+    AGREEMENT_COLUMNS,
+    family_cells,
+    family_preference_note,
+    never_reported,
+)
 from harness.report.render.requests import request_line
-from harness.store.view import NOT_SELECTED
 
 NA = "n/a"
 
@@ -244,9 +248,7 @@ def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
         tail.append(f"llm response cache: {cache['hits']} hits, {cache['misses']} misses")
     if line := request_line(report):  # failed requests apart from bad answers
         tail.append(line[:width])
-    # Cells a -k/-m run did not select are not "never reported": counted apart.
-    missing = [m for m in cases.get("missing", []) if m.get("reason") != NOT_SELECTED]
-    unselected = len(cases.get("missing", [])) - len(missing)
+    missing, unselected = never_reported(cases)
     if unselected:
         tail.append(f"not selected in this run, no stored result: {unselected}")
     if missing:
