@@ -436,3 +436,21 @@ def test_a_case_file_of_another_status_is_no_result(tmp_path: Path) -> None:
     for view in _views([(a, _record("ra", cells, "2")), (b, _record("rb", cells, "1"))]):
         assert [(e.state, e.result.status) for e in view.entries] == [(EVALUATED, "ok")]
         assert "incomplete in run ra (2 requests failed) set aside" in view.superseded[0]
+
+
+def test_a_number_out_of_range_inside_extra_is_a_damaged_record() -> None:
+    """``"errors": 1e999`` in a case record's free-form ``extra`` parses to inf: refused
+    like any other field (found by tests/test_store_fuzz.py), so no report meets it."""
+    import math
+
+    import pytest
+
+    from harness.store.files import check_case_dict
+
+    good = {"schema": 1, "task": "intent", "dataset": "d", "generator": "g", "model": "m",
+            "status": "ok",
+            "extra": {"errors": 0, "nested": [{"x": 1.5}]}}
+    check_case_dict(good)
+    for bad in ({"errors": math.inf}, {"nested": [{"x": -math.inf}]}):
+        with pytest.raises(ValueError, match="finite"):
+            check_case_dict({**good, "extra": bad})

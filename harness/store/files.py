@@ -370,7 +370,21 @@ def check_case_dict(d: Any) -> CaseResult:
         raise ValueError("'data.notes' must be a list of strings")
     if not isinstance(d.get("extra", {}), dict):
         raise ValueError("'extra' must be an object")
+    _finite_numbers(d.get("extra", {}), "'extra'")
     return CaseResult.from_dict(d)
+
+
+def _finite_numbers(v: Any, what: str) -> None:
+    """Every number in a free-form object is finite: ``1e999`` parses to inf, which no
+    run writes and no JSON writer of a report can write back."""
+    if isinstance(v, dict):
+        for k, x in v.items():
+            _finite_numbers(x, f"{what}.{k}")
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            _finite_numbers(x, f"{what}[{i}]")
+    elif isinstance(v, int | float) and not isinstance(v, bool):
+        _number(v, what)
 
 
 def check_outcome_dict(d: dict[str, Any]) -> Outcome:
