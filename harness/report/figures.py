@@ -640,6 +640,11 @@ class Group:
         )
 
 
+def as_group(group: Group | Mapping[str, Any]) -> Group:
+    """``group`` typed: a ``Group`` as is, its JSON form read by ``Group.from_dict``."""
+    return group if isinstance(group, Group) else Group.from_dict(group)
+
+
 def _data_issues(d: Any, where: str) -> DataIssues:
     d = _obj(d, where)
     for name in ("rows", "kept", "duplicates", "repaired_entities", "dropped_entities",

@@ -32,6 +32,7 @@ __all__ = [
     "Report",
     "ReportFormatError",
     "StoreSection",
+    "as_report",
     "read_report",
 ]
 
@@ -241,3 +242,13 @@ def read_report(path: Path) -> Report:
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ReportFormatError(f"{file}: cannot read the report ({exc})") from None
     return Report.from_dict(doc, str(file))
+
+
+def as_report(report: Report | Mapping[str, Any]) -> Report:
+    """``report`` typed: a ``Report`` as is, a JSON form (a stored or hand-made
+    ``report.json``) read and checked by ``Report.from_dict``.
+
+    Renderers take either, so a stored report can be rendered again; inside they read
+    the typed values only.
+    """
+    return report if isinstance(report, Report) else Report.from_dict(report)
