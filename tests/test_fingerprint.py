@@ -99,3 +99,17 @@ def test_colliding_ids_are_refused_naming_file_and_names() -> None:
 def test_names_with_dashes_that_do_not_collide_pass() -> None:
     suite = parse_suite(tomllib.loads(COLLIDING.replace('"a-b" = {}', '"x-y" = {}')), "s.toml")
     check_case_ids(suite)
+
+
+def test_score_range_is_an_input_of_the_tasks_that_declare_it(tmp_path: Path) -> None:
+    """The gold scale shapes a similarity case (the prompt's scale, the checks): it is in
+    that task's fingerprints, and in no other task's (``Task.uses_score_range``)."""
+    write_data_dir(tmp_path / "data", n=10)
+    base = _digests(tmp_path, suite_text())
+    for dataset, task in (("toy-sim", "similarity"), ("toy-intent", "intent")):
+        header = f'[datasets.{dataset}]\ntask = "{task}"\n'
+        text = suite_text().replace(header, header + "score_range = [0, 4]\n")
+        assert text != suite_text()
+        changed = _changed(base, _digests(tmp_path, text))
+        expected = {k for k in base if k.dataset == dataset} if task == "similarity" else set()
+        assert changed == expected, dataset

@@ -131,7 +131,7 @@ def case_fingerprint(
             "version": factory_version(resolve_factory(model.factory)),
         },
         "data": {role: {"path": p, "hash": _digest_of(data_dir, p)} for role, p in files.items()},
-        "score_range": list(spec.score_range) if key.task == "similarity" else None,
+        "score_range": list(spec.score_range) if task.uses_score_range else None,
         "max_examples": max_examples,
         "seed": seed,
         "task": {"name": key.task, "metric_version": task.metric_version},

@@ -102,6 +102,9 @@ class Task(Protocol):
     record_fields: tuple[str, ...]
     #: Bumped when the metric's definition changes: stored results are then re-run.
     metric_version: int
+    #: Whether the dataset's ``score_range`` (its gold scale) shapes the cases: the
+    #: prompt's scale and the quality checks read it, so it is part of a case's inputs.
+    uses_score_range: bool
 
     def parse_record(self, obj: dict[str, Any]) -> Example:
         """Validate one decoded JSON object; raise ``RecordError`` naming the field."""

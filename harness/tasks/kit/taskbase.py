@@ -32,6 +32,7 @@ class TaskBase:
     text_fields: tuple[str, ...] = ("text",)
     record_fields: tuple[str, ...] = ()
     metric_version: int = 1
+    uses_score_range: bool = False
 
     def dedup_key(self, example: Example) -> Any:
         """The example's ``text`` (the example itself for a record without one)."""

@@ -86,6 +86,8 @@ class SimilarityTask(TaskFolder):
     text_fields: tuple[str, ...] = ("text1", "text2")
     #: A record's fields: a datasets-format source maps its columns onto these.
     record_fields: tuple[str, ...] = ("text1", "text2", "score")
+    #: The gold scale (0-5 or 0-4) sets the chat prompt's scale and the quality checks.
+    uses_score_range = True
 
     def dedup_key(self, example: Example) -> Any:
         """The text pair: two records with it are one example, counted twice."""
