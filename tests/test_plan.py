@@ -12,7 +12,8 @@ import pytest
 from harness.__main__ import main
 from harness.analysis import engine as F
 from harness.analysis import resampling as S
-from harness.analysis.plan import agreement_width, plan, score_width
+from harness.analysis.plan import agreement_width, score_width
+from harness.report.plan import plan
 from harness.tasks import TASKS
 from tests.report_fixtures import typed_report
 
@@ -103,7 +104,7 @@ def _report() -> dict:
 
 
 def test_plan_rows_scale_the_measured_standard_error() -> None:
-    rows = plan(_report(), [100, 400], [4, 8], 0.95)
+    rows = plan(typed_report(_report()), [100, 400], [4, 8], 0.95)
     assert [(r.examples, r.models) for r in rows] == [(100, 4), (100, 8), (400, 4), (400, 8)]
     assert rows[0].score_width == pytest.approx(2 * 1.959964 * 0.04, rel=1e-5)
     assert rows[2].score_width == pytest.approx(rows[0].score_width / 2)

@@ -1,6 +1,7 @@
 """How much is enough? Expected interval widths for other numbers of examples and models.
 
-From a report with intervals (``ci``), per (task, dataset, synthetic source):
+From a source's measured figures (``SourceCells``: what ``harness.report.plan`` reads
+of a report with intervals), per (task, dataset, synthetic source):
 
 * **score**: a bootstrap standard error shrinks as ``1 / sqrt(n)``, so a model's
   score interval at ``n'`` examples is expected to be ``2 z se sqrt(n / n')`` wide
@@ -21,7 +22,7 @@ can size a synthetic benchmark before paying for it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
@@ -30,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.analysis.engine import spearman_last
-from harness.core.names import ENSEMBLES, MIN_MODELS, REAL
+from harness.core.names import MIN_MODELS
 
 FloatArray = npt.NDArray[np.float64]
 SIMULATIONS = 2000
@@ -109,75 +110,65 @@ def _round(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else round(x, 6)
 
 
-def _cells(ci: Mapping[str, Any], gen: str, models: Sequence[str]) -> tuple[FloatArray, FloatArray]:
-    row = ci.get("scores", {}).get(gen, {})
-    value = [row.get(m, {}).get("value") for m in models]
-    se = [row.get(m, {}).get("se") for m in models]
-    return (
-        np.array([math.nan if v is None else v for v in value], dtype=np.float64),
-        np.array([math.nan if v is None else v for v in se], dtype=np.float64),
-    )
+@dataclass(frozen=True)
+class SourceCells:
+    """One synthetic source's measured figures, as the planner needs them: per model
+    (the same order on both sides) the score and its standard error on the source and
+    on real data, and the examples scored."""
+
+    task: str
+    dataset: str
+    generator: str
+    examples: int
+    synth: FloatArray
+    se_synth: FloatArray
+    real: FloatArray
+    se_real: FloatArray
 
 
-def plan(
-    report: Mapping[str, Any],
+def plan_source(
+    cells: SourceCells,
     examples: Sequence[int],
     models: Sequence[int] = (),
     level: float = 0.95,
     seed: int = 0,
 ) -> list[PlanRow]:
-    """Expected widths for every synthetic source of ``report`` at every size asked.
-
-    ``models`` empty: the number of models measured. Sources without intervals, a
-    real side, or a known example count are left out.
-    """
-    sizes: dict[tuple[str, str, str], int] = {}
-    for c in report.get("cases", {}).get("all", []):
-        key = (c["task"], c["dataset"], c["generator"])
-        sizes[key] = max(sizes.get(key, 0), int(c.get("n_examples") or 0))
+    """Expected widths for one source at every size asked (``models`` empty: the number
+    measured); no rows when no model has both scores and both standard errors."""
+    s, r, se_s, se_r = cells.synth, cells.real, cells.se_synth, cells.se_real
+    ok = np.isfinite(s) & np.isfinite(se_s) & np.isfinite(r) & np.isfinite(se_r)
+    if not ok.any() or cells.examples < 1:
+        return []
+    n = cells.examples
+    count = int(ok.sum())
+    args = (s[ok], r[ok], se_s[ok], se_r[ok])
     rows = []
-    for g in report.get("groups", []):
-        ci = g.get("ci")
-        if not ci or REAL not in ci.get("scores", {}):
-            continue
-        for gen in ci["scores"]:
-            n = sizes.get((g["task"], g["dataset"], gen), 0)  # the examples scored
-            if gen == REAL or gen in ENSEMBLES or n < 1:
-                continue
-            names = sorted(set(ci["scores"][gen]) & set(ci["scores"][REAL]))
-            s, se_s = _cells(ci, gen, names)
-            r, se_r = _cells(ci, REAL, names)
-            ok = np.isfinite(s) & np.isfinite(se_s) & np.isfinite(r) & np.isfinite(se_r)
-            if not ok.any():
-                continue
-            count = int(ok.sum())
-            args = (s[ok], r[ok], se_s[ok], se_r[ok])
-            for n_new in examples:
-                width = score_width(float(se_s[ok].mean()), n, n_new, level)
-                scale = math.sqrt(n / n_new)
-                fixed = (
-                    agreement_width(*args, scale, None, level, seed=seed)
-                    if count >= MIN_MODELS
-                    else math.nan
+    for n_new in examples:
+        width = score_width(float(se_s[ok].mean()), n, n_new, level)
+        scale = math.sqrt(n / n_new)
+        fixed = (
+            agreement_width(*args, scale, None, level, seed=seed)
+            if count >= MIN_MODELS
+            else math.nan
+        )
+        for m_new in models or (count,):
+            drawn = (
+                agreement_width(*args, scale, m_new, level, seed=seed)
+                if count >= MIN_MODELS and m_new >= MIN_MODELS
+                else math.nan
+            )
+            rows.append(
+                PlanRow(
+                    cells.task,
+                    cells.dataset,
+                    cells.generator,
+                    n,
+                    count,
+                    n_new,
+                    m_new,
+                    width,
+                    _round(fixed) if m_new == count else None,
+                    _round(drawn),
                 )
-                for m_new in models or (count,):
-                    drawn = (
-                        agreement_width(*args, scale, m_new, level, seed=seed)
-                        if count >= MIN_MODELS and m_new >= MIN_MODELS
-                        else math.nan
-                    )
-                    rows.append(
-                        PlanRow(
-                            g["task"],
-                            g["dataset"],
-                            gen,
-                            n,
-                            count,
-                            n_new,
-                            m_new,
-                            width,
-                            _round(fixed) if m_new == count else None,
-                            _round(drawn),
-                        )
-                    )
+            )
     return rows

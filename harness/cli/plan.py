@@ -40,11 +40,11 @@ def add_plan_parser(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness.analysis.plan import plan
     from harness.report.model import read_report
+    from harness.report.plan import plan
 
     try:
-        report = read_report(args.report).to_dict()
+        report = read_report(args.report)
     except ValueError as exc:  # ReportFormatError: names the file and the bad key
         print(f"synthbench plan: cannot read {args.report}: {exc}", file=sys.stderr)
         return 2
