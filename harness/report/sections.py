@@ -568,7 +568,8 @@ class WholeRun:
 
     def to_dict(self) -> dict[str, Any]:
         """The sections in ``SECTION_ORDER``, keys it does not name (a run record's other
-        ``extra``) first, as ``finish`` put them."""
+        ``extra``) after ``cache``, as ``finish`` puts them (a read report's order is
+        kept by ``Report.keys``)."""
         typed: dict[str, Any] = {}
         if self.bootstrap is not None:
             typed["bootstrap"] = self.bootstrap.to_dict()
@@ -581,6 +582,7 @@ class WholeRun:
         if self.text_safety is not None:
             typed["text_safety"] = self.text_safety.to_dict()
         both = {**self.rest, **typed}
-        out = {k: v for k, v in both.items() if k not in SECTION_ORDER}
-        out.update({k: both[k] for k in SECTION_ORDER if k in both})
+        out = {k: both[k] for k in SECTION_ORDER[:1] if k in both}
+        out.update({k: v for k, v in both.items() if k not in SECTION_ORDER})
+        out.update({k: both[k] for k in SECTION_ORDER[1:] if k in both})
         return out
