@@ -147,7 +147,6 @@ class QualitySummary:
         def share(k: str) -> float | None:
             return _num(_req(d, k, where), f"{where}.{k}")
 
-        exact = _req(d, "exact_test_matches", where)
         return cls(
             rows=count("rows"),
             malformed=count("malformed"),
@@ -158,7 +157,9 @@ class QualitySummary:
             distinct_2=share("distinct_2"),
             mean_words=share("mean_words"),
             task_problems=_int(_req(d, "task_problems", where), f"{where}.task_problems"),
-            exact_test_matches=_opt(exact, f"{where}.exact_test_matches", _int),
+            exact_test_matches=_opt(
+                _req(d, "exact_test_matches", where), f"{where}.exact_test_matches", _int
+            ),
             rest=_rest(d, cls._KNOWN),
             keys=tuple(d),
         )
