@@ -53,16 +53,17 @@ def _some(required: dict[str, Any], optional: dict[str, Any]) -> st.SearchStrate
 
 duplicate = _some({"generator": names, "model": names, "dropped": nums, "kept": nums}, {})
 quality = _some(
+    {},
     {
         "rows": counts, "malformed": counts, "duplicates": counts, "label_coverage": nums,
         "label_tvd": nums, "distinct_1": nums, "distinct_2": nums, "mean_words": nums,
         "task_problems": counts, "exact_test_matches": st.one_of(st.none(), counts),
+        "future": names,
     },
-    {"future": names},
 )
 item = _some(
-    {"i": counts, "influence": nums, "influence_pearson": nums, "inversion": nums},
-    {"future": nums},
+    {"i": counts},
+    {"influence": nums, "influence_pearson": nums, "inversion": nums, "future": nums},
 )
 method = st.sampled_from(["centred", "percentile", "jackknife-normal"])
 bootstrap = _some(
@@ -254,7 +255,8 @@ def test_report_reader_names_the_wrong_key(change: dict[str, Any], message: str)
         ({"duplicates": [{"generator": "g", "model": "m", "kept": 1}]},
          "group.duplicates[0]: missing key 'dropped'"),
         ({"duplicates": {}}, "group.duplicates: expected a list"),
-        ({"quality": {"g": {"rows": None}}}, "group.quality['g'].rows"),
+        ({"quality": {"g": {"rows": "x"}}}, "group.quality['g'].rows"),
+        ({"quality": {"g": {"label_tvd": True}}}, "group.quality['g'].label_tvd"),
         ({"quality_missing": {"g": 3}}, "group.quality_missing['g']"),
         ({"items": {"g": [{"influence": 0.1}]}}, "group.items['g'][0]: missing key 'i'"),
         ({"items": {"g": [{"i": 1, "influence": "x", "influence_pearson": None,

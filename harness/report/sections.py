@@ -109,57 +109,43 @@ class DuplicateScore:
 @dataclass(frozen=True)
 class QualitySummary:
     """A source's data quality in a report table (``harness.report.quality.compact``):
-    no embeddings; None where a figure does not apply (no labels, no test set)."""
+    no embeddings; None where a figure does not apply (no labels, no test set) or a
+    hand-made report leaves it out (written back without it)."""
 
-    rows: int
-    malformed: int
-    duplicates: int
-    label_coverage: float | None
-    label_tvd: float | None
-    distinct_1: float | None
-    distinct_2: float | None
-    mean_words: float | None
-    task_problems: int
-    exact_test_matches: int | None
+    rows: int | None = None
+    malformed: int | None = None
+    duplicates: int | None = None
+    label_coverage: float | None = None
+    label_tvd: float | None = None
+    distinct_1: float | None = None
+    distinct_2: float | None = None
+    mean_words: float | None = None
+    task_problems: int | None = None
+    exact_test_matches: int | None = None
     rest: Mapping[str, Any] = field(default_factory=dict)
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    #: The keys as read; None when built (every key written).
+    keys: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
-    _COUNTS = ("rows", "malformed", "duplicates")
-    _SHARES = ("label_coverage", "label_tvd", "distinct_1", "distinct_2", "mean_words")
-    _KNOWN = (*_COUNTS, *_SHARES, "task_problems", "exact_test_matches")
+    _COUNTS = ("rows", "malformed", "duplicates", "task_problems", "exact_test_matches")
+    _KNOWN = ("rows", "malformed", "duplicates", "label_coverage", "label_tvd", "distinct_1",
+              "distinct_2", "mean_words", "task_problems", "exact_test_matches")
 
     def figure(self, name: str) -> float | None:
-        """The figure called ``name`` (a table's column); None if unknown."""
+        """The figure called ``name`` (a table's column); None if unknown or absent."""
         value = getattr(self, name) if name in self._KNOWN else None
         return None if value is None else float(value)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self._KNOWN}
-        return _ordered({**d, **self.rest}, self.keys)
+        return _written(self, self._KNOWN)
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> QualitySummary:
         d = _obj(d, where)
-
-        def count(k: str) -> int:
-            return _int(_req(d, k, where), f"{where}.{k}")
-
-        def share(k: str) -> float | None:
-            return _num(_req(d, k, where), f"{where}.{k}")
-
         return cls(
-            rows=count("rows"),
-            malformed=count("malformed"),
-            duplicates=count("duplicates"),
-            label_coverage=share("label_coverage"),
-            label_tvd=share("label_tvd"),
-            distinct_1=share("distinct_1"),
-            distinct_2=share("distinct_2"),
-            mean_words=share("mean_words"),
-            task_problems=_int(_req(d, "task_problems", where), f"{where}.task_problems"),
-            exact_test_matches=_opt(
-                _req(d, "exact_test_matches", where), f"{where}.exact_test_matches", _int
-            ),
+            **{
+                k: _opt(d.get(k), f"{where}.{k}", _int if k in cls._COUNTS else _num)
+                for k in cls._KNOWN
+            },
             rest=_rest(d, cls._KNOWN),
             keys=tuple(d),
         )
@@ -168,26 +154,28 @@ class QualitySummary:
 @dataclass(frozen=True)
 class ItemRow:
     """One example of a synthetic source and how it bears on the ranking
-    (``harness.analysis.items.Item``): ``i`` its position in the source file."""
+    (``harness.analysis.items.Item``): ``i`` its position in the source file; None
+    for an undefined figure (or one a hand-made report leaves out)."""
 
     i: int
-    influence: float | None
-    influence_pearson: float | None
-    inversion: float | None
+    influence: float | None = None
+    influence_pearson: float | None = None
+    inversion: float | None = None
     rest: Mapping[str, Any] = field(default_factory=dict)
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    #: The keys as read; None when built (every key written).
+    keys: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     _KNOWN = ("i", "influence", "influence_pearson", "inversion")
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self._KNOWN}
-        return _ordered({**d, **self.rest}, self.keys)
+        return _written(self, self._KNOWN)
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> ItemRow:
         d = _obj(d, where)
+
         def num(k: str) -> float | None:
-            return _num(_req(d, k, where), f"{where}.{k}")
+            return _num(d.get(k), f"{where}.{k}")
 
         return cls(
             _int(_req(d, "i", where), f"{where}.i"),
@@ -197,6 +185,14 @@ class ItemRow:
             rest=_rest(d, cls._KNOWN),
             keys=tuple(d),
         )
+
+
+def _written(part: Any, known: tuple[str, ...]) -> dict[str, Any]:
+    """A part whose producer writes every key (null included): all of them when built,
+    those it was read with otherwise, in their order, then ``rest``."""
+    keys: tuple[str, ...] | None = part.keys
+    d = {k: getattr(part, k) for k in known if keys is None or k in keys}
+    return _ordered({**d, **part.rest}, keys or ())
 
 
 def read_duplicates(d: Any, where: str) -> tuple[DuplicateScore, ...]:
