@@ -533,21 +533,23 @@ class SynthPlugin:
         shown = redact_tree(scrub_tree(synth.report)[0])  # a lone surrogate would crash print
         for line in render(shown, width=width).splitlines():
             terminalreporter.write_line(line)
-        if note := synth.report.get("text_safety", {}).get("note"):
-            terminalreporter.write_line(note)
+        from harness.report.model import as_report
+
+        typed = as_report(synth.report)  # the session's report, typed or its JSON form
+        if typed.text_safety is not None and typed.text_safety.note:
+            terminalreporter.write_line(typed.text_safety.note)
         from harness.run.runner import data_error_lines
 
         for line in data_error_lines(list(synth.results.values())):
             terminalreporter.write_line(line)
-        states = synth.report.get("store", {}).get("states", {})
+        states = typed.store.states
         ran = len(synth.results) - len(synth.reused)
         terminalreporter.write_line(
             f"store: {ran} case(s) run now, {len(synth.reused)} reused unchanged; the report "
             f"covers {sum(states.values())} suite cell(s), {states.get('missing', 0)} missing"
         )
-        store = synth.report.get("store", {})
-        notes = ("damaged", "conflicts", "superseded")
-        for damage in [line for name in notes for line in store.get(name, [])]:
+        store = typed.store
+        for damage in (*store.damaged, *store.conflicts, *store.superseded):
             terminalreporter.write_line(f"store: {damage}", yellow=True)
         for line in synth.unsaved():
             terminalreporter.write_line(line, red=True)

@@ -11,8 +11,7 @@ The JSON form is the serialisation, not the interface; two things keep it exact:
 * every class keeps the order of the keys it was read with (``keys``), so a report
   read and written again is the same bytes, whatever order a producer chose;
 * what the typed fields do not model yet (the robustness sweeps, the self-preference
-  and family-preference tests, the which-generator comparisons, a source's data
-  issues and quality summary, the misleading items) rides along as plain JSON in
+  and family-preference tests, the which-generator comparisons) rides along as plain JSON in
   ``rest``, untouched, under the key it came with.
 
 Names of sources, models and coefficients are data (a ``Mapping`` keyed by them);
@@ -22,76 +21,36 @@ names of figures are attributes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from harness.core.records import DataIssues
-
-T = TypeVar("T")
+from harness.report.reading import (
+    ReportFormatError,
+    _each,
+    _int,
+    _list,
+    _num,
+    _obj,
+    _ordered,
+    _req,
+    _rest,
+    _str,
+    _strs,
+)
+from harness.report.sections import (
+    DuplicateScore,
+    ItemRow,
+    QualitySummary,
+    read_duplicates,
+    read_items,
+    read_quality,
+    read_quality_missing,
+)
 
 #: The agreement figures, in report order.
 AGREEMENT_FIGURES = ("spearman", "kendall", "pearson", "mae", "mse")
-
-
-class ReportFormatError(ValueError):
-    """A ``report.json`` that is not one this harness writes: names where and what."""
-
-
-# --------------------------------------------------------------------------- reading helpers
-
-
-def _obj(d: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(d, Mapping):
-        raise ReportFormatError(f"{where}: expected an object, got {type(d).__name__}")
-    return d
-
-
-def _req(d: Mapping[str, Any], key: str, where: str) -> Any:
-    if key not in d:
-        raise ReportFormatError(f"{where}: missing key {key!r}")
-    return d[key]
-
-
-def _num(x: Any, where: str) -> float | None:
-    """A JSON number or null (bools are not numbers)."""
-    if x is None:
-        return None
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise ReportFormatError(f"{where}: expected a number or null, got {x!r}")
-    return x  # kept as read (an int stays an int): written back byte for byte
-
-
-def _int(x: Any, where: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, int):
-        raise ReportFormatError(f"{where}: expected a whole number, got {x!r}")
-    return x
-
-
-def _str(x: Any, where: str) -> str:
-    if not isinstance(x, str):
-        raise ReportFormatError(f"{where}: expected a string, got {x!r}")
-    return x
-
-
-def _strs(x: Any, where: str) -> Mapping[str, str]:
-    return {str(k): _str(v, f"{where}[{k!r}]") for k, v in _obj(x, where).items()}
-
-
-def _each(d: Any, where: str, read: Callable[[Any, str], T]) -> dict[str, T]:
-    """``name -> read(value)`` of a JSON object keyed by data (sources, models)."""
-    return {str(k): read(v, f"{where}[{k!r}]") for k, v in _obj(d, where).items()}
-
-
-def _rest(d: Mapping[str, Any], known: Sequence[str]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if k not in known}
-
-
-def _ordered(values: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
-    """``values`` in the order ``keys`` (as read) gives, then any others in theirs."""
-    out = {k: values[k] for k in keys if k in values}
-    out.update({k: v for k, v in values.items() if k not in out})
-    return out
 
 
 # --------------------------------------------------------------------------- intervals
@@ -415,12 +374,6 @@ class GroupIntervals:
         )
 
 
-def _list(x: Any, where: str) -> list[Any]:
-    if not isinstance(x, list):
-        raise ReportFormatError(f"{where}: expected a list, got {type(x).__name__}")
-    return x
-
-
 def _grid_dict(grid: Mapping[str, Mapping[str, Interval]]) -> dict[str, Any]:
     return {g: {m: c.to_dict() for m, c in row.items()} for g, row in grid.items()}
 
@@ -577,24 +530,27 @@ class Group:
     #: generator -> what its loader repaired, dropped and counted.
     data: Mapping[str, DataIssues] = field(default_factory=dict)
     ci: GroupIntervals | None = None
-    #: ``duplicates``, ``quality``, ``quality_missing``, ``items``: plain JSON.
+    #: Score rows given twice with different scores (the later one kept).
+    duplicates: tuple[DuplicateScore, ...] = ()
+    #: source -> its data quality summary; None when the report has no suite data to read.
+    quality: Mapping[str, QualitySummary] | None = None
+    #: source -> why it has no quality summary; None when every source has one.
+    quality_missing: Mapping[str, str] | None = None
+    #: Per synthetic source, its most misleading examples (``harness.analysis.items``),
+    #: the most misleading first; None when the bootstrap did not run or found none.
+    items: Mapping[str, tuple[ItemRow, ...]] | None = None
+    #: Keys this class does not know yet: plain JSON.
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     _TYPED = (
         "task", "dataset", "metric", "scores", "agreement", "bias", "missing",
-        "family_bias", "data", "ci",
+        "family_bias", "data", "ci", "duplicates", "quality", "quality_missing", "items",
     )
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.task, self.dataset)
-
-    @property
-    def items(self) -> Mapping[str, Any] | None:
-        """Per synthetic source, its most misleading examples (``harness.analysis.items``)."""
-        found = self.rest.get("items")
-        return found if isinstance(found, Mapping) else None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -608,10 +564,18 @@ class Group:
         if self.family_bias is not None:
             d["family_bias"] = {m: b.to_dict() for m, b in self.family_bias.items()}
         d["missing"] = [c.to_dict() for c in self.missing]
+        if "duplicates" in self.keys or self.duplicates:
+            d["duplicates"] = [x.to_dict() for x in self.duplicates]
         if "data" in self.keys or self.data:
             d["data"] = {g: i.to_dict() for g, i in self.data.items()}
+        if self.quality is not None:
+            d["quality"] = {g: q.to_dict() for g, q in self.quality.items()}
+        if self.quality_missing is not None:
+            d["quality_missing"] = dict(self.quality_missing)
         if self.ci is not None:
             d["ci"] = self.ci.to_dict()
+        if self.items is not None:
+            d["items"] = {g: [r.to_dict() for r in rows] for g, rows in self.items.items()}
         return _ordered({**d, **self.rest}, self.keys)
 
     @classmethod
@@ -619,6 +583,7 @@ class Group:
         d = _obj(d, where)
         fam, ci = d.get("family_bias"), d.get("ci")
         missing = _list(d.get("missing", []), f"{where}.missing")
+        quality, why, items = d.get("quality"), d.get("quality_missing"), d.get("items")
         return cls(
             task=_str(_req(d, "task", where), f"{where}.task"),
             dataset=_str(_req(d, "dataset", where), f"{where}.dataset"),
@@ -635,6 +600,12 @@ class Group:
             else _each(fam, f"{where}.family_bias", BiasFigure.reader(True)),
             data=_each(d.get("data", {}), f"{where}.data", _data_issues),
             ci=None if ci is None else GroupIntervals.from_dict(ci, f"{where}.ci"),
+            duplicates=read_duplicates(d.get("duplicates", []), f"{where}.duplicates"),
+            quality=None if quality is None else read_quality(quality, f"{where}.quality"),
+            quality_missing=None
+            if why is None
+            else read_quality_missing(why, f"{where}.quality_missing"),
+            items=None if items is None else read_items(items, f"{where}.items"),
             rest=_rest(d, cls._TYPED),
             keys=tuple(d),
         )

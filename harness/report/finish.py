@@ -36,6 +36,7 @@ from harness.report.formats import REPORT_FORMATS, FormatContext
 from harness.report.groups import report_groups
 from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
 from harness.report.partial import report_dir
+from harness.report.sections import BaselineSection, RunSection, TextSafety, WholeRun
 from harness.report.verdicts import GatesSection
 from harness.report.write import requested
 from harness.store.files import write_failure
@@ -230,7 +231,8 @@ def build(
     if stored is None:
         stored, reps = _figures(view, run, rows, same_as, families, boot)
         figurecache.save(key, stored)
-    sections: dict[str, Any] = {**extra, **stored["sections"]}
+    # The run record's ``extra`` (the response cache's counts) and the bootstrap's.
+    whole = WholeRun.from_dict({**extra, **stored["sections"]}, "report")
     # The typed figures, built once here from the analysis' (or the cache's) JSON form.
     groups = tuple(Group.from_dict(g, f"group {i}") for i, g in enumerate(stored["groups"]))
     states: dict[str, int] = {}
@@ -241,16 +243,19 @@ def build(
         cases=_cases(view),
         store=StoreSection(states, view.runs, view.damaged, view.conflicts, view.superseded),
         same_as=same_as,
-        run=run,
-        sections=sections,
+        run=RunSection.from_dict(run, "report: run"),
+        sections=whole.rest,
         families=families,
+        bootstrap=whole.bootstrap,
+        invalid_samples=whole.invalid_samples,
+        cache=whole.cache,
     )
 
     # report.json keeps every string exactly (escaped); people see U+FFFD instead.
     if replaced := count_unencodable(report.to_dict()):
         where = "the terminal, Markdown, HTML and JUnit reports"
-        safety = {"replaced_when_rendered": replaced, "note": replaced_note(replaced, where)}
-        report = dataclasses.replace(report, sections={**sections, "text_safety": safety})
+        safety = TextSafety(replaced, replaced_note(replaced, where))
+        report = dataclasses.replace(report, text_safety=safety)
     saved, baseline = _saved(settings, reps, same_as, families)
     level = (boot or BootstrapSettings()).level
     verdicts = judge_gates(
@@ -275,7 +280,9 @@ def build(
             failures.append(write_failure(save_baseline, exc))
             baseline["save_error"] = failures[-1]
     report = dataclasses.replace(
-        report, gates=GatesSection.of(verdicts) if gates else None, baseline=baseline or None
+        report,
+        gates=GatesSection.of(verdicts) if gates else None,
+        baseline=BaselineSection.from_dict(baseline, "report: baseline") if baseline else None,
     )
     return Finished(report, tuple(verdicts), failures=tuple(failures))
 

@@ -5,6 +5,7 @@ serialisation, the published ``report.json`` (schema ``REPORT_SCHEMA``: keys are
 added, never renamed), and ``read_report`` / ``Report.from_dict`` its reader, which
 checks the schema version and names a key that is wrong. A ``Group``
 (``harness.report.figures``) holds the typed figures of one (task, dataset).
+The run's metadata and whole-run sections are typed in ``harness.report.sections``.
 Renderers still take the JSON form (``to_dict``), so a report can be re-rendered
 from a stored file.
 """
@@ -20,6 +21,15 @@ from typing import Any
 from harness.core.families import Families
 from harness.core.records import SCHEMA_VERSION, CaseKey, CaseResult
 from harness.report.figures import Group, ReportFormatError, _list, _obj, _req, _str
+from harness.report.sections import (
+    BaselineSection,
+    BootstrapSection,
+    CacheSection,
+    InvalidSample,
+    RunSection,
+    TextSafety,
+    WholeRun,
+)
 from harness.report.verdicts import GatesSection
 from harness.store.files import check_case_dict
 
@@ -165,32 +175,50 @@ class Report:
     cases: Cases
     store: StoreSection
     same_as: Mapping[str, str] = field(default_factory=dict)
-    run: Mapping[str, Any] = field(default_factory=dict)
-    #: Whole-run figures beside the groups: ``cache``, ``bootstrap``, ``invalid_samples``.
+    #: The run's metadata and the report settings used (``harness.report.sections``).
+    run: RunSection = field(default_factory=RunSection)
+    #: Whole-run sections beside the groups not typed yet (``generators``; keys added
+    #: later), as plain JSON under their keys.
     sections: Mapping[str, Any] = field(default_factory=dict)
     #: Every gate's verdict (``harness.report.verdicts``); None when no gate was declared.
     gates: GatesSection | None = None
-    baseline: Mapping[str, Any] | None = None
+    #: The saved baseline compared with or saved; None when neither was asked for.
+    baseline: BaselineSection | None = None
     #: The suite's families; ``report.json`` has the key only when some are declared.
     families: Families = field(default_factory=Families)
+    #: How the intervals were computed; None when the bootstrap did not run.
+    bootstrap: BootstrapSection | None = None
+    #: case id -> a few of its invalid answers; None when the bootstrap did not run or
+    #: every answer was valid.
+    invalid_samples: Mapping[str, tuple[InvalidSample, ...]] | None = None
+    #: The LLM response cache's counts; None when the run made no lookup.
+    cache: CacheSection | None = None
+    #: Characters the console reports replace; None when there were none.
+    text_safety: TextSafety | None = None
     #: The order of the keys as read (a report read and written again: the same bytes).
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def whole_run(self) -> WholeRun:
+        """The whole-run sections, typed and not yet typed, as one value."""
+        return WholeRun(
+            self.bootstrap, self.invalid_samples, self.cache, self.text_safety, self.sections
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "schema": REPORT_SCHEMA,
             "groups": [g.to_dict() for g in self.groups],
-            "run": dict(self.run),
+            "run": self.run.to_dict(),
             "same_as": dict(sorted(self.same_as.items())),
             **({"families": self.families.to_dict()} if self.families else {}),
             "cases": self.cases.to_dict(),
             "store": self.store.to_dict(),
         }
-        d.update(self.sections)
+        d.update(self.whole_run().to_dict())
         if self.gates is not None:
             d["gates"] = self.gates.to_dict()
         if self.baseline:
-            d["baseline"] = dict(self.baseline)
+            d["baseline"] = self.baseline.to_dict()
         if self.keys:
             d = {**{k: d[k] for k in self.keys if k in d}, **d}
         return d
@@ -209,6 +237,7 @@ class Report:
             )
         groups = _list(_req(d, "groups", where), f"{where}.groups")
         gates, baseline = d.get("gates"), d.get("baseline")
+        whole = WholeRun.from_dict({k: v for k, v in d.items() if k not in _TOP}, where)
         return cls(
             groups=tuple(
                 Group.from_dict(g, f"{where}: groups[{i}]") for i, g in enumerate(groups)
@@ -219,11 +248,17 @@ class Report:
                 str(k): _str(v, f"{where}: same_as")
                 for k, v in _obj(d.get("same_as", {}), f"{where}: same_as").items()
             },
-            run=_obj(d.get("run", {}), f"{where}: run"),
-            sections={k: v for k, v in d.items() if k not in _TOP},
+            run=RunSection.from_dict(d.get("run", {}), f"{where}: run"),
+            sections=whole.rest,
             gates=None if gates is None else GatesSection.from_dict(gates, f"{where}: gates"),
-            baseline=None if baseline is None else _obj(baseline, f"{where}: baseline"),
+            baseline=None
+            if baseline is None
+            else BaselineSection.from_dict(baseline, f"{where}: baseline"),
             families=Families.from_dict(d.get("families")),
+            bootstrap=whole.bootstrap,
+            invalid_samples=whole.invalid_samples,
+            cache=whole.cache,
+            text_safety=whole.text_safety,
             keys=tuple(d),
         )
 
