@@ -33,6 +33,7 @@ from harness.core.textsafe import count_unencodable, json_dumps, replaced_note
 from harness.gates import Gate, SavedDrop, Verdict, judge_gates, suite_gates
 from harness.report import figurecache
 from harness.report.formats import REPORT_FORMATS, FormatContext
+from harness.report.generatorfigures import GeneratorsSection
 from harness.report.groups import report_groups
 from harness.report.model import CaseRow, Cases, Group, MissingCell, Report, StoreSection
 from harness.report.partial import report_dir
@@ -231,6 +232,7 @@ def build(
         stored, reps = _figures(view, run, rows, same_as, families, boot)
         figurecache.save(key, stored)
     sections: dict[str, Any] = {**extra, **stored["sections"]}
+    gens = sections.pop("generators", None)  # typed (Report.generators)
     # The typed figures, built once here from the analysis' (or the cache's) JSON form.
     groups = tuple(Group.from_dict(g, f"group {i}") for i, g in enumerate(stored["groups"]))
     states: dict[str, int] = {}
@@ -243,6 +245,7 @@ def build(
         same_as=same_as,
         run=run,
         sections=sections,
+        generators=None if gens is None else GeneratorsSection.from_dict(gens, "generators"),
         families=families,
     )
 

@@ -20,6 +20,7 @@ from typing import Any
 from harness.core.families import Families
 from harness.core.records import SCHEMA_VERSION, CaseKey, CaseResult
 from harness.report.figures import Group, ReportFormatError, _list, _obj, _req, _str
+from harness.report.generatorfigures import GeneratorsSection
 from harness.report.verdicts import GatesSection
 from harness.store.files import check_case_dict
 
@@ -168,6 +169,9 @@ class Report:
     run: Mapping[str, Any] = field(default_factory=dict)
     #: Whole-run figures beside the groups: ``cache``, ``bootstrap``, ``invalid_samples``.
     sections: Mapping[str, Any] = field(default_factory=dict)
+    #: Which generator to use, per task (``harness.analysis.whichgen``); None without
+    #: the bootstrap (or with nothing to compare).
+    generators: GeneratorsSection | None = None
     #: Every gate's verdict (``harness.report.verdicts``); None when no gate was declared.
     gates: GatesSection | None = None
     baseline: Mapping[str, Any] | None = None
@@ -187,6 +191,8 @@ class Report:
             "store": self.store.to_dict(),
         }
         d.update(self.sections)
+        if self.generators is not None:  # where finish put it: right after ``bootstrap``
+            d = _after(d, "bootstrap", "generators", self.generators.to_dict())
         if self.gates is not None:
             d["gates"] = self.gates.to_dict()
         if self.baseline:
@@ -208,7 +214,7 @@ class Report:
                 f"{REPORT_SCHEMA}: re-run `synthbench report` on the results to rebuild it"
             )
         groups = _list(_req(d, "groups", where), f"{where}.groups")
-        gates, baseline = d.get("gates"), d.get("baseline")
+        gates, baseline, gens = d.get("gates"), d.get("baseline"), d.get("generators")
         return cls(
             groups=tuple(
                 Group.from_dict(g, f"{where}: groups[{i}]") for i, g in enumerate(groups)
@@ -221,6 +227,9 @@ class Report:
             },
             run=_obj(d.get("run", {}), f"{where}: run"),
             sections={k: v for k, v in d.items() if k not in _TOP},
+            generators=None
+            if gens is None
+            else GeneratorsSection.from_dict(gens, f"{where}: generators"),
             gates=None if gates is None else GatesSection.from_dict(gates, f"{where}: gates"),
             baseline=None if baseline is None else _obj(baseline, f"{where}: baseline"),
             families=Families.from_dict(d.get("families")),
@@ -228,7 +237,22 @@ class Report:
         )
 
 
-_TOP = ("schema", "groups", "run", "same_as", "families", "cases", "store", "gates", "baseline")
+_TOP = (
+    "schema", "groups", "run", "same_as", "families", "cases", "store", "gates", "baseline",
+    "generators",
+)
+
+
+def _after(d: Mapping[str, Any], anchor: str, key: str, value: Any) -> dict[str, Any]:
+    """``d`` with ``key: value`` right after ``anchor`` (at the end without it)."""
+    if anchor not in d:
+        return {**d, key: value}
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        out[k] = v
+        if k == anchor:
+            out[key] = value
+    return out
 
 
 def read_report(path: Path) -> Report:
