@@ -18,7 +18,7 @@ The JSON form is the serialisation, not the interface; two things keep it exact:
 The real-data reference (``harness.report.referencefigures``) and the
 which-generator figures (``harness.report.generatorfigures``) have modules of their
 own; their names are re-exported here. The JSON readers are in
-``harness.report.jsonform``.
+``harness.report.reading``.
 
 Names of sources, models and coefficients are data (a ``Mapping`` keyed by them);
 names of figures are attributes.
@@ -39,7 +39,7 @@ from harness.report.generatorfigures import GeneratorComparison as GeneratorComp
 from harness.report.generatorfigures import GeneratorsSection as GeneratorsSection
 from harness.report.generatorfigures import GroupGenerators
 from harness.report.generatorfigures import TaskGenerators as TaskGenerators
-from harness.report.jsonform import (
+from harness.report.reading import (
     ReportFormatError,
     _each,
     _int,

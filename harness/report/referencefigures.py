@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.report.jsonform import (
+from harness.report.reading import (
     ReportFormatError,
     _each,
     _int,

@@ -1,10 +1,8 @@
-"""The JSON readers of ``report.json``: checked reads that name the key that is wrong.
+"""The checked readers of ``report.json``'s typed parts, below every part's module.
 
-The typed report's classes (``harness.report.figures``, ``model``, ``verdicts`` and
-the sections' own modules) read their JSON form with these, so every reader raises
-the same ``ReportFormatError`` and names a wrong key the same way. A module of its
-own, below every class that uses it: the sections' modules import it and
-``figures`` imports them (no import circle).
+``harness.report.figures`` (the groups), ``harness.report.sections`` (a group's data
+parts and the whole-run sections) and ``harness.report.model`` (the report) read
+with these, so a wrong key raises one ``ReportFormatError`` naming where and what.
 """
 
 from __future__ import annotations
