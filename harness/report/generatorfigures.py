@@ -32,7 +32,8 @@ from harness.report.reading import (
     _strs,
 )
 
-#: The significance level the producer uses when a report does not say (whichgen.ALPHA).
+#: ``harness.analysis.whichgen.ALPHA``, copied: importing the analysis would bring numpy
+#: into every reader of a report (tests/test_report_refgen.py checks they are equal).
 DEFAULT_ALPHA = 0.05
 
 
