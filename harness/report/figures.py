@@ -11,8 +11,13 @@ The JSON form is the serialisation, not the interface; two things keep it exact:
 * every class keeps the order of the keys it was read with (``keys``), so a report
   read and written again is the same bytes, whatever order a producer chose;
 * what the typed fields do not model yet (the robustness sweeps, the self-preference
-  and family-preference tests, the which-generator comparisons) rides along as plain JSON in
-  ``rest``, untouched, under the key it came with.
+  and family-preference tests) rides along as plain JSON in ``rest``, untouched,
+  under the key it came with; a key added later does the same.
+
+The real-data reference (``harness.report.referencefigures``) and the
+which-generator figures (``harness.report.generatorfigures``) have modules of their
+own; their names are re-exported here. The JSON readers are in
+``harness.report.reading``.
 
 Names of sources, models and coefficients are data (a ``Mapping`` keyed by them);
 names of figures are attributes.
@@ -26,6 +31,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.core.records import DataIssues
+
+# Re-exported: the sections' types are read from here too.
+from harness.report.generatorfigures import GeneratorAgreement as GeneratorAgreement
+from harness.report.generatorfigures import GeneratorComparison as GeneratorComparison
+from harness.report.generatorfigures import GeneratorsSection as GeneratorsSection
+from harness.report.generatorfigures import GroupGenerators
+from harness.report.generatorfigures import TaskGenerators as TaskGenerators
 from harness.report.reading import (
     ReportFormatError,
     _each,
@@ -39,6 +51,12 @@ from harness.report.reading import (
     _str,
     _strs,
 )
+from harness.report.referencefigures import CrossDatasetReference as CrossDatasetReference
+from harness.report.referencefigures import CurvePoint as CurvePoint
+from harness.report.referencefigures import ReferenceFigure as ReferenceFigure
+from harness.report.referencefigures import ReferenceRange as ReferenceRange
+from harness.report.referencefigures import ReferenceSection
+from harness.report.referencefigures import SourceReference as SourceReference
 from harness.report.sections import (
     DuplicateScore,
     ItemRow,
@@ -202,113 +220,6 @@ class AgreementIntervals:
 
 
 @dataclass(frozen=True)
-class ReferenceFigure:
-    """A real-data reference figure: the effective sample size or the percentile."""
-
-    value: float | None
-    low: float | None = None
-    high: float | None = None
-    #: ``above`` / ``below``: off the grid of real subsample sizes (effective only).
-    censored: str | None = None
-    rest: Mapping[str, Any] = field(default_factory=dict)
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"value": self.value, "low": self.low, "high": self.high}
-        if self.censored is not None:
-            d["censored"] = self.censored
-        return _ordered({**d, **self.rest}, self.keys)
-
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> ReferenceFigure:
-        d = _obj(d, where)
-        censored = d.get("censored")
-        return cls(
-            _num(d.get("value"), f"{where}.value"),
-            _num(d.get("low"), f"{where}.low"),
-            _num(d.get("high"), f"{where}.high"),
-            None if censored is None else _str(censored, f"{where}.censored"),
-            _rest(d, ("value", "low", "high", "censored")),
-            tuple(d),
-        )
-
-
-@dataclass(frozen=True)
-class SourceReference:
-    """A synthetic source judged against real subsamples (``harness.analysis.reference``);
-    ``reason`` says why not, when it could not be."""
-
-    coefficient: str
-    n_examples: int
-    reason: str = ""
-    n_real: int = 0
-    effective: ReferenceFigure | None = None
-    percentile: ReferenceFigure | None = None
-    #: The reference's other figures (sizes, curve, z), as written.
-    rest: Mapping[str, Any] = field(default_factory=dict)
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"coefficient": self.coefficient, "n_examples": self.n_examples}
-        if self.reason:
-            d["reason"] = self.reason
-        if "n_real" in self.keys or self.n_real:
-            d["n_real"] = self.n_real
-        if "percentile" in self.keys or self.percentile is not None:
-            d["percentile"] = None if self.percentile is None else self.percentile.to_dict()
-        if "effective" in self.keys or self.effective is not None:
-            d["effective"] = None if self.effective is None else self.effective.to_dict()
-        return _ordered({**d, **self.rest}, self.keys)
-
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> SourceReference:
-        d = _obj(d, where)
-        eff, pct = d.get("effective"), d.get("percentile")
-        return cls(
-            _str(_req(d, "coefficient", where), f"{where}.coefficient"),
-            _int(_req(d, "n_examples", where), f"{where}.n_examples"),
-            _str(d.get("reason", ""), f"{where}.reason"),
-            _int(d.get("n_real", 0), f"{where}.n_real"),
-            None if eff is None else ReferenceFigure.from_dict(eff, f"{where}.effective"),
-            None if pct is None else ReferenceFigure.from_dict(pct, f"{where}.percentile"),
-            _rest(d, ("coefficient", "n_examples", "reason", "n_real", "effective", "percentile")),
-            tuple(d),
-        )
-
-
-@dataclass(frozen=True)
-class ReferenceSection:
-    """Each synthetic source's real-data reference, and real-vs-real across datasets."""
-
-    sources: Mapping[str, SourceReference] = field(default_factory=dict)
-    cross_dataset: tuple[Mapping[str, Any], ...] | None = None
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {}
-        if "sources" in self.keys or self.sources:
-            d["sources"] = {g: s.to_dict() for g, s in self.sources.items()}
-        if self.cross_dataset is not None:
-            d["cross_dataset"] = [dict(c) for c in self.cross_dataset]
-        return _ordered(d, self.keys)
-
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> ReferenceSection:
-        d = _obj(d, where)
-        cross = d.get("cross_dataset")
-        if cross is not None and not isinstance(cross, list):
-            raise ReportFormatError(f"{where}.cross_dataset: expected a list")
-        for key in d:
-            if key not in ("sources", "cross_dataset"):
-                raise ReportFormatError(f"{where}: unknown key {key!r}")
-        return cls(
-            _each(d.get("sources", {}), f"{where}.sources", SourceReference.from_dict),
-            None if cross is None else tuple(_obj(c, f"{where}.cross_dataset") for c in cross),
-            tuple(d),
-        )
-
-
-@dataclass(frozen=True)
 class GroupIntervals:
     """What the bootstrap adds to a group (``ci``): intervals of every figure."""
 
@@ -323,12 +234,15 @@ class GroupIntervals:
     paired: Mapping[str, tuple[PairedInterval, ...]]
     family_bias: Mapping[str, OwnedInterval] | None = None
     reference: ReferenceSection | None = None
-    #: ``robustness``, ``self_preference``, ``family_preference``, ``generators``: JSON.
+    #: Which generator: the sources' agreement and paired comparisons (``whichgen``).
+    generators: GroupGenerators | None = None
+    #: ``robustness``, ``self_preference``, ``family_preference``: JSON.
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     _TYPED = (
-        "scores", "invalid_rate", "agreement", "bias", "paired", "family_bias", "reference"
+        "scores", "invalid_rate", "agreement", "bias", "paired", "family_bias", "reference",
+        "generators",
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -343,12 +257,15 @@ class GroupIntervals:
             d["family_bias"] = {m: b.to_dict() for m, b in self.family_bias.items()}
         if self.reference is not None:
             d["reference"] = self.reference.to_dict()
-        return _ordered({**d, **self.rest}, self.keys)
+        d.update(self.rest)
+        if self.generators is not None:  # the producer's last key
+            d["generators"] = self.generators.to_dict()
+        return _ordered(d, self.keys)
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> GroupIntervals:
         d = _obj(d, where)
-        fam, ref = d.get("family_bias"), d.get("reference")
+        fam, ref, gens = d.get("family_bias"), d.get("reference"), d.get("generators")
         paired = _each(
             d.get("paired", {}),
             f"{where}.paired",
@@ -369,6 +286,9 @@ class GroupIntervals:
             reference=None
             if ref is None
             else ReferenceSection.from_dict(ref, f"{where}.reference"),
+            generators=None
+            if gens is None
+            else GroupGenerators.from_dict(gens, f"{where}.generators"),
             rest=_rest(d, cls._TYPED),
             keys=tuple(d),
         )

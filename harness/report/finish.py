@@ -249,6 +249,7 @@ def build(
         bootstrap=whole.bootstrap,
         invalid_samples=whole.invalid_samples,
         cache=whole.cache,
+        generators=whole.generators,
     )
 
     # report.json keeps every string exactly (escaped); people see U+FFFD instead.

@@ -21,6 +21,7 @@ from typing import Any
 from harness.core.families import Families
 from harness.core.records import SCHEMA_VERSION, CaseKey, CaseResult
 from harness.report.figures import Group, ReportFormatError, _list, _obj, _req, _str
+from harness.report.generatorfigures import GeneratorsSection
 from harness.report.sections import (
     BaselineSection,
     BootstrapSection,
@@ -177,9 +178,12 @@ class Report:
     same_as: Mapping[str, str] = field(default_factory=dict)
     #: The run's metadata and the report settings used (``harness.report.sections``).
     run: RunSection = field(default_factory=RunSection)
-    #: Whole-run sections beside the groups not typed yet (``generators``; keys added
-    #: later), as plain JSON under their keys.
+    #: Whole-run sections this harness does not know (a key added later, a run
+    #: record's other ``extra``), as plain JSON under their keys.
     sections: Mapping[str, Any] = field(default_factory=dict)
+    #: Which generator to use, per task (``harness.analysis.whichgen``); None without
+    #: the bootstrap (or with nothing to compare).
+    generators: GeneratorsSection | None = None
     #: Every gate's verdict (``harness.report.verdicts``); None when no gate was declared.
     gates: GatesSection | None = None
     #: The saved baseline compared with or saved; None when neither was asked for.
@@ -201,7 +205,12 @@ class Report:
     def whole_run(self) -> WholeRun:
         """The whole-run sections, typed and not yet typed, as one value."""
         return WholeRun(
-            self.bootstrap, self.invalid_samples, self.cache, self.text_safety, self.sections
+            self.bootstrap,
+            self.invalid_samples,
+            self.cache,
+            self.text_safety,
+            self.generators,
+            self.sections,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -259,6 +268,7 @@ class Report:
             invalid_samples=whole.invalid_samples,
             cache=whole.cache,
             text_safety=whole.text_safety,
+            generators=whole.generators,
             keys=tuple(d),
         )
 

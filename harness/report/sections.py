@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.report.generatorfigures import GeneratorsSection
 from harness.report.reading import (
     ReportFormatError,
     _each,
@@ -545,21 +546,24 @@ class WholeRun:
     invalid_samples: Mapping[str, tuple[InvalidSample, ...]] | None = None
     cache: CacheSection | None = None
     text_safety: TextSafety | None = None
+    #: Which generator to use, per task (``harness.analysis.whichgen``).
+    generators: GeneratorsSection | None = None
     rest: Mapping[str, Any] = field(default_factory=dict)
 
-    TYPED = ("bootstrap", "invalid_samples", "cache", "text_safety")
+    TYPED = ("bootstrap", "invalid_samples", "cache", "text_safety", "generators")
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], where: str) -> WholeRun:
         """The sections among ``d``'s keys; ``where`` names the report (``where: key``)."""
         boot, samples = d.get("bootstrap"), d.get("invalid_samples")
-        cache, safety = d.get("cache"), d.get("text_safety")
+        cache, safety, gens = d.get("cache"), d.get("text_safety"), d.get("generators")
         return cls(
             None if boot is None else BootstrapSection.from_dict(boot, f"{where}: bootstrap"),
             None if samples is None else read_invalid_samples(samples,
                                                               f"{where}: invalid_samples"),
             None if cache is None else CacheSection.from_dict(cache, f"{where}: cache"),
             None if safety is None else TextSafety.from_dict(safety, f"{where}: text_safety"),
+            None if gens is None else GeneratorsSection.from_dict(gens, f"{where}: generators"),
             _rest(d, cls.TYPED),
         )
 
@@ -578,6 +582,8 @@ class WholeRun:
             typed["cache"] = self.cache.to_dict()
         if self.text_safety is not None:
             typed["text_safety"] = self.text_safety.to_dict()
+        if self.generators is not None:
+            typed["generators"] = self.generators.to_dict()
         both = {**self.rest, **typed}
         out = {k: both[k] for k in SECTION_ORDER[:1] if k in both}
         out.update({k: v for k, v in both.items() if k not in SECTION_ORDER})
