@@ -22,76 +22,34 @@ names of figures are attributes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from harness.core.records import DataIssues
-
-T = TypeVar("T")
+from harness.report.readers import (
+    ReportFormatError,
+    _each,
+    _int,
+    _list,
+    _maybe,
+    _num,
+    _obj,
+    _ordered,
+    _req,
+    _rest,
+    _str,
+    _strs,
+)
+from harness.report.robustfigures import (
+    GroupRobustness,
+    LeaveOneModelOut,
+    PreferenceTest,
+    SourceRobustness,
+)
 
 #: The agreement figures, in report order.
 AGREEMENT_FIGURES = ("spearman", "kendall", "pearson", "mae", "mse")
-
-
-class ReportFormatError(ValueError):
-    """A ``report.json`` that is not one this harness writes: names where and what."""
-
-
-# --------------------------------------------------------------------------- reading helpers
-
-
-def _obj(d: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(d, Mapping):
-        raise ReportFormatError(f"{where}: expected an object, got {type(d).__name__}")
-    return d
-
-
-def _req(d: Mapping[str, Any], key: str, where: str) -> Any:
-    if key not in d:
-        raise ReportFormatError(f"{where}: missing key {key!r}")
-    return d[key]
-
-
-def _num(x: Any, where: str) -> float | None:
-    """A JSON number or null (bools are not numbers)."""
-    if x is None:
-        return None
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise ReportFormatError(f"{where}: expected a number or null, got {x!r}")
-    return x  # kept as read (an int stays an int): written back byte for byte
-
-
-def _int(x: Any, where: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, int):
-        raise ReportFormatError(f"{where}: expected a whole number, got {x!r}")
-    return x
-
-
-def _str(x: Any, where: str) -> str:
-    if not isinstance(x, str):
-        raise ReportFormatError(f"{where}: expected a string, got {x!r}")
-    return x
-
-
-def _strs(x: Any, where: str) -> Mapping[str, str]:
-    return {str(k): _str(v, f"{where}[{k!r}]") for k, v in _obj(x, where).items()}
-
-
-def _each(d: Any, where: str, read: Callable[[Any, str], T]) -> dict[str, T]:
-    """``name -> read(value)`` of a JSON object keyed by data (sources, models)."""
-    return {str(k): read(v, f"{where}[{k!r}]") for k, v in _obj(d, where).items()}
-
-
-def _rest(d: Mapping[str, Any], known: Sequence[str]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if k not in known}
-
-
-def _ordered(values: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
-    """``values`` in the order ``keys`` (as read) gives, then any others in theirs."""
-    out = {k: values[k] for k in keys if k in values}
-    out.update({k: v for k, v in values.items() if k not in out})
-    return out
 
 
 # --------------------------------------------------------------------------- intervals
@@ -113,7 +71,8 @@ class Interval:
     undefined: int = 0
     p_value: float | None = None
     hierarchical: Interval | None = None
-    leave_one_model_out: Mapping[str, Any] | None = None
+    #: The coefficient with each model left out in turn (agreement figures only).
+    leave_one_model_out: LeaveOneModelOut | None = None
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -130,7 +89,7 @@ class Interval:
         if self.hierarchical is not None:
             d["hierarchical"] = self.hierarchical.to_dict()
         if self.leave_one_model_out is not None:
-            d["leave_one_model_out"] = dict(self.leave_one_model_out)
+            d["leave_one_model_out"] = self.leave_one_model_out.to_dict()
         return _ordered({**d, **self.rest}, self.keys)
 
     @classmethod
@@ -146,7 +105,9 @@ class Interval:
             undefined=_int(d.get("undefined", 0), f"{where}.undefined"),
             p_value=_num(d.get("p_value"), f"{where}.p_value"),
             hierarchical=None if hier is None else cls.from_dict(hier, f"{where}.hierarchical"),
-            leave_one_model_out=None if lomo is None else _obj(lomo, f"{where}.lomo"),
+            leave_one_model_out=None
+            if lomo is None
+            else LeaveOneModelOut.from_dict(lomo, f"{where}.leave_one_model_out"),
             rest=_rest(d, (*cls._CORE, "p_value", "hierarchical", "leave_one_model_out")),
             keys=tuple(d),
         )
@@ -212,7 +173,7 @@ class AgreementIntervals:
     figures: Mapping[str, Interval]
     n_models: int
     #: Leave-one-model-out verdicts and subset sweeps (``harness.analysis.robustness``).
-    robustness: Mapping[str, Any] | None = None
+    robustness: SourceRobustness | None = None
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def of(self, coefficient: str) -> Interval | None:
@@ -222,7 +183,7 @@ class AgreementIntervals:
         d: dict[str, Any] = {k: v.to_dict() for k, v in self.figures.items()}
         d["n_models"] = self.n_models
         if self.robustness is not None:
-            d["robustness"] = dict(self.robustness)
+            d["robustness"] = self.robustness.to_dict()
         return _ordered(d, self.keys)
 
     @classmethod
@@ -237,7 +198,7 @@ class AgreementIntervals:
         return cls(
             figs,
             _int(_req(d, "n_models", where), f"{where}.n_models"),
-            None if rob is None else _obj(rob, f"{where}.robustness"),
+            None if rob is None else SourceRobustness.from_dict(rob, f"{where}.robustness"),
             tuple(d),
         )
 
@@ -364,13 +325,20 @@ class GroupIntervals:
     paired: Mapping[str, tuple[PairedInterval, ...]]
     family_bias: Mapping[str, OwnedInterval] | None = None
     reference: ReferenceSection | None = None
-    #: ``robustness``, ``self_preference``, ``family_preference``, ``generators``: JSON.
+    #: The pool's side of the verdicts: fewest models, models at the floor or ceiling.
+    robustness: GroupRobustness | None = None
+    #: The joint permutation tests of the bias factors and of the family biases.
+    self_preference: PreferenceTest | None = None
+    family_preference: PreferenceTest | None = None
+    #: ``generators``: JSON.
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     _TYPED = (
         "scores", "invalid_rate", "agreement", "bias", "paired", "family_bias", "reference"
     )
+    #: The robustness and preference blocks (``harness.report.robustfigures``).
+    _ROBUST = ("robustness", "self_preference", "family_preference")
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -384,6 +352,10 @@ class GroupIntervals:
             d["family_bias"] = {m: b.to_dict() for m, b in self.family_bias.items()}
         if self.reference is not None:
             d["reference"] = self.reference.to_dict()
+        for name in self._ROBUST:
+            block = getattr(self, name)
+            if block is not None:
+                d[name] = block.to_dict()
         return _ordered({**d, **self.rest}, self.keys)
 
     @classmethod
@@ -410,15 +382,12 @@ class GroupIntervals:
             reference=None
             if ref is None
             else ReferenceSection.from_dict(ref, f"{where}.reference"),
-            rest=_rest(d, cls._TYPED),
+            robustness=_maybe(d, "robustness", where, GroupRobustness.from_dict),
+            self_preference=_maybe(d, "self_preference", where, PreferenceTest.from_dict),
+            family_preference=_maybe(d, "family_preference", where, PreferenceTest.from_dict),
+            rest=_rest(d, (*cls._TYPED, *cls._ROBUST)),
             keys=tuple(d),
         )
-
-
-def _list(x: Any, where: str) -> list[Any]:
-    if not isinstance(x, list):
-        raise ReportFormatError(f"{where}: expected a list, got {type(x).__name__}")
-    return x
 
 
 def _grid_dict(grid: Mapping[str, Mapping[str, Interval]]) -> dict[str, Any]:
