@@ -79,12 +79,12 @@ class LeaveOneModelOut:
 class LeaveOneOutTest:
     """Spearman and its permutation p without the model whose absence lowers it most
     (``harness.analysis.robustness.leave_one_out_p``); ``reason`` when undefined (too
-    few models, constant scores), and then ``without`` is ""."""
+    few models, constant scores), and then ``without`` is "" (None when defined)."""
 
     without: str = ""
     spearman: float | None = None
     p_value: float | None = None
-    reason: str = ""
+    reason: str | None = None
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -92,12 +92,12 @@ class LeaveOneOutTest:
 
     @property
     def defined(self) -> bool:
-        return not self.reason
+        return self.reason is None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = (
             {"reason": self.reason}
-            if self.reason
+            if self.reason is not None
             else {"without": self.without, "spearman": self.spearman, "p_value": self.p_value}
         )
         return _ordered({**d, **self.rest}, self.keys)
@@ -188,13 +188,13 @@ _WINDOWS = SubsetSpread.reader("count")
 @dataclass(frozen=True)
 class SubsetAgreement:
     """Agreement over model subsets of size ``k``: random ones and adjacent windows of
-    the real ranking; ``reason`` (and neither spread) when ``k`` is below 3 or above
-    the pool (``harness.analysis.robustness.subset_sweep``)."""
+    the real ranking; ``reason`` (and neither spread; None otherwise) when ``k`` is
+    below 3 or above the pool (``harness.analysis.robustness.subset_sweep``)."""
 
     k: int
     random: SubsetSpread | None = None
     windows: SubsetSpread | None = None
-    reason: str = ""
+    reason: str | None = None
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -202,7 +202,7 @@ class SubsetAgreement:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"k": self.k}
-        if self.reason:
+        if self.reason is not None:
             d["reason"] = self.reason
         if self.random is not None:
             d["random"] = self.random.to_dict()
@@ -277,9 +277,10 @@ class FloorCeiling:
     model: str
     #: ``floor`` or ``ceiling``.
     at: str
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, str]:
-        return {"model": self.model, "at": self.at}
+        return _ordered({"model": self.model, "at": self.at}, self.keys)
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> FloorCeiling:
@@ -290,7 +291,7 @@ class FloorCeiling:
         at = _str(_req(d, "at", where), f"{where}.at")
         if at not in FLOOR_CEILING:
             raise ReportFormatError(f"{where}.at: expected 'floor' or 'ceiling', got {at!r}")
-        return cls(_str(_req(d, "model", where), f"{where}.model"), at)
+        return cls(_str(_req(d, "model", where), f"{where}.model"), at, tuple(d))
 
 
 @dataclass(frozen=True)
