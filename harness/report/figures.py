@@ -10,10 +10,10 @@ The JSON form is the serialisation, not the interface; two things keep it exact:
 
 * every class keeps the order of the keys it was read with (``keys``), so a report
   read and written again is the same bytes, whatever order a producer chose;
-* what the typed fields do not model yet (the robustness sweeps, the self-preference
-  and family-preference tests, the which-generator comparisons, a source's data
-  issues and quality summary, the misleading items) rides along as plain JSON in
-  ``rest``, untouched, under the key it came with.
+* what the typed fields do not model yet (the which-generator comparisons, a
+  source's data issues and quality summary, the misleading items) rides along as
+  plain JSON in ``rest``, untouched, under the key it came with. The robustness and
+  preference blocks are typed in ``harness.report.robustfigures``.
 
 Names of sources, models and coefficients are data (a ``Mapping`` keyed by them);
 names of figures are attributes.
