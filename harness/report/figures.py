@@ -10,14 +10,14 @@ The JSON form is the serialisation, not the interface; two things keep it exact:
 
 * every class keeps the order of the keys it was read with (``keys``), so a report
   read and written again is the same bytes, whatever order a producer chose;
-* what the typed fields do not model yet (the robustness sweeps, the self-preference
-  and family-preference tests) rides along as plain JSON in ``rest``, untouched,
-  under the key it came with; a key added later does the same.
+* what the typed fields do not model yet rides along as plain JSON in ``rest``,
+  untouched, under the key it came with (a key added later).
 
-The real-data reference (``harness.report.referencefigures``) and the
-which-generator figures (``harness.report.generatorfigures``) have modules of their
-own; their names are re-exported here. The JSON readers are in
-``harness.report.reading``.
+The robustness and preference blocks (``harness.report.robustfigures``), the real-data
+reference (``harness.report.referencefigures``), the which-generator figures
+(``harness.report.generatorfigures``) and a group's data parts
+(``harness.report.sections``) have modules of their own; their names are re-exported
+here. The JSON readers are in ``harness.report.reading``.
 
 Names of sources, models and coefficients are data (a ``Mapping`` keyed by them);
 names of figures are attributes.
@@ -43,6 +43,7 @@ from harness.report.reading import (
     _each,
     _int,
     _list,
+    _maybe,
     _num,
     _obj,
     _ordered,
@@ -57,6 +58,12 @@ from harness.report.referencefigures import ReferenceFigure as ReferenceFigure
 from harness.report.referencefigures import ReferenceRange as ReferenceRange
 from harness.report.referencefigures import ReferenceSection
 from harness.report.referencefigures import SourceReference as SourceReference
+from harness.report.robustfigures import (
+    GroupRobustness,
+    LeaveOneModelOut,
+    PreferenceTest,
+    SourceRobustness,
+)
 from harness.report.sections import (
     DuplicateScore,
     ItemRow,
@@ -90,7 +97,8 @@ class Interval:
     undefined: int = 0
     p_value: float | None = None
     hierarchical: Interval | None = None
-    leave_one_model_out: Mapping[str, Any] | None = None
+    #: The coefficient with each model left out in turn (agreement figures only).
+    leave_one_model_out: LeaveOneModelOut | None = None
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -107,7 +115,7 @@ class Interval:
         if self.hierarchical is not None:
             d["hierarchical"] = self.hierarchical.to_dict()
         if self.leave_one_model_out is not None:
-            d["leave_one_model_out"] = dict(self.leave_one_model_out)
+            d["leave_one_model_out"] = self.leave_one_model_out.to_dict()
         return _ordered({**d, **self.rest}, self.keys)
 
     @classmethod
@@ -123,7 +131,9 @@ class Interval:
             undefined=_int(d.get("undefined", 0), f"{where}.undefined"),
             p_value=_num(d.get("p_value"), f"{where}.p_value"),
             hierarchical=None if hier is None else cls.from_dict(hier, f"{where}.hierarchical"),
-            leave_one_model_out=None if lomo is None else _obj(lomo, f"{where}.lomo"),
+            leave_one_model_out=None
+            if lomo is None
+            else LeaveOneModelOut.from_dict(lomo, f"{where}.leave_one_model_out"),
             rest=_rest(d, (*cls._CORE, "p_value", "hierarchical", "leave_one_model_out")),
             keys=tuple(d),
         )
@@ -189,7 +199,7 @@ class AgreementIntervals:
     figures: Mapping[str, Interval]
     n_models: int
     #: Leave-one-model-out verdicts and subset sweeps (``harness.analysis.robustness``).
-    robustness: Mapping[str, Any] | None = None
+    robustness: SourceRobustness | None = None
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def of(self, coefficient: str) -> Interval | None:
@@ -199,7 +209,7 @@ class AgreementIntervals:
         d: dict[str, Any] = {k: v.to_dict() for k, v in self.figures.items()}
         d["n_models"] = self.n_models
         if self.robustness is not None:
-            d["robustness"] = dict(self.robustness)
+            d["robustness"] = self.robustness.to_dict()
         return _ordered(d, self.keys)
 
     @classmethod
@@ -214,7 +224,7 @@ class AgreementIntervals:
         return cls(
             figs,
             _int(_req(d, "n_models", where), f"{where}.n_models"),
-            None if rob is None else _obj(rob, f"{where}.robustness"),
+            None if rob is None else SourceRobustness.from_dict(rob, f"{where}.robustness"),
             tuple(d),
         )
 
@@ -236,7 +246,12 @@ class GroupIntervals:
     reference: ReferenceSection | None = None
     #: Which generator: the sources' agreement and paired comparisons (``whichgen``).
     generators: GroupGenerators | None = None
-    #: ``robustness``, ``self_preference``, ``family_preference``: JSON.
+    #: The pool's side of the verdicts: fewest models, models at the floor or ceiling.
+    robustness: GroupRobustness | None = None
+    #: The joint permutation tests of the bias factors and of the family biases.
+    self_preference: PreferenceTest | None = None
+    family_preference: PreferenceTest | None = None
+    #: Keys this harness does not know (added later): JSON.
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -244,6 +259,8 @@ class GroupIntervals:
         "scores", "invalid_rate", "agreement", "bias", "paired", "family_bias", "reference",
         "generators",
     )
+    #: The robustness and preference blocks (``harness.report.robustfigures``).
+    _ROBUST = ("robustness", "self_preference", "family_preference")
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -257,6 +274,10 @@ class GroupIntervals:
             d["family_bias"] = {m: b.to_dict() for m, b in self.family_bias.items()}
         if self.reference is not None:
             d["reference"] = self.reference.to_dict()
+        for name in self._ROBUST:
+            block = getattr(self, name)
+            if block is not None:
+                d[name] = block.to_dict()
         d.update(self.rest)
         if self.generators is not None:  # the producer's last key
             d["generators"] = self.generators.to_dict()
@@ -289,7 +310,10 @@ class GroupIntervals:
             generators=None
             if gens is None
             else GroupGenerators.from_dict(gens, f"{where}.generators"),
-            rest=_rest(d, cls._TYPED),
+            robustness=_maybe(d, "robustness", where, GroupRobustness.from_dict),
+            self_preference=_maybe(d, "self_preference", where, PreferenceTest.from_dict),
+            family_preference=_maybe(d, "family_preference", where, PreferenceTest.from_dict),
+            rest=_rest(d, (*cls._TYPED, *cls._ROBUST)),
             keys=tuple(d),
         )
 

@@ -77,3 +77,17 @@ def _list(x: Any, where: str) -> list[Any]:
     if not isinstance(x, list):
         raise ReportFormatError(f"{where}: expected a list, got {type(x).__name__}")
     return x
+
+
+def _maybe(
+    d: Mapping[str, Any], key: str, where: str, read: Callable[[Any, str], T]
+) -> T | None:
+    """``read`` of ``d[key]``; None when the key is absent or null."""
+    found = d.get(key)
+    return None if found is None else read(found, f"{where}.{key}")
+
+
+def _bool(x: Any, where: str) -> bool:
+    if not isinstance(x, bool):
+        raise ReportFormatError(f"{where}: expected true or false, got {x!r}")
+    return x
