@@ -169,6 +169,10 @@ def test_group_parts_round_trip(parts: dict[str, Any]) -> None:
             assert group.items is not None and group.items[src][0].i == rows[0]["i"]
 
 
+#: The smallest which-generator section (typed by ``harness.report.generatorfigures``).
+GENERATORS = {"coefficient": "spearman", "alpha": 0.05, "level": 0.95, "correction": "holm",
+              "family": "per task", "tasks": {}}
+
 REPORT = {"schema": 1, "groups": [], "run": {}, "same_as": {}, "cases": {}, "store": {}}
 
 
@@ -182,7 +186,7 @@ REPORT = {"schema": 1, "groups": [], "run": {}, "same_as": {}, "cases": {}, "sto
                 "invalid_samples": st.dictionaries(names, st.lists(sample, max_size=2)),
                 "cache": cache,
                 "text_safety": safety,
-                "generators": st.dictionaries(names, counts, max_size=2),
+                "generators": st.just(GENERATORS),
                 "future": counts,
                 "baseline": baseline.filter(bool),
             },
@@ -199,8 +203,9 @@ def test_report_sections_round_trip(sections: dict[str, Any], run_d: dict[str, A
     assert (report.cache is None) == ("cache" not in sections)
     assert (report.text_safety is None) == ("text_safety" not in sections)
     assert (report.baseline is None) == ("baseline" not in sections)
-    # Untyped yet (``generators``) or unknown keys: kept as JSON in ``sections``.
-    assert set(report.sections) == {k for k in ("generators", "future") if k in sections}
+    assert (report.generators is None) == ("generators" not in sections)
+    # Unknown keys: kept as JSON in ``sections``.
+    assert set(report.sections) == {"future"} & set(sections)
 
 
 def test_built_sections_are_written_in_finish_order() -> None:
@@ -212,7 +217,7 @@ def test_built_sections_are_written_in_finish_order() -> None:
                       "processes": 1, "hit_rate": 1.0},
             "old_extra": 1,
             "bootstrap": {"resamples": 5, "level": 0.9, "seed": 0},
-            "generators": {},
+            "generators": GENERATORS,
             "invalid_samples": {"c": [{"i": 0, "raw": "", "error": "x"}]},
             "text_safety": {"replaced_when_rendered": 1, "note": "n"},
         }
