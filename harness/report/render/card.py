@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.core.names import ENSEMBLES, REAL
+from harness.core.names import ENSEMBLE, ENSEMBLES, REAL
 from harness.core.records import DataIssues
 from harness.report.figures import Group, Interval
 from harness.report.model import Report, as_report
@@ -173,7 +173,7 @@ def _agreement(groups: Sequence[Group], source: str) -> list[str]:
                 *cells,
                 _fig(hier),
                 _one_left_out(sp),
-                _fig(_figure(g, "mean", COEFFICIENT)),
+                _fig(_figure(g, ENSEMBLE, COEFFICIENT)),
                 md(n),
             ]
         )

@@ -20,7 +20,7 @@ from typing import Any
 from harness.analysis.robustness import MIN_VERDICT_MODELS
 
 # ENSEMBLES: agreement rows that are ensembles of the generators, not one generator's data.
-from harness.core.names import ENSEMBLES
+from harness.core.names import ENSEMBLE, ENSEMBLES
 from harness.gates import Check
 from harness.report.figures import (
     AgreementIntervals,
@@ -481,7 +481,7 @@ def _card(report: Report, group: Group) -> Card:
         (r for r in single if r.agreement.value is not None),
         key=lambda r: (-(r.agreement.value or 0.0), r.name),
     )
-    ensemble = ensembles.get("mean") or next(iter(ensembles.values()), None)
+    ensemble = ensembles.get(ENSEMBLE) or next(iter(ensembles.values()), None)
     gates = group_gates(report, group)
     n = _n_models(group)
     ci = group.ci
