@@ -332,12 +332,21 @@ def _gated_report() -> dict:  # type: ignore[type-arg]
             "percentile": {"value": value / 4, "low": low / 4, "high": high / 4},
         }
 
+    # A valid report (the renderers read it with Report.from_dict) with no agreement
+    # figures: only the real-data reference.
+    undefined = {k: None for k in ("spearman", "kendall", "pearson", "mae", "mse")}
     return {
+        "schema": 1,
         "groups": [
             {
                 "task": "intent",
                 "dataset": "atis",
-                "agreement": {"g1": {}, "g2": {}, "g3": {}, "g4": {}, "mean": {}},
+                "metric": "",
+                "scores": {},
+                "agreement": {
+                    g: {**undefined, "n_models": 0} for g in ("g1", "g2", "g3", "g4", "mean")
+                },
+                "bias": {},
                 "ci": {
                     "reference": {
                         "sources": {
@@ -348,7 +357,7 @@ def _gated_report() -> dict:  # type: ignore[type-arg]
                     }
                 },
             }
-        ]
+        ],
     }
 
 

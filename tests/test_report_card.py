@@ -141,3 +141,33 @@ def test_card_shows_the_two_level_figures_when_present() -> None:
     sp["leave_one_model_out"] = {"low": 0.5, "high": 1.0, "lowest_without": "<i>crf</i>"}
     row = _rows(render_card(report, "gpt-4o"), "Agreement with real data")[0]
     assert row[5:7] == ["1.000 [0.200, 1.000]", r"0.500 to 1.000 (lowest without \<i\>crf\</i\>)"]
+
+
+def test_card_and_verdict_read_the_typed_report_and_its_json_form_alike() -> None:
+    """Issue 23 part 3: the cards read the typed ``Report`` by attribute; a stored
+    report.json (its JSON form) is read and checked by ``as_report`` and gives the same."""
+    from harness.report.model import Report
+    from harness.report.render.verdict import build_cards
+    from tests.report_fixtures import GENERATORS
+
+    report = suite_report()
+    sp = report["groups"][0]["ci"]["agreement"]["gpt-4o"]["spearman"]
+    sp["leave_one_model_out"] = {"low": 0.5, "high": 1.0, "lowest_without": "crf"}
+    typed = Report.from_dict(report)
+    assert sources(typed) == sources(report) == sorted(GENERATORS)
+    for source in sources(report):
+        assert render_card(typed, source) == render_card(report, source)
+    cards = build_cards(typed)
+    assert cards == build_cards(report) and len(cards) == len(report["groups"])
+    assert cards[0].generators[0].leave_one_out is not None  # the untyped part read too
+
+
+def test_a_wrong_key_in_the_report_is_named() -> None:
+    from harness.report.model import ReportFormatError
+    from harness.report.render.verdict import build_cards
+
+    report = suite_report()
+    report["groups"][1]["agreement"]["gpt-4o"]["spearmann"] = 0.5
+    for render in (lambda: render_card(report, "gpt-4o"), lambda: build_cards(report)):
+        with pytest.raises(ReportFormatError, match=r"groups\[1\]\.agreement\['gpt-4o'\]"):
+            render()

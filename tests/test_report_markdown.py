@@ -17,6 +17,7 @@ EVIL = "<script>alert(1)</script> | **bold** [x](http://e.vil)\n# head"
 
 def _evil_report() -> dict[str, Any]:
     return {
+        "schema": 1,
         "groups": [
             {
                 "task": "intent",
@@ -24,7 +25,11 @@ def _evil_report() -> dict[str, Any]:
                 "metric": "macro_f1",
                 "scores": {"real": {EVIL: 0.5, "b": 0.7}},
                 "agreement": {
-                    EVIL: {"spearman": None, "undefined": {"spearman": EVIL}, "n_models": 2}
+                    EVIL: {
+                        **dict.fromkeys(("spearman", "kendall", "pearson", "mae", "mse")),
+                        "undefined": {"spearman": EVIL},
+                        "n_models": 2,
+                    }
                 },
                 "bias": {EVIL: {"generator": EVIL, "value": None, "reason": EVIL}},
                 "missing": [{"generator": EVIL, "model": "b"}],
@@ -107,7 +112,7 @@ def test_junit_one_case_per_gate_escaped() -> None:
 
 
 def test_junit_without_gates_is_an_empty_suite() -> None:
-    root = ET.fromstring(render_junit({"groups": []}))
+    root = ET.fromstring(render_junit({"schema": 1, "groups": []}))
     assert root.find("testsuite").get("tests") == "0"  # type: ignore[union-attr]
 
 

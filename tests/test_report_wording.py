@@ -52,7 +52,7 @@ def test_one_model_is_not_all_1_models() -> None:
     assert note.startswith("family preference of the 1 model with a family:")
     sp = {"models": 1, "p_value": 0.25, "statistic": 0.2}
     group = {"task": "intent", "dataset": "d", "metric": "f1", "scores": {}, "agreement": {},
-             "ci": {"self_preference": sp}}  # fmt: skip
-    page = _group({"groups": [group]}, group, 0, [])
+             "bias": {}, "ci": {"self_preference": sp}}  # fmt: skip
+    page = _group({"schema": 1, "groups": [group]}, group, 0, [])
     assert "self-preference of the 1 model that is a generator:" in page
     assert "all 1 models" not in page

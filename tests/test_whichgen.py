@@ -387,38 +387,45 @@ def test_any_input_gives_reasons_never_an_error_or_a_nan(
 
 
 def _one_generator_group(p: float | None, spearman: float | None) -> dict:
+    """A report group (valid: renderers read it with ``Group.from_dict``) of one generator."""
     ci = {"value": spearman, "low": 0.3, "high": 1.0, "p_value": p}
+    others = {"kendall": None, "pearson": None, "mae": None, "mse": None, "n_models": 6}
     return {
         "task": "intent",
         "dataset": "atis",
         "metric": "macro_f1",
+        "scores": {},
         "agreement": {
-            "gen-a": {"spearman": spearman, "n_models": 6},
-            "mean": {"spearman": None, "n_models": 6},
+            "gen-a": {"spearman": spearman, **others},
+            "mean": {"spearman": None, **others},
         },
-        "ci": {"agreement": {"gen-a": {"spearman": ci}}},
+        "bias": {},
+        "ci": {"agreement": {"gen-a": {"spearman": ci, "n_models": 6}}},
     }
 
 
 def test_a_one_generator_card_is_judged_by_its_own_agreement() -> None:
     from harness.report.render.verdict import build_cards
 
-    card = build_cards({"groups": [_one_generator_group(0.01, 0.8)]})[0]
+    card = build_cards({"schema": 1, "groups": [_one_generator_group(0.01, 0.8)]})[0]
     assert card.answer == (
         "one generator (gen-a), judged by its own agreement: ranks models better than "
         "chance (p=0.010)"
     )
-    weak = build_cards({"groups": [_one_generator_group(0.2, 0.3)]})[0]
+    weak = build_cards({"schema": 1, "groups": [_one_generator_group(0.2, 0.3)]})[0]
     assert weak.answer.endswith("not shown better than chance (p=0.200)")
-    undefined = build_cards({"groups": [_one_generator_group(None, None)]})[0]
+    undefined = build_cards({"schema": 1, "groups": [_one_generator_group(None, None)]})[0]
     assert undefined.answer == (
         "one generator (gen-a), judged by its own agreement: cannot tell (its agreement "
         "is undefined)"
     )
     # With a real-data reference in the group (another module's figure), the card says so.
     group = _one_generator_group(0.01, 0.8)
-    group["ci"]["reference"] = {"gen-a": {"median": 0.7}}
-    assert build_cards({"groups": [group]})[0].answer.endswith(
+    pct = {"value": 50.0, "low": 30.0, "high": 70.0}
+    group["ci"]["reference"] = {
+        "sources": {"gen-a": {"coefficient": "spearman", "n_examples": 40, "percentile": pct}}
+    }
+    assert build_cards({"schema": 1, "groups": [group]})[0].answer.endswith(
         "; compare with the real-data reference"
     )
 
@@ -427,8 +434,10 @@ def test_recommendations_are_read_from_the_report_unchanged() -> None:
     from harness.report.render.verdict import recommendations
 
     res = compare_generators([_group({"a": 0.0, "b": 0.2}, 13)])
-    report = json.loads(json.dumps({"generators": res.to_dict()}))
+    report = json.loads(json.dumps({"schema": 1, "groups": [], "generators": res.to_dict()}))
     (rec,) = recommendations(report)
     assert rec.task == "intent" and rec.sentence == res.tasks["intent"].recommendation
     assert rec.best == res.tasks["intent"].best
-    assert recommendations({}) == () and recommendations({"generators": {"tasks": []}}) == ()
+    empty = {"schema": 1, "groups": []}
+    assert recommendations(empty) == ()
+    assert recommendations({**empty, "generators": {"tasks": []}}) == ()

@@ -6,7 +6,8 @@ p-values, the bias factors of the models that are the same LLM as the source, th
 models it was checked with, and the gates that judged it. Every string from the
 suite, data or models is Markdown-escaped; YAML values are written as JSON strings
 (valid YAML), so no name can break the front matter. The card restates figures; it
-decides nothing.
+decides nothing. It reads the typed report (``harness.report.model.Report``) by
+attribute; ``sources`` and ``render_card`` also take its JSON form (``as_report``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.core.names import ENSEMBLES, REAL
+from harness.core.names import ENSEMBLE, ENSEMBLES, REAL
+from harness.core.records import DataIssues
+from harness.report.figures import Group, Interval
+from harness.report.model import Report, as_report
 from harness.report.render.markdown import md, table
 from harness.report.render.verdict import COEFFICIENT, Figure
 
@@ -36,15 +40,15 @@ class CardInputs:
     data_files: Mapping[str, str] = field(default_factory=dict)
 
 
-def sources(report: Mapping[str, Any]) -> list[str]:
+def sources(report: Report | Mapping[str, Any]) -> list[str]:
     """The synthetic sources of a report (every scored source but real and the ensembles)."""
-    found = {s for g in report.get("groups", []) for s in g.get("scores", {})}
+    found = {s for g in as_report(report).groups for s in g.scores}
     # The ensembles by name: a generator called "mean-gpt" has a card like any other.
     return sorted(s for s in found if s != REAL and s not in ENSEMBLES)
 
 
-def _groups(report: Mapping[str, Any], source: str) -> list[Mapping[str, Any]]:
-    return [g for g in report.get("groups", []) if source in g.get("scores", {})]
+def _groups(report: Report, source: str) -> list[Group]:
+    return [g for g in report.groups if source in g.scores]
 
 
 def _fig(f: Figure, signed: bool = False) -> str:
@@ -65,8 +69,8 @@ def _num(v: Any) -> str:
     return md(v)
 
 
-def _yaml(report: Mapping[str, Any], source: str, inputs: CardInputs) -> list[str]:
-    tasks = sorted({str(g.get("task")) for g in _groups(report, source)})
+def _yaml(report: Report, source: str, inputs: CardInputs) -> list[str]:
+    tasks = sorted({g.task for g in _groups(report, source)})
     name = f"{source}: synthetic benchmark data, synthbench validity card"
     lines = [
         "---",
@@ -83,23 +87,38 @@ def _yaml(report: Mapping[str, Any], source: str, inputs: CardInputs) -> list[st
     return [*lines, "---"]
 
 
-def _provenance(report: Mapping[str, Any], source: str, inputs: CardInputs) -> list[str]:
-    run = report.get("run", {})
+def _run_rows(report: Report) -> list[list[str]]:
+    """The run's suite, seed and example cap (``Report.run``), one row each when set."""
+    # untyped yet: issue 23 part 3
+    run = report.run
+    return [
+        [key.replace("_", " "), md(run[key])]
+        for key in ("suite", "seed", "max_examples")
+        if run.get(key) not in (None, "")
+    ]
+
+
+def _intervals_rows(report: Report) -> list[list[str]]:
+    """How the intervals were drawn (``Report.sections["bootstrap"]``), when they were."""
+    # untyped yet: issue 23 part 3
+    boot = report.sections.get("bootstrap")
+    if not boot:
+        return []
+    return [
+        [
+            "intervals",
+            f"{boot['level']:.0%} {md(boot.get('method', ''))} bootstrap, "
+            f"{boot['resamples']} resamples, seed {boot['seed']}",
+        ]
+    ]
+
+
+def _provenance(report: Report, source: str, inputs: CardInputs) -> list[str]:
     rows = [["source", md(source)]]
     if inputs.model_id:
         rows.append(["generator model", md(inputs.model_id)])
-    for key in ("suite", "seed", "max_examples"):
-        if run.get(key) not in (None, ""):
-            rows.append([key.replace("_", " "), md(run[key])])
-    boot = report.get("bootstrap")
-    if boot:
-        rows.append(
-            [
-                "intervals",
-                f"{boot['level']:.0%} {md(boot.get('method', ''))} bootstrap, "
-                f"{boot['resamples']} resamples, seed {boot['seed']}",
-            ]
-        )
+    rows += _run_rows(report)
+    rows += _intervals_rows(report)
     out = ["## Provenance", "", *table(["", ""], rows, "ll"), ""]
     for dataset, prov in sorted(inputs.provenance.items()):
         b = prov.get("backend", {}) if isinstance(prov.get("backend"), Mapping) else {}
@@ -116,37 +135,45 @@ def _provenance(report: Mapping[str, Any], source: str, inputs: CardInputs) -> l
     return out
 
 
-def _agreement(groups: Sequence[Mapping[str, Any]], source: str) -> list[str]:
+def _figure(group: Group, source: str, coef: str) -> Figure:
+    """``source``'s agreement figure ``coef`` with its interval, when the report has one."""
+    a = group.agreement.get(source)
+    ci = group.ci.agreement.get(source) if group.ci is not None else None
+    return Figure.of(None if a is None else a.figure(coef), None if ci is None else ci.of(coef))
+
+
+def _one_left_out(ci: Interval | None) -> str:
+    """The coefficient's range with each model left out (``Interval.leave_one_model_out``)."""
+    # untyped yet: issue 23 part 3
+    loo = (None if ci is None else ci.leave_one_model_out) or {}
+    if loo.get("low") is None or loo.get("high") is None:
+        return "n/a"
+    return (
+        f"{loo['low']:.3f} to {loo['high']:.3f} "
+        f"(lowest without {md(loo.get('lowest_without', ''))})"
+    )
+
+
+def _agreement(groups: Sequence[Group], source: str) -> list[str]:
     rows = []
     for g in groups:
-        a = g.get("agreement", {}).get(source, {})
-        ci = g.get("ci", {}).get("agreement", {}).get(source, {})
+        a = g.agreement.get(source)
+        ci = g.ci.agreement.get(source) if g.ci is not None else None
         cells = []
         for coef in AGREEMENT:
-            f = Figure.of(a.get(coef), ci.get(coef))
+            f = _figure(g, source, coef)
             cells.append(_fig(f) + (f" (p={f.p_value:.3f})" if f.p_value is not None else ""))
-        mean = Figure.of(
-            g.get("agreement", {}).get("mean", {}).get(COEFFICIENT),
-            g.get("ci", {}).get("agreement", {}).get("mean", {}).get(COEFFICIENT),
-        )
-        n = a.get("n_models", ci.get("n_models", "n/a"))
-        sp = ci.get(COEFFICIENT) or {}
-        hier = Figure.of(None, sp.get("hierarchical"))
-        loo = sp.get("leave_one_model_out") or {}
-        loo_text = "n/a"
-        if loo.get("low") is not None and loo.get("high") is not None:
-            loo_text = (
-                f"{loo['low']:.3f} to {loo['high']:.3f} "
-                f"(lowest without {md(loo.get('lowest_without', ''))})"
-            )
+        n = a.n_models if a is not None else ci.n_models if ci is not None else "n/a"
+        sp = None if ci is None else ci.of(COEFFICIENT)
+        hier = Figure.of(None, None if sp is None else sp.hierarchical)
         rows.append(
             [
-                f"{md(g['task'])} / {md(g['dataset'])}",
-                md(g.get("metric", "")),
+                f"{md(g.task)} / {md(g.dataset)}",
+                md(g.metric),
                 *cells,
                 _fig(hier),
-                loo_text,
-                _fig(mean),
+                _one_left_out(sp),
+                _fig(_figure(g, ENSEMBLE, COEFFICIENT)),
                 md(n),
             ]
         )
@@ -176,22 +203,31 @@ def _agreement(groups: Sequence[Mapping[str, Any]], source: str) -> list[str]:
     ]
 
 
-def _quality(groups: Sequence[Mapping[str, Any]], source: str) -> list[str]:
+def _quality_cells(group: Group, source: str) -> list[str]:
+    """The source's quality summary, then real data's distinct_2 (``Group.rest["quality"]``)."""
+    # untyped yet: issue 23 part 3
+    quality = group.rest.get("quality", {})
+    q, real = quality.get(source, {}), quality.get("real", {})
+    return [*(_num(q.get(k)) for k in QUALITY), _num(real.get("distinct_2"))]
+
+
+def _loader(issues: DataIssues | None, name: str) -> str:
+    return _num(None if issues is None else getattr(issues, name))
+
+
+def _quality(groups: Sequence[Group], source: str) -> list[str]:
     rows = []
     notes = []
     for g in groups:
-        q = g.get("quality", {}).get(source, {})
-        d = g.get("data", {}).get(source, {})
-        real = g.get("quality", {}).get("real", {})
+        d = g.data.get(source)
         rows.append(
             [
-                f"{md(g['task'])} / {md(g['dataset'])}",
-                *(_num(q.get(k)) for k in QUALITY),
-                _num(real.get("distinct_2")),
-                *(_num(d.get(k)) for k in LOADER[1:]),
+                f"{md(g.task)} / {md(g.dataset)}",
+                *_quality_cells(g, source),
+                *(_loader(d, k) for k in LOADER[1:]),
             ]
         )
-        notes += [f"- {md(g['dataset'])}: {md(n)}" for n in d.get("notes", [])]
+        notes += [f"- {md(g.dataset)}: {md(n)}" for n in (d.notes if d is not None else ())]
     return [
         "## Data quality",
         "",
@@ -205,21 +241,22 @@ def _quality(groups: Sequence[Mapping[str, Any]], source: str) -> list[str]:
     ]
 
 
-def _bias(groups: Sequence[Mapping[str, Any]], source: str) -> list[str]:
+def _bias(groups: Sequence[Group], source: str) -> list[str]:
     rows = []
     for g in groups:
-        bias = g.get("bias", {})
-        ci = g.get("ci", {}).get("bias", {})
-        for m in dict.fromkeys([*bias, *ci]):
-            b = bias.get(m) or ci.get(m) or {}
-            if not isinstance(b, Mapping) or b.get("generator") != source:
+        ci = g.ci.bias if g.ci is not None else {}
+        for m in dict.fromkeys([*g.bias, *ci]):
+            b, c = g.bias.get(m), ci.get(m)
+            # The model's generator: the point figure's, else (no point) the interval's.
+            owner = b.owner if b is not None else c.owner if c is not None else None
+            if owner != source:
                 continue
-            c = dict(ci.get(m) or {})
-            f = Figure.of(b.get("value"), c)
-            p = f.p_value if f.p_value is not None else b.get("p_value")
+            interval = None if c is None else c.interval
+            f = Figure.of(None if b is None else b.value, interval)
+            p = f.p_value
             rows.append(
                 [
-                    f"{md(g['task'])} / {md(g['dataset'])}",
+                    f"{md(g.task)} / {md(g.dataset)}",
                     md(m),
                     _fig(f, signed=True),
                     "n/a" if p is None else f"{p:.3f}",
@@ -243,17 +280,17 @@ def _bias(groups: Sequence[Mapping[str, Any]], source: str) -> list[str]:
     ]
 
 
-def _models(groups: Sequence[Mapping[str, Any]], source: str) -> list[str]:
+def _models(groups: Sequence[Group], source: str) -> list[str]:
     out = ["## Models it was checked with", ""]
     for g in groups:
-        scores = g.get("scores", {})
+        scores = g.scores
         models = sorted(set(scores.get(source, {})) | set(scores.get("real", {})))
         rows = [
             [md(m), _num(scores.get("real", {}).get(m)), _num(scores.get(source, {}).get(m))]
             for m in models
         ]
         out += [
-            f"### {md(g['task'])} / {md(g['dataset'])} ({md(g.get('metric', ''))})",
+            f"### {md(g.task)} / {md(g.dataset)} ({md(g.metric)})",
             "",
             *table(["model", "real", md(source)], rows),
             "",
@@ -261,27 +298,23 @@ def _models(groups: Sequence[Mapping[str, Any]], source: str) -> list[str]:
     return out
 
 
-def _gates(report: Mapping[str, Any], source: str) -> list[str]:
+def _gates(report: Report, source: str) -> list[str]:
     rows = []
-    for gate in (report.get("gates") or {}).get("gates", []):
-        for c in gate.get("checks", []):
-            parts = str(c.get("cell", "")).split("/")
+    for gate in report.gates.gates if report.gates is not None else ():
+        for c in gate.checks:
+            parts = c.cell.split("/")
             if len(parts) >= 3 and parts[2] == source:
-                rows.append(
-                    [
-                        md(c.get("status", "").upper()),
-                        md(gate.get("name", "")),
-                        md(c["cell"]),
-                        md(c.get("reason", "")),
-                    ]
-                )
+                rows.append([md(c.status.upper()), md(gate.name), md(c.cell), md(c.reason)])
     if not rows:
         return []
     return ["## Gates", "", *table(["", "gate", "cell", "reason"], rows, "llll"), ""]
 
 
-def render_card(report: Mapping[str, Any], source: str, inputs: CardInputs | None = None) -> str:
+def render_card(
+    report: Report | Mapping[str, Any], source: str, inputs: CardInputs | None = None
+) -> str:
     """The card's Markdown text. ``source`` must be one of ``sources(report)``."""
+    report = as_report(report)
     known = sources(report)
     if source not in known:
         raise ValueError(
@@ -289,7 +322,7 @@ def render_card(report: Mapping[str, Any], source: str, inputs: CardInputs | Non
         )
     inputs = inputs or CardInputs()
     groups = _groups(report, source)
-    datasets = ", ".join(md(g["dataset"]) for g in groups)
+    datasets = ", ".join(md(g.dataset) for g in groups)
     lines = [
         *_yaml(report, source, inputs),
         f"# Validity card: {md(source)}",

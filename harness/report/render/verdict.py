@@ -1,7 +1,9 @@
 """The answer first: one verdict card per (task, dataset), and the dataset x generator table.
 
-Built from the report dict only, as plain data that the terminal, Markdown, HTML and
-``synthbench card`` renderers each format their own way (and escape their own way).
+Built from the typed report only (``harness.report.model.Report``, read by attribute), as
+plain data that the terminal, Markdown, HTML and ``synthbench card`` renderers each format
+their own way (and escape their own way). The functions other modules call also take a
+report's JSON form (a stored ``report.json``), read and checked by ``as_report``.
 
 The card restates figures and the gates' verdicts; it decides nothing. Its one-line
 answer is read off the gates when a gate covers the group, and otherwise only says
@@ -18,7 +20,20 @@ from typing import Any
 from harness.analysis.robustness import MIN_VERDICT_MODELS
 
 # ENSEMBLES: agreement rows that are ensembles of the generators, not one generator's data.
-from harness.core.names import ENSEMBLES
+from harness.core.names import ENSEMBLE, ENSEMBLES
+from harness.gates import Check
+from harness.report.figures import (
+    AgreementIntervals,
+    BiasFigure,
+    Group,
+    Interval,
+    OwnedInterval,
+    ReferenceSection,
+    SourceReference,
+    as_group,
+)
+from harness.report.model import Report, as_report
+from harness.report.verdicts import GateResult
 
 COEFFICIENT = "spearman"
 #: A bias factor (or the ensemble's agreement) is called significant when its p-value,
@@ -36,13 +51,14 @@ class Figure:
     p_value: float | None = None
 
     @staticmethod
-    def of(point: Any, ci: Any) -> Figure:
-        if isinstance(point, Mapping):
-            point = point.get("value")
-        c = ci if isinstance(ci, Mapping) else {}
+    def of(point: float | None, ci: Interval | None) -> Figure:
+        """The point figure (the interval's own point when the report has none) and the
+        interval's bounds and p-value."""
+        if ci is None:
+            return Figure(_num(point))
         if point is None:
-            point = c.get("value")
-        return Figure(_num(point), _num(c.get("low")), _num(c.get("high")), _num(c.get("p_value")))
+            point = ci.value
+        return Figure(_num(point), _num(ci.low), _num(ci.high), _num(ci.p_value))
 
     @property
     def has_ci(self) -> bool:
@@ -63,14 +79,17 @@ class LeaveOneOut:
     high: float
     lowest_without: str
 
-    @staticmethod
-    def of(node: Any) -> LeaveOneOut | None:
-        if not isinstance(node, Mapping):
-            return None
-        low, high = _num(node.get("low")), _num(node.get("high"))
-        if low is None or high is None:
-            return None
-        return LeaveOneOut(low, high, str(node.get("lowest_without", "")))
+
+def _leave_one_model_out(ci: Interval | None) -> LeaveOneOut | None:
+    """The interval's leave-one-model-out range (``Interval.leave_one_model_out``)."""
+    # untyped yet: issue 23 part 3
+    node = None if ci is None else ci.leave_one_model_out
+    if not isinstance(node, Mapping):
+        return None
+    low, high = _num(node.get("low")), _num(node.get("high"))
+    if low is None or high is None:
+        return None
+    return LeaveOneOut(low, high, str(node.get("lowest_without", "")))
 
 
 @dataclass(frozen=True)
@@ -80,12 +99,15 @@ class LeaveOneOutP:
     without: str
     p_value: float
 
-    @staticmethod
-    def of(node: Any) -> LeaveOneOutP | None:
-        if not isinstance(node, Mapping):
-            return None
-        p = _num(node.get("p_value"))
-        return None if p is None else LeaveOneOutP(str(node.get("without", "")), p)
+
+def _leave_one_out_p(ci: AgreementIntervals | None) -> LeaveOneOutP | None:
+    """``robustness.leave_one_out`` of one source's agreement intervals."""
+    # untyped yet: issue 23 part 3
+    node = ((None if ci is None else ci.robustness) or {}).get("leave_one_out")
+    if not isinstance(node, Mapping):
+        return None
+    p = _num(node.get("p_value"))
+    return None if p is None else LeaveOneOutP(str(node.get("without", "")), p)
 
 
 @dataclass(frozen=True)
@@ -161,41 +183,61 @@ def _size(x: Any, censored: str = "") -> str:
     return "n/a" if not isinstance(x, int | float) else f"{sign}{x:.0f}"
 
 
-def _coef(entry: Mapping[str, Any]) -> str:
-    """The entry's coefficient, one of the known names (a report file is data)."""
-    name = entry.get("coefficient")
+def _coef(name: Any) -> str:
+    """One of the known coefficient names (a report file is data), else ``COEFFICIENT``."""
     return name if name in ("spearman", "kendall", "pearson") else COEFFICIENT
 
 
-def references(group: Mapping[str, Any]) -> tuple[Reference, ...]:
+def references(group: Group | Mapping[str, Any]) -> tuple[Reference, ...]:
     """The group's real-data reference in words, built once for every renderer."""
-    ref = group.get("ci", {}).get("reference", {}) or {}
+    group = as_group(group)
+    ref = group.ci.reference if group.ci is not None else None
+    if ref is None:
+        return ()
     out = []
-    for gen, e in (ref.get("sources", {}) or {}).items():
-        n = e.get("n_examples")
-        if e.get("reason"):
-            out.append(Reference(str(gen), reason=str(e["reason"]), n_examples=n))
+    for gen, e in ref.sources.items():
+        if e.reason:
+            out.append(Reference(str(gen), reason=e.reason, n_examples=e.n_examples))
             continue
-        r, pct, eff = e.get("reference") or {}, e.get("percentile") or {}, e.get("effective")
-        z = "n/a" if not isinstance(e.get("z"), int | float) else f"{e['z']:+.2f}"
+        pct, eff = e.percentile, e.effective
+        figures, z = _source_rest(e)
         like = (
             "n/a"
-            if not eff
-            else f"like {_size(eff.get('value'), str(eff.get('censored', '')))} "
-            f"[{_size(eff.get('low'))}, {_size(eff.get('high'))}] real examples"
+            if eff is None
+            else f"like {_size(eff.value, str(eff.censored or ''))} "
+            f"[{_size(eff.low)}, {_size(eff.high)}] real examples"
         )
-        scheme = "split-half" if e.get("scheme") == "split-half" else "complement"
         out.append(
             Reference(
                 str(gen),
-                f"{_coef(e)} {_fig(e.get('synthetic'))} vs held-out real; real subsamples "
-                f"of {_size(e.get('reference_size'))}: {_fig(r.get('median'))} "
-                f"[{_fig(r.get('low'))}, {_fig(r.get('high'))}] ({scheme}); percentile "
-                f"{_fig(pct.get('value'), 0)} (z {z}); {like}",
-                n_examples=n,
+                f"{_coef(e.coefficient)} {figures}; percentile "
+                f"{_fig(None if pct is None else pct.value, 0)} (z {z}); {like}",
+                n_examples=e.n_examples,
             )
         )
-    for c in ref.get("cross_dataset", []) or []:
+    return (*out, *_cross_dataset(ref))
+
+
+def _source_rest(e: SourceReference) -> tuple[str, str]:
+    """The synthetic coefficient against the real subsamples', and its z among them, in
+    words (``SourceReference.rest``: ``synthetic``, ``reference``, ``z``, ...)."""
+    # untyped yet: issue 23 part 3
+    r = e.rest.get("reference") or {}
+    scheme = "split-half" if e.rest.get("scheme") == "split-half" else "complement"
+    z = e.rest.get("z")
+    return (
+        f"{_fig(e.rest.get('synthetic'))} vs held-out real; real subsamples "
+        f"of {_size(e.rest.get('reference_size'))}: {_fig(r.get('median'))} "
+        f"[{_fig(r.get('low'))}, {_fig(r.get('high'))}] ({scheme})",
+        "n/a" if not isinstance(z, int | float) else f"{z:+.2f}",
+    )
+
+
+def _cross_dataset(ref: ReferenceSection) -> list[Reference]:
+    """Real vs real with each other dataset of the task (``ReferenceSection.cross_dataset``)."""
+    # untyped yet: issue 23 part 3
+    out = []
+    for c in ref.cross_dataset or []:
         name = str(c.get("dataset", ""))
         if c.get("reason"):
             out.append(Reference(name, reason=str(c["reason"]), cross=True))
@@ -203,12 +245,12 @@ def references(group: Mapping[str, Any]) -> tuple[Reference, ...]:
             out.append(
                 Reference(
                     name,
-                    f"{_coef(c)} {_fig(c.get('value'))} [{_fig(c.get('low'))}, "
+                    f"{_coef(c.get('coefficient'))} {_fig(c.get('value'))} [{_fig(c.get('low'))}, "
                     f"{_fig(c.get('high'))}] ({_size(c.get('n_models'))} models)",
                     cross=True,
                 )
             )
-    return tuple(out)
+    return out
 
 
 def reference_text(ref: Reference, name: Callable[[str], str], prose: Callable[[str], str]) -> str:
@@ -258,91 +300,86 @@ class Card:
         return tuple(b for b in self.family_bias if b.significant)
 
 
-def _agreements(group: Mapping[str, Any]) -> list[Ranked]:
-    agreement = group.get("agreement", {})
-    ci = group.get("ci", {}).get("agreement", {})
+def _agreements(group: Group) -> list[Ranked]:
+    ci = group.ci.agreement if group.ci is not None else {}
     out = []
-    for gen in dict.fromkeys([*agreement, *ci]):
-        c = ci.get(gen, {}).get(COEFFICIENT) or {}
-        hier = c.get("hierarchical") if isinstance(c, Mapping) else None
+    for gen in dict.fromkeys([*group.agreement, *ci]):
+        a, c = group.agreement.get(gen), ci.get(gen)
+        interval = None if c is None else c.of(COEFFICIENT)
+        hier = None if interval is None else interval.hierarchical
         out.append(
             Ranked(
                 gen,
-                Figure.of(agreement.get(gen, {}).get(COEFFICIENT), c),
-                Figure.of(None, hier) if isinstance(hier, Mapping) else None,
-                LeaveOneOut.of(c.get("leave_one_model_out") if isinstance(c, Mapping) else None),
-                LeaveOneOutP.of((ci.get(gen, {}).get("robustness") or {}).get("leave_one_out")),
+                Figure.of(None if a is None else a.figure(COEFFICIENT), interval),
+                None if hier is None else Figure.of(None, hier),
+                _leave_one_model_out(interval),
+                _leave_one_out_p(c),
             )
         )
     return out
 
 
-def _n_models(group: Mapping[str, Any]) -> int:
-    for a in group.get("agreement", {}).values():
-        n = a.get("n_models")
-        if isinstance(n, int):
-            return n
-    return len({m for row in group.get("scores", {}).values() for m in row})
+def _n_models(group: Group) -> int:
+    for a in group.agreement.values():
+        return a.n_models
+    return len({m for row in group.scores.values() for m in row})
 
 
 def _bias(
-    group: Mapping[str, Any], key: str = "bias", owner: str = "generator"
+    bias: Mapping[str, BiasFigure] | None, ci: Mapping[str, OwnedInterval] | None
 ) -> tuple[Bias, ...]:
-    """The bias factors (or, ``key="family_bias"``, the family biases) with intervals and p."""
-    bias = group.get(key, {})
-    ci = group.get("ci", {}).get(key, {})
+    """The bias factors (or the family biases) with their intervals and p-values."""
+    bias, ci = bias or {}, ci or {}
     out = []
     for m in dict.fromkeys([*bias, *ci]):
-        b = bias.get(m, ci.get(m, {}))
-        b = b if isinstance(b, Mapping) else {"value": b}
-        c = dict(ci.get(m) or {})
-        if c.get("p_value") is None and b.get("p_value") is not None:
-            c["p_value"] = b.get("p_value")
-        reason = str(b.get("reason") or "")
-        out.append(Bias(m, str(b.get(owner, "")), Figure.of(b.get("value"), c), reason))
+        b, c = bias.get(m), ci.get(m)
+        interval = None if c is None else c.interval
+        if b is not None:
+            owner, point, reason = b.owner, b.value, b.reason
+        else:  # an interval without its point figure: the interval's owner and point
+            owner, point, reason = (c.owner if c is not None else ""), None, ""
+        out.append(Bias(m, owner, Figure.of(point, interval), reason))
     return tuple(out)
 
 
-def group_gates(report: Mapping[str, Any], group: Mapping[str, Any]) -> tuple[GateLine, ...]:
+def group_gates(
+    report: Report | Mapping[str, Any], group: Group | Mapping[str, Any]
+) -> tuple[GateLine, ...]:
     """The gates with at least one checked cell in this group, with their overall status."""
-    section = report.get("gates") or {}
-    prefix = f"{group.get('task')}/{group.get('dataset')}/"
+    report, group = as_report(report), as_group(group)
+    prefix = f"{group.task}/{group.dataset}/"
     out = []
-    for g in section.get("gates", []):
-        checks = [c for c in g.get("checks", []) if str(c.get("cell", "")).startswith(prefix)]
+    for g in report.gates.gates if report.gates is not None else ():
+        checks = [c for c in g.checks if c.cell.startswith(prefix)]
         if not checks:
             continue
-        failed = [c for c in checks if c.get("status") == "failed"]
-        status = "failed" if failed else str(checks[0].get("status", g.get("status", "")))
-        if not failed and any(c.get("status") == "passed" for c in checks):
+        failed = [c for c in checks if c.status == "failed"]
+        status = "failed" if failed else checks[0].status
+        if not failed and any(c.status == "passed" for c in checks):
             status = "passed"
-        elif not failed and g.get("status") == "failed":
+        elif not failed and g.status == "failed":
             # No check of this group was judged, and the gate failed for it (say, over
             # cells that errored or never ran): the card says FAILED, as the gate table.
             status = "failed"
-        reason = str(failed[0].get("reason", "")) if failed else str(g.get("reason", ""))
+        reason = failed[0].reason if failed else g.reason
         leans = _leans_on(group, g, checks) if status == "passed" else ""
-        out.append(
-            GateLine(str(g.get("name", "")), status, str(g.get("description", "")), reason, leans)
-        )
+        out.append(GateLine(g.name, status, g.description, reason, leans))
     return tuple(out)
 
 
-def _leans_on(
-    group: Mapping[str, Any], gate: Mapping[str, Any], checks: Sequence[Mapping[str, Any]]
-) -> str:
+def _leans_on(group: Group, gate: GateResult, checks: Sequence[Check]) -> str:
     """The model a passed ``min_agreement`` gate leans on: its coefficient with that
     model left out (the lowest of the leave-one-out values) is below the threshold.
     A point check, so a necessary condition for the interval too."""
-    threshold = _num(gate.get("threshold"))
-    if gate.get("kind") != "min_agreement" or threshold is None:
+    threshold = _num(gate.threshold)
+    if gate.kind != "min_agreement" or threshold is None:
         return ""
     # The report's gate carries its coefficient only in its description ("kendall >= ...").
-    coef = str(gate.get("description", "")).split(" ", 1)[0] or COEFFICIENT
-    ci = group.get("ci", {}).get("agreement", {})
+    coef = gate.description.split(" ", 1)[0] or COEFFICIENT
+    ci = group.ci.agreement if group.ci is not None else {}
     for c in checks:
-        gen = str(c.get("cell", "")).rsplit("/", 1)[-1]
-        lomo = LeaveOneOut.of((ci.get(gen, {}).get(coef) or {}).get("leave_one_model_out"))
+        agreement = ci.get(c.cell.rsplit("/", 1)[-1])
+        lomo = _leave_one_model_out(None if agreement is None else agreement.of(coef))
         if lomo is not None and lomo.low < threshold:
             return lomo.lowest_without
     return ""
@@ -352,16 +389,23 @@ def _no_ensemble(ensemble: Ranked | None) -> bool:
     return ensemble is None or ensemble.agreement.value is None
 
 
-def _alone(single: Ranked, group: Mapping[str, Any], n_models: int) -> str:
+def _alone(single: Ranked, group: Group, n_models: int) -> str:
     """A one-generator suite has no ensemble: its one source is judged by its own
     agreement (the same test as the ensemble's), and pointed to the real-data reference
     when the report has one."""
     head = f"one generator ({single.name}), judged by its own agreement"
-    ref = group.get("reference") or (group.get("ci") or {}).get("reference")
-    tail = "; compare with the real-data reference" if ref else ""
+    tail = "; compare with the real-data reference" if _has_reference(group) else ""
     if single.agreement.value is None:
         return f"{head}: cannot tell (its agreement is undefined){tail}"
     return f"{head}: {_evidence(single, n_models)}{tail}"
+
+
+def _has_reference(group: Group) -> bool:
+    """The group's ``ci`` has a real-data reference (a section with anything in it)."""
+    ref = group.ci.reference if group.ci is not None else None
+    return ref is not None and bool(
+        "sources" in ref.keys or ref.sources or ref.cross_dataset is not None
+    )
 
 
 def _evidence(ensemble: Ranked | None, n_models: int = MIN_VERDICT_MODELS) -> str:
@@ -416,14 +460,20 @@ def _answer(
     return evidence
 
 
-def _self_preference(group: Mapping[str, Any], key: str = "self_preference") -> Figure | None:
-    node = group.get("ci", {}).get(key)
+def _preference(group: Group, key: str = "self_preference") -> Figure | None:
+    """The joint permutation test ``ci.self_preference`` (or ``ci.family_preference``)."""
+    # untyped yet: issue 23 part 3
+    node = group.ci.rest.get(key) if group.ci is not None else None
     if not isinstance(node, Mapping) or node.get("p_value") is None:
         return None
     return Figure(_num(node.get("statistic")), p_value=_num(node.get("p_value")))
 
 
-def build_card(report: Mapping[str, Any], group: Mapping[str, Any]) -> Card:
+def build_card(report: Report | Mapping[str, Any], group: Group | Mapping[str, Any]) -> Card:
+    return _card(as_report(report), as_group(group))
+
+
+def _card(report: Report, group: Group) -> Card:
     ranked = _agreements(group)
     ensembles = {r.name: r for r in ranked if r.name in ENSEMBLES}
     single = [r for r in ranked if r.name not in ENSEMBLES]
@@ -431,18 +481,19 @@ def build_card(report: Mapping[str, Any], group: Mapping[str, Any]) -> Card:
         (r for r in single if r.agreement.value is not None),
         key=lambda r: (-(r.agreement.value or 0.0), r.name),
     )
-    ensemble = ensembles.get("mean") or next(iter(ensembles.values()), None)
+    ensemble = ensembles.get(ENSEMBLE) or next(iter(ensembles.values()), None)
     gates = group_gates(report, group)
     n = _n_models(group)
+    ci = group.ci
     return Card(
-        task=str(group.get("task", "")),
-        dataset=str(group.get("dataset", "")),
-        metric=str(group.get("metric", "")),
+        task=group.task,
+        dataset=group.dataset,
+        metric=group.metric,
         n_models=n,
         ensemble=ensemble,
         best=defined[0] if defined else None,
         worst=defined[-1] if len(defined) > 1 else None,
-        bias=_bias(group),
+        bias=_bias(group.bias, None if ci is None else ci.bias),
         gates=gates,
         answer=_answer(
             ensemble,
@@ -452,23 +503,26 @@ def build_card(report: Mapping[str, Any], group: Mapping[str, Any]) -> Card:
             _alone(single[0], group, n) if _no_ensemble(ensemble) and len(single) == 1 else "",
         ),
         generators=tuple(single),
-        self_preference=_self_preference(group),
-        family_bias=_bias(group, "family_bias", "family"),
-        family_preference=_self_preference(group, "family_preference"),
+        self_preference=_preference(group),
+        family_bias=_bias(group.family_bias, None if ci is None else ci.family_bias),
+        family_preference=_preference(group, "family_preference"),
         reference=references(group),
     )
 
 
-def _floor_ceiling(group: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+def _floor_ceiling(group: Group) -> tuple[tuple[str, str], ...]:
     """``(model, "floor"|"ceiling")`` of ``ci.robustness.floor_ceiling``, when present."""
-    node = (group.get("ci", {}).get("robustness") or {}).get("floor_ceiling") or []
+    # untyped yet: issue 23 part 3
+    robustness = group.ci.rest.get("robustness") if group.ci is not None else None
+    node = (robustness or {}).get("floor_ceiling") or []
     return tuple(
         (str(f.get("model", "")), str(f.get("at", ""))) for f in node if isinstance(f, Mapping)
     )
 
 
-def build_cards(report: Mapping[str, Any]) -> list[Card]:
-    return [build_card(report, g) for g in report.get("groups", [])]
+def build_cards(report: Report | Mapping[str, Any]) -> list[Card]:
+    report = as_report(report)
+    return [_card(report, g) for g in report.groups]
 
 
 @dataclass(frozen=True)
@@ -484,9 +538,10 @@ class Recommendation:
     datasets: tuple[str, ...] = ()
 
 
-def recommendations(report: Mapping[str, Any]) -> tuple[Recommendation, ...]:
+def recommendations(report: Report | Mapping[str, Any]) -> tuple[Recommendation, ...]:
     """One recommendation per task of the report's ``generators`` section (none without)."""
-    node = report.get("generators")
+    # untyped yet: issue 23 part 3 (Report.sections["generators"])
+    node = as_report(report).sections.get("generators")
     tasks = node.get("tasks") if isinstance(node, Mapping) else None
     if not isinstance(tasks, Mapping):
         return ()
@@ -618,6 +673,7 @@ def interval_method(boot: Mapping[str, Any]) -> str:
     older one had one method for all (``"percentile bootstrap"``). Plain text: the
     renderer escapes it.
     """
+    # untyped yet: issue 23 part 3 (the report's ``bootstrap`` section, passed as is)
     described = boot.get("described")
     if isinstance(described, Mapping) and described:
         return "; ".join(f"{kind}: {text}" for kind, text in described.items())
