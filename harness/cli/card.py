@@ -82,7 +82,7 @@ def card_inputs(
 def run_card(args: argparse.Namespace) -> int:
     try:
         report = _load_report(Path(args.report))
-        known = sources(report.to_dict())
+        known = sources(report)
         if args.source not in known:
             raise ValueError(
                 f"no synthetic source {args.source!r} in the report; known: "
@@ -91,7 +91,7 @@ def run_card(args: argparse.Namespace) -> int:
         inputs, files = card_inputs(
             report, args.source, Path(args.data_dir) if args.data_dir else None
         )
-        text = render_card(report.to_dict(), args.source, inputs)
+        text = render_card(report, args.source, inputs)
     except ValueError as exc:
         print(f"synthbench card: {exc}", file=sys.stderr)
         return 2
