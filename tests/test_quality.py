@@ -169,7 +169,7 @@ def test_minilm_finds_a_paraphrase_and_not_an_unrelated_text():
 
 
 def test_report_groups_get_per_source_quality(tmp_path, monkeypatch):
-    from harness.report.quality import add_quality
+    from harness.report.quality import quality_inputs
 
     monkeypatch.setenv("SYNTHBENCH_CACHE_DIR", str(tmp_path / "cache"))
 
@@ -180,15 +180,17 @@ def test_report_groups_get_per_source_quality(tmp_path, monkeypatch):
            {"text": "sun", "label": "weather"}])
     suite = tmp_path / "suite.toml"
     suite.write_text('[datasets.toy]\ntask = "intent"\ntest = "real/toy/test.jsonl"\n')
-    groups = [{"task": "intent", "dataset": "toy", "scores": {"real": {}, "g": {}, "gone": {}}},
-              {"task": "intent", "dataset": "unknown", "scores": {}}]
-    add_quality(groups, {"data_dir": str(tmp_path), "suite": str(suite)})
-    q = groups[0]["quality"]
+    inputs = quality_inputs({"data_dir": str(tmp_path), "suite": str(suite)})
+    assert inputs is not None
+    got = inputs.of("toy", ["real", "g", "gone"])
+    assert got is not None
+    q, missing = got
     assert set(q) == {"real", "g"}  # no file for "gone"
+    assert set(missing) == {"gone"}
     assert q["g"]["duplicates"] == 1 and q["g"]["exact_test_matches"] == 2
     assert q["g"]["label_coverage"] == 1.0 and q["real"]["exact_test_matches"] is None
-    assert "quality" not in groups[1]
-    add_quality(groups[:1], {})  # no data directory: nothing to add, nothing raised
+    assert inputs.of("unknown", []) is None  # a dataset the suite does not know: no quality
+    assert quality_inputs({}) is None  # no data directory: nothing to add, nothing raised
 
 
 def test_source_summaries_are_kept_on_disk_until_a_file_they_read_changes(tmp_path, monkeypatch):

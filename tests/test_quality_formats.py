@@ -20,7 +20,7 @@ datasets = pytest.importorskip("datasets")
 from harness.cli.data import add_data_parser  # noqa: E402
 from harness.data import clear_cache  # noqa: E402
 from harness.quality import check_source  # noqa: E402
-from harness.report.quality import add_quality  # noqa: E402
+from harness.report.quality import quality_inputs  # noqa: E402
 from harness.run.suite import load_suite  # noqa: E402
 
 REAL = [{"text": f"real utterance {i}", "label": ["refund", "delivery", "account"][i % 3]}
@@ -141,6 +141,17 @@ def test_a_broken_real_test_set_is_reported_once(
                       "that line"]
 
 
+def _quality(
+    data: Path, suite: Path, dataset: str, sources: list[str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A report group's ``quality`` and ``quality_missing`` (``harness.report.groups``)."""
+    inputs = quality_inputs({"data_dir": str(data), "suite": str(suite)})
+    assert inputs is not None
+    got = inputs.of(dataset, sources)
+    assert got is not None
+    return got
+
+
 def test_report_quality_of_csv_and_parquet_sources_and_the_reason_for_a_missing_one(
     tmp_path: Path,
 ) -> None:
@@ -149,15 +160,12 @@ def test_report_quality_of_csv_and_parquet_sources_and_the_reason_for_a_missing_
     _write("csv", data / "tickets" / "test", REAL)
     _write("parquet", data / "tickets" / "gen-a", GEN)
     suite = _suite(tmp_path, "tickets/test.csv", "tickets/{generator}.parquet")
-    groups = [{"task": "intent", "dataset": "tickets",
-               "scores": {"real": {}, "gen-a": {}, "gen-b": {}}}]
-    add_quality(groups, {"data_dir": str(data), "suite": str(suite)})
-    q = groups[0]["quality"]
+    q, missing = _quality(data, suite, "tickets", ["real", "gen-a", "gen-b"])
     assert set(q) == {"real", "gen-a"}
     assert q["gen-a"]["rows"] == 4 and q["gen-a"]["duplicates"] == 1
     assert q["gen-a"]["exact_test_matches"] == 1
     assert q["gen-a"]["label_coverage"] == pytest.approx(2 / 3, abs=1e-6)
-    assert groups[0]["quality_missing"] == {
+    assert missing == {
         "gen-b": f"no file at {data / 'tickets' / 'gen-b.parquet'}"}
     # Same figures as check_source gives the source directly.
     spec = load_suite(suite, resolve_models=False).dataset("tickets")
@@ -170,10 +178,9 @@ def test_a_malformed_source_gets_its_reason_in_the_report(tmp_path: Path) -> Non
     _write("csv", data / "tickets" / "test", REAL)
     (data / "tickets" / "gen-a.csv").write_bytes(b"utterance,intent\nfine,a\nbad \xff,b\n")
     suite = _suite(tmp_path, "tickets/test.csv", "tickets/{generator}.csv")
-    groups = [{"task": "intent", "dataset": "tickets", "scores": {"real": {}, "gen-a": {}}}]
-    add_quality(groups, {"data_dir": str(data), "suite": str(suite)})
-    assert set(groups[0]["quality"]) == {"real"}
-    assert groups[0]["quality_missing"]["gen-a"].startswith(
+    q, missing = _quality(data, suite, "tickets", ["real", "gen-a"])
+    assert set(q) == {"real"}
+    assert missing["gen-a"].startswith(
         f"{data / 'tickets' / 'gen-a.csv'}:3: not UTF-8 text")
 
 
@@ -216,13 +223,10 @@ tasks = ["intent"]
     assert reports[1]["source"] == f"hf://datasets/org/tickets-gen@{REV}"
     assert reports[1]["contamination"]["exact"] == 1 and reports[1]["rows"] == 4
     # The report reads them from the Hub cache, never downloading ...
-    groups = [{"task": "intent", "dataset": "tickets",
-               "scores": {"real": {}, "gen-a": {}, "gen-b": {}}}]
-    add_quality(groups, {"data_dir": str(tmp_path / "data"),
-                         "suite": str(tmp_path / "suite.toml")})
-    q = groups[0]["quality"]
+    q, missing = _quality(tmp_path / "data", tmp_path / "suite.toml", "tickets",
+                          ["real", "gen-a", "gen-b"])
     assert set(q) == {"real", "gen-a"}
     assert q["gen-a"]["rows"] == 4 and q["gen-a"]["exact_test_matches"] == 1
     # ... and says so for a source that is not cached, instead of leaving a silent gap.
-    assert list(groups[0]["quality_missing"]) == ["gen-b"]
-    assert "not in the Hub cache" in groups[0]["quality_missing"]["gen-b"]
+    assert list(missing) == ["gen-b"]
+    assert "not in the Hub cache" in missing["gen-b"]

@@ -17,6 +17,7 @@ from harness.report.formats import (
     format_names,
     register_format,
 )
+from harness.report.model import Report
 from tests.synth_fixtures import finish_store, toy_store
 
 
@@ -89,3 +90,15 @@ def test_write_files_records_nothing_for_the_step_summary(tmp_path: Path) -> Non
     out = write_files(done, tmp_path / "out", settings, step_summary=tmp_path / "s.md")
     assert [p.name for p in out.written] == ["report.json"]
     assert (tmp_path / "s.md").read_text().startswith("#")
+
+
+def test_the_context_gives_renderers_the_report_for_people_typed(tmp_path: Path) -> None:
+    store, record = toy_store(tmp_path / "run", n=16)
+    doc = finish_store(store, record, resamples=0).report.to_dict()
+    doc["groups"][0]["dataset"] = "toy\ud800"  # a lone surrogate from a data file's name
+    ctx = FormatContext(doc, tmp_path / "out")
+    typed = ctx.report_for_people
+    assert isinstance(typed, Report) and typed is ctx.report_for_people  # read once
+    assert typed.groups[0].dataset == "toy\ufffd"  # as people see it ...
+    assert ctx.json["groups"][0]["dataset"] == "toy\ud800"  # ... report.json keeps it exact
+    assert typed.to_dict() == ctx.rendered  # the same report, by attribute

@@ -15,6 +15,8 @@ from harness.store.view import NOT_SELECTED
 def _report(missing: int, **run: Any) -> dict[str, Any]:
     cell = {"task": "intent", "dataset": "d", "generator": "g", "model": "m"}
     return {
+        "schema": 1,
+        "groups": [],
         "run": {"max_examples": 0, "seed": 0, "data_dir": "/d", "suite": "s.toml", **run},
         "cases": {
             "missing": [{**cell, "reason": NOT_SELECTED}] * missing

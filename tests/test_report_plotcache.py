@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from harness.report.figures import Group
 from harness.report.render import plots
 from harness.report.render.html import render_html
 from harness.report.render.plotcache import cached, plot_dir
@@ -43,6 +44,19 @@ def test_a_group_is_drawn_once_and_read_back_identical(draws: list[int], group: 
     assert draws[0] == 1  # the second call read the file
     assert len(list(plot_dir().glob("*.svg"))) == 1
     assert plots.heatmap(group) == first  # the uncached function draws the same bytes
+
+
+def test_a_typed_group_and_its_json_form_share_one_drawing(
+    draws: list[int], group: dict
+) -> None:
+    # html.py may hand the plots either form: the key is the group's JSON form, so a
+    # typed Group read afresh (another process, another object) finds the same file.
+    heatmap = cached(plots.heatmap)
+    first = heatmap(Group.from_dict(group))
+    assert heatmap(Group.from_dict(copy.deepcopy(group))) == first
+    assert heatmap(group) == first
+    assert draws[0] == 1
+    assert len(list(plot_dir().glob("*.svg"))) == 1
 
 
 def test_a_changed_group_or_argument_draws_again(draws: list[int], group: dict) -> None:

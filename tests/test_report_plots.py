@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness.report.figures import Group
 from harness.report.render.plots import _scatter_figure, scatter, spread
 
 
@@ -36,14 +37,14 @@ def test_spread_keeps_order_and_gap_and_moves_only_crowded_labels(
 def _group(real: dict[str, float]) -> dict[str, Any]:
     gens = {g: {m: v - 0.05 * k for m, v in real.items()} for k, g in enumerate(("g1", "g2"), 1)}
     return {"task": "similarity", "dataset": "tweet-news", "metric": "spearman",
-            "scores": {"real": real, **gens}}  # fmt: skip
+            "scores": {"real": real, **gens}, "agreement": {}, "bias": {}}  # fmt: skip
 
 
 def test_model_names_above_the_scatter_do_not_overlap() -> None:
     # four models within 0.003 of each other, one apart, as on tweet-news
     real = {"minilm-cosine": 0.701, "tfidf-cosine": 0.702, "bm25": 0.7025, "jaccard": 0.704,
             "length-ratio": 0.2}  # fmt: skip
-    fig, titles = _scatter_figure(_group(real))
+    fig, titles = _scatter_figure(Group.from_dict(_group(real)))
     assert fig is not None and titles
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()

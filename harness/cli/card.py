@@ -15,18 +15,23 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from harness.report.model import Report, read_report
 from harness.report.render.card import CardInputs, render_card, sources
 
 
-def _load_report(path: Path) -> dict[str, Any]:
+def _load_report(path: Path) -> Report:
     """report.json through its reader (``ReportFormatError`` names the bad key)."""
-    from harness.report.model import read_report
-
-    return read_report(path).to_dict()
+    return read_report(path)
 
 
-def _model_id(report: dict[str, Any], source: str) -> str:
-    suite = report.get("run", {}).get("suite")
+def _run_paths(report: Report) -> tuple[Any, Any]:
+    """The run's suite file and data folder, as recorded (None when not)."""
+    # untyped yet: issue 23 part 3
+    return report.run.get("suite"), report.run.get("data_dir")
+
+
+def _model_id(report: Report, source: str) -> str:
+    suite, _ = _run_paths(report)
     try:
         doc = tomllib.loads(Path(str(suite)).read_text(encoding="utf-8")) if suite else {}
     except (OSError, tomllib.TOMLDecodeError):
@@ -35,23 +40,22 @@ def _model_id(report: dict[str, Any], source: str) -> str:
     return str(entry.get("model_id", "")) if isinstance(entry, dict) else ""
 
 
-def _data(report: dict[str, Any], source: str, data_dir: Path | None) -> dict[str, Path]:
+def _data(report: Report, source: str, data_dir: Path | None) -> dict[str, Path]:
     """dataset -> the source's local data file (default layout), for those that exist."""
-    root = data_dir or (
-        Path(report["run"]["data_dir"]) if report.get("run", {}).get("data_dir") else None
-    )
+    _, run_data = _run_paths(report)
+    root = data_dir or (Path(run_data) if run_data else None)
     if root is None:
         return {}
     out = {}
-    for g in report.get("groups", []):
-        path = root / "synthetic" / str(g.get("dataset")) / f"{source}.jsonl"
-        if source in g.get("scores", {}) and path.is_file():
-            out[str(g["dataset"])] = path
+    for g in report.groups:
+        path = root / "synthetic" / g.dataset / f"{source}.jsonl"
+        if source in g.scores and path.is_file():
+            out[g.dataset] = path
     return out
 
 
 def card_inputs(
-    report: dict[str, Any], source: str, data_dir: Path | None
+    report: Report, source: str, data_dir: Path | None
 ) -> tuple[CardInputs, dict[str, bytes]]:
     """The card's provenance inputs and the files to publish beside it."""
     from harness.generate.writer import GenerateError, provenance_path, read_provenance

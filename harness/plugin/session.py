@@ -17,13 +17,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.core.records import CaseKey, CaseResult
 from harness.run.runner import RunSettings, fingerprint_of, iter_cases
 from harness.run.suite import Suite
+
+if TYPE_CHECKING:  # the report is built at the end only (``finish``): imported there
+    from harness.report.model import Report
 
 #: The user-property name under which a case record travels on a test report.
 PROPERTY = "synthbench_case"
@@ -59,6 +62,10 @@ class SynthSession:
     results: dict[CaseKey, CaseResult] = field(default_factory=dict)
     reused: dict[CaseKey, str] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
+    #: The run's report, typed (``harness.report.model``): what is read by attribute.
+    typed_report: Report | None = None
+    #: Its JSON form, for the terminal summary (``harness.plugin.hooks``) until that
+    #: reads the typed one.
     report: dict[str, Any] | None = None
     #: ``harness.report.finish.ReportSettings`` of this run.
     post: Any = None
@@ -157,8 +164,9 @@ class SynthSession:
             time=now(),
         )
 
-    def finish(self) -> dict[str, Any] | None:
-        """Record the run and write the report files; None when nothing was selected."""
+    def finish(self) -> Report | None:
+        """Record the run and write the report files; the report, None when nothing was
+        selected."""
         if not self.expected:
             return None
         from harness.report.finish import ReportSettings, build, write_files
@@ -191,5 +199,6 @@ class SynthSession:
         self.verdicts = list(done.verdicts)
         self.written = list(done.written)  # report.json first: maybe beside the full one
         self.write_failures = [*failures, *done.failures]
+        self.typed_report = done.report
         self.report = done.report.to_dict()
-        return self.report
+        return self.typed_report

@@ -33,6 +33,8 @@ from typing import Any
 
 from harness.core.records import CaseKey, Outcome
 from harness.core.textsafe import scrub
+from harness.report.figures import Group
+from harness.report.model import Report, as_report
 from harness.store.files import case_name, iter_case_files, read_case
 
 #: Examples kept per source and reason; the page states the caps.
@@ -217,14 +219,13 @@ def _number(value: Any) -> float | None:
     return float(value) if ok else None
 
 
-def misleading(row: Mapping[str, Any]) -> Influence | None:
+def misleading(spearman: float | None, pearson: float | None) -> Influence | None:
     """The influence that makes a listed example misleading, or None when it is not.
 
     Negative Spearman influence misleads; at zero (with a handful of models, leaving
     one example out often moves no rank) a negative Pearson influence does. Zero,
     positive or undefined: not misleading, not marked.
     """
-    spearman, pearson = _number(row.get("influence")), _number(row.get("influence_pearson"))
     if spearman is not None and spearman < 0:
         return Influence(spearman, "Spearman")
     if (spearman is None or spearman == 0) and pearson is not None and pearson < 0:
@@ -232,32 +233,36 @@ def misleading(row: Mapping[str, Any]) -> Influence | None:
     return None
 
 
-def _item_influences(group: Mapping[str, Any]) -> dict[str, dict[int, Influence | None]]:
+def _item_influences(group: Group) -> dict[str, dict[int, Influence | None]]:
     """source -> {example index: influence, None if not misleading} from the items."""
+    # untyped yet: issue 23 part 3
     out: dict[str, dict[int, Influence | None]] = {}
-    items = group.get("items")
-    if not isinstance(items, Mapping):
+    items = group.items
+    if items is None:
         return out
     for source, rows in items.items():
         if not isinstance(rows, list):
             continue
         for row in rows:
             if isinstance(row, Mapping) and isinstance(row.get("i"), int):
-                out.setdefault(str(source), {})[row["i"]] = misleading(row)
+                spearman = _number(row.get("influence"))
+                pearson = _number(row.get("influence_pearson"))
+                out.setdefault(str(source), {})[row["i"]] = misleading(spearman, pearson)
     return out
 
 
 def group_evidence(
-    results_dir: Path, report: Mapping[str, Any]
+    results_dir: Path, report: Report | Mapping[str, Any]
 ) -> dict[tuple[str, str], list[Example]]:
     """(task, dataset) -> the kept examples of every source, real first."""
+    report = as_report(report)
     cases: dict[tuple[str, str], dict[str, dict[str, list[Outcome]]]] = {}
     # The store keeps results of older inputs beside the current ones: read only the
     # files the report's cases name (by key and fingerprint).
     named = {
-        case_name(CaseKey.from_dict(c), str(c["fingerprint"]))
-        for c in report.get("cases", {}).get("all", [])
-        if c.get("fingerprint")
+        case_name(row.result.key, row.result.fingerprint)
+        for row in report.cases.rows
+        if row.result.fingerprint
     }
     for path in iter_case_files(results_dir):
         if named and path.name not in named:
@@ -271,12 +276,12 @@ def group_evidence(
             outcomes
         )
     out: dict[tuple[str, str], list[Example]] = {}
-    for group in report.get("groups", []):
-        gk = (str(group.get("task")), str(group.get("dataset")))
+    for group in report.groups:
+        gk = group.key
         sources = cases.get(gk, {})
         real = {
             m: float(v)
-            for m, v in group.get("scores", {}).get("real", {}).items()
+            for m, v in group.scores.get("real", {}).items()
             if isinstance(v, int | float)
         }
         # Right/wrong errors are 0 or 1, so the margin changes nothing for them: one

@@ -12,8 +12,9 @@ object itself (registered under the entry point's name)::
 
 A format is anything with what ``ReportFormatProtocol`` lists. It is handed a
 ``FormatContext``: the report as ``report.json`` has it (``json``), the same with
-every unpairable surrogate shown as U+FFFD for people (``rendered``), the folders
-and the paths the options named. Rendering never decides a verdict.
+every unpairable surrogate shown as U+FFFD for people (``rendered``; typed, to read
+by attribute: ``report_for_people``), the folders and the paths the options named.
+Rendering never decides a verdict.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from harness.core.registry import Registry
 from harness.core.textsafe import json_dumps, scrub_tree
+from harness.report.model import Report
 from harness.report.render.html import render_html
 from harness.report.render.junit import render_junit
 from harness.report.render.markdown import render_markdown
@@ -52,6 +54,12 @@ class FormatContext:
     def rendered(self) -> Mapping[str, Any]:
         """The report for people: unpairable surrogates as U+FFFD (counted in report.json)."""
         return scrub_tree(self.json)[0]
+
+    @functools.cached_property
+    def report_for_people(self) -> Report:
+        """``rendered`` typed (``Report.from_dict``): the figures by attribute, strings
+        as people see them. Read once per context, however many formats read it."""
+        return Report.from_dict(self.rendered)
 
 
 @runtime_checkable

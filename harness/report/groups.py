@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from harness.analysis.agreement import ScoreRow, analyse, build_report, rows_from_cases
+from harness.analysis.agreement import ScoreRow, analyse, rows_from_cases
 from harness.core.families import Families
 from harness.core.records import CaseKey, CaseResult
-from harness.report.quality import add_quality
+from harness.report.quality import quality_inputs
 
 __all__ = ["report_groups"]
 
@@ -43,13 +43,19 @@ def report_groups(
     cells = None
     if expected is not None:
         cells = [(k.task, k.dataset, k.generator, k.model) for k in expected]
-    groups: list[dict[str, Any]] = build_report(
-        analyse(all_rows, same_as=dict(same_as), expected=cells, families=families)
-    )["groups"]
     issues = _data_issues(results)
-    for g in groups:
-        g["data"] = dict(sorted(issues.get((g["task"], g["dataset"]), {}).items()))
-
-    add_quality(groups, run or {})  # per-source data quality, cached per file
+    quality = quality_inputs(run or {})  # per-source data quality, cached per file
+    groups: list[dict[str, Any]] = []
+    for a in analyse(all_rows, same_as=dict(same_as), expected=cells, families=families):
+        data = dict(sorted(issues.get((a.task, a.dataset), {}).items()))
+        g = a.to_dict()  # the analysis' figures, in report order
+        g["data"] = data
+        # Every source of the group's score table (ensembles too) and of its data issues.
+        got = None if quality is None else quality.of(a.dataset, {*a.scores, *a.ensembles, *data})
+        if got is not None:
+            g["quality"], missing = got
+            if missing:
+                # Said, not left as a silent gap: why a source has no quality figures.
+                g["quality_missing"] = missing
+        groups.append(g)
     return groups
-

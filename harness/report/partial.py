@@ -18,8 +18,9 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from harness.report.model import Report, ReportFormatError, as_report, read_report
 from harness.store.view import NOT_SELECTED
 
 REPORT_JSON = "report.json"
@@ -27,39 +28,47 @@ REPORT_JSON = "report.json"
 SETTINGS = ("max_examples", "seed", "data_dir", "suite")
 
 
-def unselected(report: Mapping[str, Any]) -> int:
+def unselected(report: Report | Mapping[str, Any]) -> int:
     """How many suite cells are missing because the run did not select them."""
-    missing = report.get("cases", {}).get("missing", [])
-    return sum(1 for m in missing if isinstance(m, Mapping) and m.get("reason") == NOT_SELECTED)
+    return sum(1 for m in as_report(report).cases.missing if m.reason == NOT_SELECTED)
 
 
-def _settings(report: Mapping[str, Any]) -> dict[str, Any]:
-    run = report.get("run", {})
-    run = run if isinstance(run, Mapping) else {}
-    return {k: run.get(k) for k in SETTINGS}
+class _Settings(NamedTuple):
+    """The run settings of ``SETTINGS`` (None when not recorded)."""
+
+    max_examples: Any
+    seed: Any
+    data_dir: Any
+    suite: Any
 
 
-def _read(path: Path) -> Mapping[str, Any] | None:
+def _settings(report: Report) -> _Settings:
+    # untyped yet: issue 23 part 3
+    return _Settings(*(report.run.get(k) for k in SETTINGS))
+
+
+def _read(path: Path) -> Report | None:
     try:
-        doc = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return None  # no readable report: nothing to keep
-    return doc if isinstance(doc, Mapping) else None
+        return read_report(path)
+    except ReportFormatError:
+        return None  # no readable report (none, damaged, not ours): nothing to keep
 
 
-def folder_name(report: Mapping[str, Any], full: Mapping[str, Any]) -> str:
+def folder_name(report: Report | Mapping[str, Any], full: Report | Mapping[str, Any]) -> str:
     """``report-max<N>-seed<S>``, plus a digest when the data folder or suite differs."""
+    report, full = as_report(report), as_report(full)
     mine = _settings(report)
-    name = f"report-max{mine['max_examples'] or 'all'}-seed{mine['seed']}"
+    name = f"report-max{mine.max_examples or 'all'}-seed{mine.seed}"
     theirs = _settings(full)
-    if any(mine[k] != theirs[k] for k in ("data_dir", "suite")):
-        text = json.dumps([mine["data_dir"], mine["suite"]], default=str)
+    if (mine.data_dir, mine.suite) != (theirs.data_dir, theirs.suite):
+        text = json.dumps([mine.data_dir, mine.suite], default=str)
         name += "-" + hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
     return name
 
 
-def report_dir(out: Path, report: Mapping[str, Any]) -> Path:
+def report_dir(out: Path, report: Report | Mapping[str, Any]) -> Path:
     """``out``, or the folder beside the full report in ``out`` that ``report`` goes to."""
+    report = as_report(report)
     if not unselected(report):
         return out
     full = _read(out / REPORT_JSON)

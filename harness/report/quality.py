@@ -1,9 +1,9 @@
 """The per-source quality figures of the pytest report (cheap: no embeddings).
 
-``add_quality`` puts ``group["quality"][generator]`` into each report group whose
-dataset the suite knows and whose source is readable (any format the loader reads:
+``QualityInputs.of`` gives a report group's ``quality[generator]`` for each source
+of a dataset the suite knows whose data is readable (any format the loader reads:
 JSONL, CSV, Parquet, JSON, ``save_to_disk`` folders, ``hf://`` sources from the Hub
-cache), and ``group["quality_missing"][generator]`` with the reason for a source
+cache), and its ``quality_missing[generator]``: the reason for a source
 that has none (an ``hf://`` source not in the Hub cache, since the report does not
 download; a missing or malformed file): the figures a reader needs to see why a
 generator's data ranks models differently. Near-duplicate search
@@ -18,7 +18,8 @@ import dataclasses
 import functools
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def _cached(
     # afresh (``--synth-fresh``) still reads unchanged data files, and re-checking
     # the default suite's 42 sources took 2.4 s of its report (measured).
     # Upward, so kept in the function and listed in tests/test_layers.py's allowance:
-    # the report's figure cache; this summary and add_quality build report groups and
+    # the report's figure cache; this summary and quality_inputs build report groups and
     # move into harness/report/ with the typed report.
 
     payload = {
@@ -165,38 +166,53 @@ def missing_reason(data_dir: Path, spec: DatasetSpec, generator: str) -> str:
     return f"no file at {Path(data_dir) / spec.source_path(generator)}"
 
 
-def add_quality(groups: list[dict[str, Any]], run: Mapping[str, Any]) -> None:
-    """Add ``quality`` to each group from the run's suite and data directory, if known."""
-    data_dir, suite_path = run.get("data_dir"), run.get("suite")
-    if not data_dir or not suite_path or not Path(str(suite_path)).is_file():
-        return
-    # Upward (the suite parser), kept here and allowed in tests/test_layers.py until
-    # add_quality moves into harness/report/ with the typed report.
+@dataclass(frozen=True)
+class QualityInputs:
+    """What the quality figures of a run's groups are read from: its data folder and
+    its suite's datasets."""
 
-    try:
-        suite = load_suite(str(suite_path), resolve_models=False)
-    except ConfigError:
-        return
-    specs = {d.name: d for d in suite.datasets}
-    for g in groups:
-        spec = specs.get(g.get("dataset", ""))
+    data_dir: Path
+    specs: Mapping[str, DatasetSpec]
+
+    def of(
+        self, dataset: str, sources: Iterable[str]
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, str]] | None:
+        """``(quality, quality_missing)`` of a group: each source's summary, and why a
+        source has none; None for a dataset the suite does not know."""
+        spec = self.specs.get(dataset)
         if spec is None:
-            continue
-        gens = sorted(set(g.get("scores", {})) | set(g.get("data", {})))
+            return None
         out = {}
         missing = {}
-        for gen in gens:
+        for gen in sorted(set(sources)):
             try:
-                summary = source_summary(Path(str(data_dir)), spec, gen)
-                why = "" if summary is not None else missing_reason(Path(str(data_dir)),
-                                                                    spec, gen)
+                summary = source_summary(self.data_dir, spec, gen)
+                why = "" if summary is not None else missing_reason(self.data_dir, spec, gen)
             except (OSError, ValueError) as exc:  # malformed: its cases report it too
                 summary, why = None, " ".join(str(exc).split())[:300]
             if summary is not None:
                 out[gen] = summary
             else:
                 missing[gen] = why
-        g["quality"] = out
-        if missing:
-            # Said, not left as a silent gap: why a source has no quality figures.
-            g["quality_missing"] = missing
+        return out, missing
+
+
+def _run_paths(run: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The run's data folder and suite file, as recorded (None when not)."""
+    # untyped yet: issue 23 part 3
+    return run.get("data_dir"), run.get("suite")
+
+
+def quality_inputs(run: Mapping[str, Any]) -> QualityInputs | None:
+    """The run's suite and data folder, when both are known and the suite parses."""
+    data_dir, suite_path = _run_paths(run)
+    if not data_dir or not suite_path or not Path(str(suite_path)).is_file():
+        return None
+    # Upward (the suite parser), kept here and allowed in tests/test_layers.py until
+    # quality_inputs moves into harness/report/ with the typed report.
+
+    try:
+        suite = load_suite(str(suite_path), resolve_models=False)
+    except ConfigError:
+        return None
+    return QualityInputs(Path(str(data_dir)), {d.name: d for d in suite.datasets})

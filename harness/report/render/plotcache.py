@@ -39,8 +39,15 @@ def _code_version() -> str:
     return hashlib.sha256(source + matplotlib.__version__.encode()).hexdigest()
 
 
+def _json_form(value: Any) -> Any:
+    """A typed report value (a ``Group``) by its JSON form: stable across processes, and
+    the same key as the JSON form itself (``Group.from_dict(d).to_dict() == d``)."""
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else repr(value)
+
+
 def _key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    payload = json_dumps([name, args, kwargs], sort_keys=True, default=repr)
+    payload = json_dumps([name, args, kwargs], sort_keys=True, default=_json_form)
     digest = hashlib.sha256(_code_version().encode())
     digest.update(payload.encode("utf-8", _ERRORS))
     return digest.hexdigest()

@@ -3,8 +3,9 @@
 Self-contained and deterministic: text is drawn as paths (no fonts to fetch, and no
 label can inject markup), math parsing is off (a ``$`` in a model name is just a
 character), ids are salted and the date is left out, so the same report gives the
-same bytes. Every function takes one report group (a dict) and returns SVG text, or
-"" when the group has nothing to draw.
+same bytes. Every function takes one report group (the typed ``Group``, or its JSON
+form, read by ``as_group``) and returns SVG text, or "" when the group has nothing to
+draw.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import io
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from harness.core.textsafe import visible
+from harness.report.figures import AGREEMENT_FIGURES, Group, Interval, as_group
 from harness.report.render.plotcache import cached
 
 _RC: dict[str, Any] = {
@@ -30,8 +33,9 @@ COLORS = ("#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bb
 
 
 def _value(v: Any) -> float | None:
-    if isinstance(v, Mapping):
-        v = v.get("value")
+    """A drawable number: finite, not a bool; an interval's point value."""
+    if isinstance(v, Interval):
+        v = v.value
     if v is None or isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
         return None
     return float(v)
@@ -64,25 +68,29 @@ def _short(name: str, limit: int = 40) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "\u2026"
 
 
-def _sources_models(group: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    scores = group.get("scores", {})
-    ci = group.get("ci", {}).get("scores", {})
+def _ci_scores(group: Group) -> Mapping[str, Mapping[str, Interval]]:
+    return group.ci.scores if group.ci is not None else {}
+
+
+def _sources_models(group: Group) -> tuple[list[str], list[str]]:
+    scores, ci = group.scores, _ci_scores(group)
     sources = list(dict.fromkeys([*scores, *ci]))
     models = sorted({m for s in sources for m in [*scores.get(s, {}), *ci.get(s, {})]})
     return sources, models
 
 
-def _score(group: Mapping[str, Any], source: str, model: str) -> float | None:
-    v = group.get("scores", {}).get(source, {}).get(model)
+def _score(group: Group, source: str, model: str) -> float | None:
+    v: float | Interval | None = group.scores.get(source, {}).get(model)
     if v is None:
-        v = group.get("ci", {}).get("scores", {}).get(source, {}).get(model)
+        v = _ci_scores(group).get(source, {}).get(model)
     return _value(v)
 
 
-def heatmap(group: Mapping[str, Any]) -> str:
+def heatmap(group: Group | Mapping[str, Any]) -> str:
     """Scores, sources (rows) x models (columns), each cell annotated; grey = not run."""
     import numpy as np
 
+    group = as_group(group)
     sources, models = _sources_models(group)
     if not sources or not models:
         return ""
@@ -112,7 +120,7 @@ def heatmap(group: Mapping[str, Any]) -> str:
                     color="white" if grid[i, j] < mid else "black",
                 )
     fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
-    ax.set_title(f"{group.get('metric', 'score')} by source and model")
+    ax.set_title(f"{group.metric} by source and model")
     return _svg(fig)
 
 
@@ -155,7 +163,7 @@ def spread(xs: Sequence[float], gap: float) -> list[float]:
     return out
 
 
-def scatter(group: Mapping[str, Any]) -> str:
+def scatter(group: Group | Mapping[str, Any]) -> str:
     """Each model's real score (x) against its score on each generator's data (y).
 
     A model's points share its real score, so they stand on one vertical line: the line
@@ -163,7 +171,7 @@ def scatter(group: Mapping[str, Any]) -> str:
     generator it is. Names of models with nearly the same real score are moved apart
     (``spread``), each joined to its line by a thin leader, so none prints over another.
     """
-    fig, titles = _scatter_figure(group)
+    fig, titles = _scatter_figure(as_group(group))
     if fig is None:
         return ""
     return _with_titles(_svg(fig), titles)
@@ -173,7 +181,7 @@ def scatter(group: Mapping[str, Any]) -> str:
 LABEL_GAP_PT = 9.0
 
 
-def _scatter_figure(group: Mapping[str, Any]) -> tuple[Any, dict[str, str]]:
+def _scatter_figure(group: Group) -> tuple[Any, dict[str, str]]:
     """The scatter plot's figure (None when there is nothing to draw) and hover texts."""
     sources, models = _sources_models(group)
     synth = [s for s in sources if s != "real"]
@@ -246,7 +254,7 @@ def _scatter_figure(group: Mapping[str, Any]) -> tuple[Any, dict[str, str]]:
 def _bars(
     labels: Sequence[str],
     values: Sequence[float | None],
-    cis: Sequence[Mapping[str, Any] | None],
+    cis: Sequence[Interval | None],
     title: str,
     ylabel: str,
     zero_line: bool = False,
@@ -260,8 +268,8 @@ def _bars(
     vals = np.array([np.nan if v is None else v for v in values])
     err = np.zeros((2, len(labels)))
     for i, (v, c) in enumerate(zip(vals, cis, strict=True)):
-        if c and c.get("low") is not None and c.get("high") is not None and np.isfinite(v):
-            err[0, i], err[1, i] = max(v - c["low"], 0.0), max(c["high"] - v, 0.0)
+        if c is not None and c.low is not None and c.high is not None and np.isfinite(v):
+            err[0, i], err[1, i] = max(v - c.low, 0.0), max(c.high - v, 0.0)
     ax.bar(
         x,
         np.nan_to_num(vals),
@@ -281,36 +289,46 @@ def _bars(
     return _svg(fig)
 
 
-def agreement_bars(group: Mapping[str, Any], coefficient: str = "spearman") -> str:
+def agreement_bars(group: Group | Mapping[str, Any], coefficient: str = "spearman") -> str:
     """Each synthetic source's agreement with real data, with its interval."""
-    agreement = group.get("agreement", {})
-    ci = group.get("ci", {}).get("agreement", {})
+    group = as_group(group)
+    agreement = group.agreement
+    ci = group.ci.agreement if group.ci is not None else {}
     gens = list(dict.fromkeys([*agreement, *ci]))
-    values = [
-        _value(agreement.get(g, {}).get(coefficient, ci.get(g, {}).get(coefficient))) for g in gens
-    ]
+
+    def interval(g: str) -> Interval | None:
+        found = ci.get(g)
+        return found.of(coefficient) if found is not None else None
+
+    def point(g: str) -> float | Interval | None:
+        # The analysis' figure; the interval's point for a source it has no figure of.
+        if g in agreement and coefficient in AGREEMENT_FIGURES:
+            return agreement[g].figure(coefficient)
+        return interval(g)
+
     return _bars(
         gens,
-        values,
-        [ci.get(g, {}).get(coefficient) for g in gens],
+        [_value(point(g)) for g in gens],
+        [interval(g) for g in gens],
         f"agreement with real ({coefficient})",
         coefficient,
         zero_line=True,
     )
 
 
-def bias_bars(group: Mapping[str, Any]) -> str:
+def bias_bars(group: Group | Mapping[str, Any]) -> str:
     """Each model's bias factor towards its own data, with its interval; each bar is
     labelled with the model and the generator it is the same LLM as."""
-    bias = group.get("bias", {})
-    ci = group.get("ci", {}).get("bias", {})
+    group = as_group(group)
+    bias = group.bias
+    ci = group.ci.bias if group.ci is not None else {}
     models = list(dict.fromkeys([*bias, *ci]))
-    values = [_value(bias.get(m, ci.get(m))) for m in models]
-    own = [str((bias.get(m) or ci.get(m) or {}).get("generator", "?")) for m in models]
+    values = [_value(bias[m].value if m in bias else ci[m].interval) for m in models]
+    own = [bias[m].owner if m in bias else ci[m].owner for m in models]
     return _bars(
         [f"{_short(m)}\non {_short(g)}'s data" for m, g in zip(models, own, strict=True)],
         values,
-        [ci.get(m) for m in models],
+        [ci[m].interval if m in ci else None for m in models],
         "bias factor (own data)",
         "bias",
         zero_line=True,
@@ -328,23 +346,39 @@ QUALITY_FIGURES = (
 COUNT_FIGURES = frozenset({"duplicates", "_entities"})
 
 
-def quality_bars(group: Mapping[str, Any]) -> str:
+def _quality(group: Group) -> dict[str, dict[str, float | None]]:
+    """source -> each of ``QUALITY_FIGURES`` from its data-quality summary
+    (``harness.report.quality.compact``), None where it has none."""
+    # untyped yet: issue 23 part 3
+    found = group.rest.get("quality")
+    summaries: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    return {
+        s: {k: _value((q if isinstance(q, Mapping) else {}).get(k)) for k, _ in QUALITY_FIGURES}
+        for s, q in summaries.items()
+    }
+
+
+def _entities(group: Group, source: str) -> float:
+    """The source's repaired plus dropped entities (0 for a source without data issues)."""
+    issues = group.data.get(source)
+    if issues is None:
+        return 0.0
+    return float(issues.repaired_entities) + float(issues.dropped_entities)
+
+
+def quality_bars(group: Group | Mapping[str, Any]) -> str:
     """Small multiples of the data-quality figures of each source."""
-    quality = group.get("quality", {})
-    data = group.get("data", {})
-    sources = list(dict.fromkeys([*quality, *data]))
+    group = as_group(group)
+    quality = _quality(group)
+    sources = list(dict.fromkeys([*quality, *group.data]))
     if not sources:
         return ""
     panels = [
         (k, t)
         for k, t in QUALITY_FIGURES
-        if any(_value(quality.get(s, {}).get(k)) is not None for s in sources)
+        if any(quality.get(s, {}).get(k) is not None for s in sources)
     ]
-    repaired = [
-        (_value(data.get(s, {}).get("repaired_entities")) or 0.0)
-        + (_value(data.get(s, {}).get("dropped_entities")) or 0.0)
-        for s in sources
-    ]
+    repaired = [_entities(group, s) for s in sources]
     if any(repaired):
         panels.append(("_entities", "repaired + dropped entities"))
     if not panels:
@@ -365,7 +399,7 @@ def quality_bars(group: Mapping[str, Any]) -> str:
         vals = (
             repaired
             if key == "_entities"
-            else [_value(quality.get(s, {}).get(key)) or 0.0 for s in sources]
+            else [quality.get(s, {}).get(key) or 0.0 for s in sources]
         )
         ax.bar(
             range(len(sources)),
@@ -382,23 +416,51 @@ def quality_bars(group: Mapping[str, Any]) -> str:
     return _svg(fig)
 
 
-def subset_curve(group: Mapping[str, Any], coefficient: str = "spearman") -> str:
+@dataclass(frozen=True)
+class _SubsetRow:
+    """One subset size of a source's sweep: random subsets' median and 5-95% band, and
+    the median over adjacent windows of the real ranking."""
+
+    k: int
+    median: float | None
+    low: float | None
+    high: float | None
+    windows: float | None
+
+
+def _subsets(group: Group) -> dict[str, list[_SubsetRow]]:
+    """source -> its subset sweep's rows that have random subsets (none: left out)."""
+    # untyped yet: issue 23 part 3
+    agreement = group.ci.agreement if group.ci is not None else {}
+    out: dict[str, list[_SubsetRow]] = {}
+    for g, e in agreement.items():
+        found = [
+            _SubsetRow(
+                r["k"],
+                _value(r["random"].get("median")),
+                _value(r["random"].get("low")),
+                _value(r["random"].get("high")),
+                _value((r.get("windows") or {}).get("median")),
+            )
+            for r in (e.robustness or {}).get("subsets", [])
+            if "random" in r
+        ]
+        if found:
+            out[g] = found
+    return out
+
+
+def subset_curve(group: Group | Mapping[str, Any], coefficient: str = "spearman") -> str:
     """Agreement over model subsets of size k (``ci.agreement[g].robustness.subsets``):
     per source the median over random subsets; for the ensemble also their 5-95% band
     and the median over adjacent windows of the real ranking (dashed)."""
-    ci = group.get("ci", {}).get("agreement", {})
-    rows = {
-        g: [r for r in (e.get("robustness") or {}).get("subsets", []) if "random" in r]
-        for g, e in ci.items()
-        if isinstance(e, Mapping)
-    }
-    rows = {g: r for g, r in rows.items() if r}
+    rows = _subsets(as_group(group))
     if not rows:
         return ""
     fig, ax = _figure(4.2, 2.8)
     for i, (g, found) in enumerate(rows.items()):
-        ks = [r["k"] for r in found]
-        med = [_value(r["random"].get("median")) for r in found]
+        ks = [r.k for r in found]
+        med = [r.median for r in found]
         ens = g == "mean"
         color = "#000000" if ens else COLORS[i % (len(COLORS) - 1)]
         ax.plot(
@@ -411,8 +473,8 @@ def subset_curve(group: Mapping[str, Any], coefficient: str = "spearman") -> str
             label=_short(g, 20),
         )
         if ens:
-            lo = [_value(r["random"].get("low")) for r in found]
-            hi = [_value(r["random"].get("high")) for r in found]
+            lo = [r.low for r in found]
+            hi = [r.high for r in found]
             ax.fill_between(
                 ks,
                 [math.nan if v is None else v for v in lo],
@@ -420,7 +482,7 @@ def subset_curve(group: Mapping[str, Any], coefficient: str = "spearman") -> str
                 color="#bbbbbb",
                 alpha=0.4,
             )
-            win = [_value(r["windows"].get("median")) for r in found]
+            win = [r.windows for r in found]
             ax.plot(
                 ks,
                 [math.nan if v is None else v for v in win],
