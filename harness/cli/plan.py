@@ -48,8 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # ReportFormatError: names the file and the bad key
         print(f"synthbench plan: cannot read {args.report}: {exc}", file=sys.stderr)
         return 2
-    # harness.analysis.plan reads the JSON form still (its port is not part of this one).
-    rows = plan(report.to_dict(), args.examples, args.models, args.level)
+    rows = plan(report, args.examples, args.models, args.level)
     if not rows:
         print(
             f"synthbench plan: {args.report} has no intervals of synthetic sources "
