@@ -16,7 +16,25 @@ EVIL = "<script>alert(1)</script> | **bold** [x](http://e.vil)\n# head"
 
 
 def _evil_report() -> dict[str, Any]:
+    """A valid report (``Report.from_dict`` reads it) with ``EVIL`` in every string."""
+    case = {
+        "task": "t",
+        "dataset": "d",
+        "generator": "g",
+        "model": EVIL,
+        "status": "error",
+        "primary": "",
+        "metrics": {},
+        "n_examples": 0,
+        "n_invalid": 0,
+        "reason": EVIL,
+        "duration": 0.0,
+        "state": "settled",
+        "run": "r",
+    }
+    undefined = dict.fromkeys(("spearman", "kendall", "pearson", "mae", "mse"))
     return {
+        "schema": 1,
         "groups": [
             {
                 "task": "intent",
@@ -24,27 +42,14 @@ def _evil_report() -> dict[str, Any]:
                 "metric": "macro_f1",
                 "scores": {"real": {EVIL: 0.5, "b": 0.7}},
                 "agreement": {
-                    EVIL: {"spearman": None, "undefined": {"spearman": EVIL}, "n_models": 2}
+                    EVIL: {**undefined, "undefined": {"spearman": EVIL}, "n_models": 2}
                 },
                 "bias": {EVIL: {"generator": EVIL, "value": None, "reason": EVIL}},
                 "missing": [{"generator": EVIL, "model": "b"}],
                 "data": {"real": {"notes": [EVIL]}},
             }
         ],
-        "cases": {
-            "counts": {"ok": 2},
-            "missing": [],
-            "not_ok": [
-                {
-                    "status": "error",
-                    "task": "t",
-                    "dataset": "d",
-                    "generator": "g",
-                    "model": EVIL,
-                    "reason": EVIL,
-                }
-            ],
-        },
+        "cases": {"counts": {"error": 1}, "missing": [], "not_ok": [case], "all": [case]},
     }
 
 
@@ -107,7 +112,7 @@ def test_junit_one_case_per_gate_escaped() -> None:
 
 
 def test_junit_without_gates_is_an_empty_suite() -> None:
-    root = ET.fromstring(render_junit({"groups": []}))
+    root = ET.fromstring(render_junit({"schema": 1, "groups": []}))
     assert root.find("testsuite").get("tests") == "0"  # type: ignore[union-attr]
 
 
