@@ -76,15 +76,23 @@ def test_default_sweep_sizes_stop_at_the_pool() -> None:
     assert [row["k"] for row in subset_sweep(x, y)] == [3, 5, 10, 12]
 
 
+#: The agreement figures a hand-made group leaves undefined (a valid group has them all).
+_UNDEFINED: dict[str, Any] = dict.fromkeys(("spearman", "kendall", "pearson", "mae", "mse"))
+
+
 def _card_group(n_models: int, p: float, loo: dict[str, Any] | None) -> dict[str, Any]:
     ci: dict[str, Any] = {"value": 0.8, "low": 0.3, "high": 1.0, "p_value": p}
     return {
         "task": "intent",
         "dataset": "atis",
         "metric": "macro_f1",
-        "agreement": {"mean": {"spearman": 0.8, "n_models": n_models}},
+        "scores": {},
+        "agreement": {"mean": {**_UNDEFINED, "spearman": 0.8, "n_models": n_models}},
+        "bias": {},
         "ci": {
-            "agreement": {"mean": {"spearman": ci, "robustness": {"leave_one_out": loo}}},
+            "agreement": {
+                "mean": {"spearman": ci, "n_models": n_models, "robustness": {"leave_one_out": loo}}
+            },
             "robustness": {"min_models": 5, "floor_ceiling": [{"model": "boom", "at": "floor"}]},
         },
     }
@@ -194,6 +202,8 @@ def test_a_passed_agreement_gate_names_the_model_it_leans_on() -> None:
         "name": "mean agrees",
         "kind": "min_agreement",
         "threshold": 0.5,
+        "on": "interval",
+        "optional": False,
         "description": "spearman >= 0.5 (interval) on generator=mean",
         "status": "passed",
         "checks": [{"cell": "intent/atis/mean", "status": "passed"}],
@@ -204,7 +214,7 @@ def test_a_passed_agreement_gate_names_the_model_it_leans_on() -> None:
     from harness.report.render.summary import render_summary
 
     gates = {"status": "passed", "counts": {"passed": 1, "failed": 0, "skipped": 0}}
-    text = render_summary({"groups": [group], "gates": {**gates, "gates": [gate]}})
+    text = render_summary({"schema": 1, "groups": [group], "gates": {**gates, "gates": [gate]}})
     assert "PASS  mean agrees (passes only with `boom`)" in text
     gate["threshold"] = 0.3  # holds without any one model: no qualifier
     card = build_cards({"groups": [group], "gates": {"gates": [gate]}})[0]
@@ -221,7 +231,7 @@ def test_bias_that_cannot_be_tested_says_so_in_every_renderer() -> None:
     group["bias"] = {
         m: {"generator": "gen-a", "value": None, "reason": why} for m in ("a", "b", "c")
     }
-    report = {"groups": [group]}
+    report = {"schema": 1, "groups": [group]}
     card = build_cards(report)[0]
     assert not any(b.testable for b in card.bias)
     for text in (render_summary(report), render_markdown(report), render_html(report)):
@@ -239,13 +249,16 @@ def test_card_and_gate_table_agree_when_the_gate_failed_unjudged() -> None:
         "name": "cli-1",
         "kind": "min_score",
         "threshold": 0.5,
+        "on": "interval",
+        "optional": False,
         "description": "score >= 0.5 (interval)",
         "status": "failed",
         "reason": "incomplete: 2 cells missing",
         "checks": [{"cell": "intent/atis/real/m0", "status": "skipped", "reason": "missing"}],
     }
     counts = {"passed": 0, "failed": 1, "skipped": 0}
-    report = {"groups": [group], "gates": {"status": "failed", "counts": counts, "gates": [gate]}}
+    gates = {"status": "failed", "counts": counts, "gates": [gate]}
+    report = {"schema": 1, "groups": [group], "gates": gates}
     card = build_cards(report)[0]
     assert [(g.status, g.reason) for g in card.gates] == [("failed", "incomplete: 2 cells missing")]
     assert card.answer.startswith("gates FAILED (1 of 1)")
