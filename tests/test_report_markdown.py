@@ -16,6 +16,23 @@ EVIL = "<script>alert(1)</script> | **bold** [x](http://e.vil)\n# head"
 
 
 def _evil_report() -> dict[str, Any]:
+    """A valid report (``Report.from_dict`` reads it) with ``EVIL`` in every string."""
+    case = {
+        "task": "t",
+        "dataset": "d",
+        "generator": "g",
+        "model": EVIL,
+        "status": "error",
+        "primary": "",
+        "metrics": {},
+        "n_examples": 0,
+        "n_invalid": 0,
+        "reason": EVIL,
+        "duration": 0.0,
+        "state": "settled",
+        "run": "r",
+    }
+    undefined = dict.fromkeys(("spearman", "kendall", "pearson", "mae", "mse"))
     return {
         "schema": 1,
         "groups": [
@@ -36,20 +53,7 @@ def _evil_report() -> dict[str, Any]:
                 "data": {"real": {"notes": [EVIL]}},
             }
         ],
-        "cases": {
-            "counts": {"ok": 2},
-            "missing": [],
-            "not_ok": [
-                {
-                    "status": "error",
-                    "task": "t",
-                    "dataset": "d",
-                    "generator": "g",
-                    "model": EVIL,
-                    "reason": EVIL,
-                }
-            ],
-        },
+        "cases": {"counts": {"error": 1}, "missing": [], "not_ok": [case], "all": [case]},
     }
 
 

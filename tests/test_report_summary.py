@@ -146,3 +146,43 @@ def test_cells_a_selection_left_out_are_not_called_never_reported() -> None:
     assert "missing (never reported): 1" in full and "intent-d-real-lost" in full
     assert "not selected in this run, no stored result: 2" in full
     assert "intent-d-real-a" not in full
+
+
+def test_the_typed_report_and_its_json_form_render_the_same() -> None:
+    """The plugin and the CLI pass either: the renderers read the JSON form through
+    ``Report.from_dict`` and print the same text, hidden characters escaped either way."""
+    from harness.report.model import Report
+    from harness.report.render.cells import never_reported
+    from harness.report.render.junit import render_junit
+    from harness.report.render.requests import request_line
+    from harness.store.view import NOT_SELECTED
+
+    d = suite_report(evil="\x1b[2J\u202e")
+    d["cases"]["missing"] = [
+        {"task": "intent", "dataset": "d", "generator": "real", "model": m, "reason": r}
+        for m, r in (("lost", "missing"), ("a", NOT_SELECTED))
+    ]
+    d["cases"]["all"][0]["extra"] = {"failures": {"auth": 2, "length": 1}, "unparseable": 3}
+    typed = Report.from_dict(d)
+    for width in (80, 100):
+        assert render_summary(typed, width) == render_summary(d, width)
+        assert render_terminal(typed, width) == render_terminal(d, width)
+    assert render_junit(typed) == render_junit(d)
+    line = request_line(typed)
+    assert line == request_line(d) and "2 requests failed (auth 2)" in line
+    assert "1 unparseable answers cut off" in line and "3 answers did not parse" in line
+    lost, unselected = never_reported(typed.cases)
+    assert [m.key.model for m in lost] == ["lost"] and unselected == 1
+    assert never_reported(d["cases"]) == (lost, unselected)
+    assert "\x1b" not in render_terminal(typed) and "\u202e" not in render_summary(typed)
+
+
+def test_a_wrong_key_is_named_by_every_renderer() -> None:
+    from harness.report.figures import ReportFormatError
+    from harness.report.render.junit import render_junit
+
+    d = suite_report()
+    d["groups"][2]["agreement"]["gpt-4o"]["spearmann"] = 0.5
+    for render in (render_summary, render_terminal, render_junit):
+        with pytest.raises(ReportFormatError, match=r"groups\[2\].*'spearmann'"):
+            render(d)

@@ -35,7 +35,7 @@ def test_undefined_quality_figures_read_n_a_not_none(tmp_path: Path) -> None:
 
 def test_missing_cells_separate_generator_and_model() -> None:
     group = {"task": "intent", "dataset": "d", "metric": "f1", "scores": {}, "agreement": {},
-             "missing": [{"generator": "gpt-4o", "model": "boom"}]}  # fmt: skip
+             "bias": {}, "missing": [{"generator": "gpt-4o", "model": "boom"}]}  # fmt: skip
     assert "missing cells: gpt-4o x boom" in render_group(group)
     assert "gpt-4oxboom" not in render_group(group)
 
@@ -48,7 +48,10 @@ def test_one_model_is_not_all_1_models() -> None:
         "all 3 models that are generators"
     )
     fp = {"models": 1, "p_value": 0.5, "statistic": 0.1, "exact": True}
-    note = family_preference_note({"ci": {"family_preference": fp}})
+    note = family_preference_note(
+        {"task": "intent", "dataset": "d", "metric": "f1", "scores": {}, "agreement": {},
+         "bias": {}, "ci": {"family_preference": fp}}  # fmt: skip
+    )
     assert note.startswith("family preference of the 1 model with a family:")
     sp = {"models": 1, "p_value": 0.25, "statistic": 0.2}
     group = {"task": "intent", "dataset": "d", "metric": "f1", "scores": {}, "agreement": {},

@@ -76,6 +76,10 @@ def test_default_sweep_sizes_stop_at_the_pool() -> None:
     assert [row["k"] for row in subset_sweep(x, y)] == [3, 5, 10, 12]
 
 
+#: The agreement figures a hand-made group leaves undefined (a valid group has them all).
+_UNDEFINED: dict[str, Any] = dict.fromkeys(("spearman", "kendall", "pearson", "mae", "mse"))
+
+
 def _card_group(n_models: int, p: float, loo: dict[str, Any] | None) -> dict[str, Any]:
     """A report group (valid: the renderers read it with ``Group.from_dict``) whose only
     figures are the ensemble's spearman, its interval and the robustness sections."""

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.core.textsafe import visible
+from harness.report.model import Report, as_report
 from harness.report.render.summary import render_summary
 from harness.report.verdicts import GateResult, GatesSection
 
@@ -34,13 +35,10 @@ def _checks_text(gate: GateResult) -> str:
     return clean("\n".join(lines))
 
 
-def render_junit(report: Mapping[str, Any], timestamp: str = "") -> str:
-    """The JUnit XML document (a ``<testsuites>`` with one ``synthbench.gates`` suite).
-
-    The gates are read through the typed section (``harness.report.verdicts``); the
-    suite's summary still from the JSON form (``render_summary``)."""
-    found = report.get("gates")
-    section = GatesSection.from_dict(found) if found else GatesSection("passed", {}, ())
+def render_junit(report: Report | Mapping[str, Any], timestamp: str = "") -> str:
+    """The JUnit XML document (a ``<testsuites>`` with one ``synthbench.gates`` suite)."""
+    report = as_report(report)
+    section = report.gates or GatesSection("passed", {}, ())
     gates = section.gates
     root = ET.Element("testsuites")
     suite = ET.SubElement(

@@ -12,19 +12,32 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from harness.report.model import Report, as_report
 
-def request_line(report: Mapping[str, Any]) -> str:
+
+def _request_counts(extra: Mapping[str, Any]) -> tuple[dict[str, int], int]:
+    """A case's failures by kind and its unparseable answers, from the record's ``extra``
+    (written by ``harness.core.failures.RequestFailures.extra``)."""
+    # untyped yet: issue 23 part 3 (a case record's free-form ``extra``)
+    failures = extra.get("failures")
+    kinds = (
+        {str(k): int(v) for k, v in failures.items() if isinstance(v, int)}
+        if isinstance(failures, Mapping)
+        else {}
+    )
+    unparseable = extra.get("unparseable")
+    return kinds, unparseable if isinstance(unparseable, int) else 0
+
+
+def request_line(report: Report | Mapping[str, Any]) -> str:
     """``"llm requests: 3 failed (auth 3) in 2 incomplete case(s); ..."``, or ""."""
     kinds: Counter[str] = Counter()
     unparseable = incomplete = 0
-    for case in report.get("cases", {}).get("all", []):
-        extra = case.get("extra") or {}
-        failures = extra.get("failures")
-        if isinstance(failures, Mapping):
-            kinds.update({str(k): int(v) for k, v in failures.items() if isinstance(v, int)})
-        if isinstance(extra.get("unparseable"), int):
-            unparseable += extra["unparseable"]
-        incomplete += case.get("status") == "incomplete"
+    for row in as_report(report).cases.rows:
+        counted, bad = _request_counts(row.result.extra)
+        kinds.update(counted)
+        unparseable += bad
+        incomplete += row.result.status == "incomplete"
     cut = kinds.pop("length", 0)
     failed = sum(kinds.values())
     if not (failed or cut or unparseable):

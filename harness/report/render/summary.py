@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.core.textsafe import visible, visible_tree
-from harness.report.render.cells import never_reported
+from harness.report.model import Report, as_report
+from harness.report.render.cells import never_reported, status_counts
 from harness.report.render.requests import request_line
 from harness.report.render.verdict import (
     COEFFICIENT,
@@ -153,34 +154,34 @@ def headline_table(cards: Sequence[Card], width: int) -> list[str]:
     return lines
 
 
-def gate_lines(
-    report: Mapping[str, Any], width: int, leans: Mapping[str, str] | None = None
-) -> list[str]:
+def gate_lines(report: Report, width: int, leans: Mapping[str, str] | None = None) -> list[str]:
     """One line per gate; a failed gate adds its rule and its reason; a passed agreement
     gate that leans on one model (``leans``: gate name -> model) names it."""
-    section = report.get("gates")
-    if not section:
+    section = report.gates
+    if section is None:
         return []
-    c = section["counts"]
+    c = section.counts
     lines = [
-        f"gates: {section['status'].upper()} ({c['passed']} passed, {c['failed']} failed, "
+        f"gates: {section.status.upper()} ({c['passed']} passed, {c['failed']} failed, "
         f"{c['skipped']} skipped)"
     ]
-    for g in section["gates"]:
-        tag = GATE_TAGS.get(g["status"], plain(g["status"]))
-        if g["status"] != "failed":
-            lean = (leans or {}).get(str(g["name"]))
+    for g in section.gates:
+        tag = GATE_TAGS.get(g.status, plain(g.status))
+        if g.status != "failed":
+            lean = (leans or {}).get(g.name)
             note = f" (passes only with `{plain(lean)}`)" if lean else ""
-            lines += _wrap(f"  {tag}  {plain(g['name'])}{note}", width, 8)
+            lines += _wrap(f"  {tag}  {plain(g.name)}{note}", width, 8)
             continue
         # A failure says what was asked and why it failed; a pass needs only its name.
-        lines += _wrap(f"  {tag}  {plain(g['name'])}: {plain(g['description'])}", width, 8)
-        lines += _wrap(f"        {plain(g['reason'])}", width, 8)
+        lines += _wrap(f"  {tag}  {plain(g.name)}: {plain(g.description)}", width, 8)
+        lines += _wrap(f"        {plain(g.reason)}", width, 8)
     return lines
 
 
 def which_lines(report: Mapping[str, Any], width: int) -> list[str]:
-    """Which generator, one recommendation per task (``harness.analysis.whichgen``'s sentence)."""
+    """Which generator, one recommendation per task (``harness.analysis.whichgen``'s sentence).
+
+    ``report`` is handed to ``recommendations`` as it is (the JSON form it reads today)."""
     found = recommendations(report)
     if not found:
         return []
@@ -190,12 +191,11 @@ def which_lines(report: Mapping[str, Any], width: int) -> list[str]:
     return lines
 
 
-def _cases_line(report: Mapping[str, Any]) -> str:
+def _cases_line(report: Report) -> str:
     """Cases by status; cells without a result split by why: a ``-k``/``-m`` run leaves
     most cells unselected, which is not the same as a selected case that never arrived."""
-    cases = report.get("cases", {})
-    counts = ", ".join(f"{n} {plain(s)}" for s, n in cases.get("counts", {}).items())
-    lost, unselected = never_reported(cases)
+    counts = ", ".join(f"{n} {plain(s)}" for s, n in status_counts(report.cases).items())
+    lost, unselected = never_reported(report.cases)
     parts = [f"cases: {counts or 'none'}"]
     if lost:
         parts.append(f"{len(lost)} never reported")
@@ -204,30 +204,39 @@ def _cases_line(report: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def render_summary(report: Mapping[str, Any], width: int = 100) -> str:
+def _bootstrap(report: Report) -> tuple[Any, Any, Mapping[str, Any]] | None:
+    """The bootstrap's ``(level, resamples, section)``; None when no bootstrap ran."""
+    # untyped yet: issue 23 part 3 (the bootstrap section rides in Report.sections)
+    boot = report.sections.get("bootstrap")
+    return (boot["level"], boot["resamples"], boot) if boot else None
+
+
+def render_summary(report: Report | Mapping[str, Any], width: int = 100) -> str:
     """The one-screen summary; the caller adds the paths of the report files."""
-    report = visible_tree(report)  # fields ``plain`` does not reach (answer, status) too
-    cards = build_cards(report)
+    # Every string visible first, fields ``plain`` does not reach (answer, status) too.
+    tree = visible_tree(report.to_dict() if isinstance(report, Report) else report)
+    shown = as_report(tree)
+    # ``harness.report.render.verdict`` is given the same report in its JSON form.
+    cards = build_cards(tree)
     blocks = ["\n".join(card_lines(c, width)) for c in cards]
     unmeasured = [c for c in cards if not c.bias]
     if unmeasured:
         where = "any group" if len(unmeasured) == len(cards) else f"{len(unmeasured)} groups"
         blocks.append(f"bias factor: not measured in {where} (no model is one of the generators)")
     table = headline_table(cards, width)
-    which = which_lines(report, width)
-    tail = [_cases_line(report)]
-    if line := request_line(report):  # failed requests apart from bad answers
+    which = which_lines(tree, width)
+    tail = [_cases_line(shown)]
+    if line := request_line(shown):  # failed requests apart from bad answers
         tail.append(plain(line)[:width])
-    boot = report.get("bootstrap")
-    if boot:
+    if boot := _bootstrap(shown):
         tail += _wrap(
-            f"intervals: {boot['level']:.0%} {plain(interval_method(boot))}; "
-            f"{boot['resamples']} bootstrap resamples",
+            f"intervals: {boot[0]:.0%} {plain(interval_method(boot[2]))}; "
+            f"{boot[1]} bootstrap resamples",
             width,
         )
     tail.append("full tables: pytest -v (or --synth-summary=full)")
     leans = {g.name: g.leans_on for c in cards for g in c.gates if g.leans_on}
-    gates = gate_lines(report, width, leans)
+    gates = gate_lines(shown, width, leans)
     parts = ["\n".join(blocks), "\n".join(table), "\n".join(which)]
     parts += ["\n".join(gates)] if gates else []
     parts.append("\n".join(tail))

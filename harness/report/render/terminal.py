@@ -1,9 +1,10 @@
 """The terminal summary: one compact block per (task, dataset), at most ``width`` wide.
 
-Reads only the report dict, so ``synthbench report`` prints the same text as the
-pytest session. Wide tables are split into column chunks instead of wrapping. Every
-string of the report is made visible first (``harness.core.textsafe.visible_tree``): a
-control or bidi character in a name is printed as its escape, never raw.
+Reads only the report (typed, ``harness.report.model``; its JSON form is read first),
+so ``synthbench report`` prints the same text as the pytest session. Wide tables are
+split into column chunks instead of wrapping. Every string of the report is made
+visible first (``harness.report.render.cells.visible_report``): a control or bidi
+character in a name is printed as its escape, never raw.
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.core.names import ENSEMBLES
-from harness.core.textsafe import visible_tree
+from harness.report.figures import AgreementFigures, Group, Interval
+from harness.report.model import Report
 from harness.report.render.cells import (
     AGREEMENT_COLUMNS,
+    Bounded,
     family_cells,
     family_preference_note,
     never_reported,
+    status_counts,
+    visible_group,
+    visible_report,
 )
 from harness.report.render.requests import request_line
 
@@ -32,13 +38,6 @@ def fmt(value: Any, signed: bool = False) -> str:
     if isinstance(value, float | int):
         return f"{value:+.3f}" if signed else f"{value:.3f}"
     return str(value)
-
-
-def _value(v: Any) -> Any:
-    """Figures are plain numbers or ``{"value": x, ...}`` dicts (with intervals)."""
-    if isinstance(v, Mapping):
-        return v.get("value")
-    return v
 
 
 def table(
@@ -72,59 +71,55 @@ def table(
     return lines
 
 
-def with_ci(value: Any, ci: Any, signed: bool = False) -> str:
+def with_ci(value: float | Interval | None, ci: Bounded | None, signed: bool = False) -> str:
     """``0.812 [0.790,0.834]`` when the report has an interval, else the plain figure."""
-    text = fmt(_value(value), signed)
-    if (
-        isinstance(ci, Mapping)
-        and ci.get("low") is not None
-        and ci.get("high") is not None
-        and text != NA
-    ):
-        text += f" [{fmt(ci['low'], signed)},{fmt(ci['high'], signed)}]"
+    text = fmt(value.value if isinstance(value, Interval) else value, signed)
+    if ci is not None and ci.low is not None and ci.high is not None and text != NA:
+        text += f" [{fmt(ci.low, signed)},{fmt(ci.high, signed)}]"
     return text
 
 
-def _ci(group: Mapping[str, Any], *path: str) -> Any:
-    node: Any = group.get("ci", {})
-    for key in path:
-        node = node.get(key, {}) if isinstance(node, Mapping) else {}
-    return node or None
+def _score_ci(group: Group, source: str, model: str) -> Interval | None:
+    return group.ci.scores.get(source, {}).get(model) if group.ci is not None else None
 
 
-def _scores(group: Mapping[str, Any], width: int) -> list[str]:
-    scores: Mapping[str, Mapping[str, Any]] = group.get("scores", {})
+def _spearman_ci(group: Group, source: str) -> Interval | None:
+    found = group.ci.agreement.get(source) if group.ci is not None else None
+    return found.of("spearman") if found is not None else None
+
+
+def _scores(group: Group, width: int) -> list[str]:
+    scores = group.scores
     models = sorted({m for row in scores.values() for m in row})
     rows = [
-        [gen, *(with_ci(scores[gen].get(m), _ci(group, "scores", gen, m)) for m in models)]
+        [gen, *(with_ci(scores[gen].get(m), _score_ci(group, gen, m)) for m in models)]
         for gen in scores
     ]
     return table(["generator \\ model", *models], rows, width)
 
 
-
-
-def _agreement(group: Mapping[str, Any], width: int) -> list[str]:
-    agreement: Mapping[str, Mapping[str, Any]] = group.get("agreement", {})
+def _agreement(group: Group, width: int) -> list[str]:
     rows = []
-    for gen, a in agreement.items():
-        cells = []
-        for col in AGREEMENT_COLUMNS:
-            v = _value(a.get(col))
-            ci = _ci(group, "agreement", gen, col) if col == "spearman" else None
-            cells.append(str(v) if col == "n_models" else with_ci(v, ci))
-        p = (_ci(group, "agreement", gen, "spearman") or {}).get("p_value")
+    for gen, a in group.agreement.items():
+        spearman = _spearman_ci(group, gen)
+        cells = [
+            str(a.n_models)
+            if col == "n_models"
+            else with_ci(a.figure(col), spearman if col == "spearman" else None)
+            for col in AGREEMENT_COLUMNS
+        ]
+        p = spearman.p_value if spearman is not None else None
         rows.append([gen, *cells, NA if p is None else f"{p:.3f}"])
     lines = table(["agreement with real", *AGREEMENT_COLUMNS, "p"], rows, width)
-    best = _best(agreement)
+    best = _best(group.agreement)
     if best:
         lines.append(f"  closest to real (Spearman): {best}")
     return lines
 
 
-def _best(agreement: Mapping[str, Mapping[str, Any]]) -> str:
+def _best(agreement: Mapping[str, AgreementFigures]) -> str:
     # The ensembles by name: a generator called "mean-gpt" is a generator, not an ensemble.
-    synth = {g: _value(a.get("spearman")) for g, a in agreement.items() if g not in ENSEMBLES}
+    synth = {g: a.spearman for g, a in agreement.items() if g not in ENSEMBLES}
     defined = {g: v for g, v in synth.items() if v is not None}
     if not defined:
         return ""
@@ -132,19 +127,19 @@ def _best(agreement: Mapping[str, Mapping[str, Any]]) -> str:
     return ", ".join(sorted(g for g, v in defined.items() if v == top)) + f" ({top:.3f})"
 
 
-def _bias(group: Mapping[str, Any]) -> list[str]:
-    bias: Mapping[str, Mapping[str, Any]] = group.get("bias", {})
-    if not bias:
+def _bias(group: Group) -> list[str]:
+    if not group.bias:
         return []
-    parts = [
-        f"{m} on {b.get('generator')}: "
-        f"{with_ci(b.get('value'), _ci(group, 'bias', m), signed=True)}"
-        for m, b in bias.items()
-    ]
+    intervals = group.ci.bias if group.ci is not None else {}
+    parts = []
+    for m, b in group.bias.items():
+        ci = intervals.get(m)
+        shown = with_ci(b.value, ci.interval if ci is not None else None, signed=True)
+        parts.append(f"{m} on {b.owner}: {shown}")
     return ["  bias factor: " + "; ".join(parts)]
 
 
-def _family_bias(group: Mapping[str, Any]) -> list[str]:
+def _family_bias(group: Group) -> list[str]:
     """The family biases beside the bias factor; nothing without suite families."""
 
     rows = family_cells(group, with_ci)
@@ -157,19 +152,18 @@ def _family_bias(group: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _undefined(group: Mapping[str, Any]) -> list[str]:
+def _undefined(group: Group) -> list[str]:
     """Reasons for every n/a, so no blank is left unexplained."""
     reasons: list[str] = []
-    for gen, a in group.get("agreement", {}).items():
-        for col, why in sorted((a.get("undefined") or {}).items()):
+    for gen, a in group.agreement.items():
+        for col, why in sorted(a.undefined.items()):
             reasons.append(f"{gen} {col}: {why}")
-    for model, b in group.get("bias", {}).items():
-        why = b.get("reason") or (b.get("undefined") if isinstance(b.get("undefined"), str) else "")
-        if why:
-            reasons.append(f"bias {model}: {why}")
-    for model, b in group.get("family_bias", {}).items():
-        if why := b.get("reason"):
-            reasons.append(f"family bias {model}: {why}")
+    for model, b in group.bias.items():
+        if b.reason:
+            reasons.append(f"bias {model}: {b.reason}")
+    for model, b in (group.family_bias or {}).items():
+        if b.reason:
+            reasons.append(f"family bias {model}: {b.reason}")
     uniq = list(dict.fromkeys(reasons))
     return [f"  n/a: {r}" for r in uniq[:8]] + (
         [f"  ... {len(uniq) - 8} more"] if len(uniq) > 8 else []
@@ -179,13 +173,13 @@ def _undefined(group: Mapping[str, Any]) -> list[str]:
 DATA_COUNTS = ("duplicates", "repaired_entities", "dropped_entities", "dropped_records")
 
 
-def _data_notes(group: Mapping[str, Any]) -> list[str]:
+def _data_notes(group: Group) -> list[str]:
     out = []
-    for gen, issues in group.get("data", {}).items():
+    for gen, issues in group.data.items():
         # Only sources the loader had to touch: a clean source needs no line.
-        if not any(issues.get(k) for k in DATA_COUNTS):
+        if not any(getattr(issues, k) for k in DATA_COUNTS):
             continue
-        for note in issues.get("notes", []):
+        for note in issues.notes:
             out.append(f"  data {gen}: {note}")
     return out
 
@@ -198,9 +192,13 @@ def _fit(line: str, width: int) -> str:
     return textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False)
 
 
-def render_group(group: Mapping[str, Any], width: int = 100) -> str:
-    group = visible_tree(group)
-    title = f"{group['task']} / {group['dataset']}  ({group['metric']})"
+def render_group(group: Group | Mapping[str, Any], width: int = 100) -> str:
+    """One group's block (its strings made visible first)."""
+    return _group_block(visible_group(group), width)
+
+
+def _group_block(group: Group, width: int) -> str:
+    title = f"{group.task} / {group.dataset}  ({group.metric})"
     lines = [
         title,
         *_scores(group, width),
@@ -208,44 +206,59 @@ def render_group(group: Mapping[str, Any], width: int = 100) -> str:
         *_bias(group),
         *_family_bias(group),
     ]
-    missing = group.get("missing", [])
+    missing = group.missing
     if missing:
-        cells = ", ".join(f"{c['generator']} x {c['model']}" for c in missing[:6])
+        cells = ", ".join(f"{c.generator} x {c.model}" for c in missing[:6])
         more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
         lines.append(f"  missing cells: {cells}{more}")
     lines += _undefined(group) + _data_notes(group)
     return "\n".join(_fit(line, width) for line in lines)
 
 
-def render_gates(report: Mapping[str, Any], width: int = 100) -> list[str]:
+def render_gates(report: Report | Mapping[str, Any], width: int = 100) -> list[str]:
     """The gate table: one line per gate, failures first in the eye (FAIL)."""
-    section = visible_tree(report.get("gates"))
-    if not section:
+    return _gates(visible_report(report), width)
+
+
+def _gates(report: Report, width: int) -> list[str]:
+    section = report.gates
+    if section is None:
         return []
-    c = section["counts"]
+    c = section.counts
     lines = [
-        f"gates: {section['status'].upper()} ({c['passed']} passed, {c['failed']} failed, "
+        f"gates: {section.status.upper()} ({c['passed']} passed, {c['failed']} failed, "
         f"{c['skipped']} skipped)"
     ]
     tags = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
-    for g in section["gates"]:
-        lines.append(
-            _fit(f"  {tags.get(g['status'], g['status'])}  {g['name']}: {g['description']}", width)
-        )
-        lines.append(_fit(f"        {g['reason']}", width))
+    for g in section.gates:
+        lines.append(_fit(f"  {tags.get(g.status, g.status)}  {g.name}: {g.description}", width))
+        lines.append(_fit(f"        {g.reason}", width))
     return lines
 
 
-def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
+def _cache(report: Report) -> tuple[Any, Any] | None:
+    """The LLM response cache's ``(hits, misses)``; None when the run had none."""
+    # untyped yet: issue 23 part 3 (the cache section rides in Report.sections)
+    cache = report.sections.get("cache")
+    return (cache["hits"], cache["misses"]) if cache else None
+
+
+def _bootstrap(report: Report) -> tuple[Any, Any] | None:
+    """The bootstrap's ``(level, resamples)``; None when no bootstrap ran."""
+    # untyped yet: issue 23 part 3 (the bootstrap section rides in Report.sections)
+    boot = report.sections.get("bootstrap")
+    return (boot["level"], boot["resamples"]) if boot else None
+
+
+def render_terminal(report: Report | Mapping[str, Any], width: int = 100) -> str:
     """The whole summary: every group, then case counts, missing cases and the gates."""
-    report = visible_tree(report)
-    blocks = [render_group(g, width) for g in report.get("groups", [])]
-    cases = report.get("cases", {})
-    counts = ", ".join(f"{n} {s}" for s, n in cases.get("counts", {}).items())
+    report = visible_report(report)
+    blocks = [_group_block(g, width) for g in report.groups]
+    cases = report.cases
+    counts = ", ".join(f"{n} {s}" for s, n in status_counts(cases).items())
     tail = [f"cases: {counts or 'none'}"]
-    cache = report.get("cache")
-    if cache:
-        tail.append(f"llm response cache: {cache['hits']} hits, {cache['misses']} misses")
+    if cache := _cache(report):
+        tail.append(f"llm response cache: {cache[0]} hits, {cache[1]} misses")
     if line := request_line(report):  # failed requests apart from bad answers
         tail.append(line[:width])
     missing, unselected = never_reported(cases)
@@ -253,18 +266,18 @@ def render_terminal(report: Mapping[str, Any], width: int = 100) -> str:
         tail.append(f"not selected in this run, no stored result: {unselected}")
     if missing:
         tail.append(f"missing (never reported): {len(missing)}")
-        for k in missing[:10]:
-            tail.append(f"  {k['task']}-{k['dataset']}-{k['generator']}-{k['model']}")
-    for r in cases.get("not_ok", [])[:10]:
+        for cell in missing[:10]:
+            c = cell.key
+            tail.append(f"  {c.task}-{c.dataset}-{c.generator}-{c.model}")
+    for row in [r for r in cases.rows if r.result.status != "ok"][:10]:
+        r, k = row.result, row.result.key
         tail.append(
-            f"  {r['status']}: {r['task']}-{r['dataset']}-{r['generator']}-{r['model']}: "
-            f"{r.get('reason', '')}"[:width]
+            f"  {r.status}: {k.task}-{k.dataset}-{k.generator}-{k.model}: {r.reason}"[:width]
         )  # one line per case: cut, see report.json
-    boot = report.get("bootstrap")
-    if boot:
+    if boot := _bootstrap(report):
         tail.append(
-            f"intervals: {boot['level']:.0%} bootstrap, {boot['resamples']} resamples; "
+            f"intervals: {boot[0]:.0%} bootstrap, {boot[1]} resamples; "
             "p: one-sided permutation test of Spearman"
         )
-    gates = render_gates(report, width)
+    gates = _gates(report, width)
     return "\n\n".join([*blocks, "\n".join(tail), *(["\n".join(gates)] if gates else [])])
