@@ -32,7 +32,6 @@ def _evil_report() -> dict[str, Any]:
         "state": "settled",
         "run": "r",
     }
-    undefined = dict.fromkeys(("spearman", "kendall", "pearson", "mae", "mse"))
     return {
         "schema": 1,
         "groups": [

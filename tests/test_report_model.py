@@ -49,7 +49,8 @@ def test_report_json_read_and_written_again_is_the_same_bytes(
     g = again.groups[0]
     assert g.family_bias and g.bias and g.ci is not None
     assert g.ci.family_bias and g.ci.bias and g.ci.reference is not None
-    assert again.gates is not None and again.bootstrap is not None and again.bootstrap.resamples == 30
+    assert again.gates is not None
+    assert again.bootstrap is not None and again.bootstrap.resamples == 30
 
 
 def test_figures_are_read_by_attribute(finished: Finished) -> None:
