@@ -14,9 +14,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.backends.base import Completion
-from harness.core.failures import count_failures
+from harness.core.failures import RequestFailures, count_failures
 from harness.core.records import Prediction
 from harness.models.llm import LLMPredictor
 from harness.tasks.intent.records import IntentExample
@@ -225,3 +227,26 @@ def test_a_refused_key_stops_the_clients_later_requests(tmp_path: Path) -> None:
         assert server.count == 3
         assert [c.cached for c in again[:2]] == [True, True]
         assert all(c.failure == "auth" for c in again[2:])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["auth", "http", "timeout", "length", "empty"]),
+                    st.integers(1, 10**6)),
+    st.integers(0, 10**6),
+)
+def test_counts_read_back_from_a_case_record_are_the_counts_written(
+    kinds: dict[str, int], unparseable: int
+) -> None:
+    """A report reads a case's failure counts back from the record's ``extra``: what
+    ``RequestFailures.extra`` wrote, ``from_extra`` reads, through JSON."""
+    written = RequestFailures(kinds, unparseable)
+    read = RequestFailures.from_extra(json.loads(json.dumps(written.extra())))
+    assert (read.kinds, read.unparseable) == (kinds, unparseable)
+    assert read.failed == written.failed
+
+
+def test_counts_this_harness_did_not_write_are_left_out() -> None:
+    read = RequestFailures.from_extra({"failures": {"auth": "3", "http": 2}, "unparseable": 1.5})
+    assert (read.kinds, read.unparseable) == ({"http": 2}, 0)
+    assert RequestFailures.from_extra({"failures": [1]}).kinds == {}

@@ -13,7 +13,7 @@ holds a failure, so only the failed examples reach the server again.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,19 @@ class RequestFailures:
         if self.unparseable:
             out["unparseable"] = self.unparseable
         return out
+
+    @classmethod
+    def from_extra(cls, extra: Mapping[str, Any]) -> RequestFailures:
+        """The counts ``extra()`` wrote into a case record (what a report reads back);
+        a count that is not a whole number is not one this harness wrote: left out."""
+        failures = extra.get("failures")
+        kinds = (
+            {str(k): v for k, v in failures.items() if isinstance(v, int)}
+            if isinstance(failures, Mapping)
+            else {}
+        )
+        unparseable = extra.get("unparseable")
+        return cls(kinds, unparseable if isinstance(unparseable, int) else 0)
 
     def reason(self, model: str, n: int) -> str:
         """One line for an incomplete case: how many failed, the first error, what to do."""

@@ -164,11 +164,10 @@ def all_models(n: Any, rest: str, rest_plural: str) -> str:
 def _family_preference(group: Group) -> tuple[float, bool, Any, Any] | None:
     """The joint family-preference test as ``(p, exact, models, statistic)``; None when
     the group has none or it has no p."""
-    # untyped yet: issue 23 part 3 (ci.family_preference rides in GroupIntervals.rest)
-    fp = group.ci.rest.get("family_preference") if group.ci is not None else None
-    if not isinstance(fp, Mapping) or fp.get("p_value") is None:
+    fp = group.ci.family_preference if group.ci is not None else None
+    if fp is None or fp.p_value is None:
         return None
-    return fp["p_value"], bool(fp.get("exact")), fp.get("models", ""), fp.get("statistic")
+    return fp.p_value, fp.exact, fp.models, fp.statistic
 
 
 def family_preference_note(group: Group | Mapping[str, Any]) -> str:

@@ -12,21 +12,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from harness.core.failures import RequestFailures
 from harness.report.model import Report, as_report
-
-
-def _request_counts(extra: Mapping[str, Any]) -> tuple[dict[str, int], int]:
-    """A case's failures by kind and its unparseable answers, from the record's ``extra``
-    (written by ``harness.core.failures.RequestFailures.extra``)."""
-    # untyped yet: issue 23 part 3 (a case record's free-form ``extra``)
-    failures = extra.get("failures")
-    kinds = (
-        {str(k): int(v) for k, v in failures.items() if isinstance(v, int)}
-        if isinstance(failures, Mapping)
-        else {}
-    )
-    unparseable = extra.get("unparseable")
-    return kinds, unparseable if isinstance(unparseable, int) else 0
 
 
 def request_line(report: Report | Mapping[str, Any]) -> str:
@@ -34,9 +21,9 @@ def request_line(report: Report | Mapping[str, Any]) -> str:
     kinds: Counter[str] = Counter()
     unparseable = incomplete = 0
     for row in as_report(report).cases.rows:
-        counted, bad = _request_counts(row.result.extra)
-        kinds.update(counted)
-        unparseable += bad
+        counts = RequestFailures.from_extra(row.result.extra)
+        kinds.update(counts.kinds)
+        unparseable += counts.unparseable
         incomplete += row.result.status == "incomplete"
     cut = kinds.pop("length", 0)
     failed = sum(kinds.values())

@@ -178,10 +178,8 @@ def gate_lines(report: Report, width: int, leans: Mapping[str, str] | None = Non
     return lines
 
 
-def which_lines(report: Mapping[str, Any], width: int) -> list[str]:
-    """Which generator, one recommendation per task (``harness.analysis.whichgen``'s sentence).
-
-    ``report`` is handed to ``recommendations`` as it is (the JSON form it reads today)."""
+def which_lines(report: Report, width: int) -> list[str]:
+    """Which generator, one recommendation per task (``harness.analysis.whichgen``'s sentence)."""
     found = recommendations(report)
     if not found:
         return []
@@ -204,34 +202,26 @@ def _cases_line(report: Report) -> str:
     return "; ".join(parts)
 
 
-def _bootstrap(report: Report) -> tuple[Any, Any, Mapping[str, Any]] | None:
-    """The bootstrap's ``(level, resamples, section)``; None when no bootstrap ran."""
-    # untyped yet: issue 23 part 3 (the bootstrap section rides in Report.sections)
-    boot = report.sections.get("bootstrap")
-    return (boot["level"], boot["resamples"], boot) if boot else None
-
-
 def render_summary(report: Report | Mapping[str, Any], width: int = 100) -> str:
     """The one-screen summary; the caller adds the paths of the report files."""
     # Every string visible first, fields ``plain`` does not reach (answer, status) too.
     tree = visible_tree(report.to_dict() if isinstance(report, Report) else report)
     shown = as_report(tree)
-    # ``harness.report.render.verdict`` is given the same report in its JSON form.
-    cards = build_cards(tree)
+    cards = build_cards(shown)
     blocks = ["\n".join(card_lines(c, width)) for c in cards]
     unmeasured = [c for c in cards if not c.bias]
     if unmeasured:
         where = "any group" if len(unmeasured) == len(cards) else f"{len(unmeasured)} groups"
         blocks.append(f"bias factor: not measured in {where} (no model is one of the generators)")
     table = headline_table(cards, width)
-    which = which_lines(tree, width)
+    which = which_lines(shown, width)
     tail = [_cases_line(shown)]
     if line := request_line(shown):  # failed requests apart from bad answers
         tail.append(plain(line)[:width])
-    if boot := _bootstrap(shown):
+    if (boot := shown.bootstrap) is not None:
         tail += _wrap(
-            f"intervals: {boot[0]:.0%} {plain(interval_method(boot[2]))}; "
-            f"{boot[1]} bootstrap resamples",
+            f"intervals: {boot.level:.0%} {plain(interval_method(boot))}; "
+            f"{boot.resamples} bootstrap resamples",
             width,
         )
     tail.append("full tables: pytest -v (or --synth-summary=full)")

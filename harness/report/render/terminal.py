@@ -238,16 +238,14 @@ def _gates(report: Report, width: int) -> list[str]:
 
 def _cache(report: Report) -> tuple[Any, Any] | None:
     """The LLM response cache's ``(hits, misses)``; None when the run had none."""
-    # untyped yet: issue 23 part 3 (the cache section rides in Report.sections)
-    cache = report.sections.get("cache")
-    return (cache["hits"], cache["misses"]) if cache else None
+    cache = report.cache
+    return (cache.hits, cache.misses) if cache is not None else None
 
 
 def _bootstrap(report: Report) -> tuple[Any, Any] | None:
     """The bootstrap's ``(level, resamples)``; None when no bootstrap ran."""
-    # untyped yet: issue 23 part 3 (the bootstrap section rides in Report.sections)
-    boot = report.sections.get("bootstrap")
-    return (boot["level"], boot["resamples"]) if boot else None
+    boot = report.bootstrap
+    return (boot.level, boot.resamples) if boot is not None else None
 
 
 def render_terminal(report: Report | Mapping[str, Any], width: int = 100) -> str:
