@@ -20,6 +20,7 @@ from harness.analysis.reference import (
     source_references,
     split_weights,
 )
+from tests.report_fixtures import typed_report
 
 # --------------------------------------------------------------------------- the split
 
@@ -332,7 +333,7 @@ def _gated_report() -> dict:  # type: ignore[type-arg]
             "percentile": {"value": value / 4, "low": low / 4, "high": high / 4},
         }
 
-    return {
+    raw = {
         "groups": [
             {
                 "task": "intent",
@@ -350,6 +351,8 @@ def _gated_report() -> dict:  # type: ignore[type-arg]
             }
         ]
     }
+    # A valid report.json (renderers and gates read it typed): absent keys filled in.
+    return typed_report(raw).to_dict()
 
 
 def test_reference_gates_judge_the_pessimistic_bound_and_name_every_cause() -> None:
