@@ -20,6 +20,7 @@ from harness.analysis.reference import (
     source_references,
     split_weights,
 )
+from tests.report_fixtures import typed_report
 
 # --------------------------------------------------------------------------- the split
 
@@ -359,6 +360,8 @@ def _gated_report() -> dict:  # type: ignore[type-arg]
             }
         ],
     }
+    # A valid report.json (renderers and gates read it typed): absent keys filled in.
+    return typed_report(raw).to_dict()
 
 
 def test_reference_gates_judge_the_pessimistic_bound_and_name_every_cause() -> None:

@@ -16,24 +16,7 @@ EVIL = "<script>alert(1)</script> | **bold** [x](http://e.vil)\n# head"
 
 
 def _evil_report() -> dict[str, Any]:
-    """A valid report (``Report.from_dict`` reads it) with ``EVIL`` in every string."""
-    case = {
-        "task": "t",
-        "dataset": "d",
-        "generator": "g",
-        "model": EVIL,
-        "status": "error",
-        "primary": "",
-        "metrics": {},
-        "n_examples": 0,
-        "n_invalid": 0,
-        "reason": EVIL,
-        "duration": 0.0,
-        "state": "settled",
-        "run": "r",
-    }
-    return {
-        "schema": 1,
+    raw = {
         "groups": [
             {
                 "task": "intent",
@@ -52,8 +35,23 @@ def _evil_report() -> dict[str, Any]:
                 "data": {"real": {"notes": [EVIL]}},
             }
         ],
-        "cases": {"counts": {"error": 1}, "missing": [], "not_ok": [case], "all": [case]},
+        "cases": {
+            "missing": [],
+            "all": [
+                {
+                    "status": "error",
+                    "task": "t",
+                    "dataset": "d",
+                    "generator": "g",
+                    "model": EVIL,
+                    "reason": EVIL,
+                }
+            ],
+        },
     }
+    # A valid report.json (the renderers read it with as_report): absent keys filled in;
+    # a case that is not ok is one of the cases ("all"), as the report writes it.
+    return typed_report(raw).to_dict()
 
 
 def test_escape_markdown() -> None:

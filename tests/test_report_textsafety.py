@@ -86,10 +86,11 @@ def hostile_report(gen: str, model: str, dataset: str, gate: str, text: str) -> 
     group = report["groups"][0]
     group["agreement"]["g" + gen]["undefined"] = {"pearson": text}
     group["missing"] = [{"generator": "g" + gen, "model": "m" + model}]
-    report["cases"]["not_ok"] = [
-        {"status": "failed", "task": "intent", "dataset": "d" + dataset,
-         "generator": "g" + gen, "model": "m" + model, "reason": text}
-    ]
+    case = {"status": "failed", "task": "intent", "dataset": "d" + dataset,
+            "generator": "g" + gen, "model": "m" + model, "reason": text}
+    report["cases"]["not_ok"] = [case]
+    # As report.json has it: a case not ok is one of the cases too (the typed reader's).
+    report["cases"]["all"] = [{**case, "metrics": {}, "state": "computed", "run": ""}]
     return report
 
 

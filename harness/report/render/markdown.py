@@ -1,6 +1,8 @@
 """``report.md``: the terminal summary's tables with intervals, and the gate table.
 
-Reads only the report dict. Every name that comes from the suite, the data or a
+Reads the typed report (``harness.report.model.Report``) by attribute; the public
+functions take its JSON form too (a stored ``report.json``) and read it with
+``as_report`` / ``as_group``. Every name that comes from the suite, the data or a
 model is escaped, so an LLM-written label cannot inject markup into a CI summary,
 and made visible (``harness.core.textsafe.isolate``): a control or bidi character is
 written as its escape, and a right-to-left name is wrapped in FSI..PDI so it cannot
@@ -11,10 +13,13 @@ Deterministic: the same report gives the same bytes, apart from the timestamp li
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.core.textsafe import isolate, visible_tree
+from harness.report.figures import Group, Interval, as_group
+from harness.report.model import Report, as_report
 from harness.report.render.cells import (
     AGREEMENT_COLUMNS,
     FAMILY_COLUMNS,
@@ -62,63 +67,72 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "")
     ]
 
 
-def _scores(group: Mapping[str, Any]) -> list[str]:
-    models, rows = score_cells(group)
+def _json(value: Report | Group) -> dict[str, Any]:
+    """The JSON form for the shared cell and card builders (``cells``, ``verdict``,
+    ``requests``), which read it until their own ports to the typed report land; then
+    the typed value is passed as is and this goes."""
+    return value.to_dict()
+
+
+def _with_ci(point: float | None, ci: Interval | None, signed: bool = False) -> str:
+    """``cells.with_ci`` of a typed interval (it reads the interval's JSON form)."""
+    return with_ci(point, None if ci is None else ci.to_dict(), signed=signed)
+
+
+def _scores(group: Group) -> list[str]:
+    models, rows = score_cells(_json(group))
     rows = [[md(r[0]), *r[1:]] for r in rows]
     return table(["generator \\ model", *(md(m) for m in models)], rows) if rows else []
 
 
-def _agreement(group: Mapping[str, Any]) -> list[str]:
-    rows = [[md(r[0]), *r[1:]] for r in agreement_cells(group)]
+def _agreement(group: Group) -> list[str]:
+    rows = [[md(r[0]), *r[1:]] for r in agreement_cells(_json(group))]
     return table(["agreement with real", *AGREEMENT_COLUMNS], rows) if rows else []
 
 
-def _reference(group: Mapping[str, Any]) -> list[str]:
+def _reference(group: Group) -> list[str]:
     """One line per synthetic source against real subsamples of its size, and the
     real-vs-real agreement with the task's other datasets (docs/analysis.md); the
     words are the card's (``verdict.references``), as in every renderer."""
-    return ["- " + reference_text(r, md, md) for r in references(group)]
+    return ["- " + reference_text(r, md, md) for r in references(_json(group))]
 
 
-def _bias(group: Mapping[str, Any]) -> list[str]:
-    bias = group.get("bias", {})
-    ci = group.get("ci", {}).get("bias", {})
+def _bias(group: Group) -> list[str]:
+    ci = group.ci.bias if group.ci is not None else {}
     rows = []
-    for m in dict.fromkeys([*bias, *ci]):
-        b = bias.get(m, ci.get(m, {}))
-        b = b if isinstance(b, Mapping) else {"value": b}
-        why = b.get("reason") or ""
-        rows.append(
-            [
-                md(m),
-                md(b.get("generator", "")),
-                with_ci(b.get("value"), ci.get(m), signed=True),
-                md(why),
-            ]
-        )
+    for m in dict.fromkeys([*group.bias, *ci]):
+        point, c = group.bias.get(m), ci.get(m)
+        interval = None if c is None else c.interval
+        if point is not None:
+            owner, value, why = point.owner, point.value, point.reason
+        else:  # an interval without a point figure (never written by finish; kept as before)
+            assert c is not None
+            owner, value, why = c.owner, c.interval.value, ""
+        rows.append([md(m), md(owner), _with_ci(value, interval, signed=True), md(why)])
     return table(["model", "own data", "bias factor", "note"], rows, "llrl") if rows else []
 
 
-def _family_bias(group: Mapping[str, Any]) -> list[str]:
+def _family_bias(group: Group) -> list[str]:
     """The family biases and their joint test; nothing without suite families."""
-    rows = [[md(m), md(fam), value, p, md(why)] for m, fam, value, p, why in family_cells(group)]
+    doc = _json(group)
+    rows = [[md(m), md(fam), value, p, md(why)] for m, fam, value, p, why in family_cells(doc)]
     if not rows:
         return []
-    note = family_preference_note(group)
+    note = family_preference_note(doc)
     return [*table(list(FAMILY_COLUMNS), rows, "llrrl"), *(["", note] if note else [])]
 
 
-def _paired(group: Mapping[str, Any]) -> list[str]:
-    pairs = group.get("ci", {}).get("paired", {})
+def _paired(group: Group) -> list[str]:
+    pairs = group.ci.paired if group.ci is not None else {}
     rows = []
     for gen, items in pairs.items():
         for p in items:
             rows.append(
                 [
                     md(gen),
-                    f"{md(p['better'])} - {md(p['worse'])}",
-                    with_ci(p.get("value"), p, signed=True),
-                    "n/a" if p.get("p_value") is None else f"{p['p_value']:.3f}",
+                    f"{md(p.better)} - {md(p.worse)}",
+                    _with_ci(p.interval.value, p.interval, signed=True),
+                    "n/a" if p.interval.p_value is None else f"{p.interval.p_value:.3f}",
                 ]
             )
     if not rows:
@@ -132,32 +146,33 @@ def _paired(group: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _notes(group: Mapping[str, Any]) -> list[str]:
+def _notes(group: Group) -> list[str]:
     out = []
-    for gen, a in group.get("agreement", {}).items():
-        for col, why in sorted((a.get("undefined") or {}).items()):
+    for gen, a in group.agreement.items():
+        for col, why in sorted(a.undefined.items()):
             out.append(f"- n/a: {md(gen)} {md(col)}: {md(why)}")
-    missing = group.get("missing", [])
-    if missing:
-        cells = ", ".join(f"{md(c.get('generator'))} x {md(c.get('model'))}" for c in missing)
+    if group.missing:
+        cells = ", ".join(f"{md(c.generator)} x {md(c.model)}" for c in group.missing)
         out.append(f"- missing cells: {cells}")
-    for gen, issues in group.get("data", {}).items():
-        for note in issues.get("notes", []):
+    for gen, issues in group.data.items():
+        for note in issues.notes:
             out.append(f"- data {md(gen)}: {md(note)}")
     return out
 
 
-def render_group(group: Mapping[str, Any]) -> list[str]:
-    title = f"### {md(group['task'])} / {md(group['dataset'])} ({md(group.get('metric', ''))})"
+def render_group(group: Group | Mapping[str, Any]) -> list[str]:
+    """One (task, dataset): scores, agreement, reference, bias, pairs, notes."""
+    g = as_group(group)
+    title = f"### {md(g.task)} / {md(g.dataset)} ({md(g.metric)})"
     parts = [
         [title],
-        _scores(group),
-        _agreement(group),
-        _reference(group),
-        _bias(group),
-        _family_bias(group),
-        _paired(group),
-        _notes(group),
+        _scores(g),
+        _agreement(g),
+        _reference(g),
+        _bias(g),
+        _family_bias(g),
+        _paired(g),
+        _notes(g),
     ]
     out: list[str] = []
     for p in parts:
@@ -185,9 +200,10 @@ def card_row(card: Card) -> list[str]:
     return [title, md(card.answer), ensemble, best, worst, bias, gates or "none"]
 
 
-def render_answer(report: Mapping[str, Any]) -> list[str]:
+def render_answer(report: Report | Mapping[str, Any]) -> list[str]:
     """The answer first: a verdict row per (task, dataset), then dataset x generator."""
-    cards = build_cards(report)
+    doc = _json(as_report(report))
+    cards = build_cards(doc)
     if not cards:
         return []
     out = [
@@ -225,7 +241,7 @@ def render_answer(report: Mapping[str, Any]) -> list[str]:
             *table(["task / dataset", *(md(c) for c in grid.columns), "best"], rows),
             "",
         ]
-    if found := recommendations(report):
+    if found := recommendations(doc):
         out += [
             "### Which generator",
             "",
@@ -238,60 +254,73 @@ def render_answer(report: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def render_gates(report: Mapping[str, Any]) -> list[str]:
-    section = report.get("gates")
-    if not section:
+def render_gates(report: Report | Mapping[str, Any]) -> list[str]:
+    section = as_report(report).gates
+    if section is None:
         return []
     rows = [
-        [
-            GATE_ICONS.get(g["status"], md(g["status"])),
-            md(g["name"]),
-            md(g["description"]),
-            md(g["reason"]),
-        ]
-        for g in section["gates"]
+        [GATE_ICONS.get(g.status, md(g.status)), md(g.name), md(g.description), md(g.reason)]
+        for g in section.gates
     ]
-    c = section["counts"]
+    c = section.counts  # status -> how many gates (every status, gates.gates_section)
     counts = f"{c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped"
-    head = f"## Gates: {md(section['status'].upper())} ({counts})"
+    head = f"## Gates: {md(section.status.upper())} ({counts})"
     return [head, "", *table(["", "gate", "rule", "verdict"], rows, "llll"), ""]
 
 
-def render_markdown(report: Mapping[str, Any], timestamp: str = "") -> str:
+def _bootstrap(report: Report) -> list[str]:
+    """The header line on the intervals' method; nothing without a bootstrap."""
+    # untyped yet: issue 23 part 3 (the bootstrap section rides in Report.sections)
+    boot = report.sections.get("bootstrap")
+    if not boot:
+        return []
+    return [
+        f"Intervals: {boot['level']:.0%} {md(interval_method(boot))}, {boot['resamples']} "
+        f"resamples of the examples (paired across models), seed {boot['seed']}; p: one-sided "
+        f"permutation test of the agreement ({boot['permutations']} permutations).",
+        "",
+    ]
+
+
+def _cases(report: Report) -> list[str]:
+    """Counts per status, failed requests, the missing cells and the cases not ok."""
+    cases = report.cases
+    status = Counter(r.result.status for r in cases.rows)
+    counts = ", ".join(f"{n} {md(s)}" for s, n in sorted(status.items()))
+    lines = [f"Cases: {counts or 'none'}."]
+    if line := request_line(_json(report)):  # failed requests apart from bad answers
+        lines.append(md(line[:1].upper() + line[1:]) + ".")
+    if cases.missing:
+        lines.append(
+            f"Missing (never reported): {len(cases.missing)}: "
+            + ", ".join(
+                md(f"{k.task}-{k.dataset}-{k.generator}-{k.model}")
+                for k in (m.key for m in cases.missing[:20])
+            )
+        )
+    not_ok = [r.result for r in cases.rows if r.result.status != "ok"]
+    for r in not_ok[:20]:
+        k = r.key
+        lines.append(
+            f"- {md(r.status)}: {md(k.task)}-{md(k.dataset)}-{md(k.generator)}-"
+            f"{md(k.model)}: {md(r.reason)}"
+        )
+    return lines
+
+
+def render_markdown(report: Report | Mapping[str, Any], timestamp: str = "") -> str:
     """The whole Markdown report."""
-    report = visible_tree(report)  # a field left unescaped below still shows no control
+    # Every string made visible once, before anything reads it: a field left
+    # unescaped below still shows no control character.
+    doc = report.to_dict() if isinstance(report, Report) else report
+    shown = as_report(visible_tree(doc))
     lines = ["# synthbench report", ""]
     if timestamp:
         lines += [f"_generated {md(timestamp)}_", ""]
-    boot = report.get("bootstrap")
-    if boot:
-        lines += [
-            f"Intervals: {boot['level']:.0%} {md(interval_method(boot))}, {boot['resamples']} "
-            f"resamples of the examples (paired across models), seed {boot['seed']}; p: one-sided "
-            f"permutation test of the agreement ({boot['permutations']} permutations).",
-            "",
-        ]
-    lines += render_answer(report)
-    lines += render_gates(report)
-    for group in report.get("groups", []):
+    lines += _bootstrap(shown)
+    lines += render_answer(shown)
+    lines += render_gates(shown)
+    for group in shown.groups:
         lines += render_group(group)
-    cases = report.get("cases", {})
-    counts = ", ".join(f"{n} {md(s)}" for s, n in cases.get("counts", {}).items())
-    lines.append(f"Cases: {counts or 'none'}.")
-    if line := request_line(report):  # failed requests apart from bad answers
-        lines.append(md(line[:1].upper() + line[1:]) + ".")
-    missing = cases.get("missing", [])
-    if missing:
-        lines.append(
-            f"Missing (never reported): {len(missing)}: "
-            + ", ".join(
-                md(f"{k['task']}-{k['dataset']}-{k['generator']}-{k['model']}")
-                for k in missing[:20]
-            )
-        )
-    for r in cases.get("not_ok", [])[:20]:
-        lines.append(
-            f"- {md(r['status'])}: {md(r['task'])}-{md(r['dataset'])}-{md(r['generator'])}-"
-            f"{md(r['model'])}: {md(r.get('reason', ''))}"
-        )
+    lines += _cases(shown)
     return "\n".join(lines).rstrip() + "\n"
