@@ -360,13 +360,10 @@ def _gated_report() -> dict:  # type: ignore[type-arg]
             }
         ],
     }
-    # A valid report.json (renderers and gates read it typed): absent keys filled in.
-    return typed_report(raw).to_dict()
 
 
 def test_reference_gates_judge_the_pessimistic_bound_and_name_every_cause() -> None:
     from harness.gates import FAILED, PASSED, SKIPPED, describe, judge_gate, parse_gate
-    from tests.report_fixtures import typed_report
 
     report = typed_report(_gated_report())
 
