@@ -67,26 +67,18 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "")
     ]
 
 
-def _json(value: Report | Group) -> dict[str, Any]:
-    """The JSON form for the shared cell and card builders (``cells``, ``verdict``,
-    ``requests``), which read it until their own ports to the typed report land; then
-    the typed value is passed as is and this goes."""
-    return value.to_dict()
-
-
 def _with_ci(point: float | None, ci: Interval | None, signed: bool = False) -> str:
-    """``cells.with_ci`` of a typed interval (it reads the interval's JSON form)."""
-    return with_ci(point, None if ci is None else ci.to_dict(), signed=signed)
+    return with_ci(point, ci, signed=signed)
 
 
 def _scores(group: Group) -> list[str]:
-    models, rows = score_cells(_json(group))
+    models, rows = score_cells(group)
     rows = [[md(r[0]), *r[1:]] for r in rows]
     return table(["generator \\ model", *(md(m) for m in models)], rows) if rows else []
 
 
 def _agreement(group: Group) -> list[str]:
-    rows = [[md(r[0]), *r[1:]] for r in agreement_cells(_json(group))]
+    rows = [[md(r[0]), *r[1:]] for r in agreement_cells(group)]
     return table(["agreement with real", *AGREEMENT_COLUMNS], rows) if rows else []
 
 
@@ -94,7 +86,7 @@ def _reference(group: Group) -> list[str]:
     """One line per synthetic source against real subsamples of its size, and the
     real-vs-real agreement with the task's other datasets (docs/analysis.md); the
     words are the card's (``verdict.references``), as in every renderer."""
-    return ["- " + reference_text(r, md, md) for r in references(_json(group))]
+    return ["- " + reference_text(r, md, md) for r in references(group)]
 
 
 def _bias(group: Group) -> list[str]:
@@ -114,11 +106,10 @@ def _bias(group: Group) -> list[str]:
 
 def _family_bias(group: Group) -> list[str]:
     """The family biases and their joint test; nothing without suite families."""
-    doc = _json(group)
-    rows = [[md(m), md(fam), value, p, md(why)] for m, fam, value, p, why in family_cells(doc)]
+    rows = [[md(m), md(fam), value, p, md(why)] for m, fam, value, p, why in family_cells(group)]
     if not rows:
         return []
-    note = family_preference_note(doc)
+    note = family_preference_note(group)
     return [*table(list(FAMILY_COLUMNS), rows, "llrrl"), *(["", note] if note else [])]
 
 
@@ -202,8 +193,8 @@ def card_row(card: Card) -> list[str]:
 
 def render_answer(report: Report | Mapping[str, Any]) -> list[str]:
     """The answer first: a verdict row per (task, dataset), then dataset x generator."""
-    doc = _json(as_report(report))
-    cards = build_cards(doc)
+    report = as_report(report)
+    cards = build_cards(report)
     if not cards:
         return []
     out = [
@@ -241,7 +232,7 @@ def render_answer(report: Report | Mapping[str, Any]) -> list[str]:
             *table(["task / dataset", *(md(c) for c in grid.columns), "best"], rows),
             "",
         ]
-    if found := recommendations(doc):
+    if found := recommendations(report):
         out += [
             "### Which generator",
             "",
@@ -270,14 +261,13 @@ def render_gates(report: Report | Mapping[str, Any]) -> list[str]:
 
 def _bootstrap(report: Report) -> list[str]:
     """The header line on the intervals' method; nothing without a bootstrap."""
-    # untyped yet: issue 23 part 3 (the bootstrap section rides in Report.sections)
-    boot = report.sections.get("bootstrap")
-    if not boot:
+    boot = report.bootstrap
+    if boot is None:
         return []
     return [
-        f"Intervals: {boot['level']:.0%} {md(interval_method(boot))}, {boot['resamples']} "
-        f"resamples of the examples (paired across models), seed {boot['seed']}; p: one-sided "
-        f"permutation test of the agreement ({boot['permutations']} permutations).",
+        f"Intervals: {boot.level:.0%} {md(interval_method(boot))}, {boot.resamples} "
+        f"resamples of the examples (paired across models), seed {boot.seed}; p: one-sided "
+        f"permutation test of the agreement ({boot.permutations} permutations).",
         "",
     ]
 
@@ -288,7 +278,7 @@ def _cases(report: Report) -> list[str]:
     status = Counter(r.result.status for r in cases.rows)
     counts = ", ".join(f"{n} {md(s)}" for s, n in sorted(status.items()))
     lines = [f"Cases: {counts or 'none'}."]
-    if line := request_line(_json(report)):  # failed requests apart from bad answers
+    if line := request_line(report):  # failed requests apart from bad answers
         lines.append(md(line[:1].upper() + line[1:]) + ".")
     if cases.missing:
         lines.append(
