@@ -15,6 +15,7 @@ from harness.analysis.robustness import (
     subset_sweep,
 )
 from harness.report.render.verdict import build_cards
+from tests.report_fixtures import typed_report
 from tests.synth_fixtures import BENCH_TEST, write_data_dir
 
 MODELS = ["m0", "m1", "m2", "m3", "m4"]
@@ -221,7 +222,7 @@ def test_bias_that_cannot_be_tested_says_so_in_every_renderer() -> None:
     group["bias"] = {
         m: {"generator": "gen-a", "value": None, "reason": why} for m in ("a", "b", "c")
     }
-    report = {"groups": [group]}
+    report = typed_report({"groups": [group]}).to_dict()  # a valid report (HTML reads it)
     card = build_cards(report)[0]
     assert not any(b.testable for b in card.bias)
     for text in (render_summary(report), render_markdown(report), render_html(report)):
