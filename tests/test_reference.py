@@ -475,11 +475,13 @@ def test_every_renderer_prints_the_cards_reference_words() -> None:
     from harness.report.render.markdown import render_markdown
     from harness.report.render.summary import render_summary
     from harness.report.render.verdict import build_cards
+    from tests.report_fixtures import typed_report
 
     report = _gated_report()
     report["groups"][0]["ci"]["reference"]["sources"]["g\u202e1"] = report["groups"][0]["ci"][
         "reference"
     ]["sources"].pop("g1")
+    report = typed_report(report).to_dict()  # a valid report (HTML reads it)
     (card,) = build_cards(report)
     words = {r.source: r for r in card.reference}
     assert words["g3"].reason == "tiny" and not words["g3"].figures

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +42,13 @@ def _inject(report: dict[str, Any]) -> dict[str, Any]:
     g = report["groups"][0]
     g["scores"]["real"][EVIL] = 0.5
     g["ci"]["scores"]["real"][EVIL] = {"value": 0.5, "low": 0.4, "high": 0.6}
-    g["data"]["real"] = {"notes": [EVIL], "duplicates": 1}
+    g["data"]["real"] = {**g["data"]["real"], "notes": [EVIL], "duplicates": 1}
     g["missing"] = [{"generator": EVIL, "model": EVIL}]
     report["invalid_samples"] = {EVIL: [{"i": 0, "raw": EVIL, "error": EVIL}]}
-    report["cases"]["not_ok"] = [
+    # A failed case among all the cases (the report's reader derives the failed ones and
+    # the counts from them; they are kept consistent here as the writer keeps them).
+    cases = report["cases"]
+    cases["all"].append(
         {
             "status": "error",
             "task": "intent",
@@ -52,8 +56,12 @@ def _inject(report: dict[str, Any]) -> dict[str, Any]:
             "generator": "real",
             "model": EVIL,
             "reason": EVIL,
+            "state": "computed",
+            "run": "",
         }
-    ]
+    )
+    cases["not_ok"] = [c for c in cases["all"] if c["status"] != "ok"]
+    cases["counts"] = dict(sorted(Counter(c["status"] for c in cases["all"]).items()))
     return report
 
 

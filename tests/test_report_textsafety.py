@@ -86,11 +86,12 @@ def hostile_report(gen: str, model: str, dataset: str, gate: str, text: str) -> 
     group = report["groups"][0]
     group["agreement"]["g" + gen]["undefined"] = {"pearson": text}
     group["missing"] = [{"generator": "g" + gen, "model": "m" + model}]
-    case = {"status": "failed", "task": "intent", "dataset": "d" + dataset,
-            "generator": "g" + gen, "model": "m" + model, "reason": text}
-    report["cases"]["not_ok"] = [case]
-    # As report.json has it: a case not ok is one of the cases too (the typed reader's).
-    report["cases"]["all"] = [{**case, "metrics": {}, "state": "computed", "run": ""}]
+    # A failed case among all the cases: the report's reader derives the failed ones and
+    # the counts from them (kept consistent here as the writer keeps them).
+    failed = {"status": "failed", "task": "intent", "dataset": "d" + dataset,
+              "generator": "g" + gen, "model": "m" + model, "reason": text,
+              "state": "computed", "run": ""}
+    report["cases"].update(all=[failed], not_ok=[failed], counts={"failed": 1})
     return report
 
 

@@ -23,12 +23,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.core.records import CaseKey, DataIssues
 from harness.core.textsafe import visible
 from harness.report.evidence import PER_SOURCE, Example, group_evidence
+from harness.report.figures import Group, Interval, OwnedInterval
+from harness.report.model import Report, as_report
 from harness.report.render.cells import (
     AGREEMENT_COLUMNS,
     FAMILY_COLUMNS,
@@ -46,6 +51,7 @@ from harness.report.render.verdict import (
     COEFFICIENT,
     Card,
     Figure,
+    Recommendation,
     agreement_table,
     best_names,
     bias_line,
@@ -55,6 +61,7 @@ from harness.report.render.verdict import (
     recommendations,
     reference_text,
 )
+from harness.report.verdicts import GatesSection
 
 # Sorting (click or Enter on a header), the example filter, and opening a folded
 # section when a link points into it. Reads text only; never writes markup.
@@ -235,7 +242,8 @@ def _card(card: Card, index: int) -> str:
     return f'<div class="card"><h3>{title}</h3>{"".join(lines)}</div>'
 
 
-def _answer(report: Mapping[str, Any], cards: Sequence[Card]) -> str:
+def _answer(cards: Sequence[Card], which_generator: Sequence[Recommendation]) -> str:
+    """The verdict cards, the dataset x generator table and which generator to use."""
     if not cards:
         return ""
     grid = agreement_table(cards)
@@ -250,7 +258,7 @@ def _answer(report: Mapping[str, Any], cards: Sequence[Card]) -> str:
             ]
         )
     table = _table(["task / dataset", *(nm(c) for c in grid.columns), "best"], rows)
-    which = "".join(f"<li>{esc(r.sentence)}</li>" for r in recommendations(report))
+    which = "".join(f"<li>{esc(r.sentence)}</li>" for r in which_generator)
     if which:
         which = (
             '<h3 id="which-generator">Which generator</h3><p class="note">Paired comparisons '
@@ -273,24 +281,30 @@ def _answer(report: Mapping[str, Any], cards: Sequence[Card]) -> str:
 # --------------------------------------------------------------------------- per group
 
 
-def _scores_table(group: Mapping[str, Any]) -> str:
-    models, rows = score_cells(group)
+def _legacy(value: Report | Group | Interval) -> dict[str, Any]:
+    """The JSON form of ``value``, for the shared helpers (cells, verdict, plots, evidence,
+    requests) that read it until their own typed port lands (issue 23 part 3); then the
+    call sites pass the typed value and this goes."""
+    return value.to_dict()
+
+
+def _scores_table(group: Group) -> str:
+    models, rows = score_cells(_legacy(group))
     cells = [[nm(r[0]), *(esc(c) for c in r[1:])] for r in rows]
     return _table(["generator \\ model", *(nm(m) for m in models)], cells)
 
 
-def _agreement_table(group: Mapping[str, Any]) -> str:
+def _agreement_table(group: Group) -> str:
     rows = [
         [nm(r[0]), *(esc(c) for c in r[1:])]
-        for r in agreement_cells(group, p_format=" p={:.3f}")
+        for r in agreement_cells(_legacy(group), p_format=" p={:.3f}")
     ]
     return _table(["agreement with real", *AGREEMENT_COLUMNS], rows)
 
 
-def _two_level_table(report: Mapping[str, Any], group: Mapping[str, Any]) -> str:
+def _two_level_table(card: Card) -> str:
     """Per source: the example interval, the interval over models too, and the range with
     one model left out (when the statistics put them in the report)."""
-    card = build_card(report, group)
     ranked = [*card.generators, *([card.ensemble] if card.ensemble else [])]
     rows = [
         [
@@ -318,32 +332,36 @@ def _two_level_table(report: Mapping[str, Any], group: Mapping[str, Any]) -> str
     )
 
 
-def _bias_table(group: Mapping[str, Any]) -> str:
-    bias = group.get("bias", {})
-    ci = group.get("ci", {}).get("bias", {})
+def _bias_table(group: Group) -> str:
+    """One row per model with a bias factor: the point figure and, with the bootstrap,
+    its interval and p-value (a model in only one of the two still gets its row)."""
+    point = group.bias
+    ci: Mapping[str, OwnedInterval] = group.ci.bias if group.ci is not None else {}
     rows = []
-    for m in dict.fromkeys([*bias, *ci]):
-        b = bias.get(m, ci.get(m, {}))
-        b = b if isinstance(b, Mapping) else {"value": b}
-        p = (ci.get(m) or {}).get("p_value", b.get("p_value"))
+    for m in dict.fromkeys([*point, *ci]):
+        b, c = point.get(m), ci.get(m)
+        owner = b.owner if b is not None else c.owner if c is not None else ""
+        value = b.value if b is not None else c.interval.value if c is not None else None
+        p = None if c is None else c.interval.p_value
         rows.append(
             [
                 nm(m),
-                nm(b.get("generator", "")),
-                esc(with_ci(b.get("value"), ci.get(m), signed=True)),
+                nm(owner),
+                esc(with_ci(value, None if c is None else _legacy(c.interval), signed=True)),
                 "n/a" if p is None else f"{p:.3f}",
-                esc(b.get("reason") or ""),
+                esc(b.reason if b is not None else ""),
             ]
         )
     return _table(["model", "own data", "bias factor", "p", "note"], rows)
 
 
-def _family_table(group: Mapping[str, Any]) -> str:
+def _family_table(group: Group) -> str:
     """The family biases and their joint test; '' without suite families."""
-    rows = [[nm(m), nm(fam), *(esc(c) for c in rest)] for m, fam, *rest in family_cells(group)]
+    doc = _legacy(group)
+    rows = [[nm(m), nm(fam), *(esc(c) for c in rest)] for m, fam, *rest in family_cells(doc)]
     if not rows:
         return ""
-    note = family_preference_note(group)
+    note = family_preference_note(doc)
     return (
         '<h4>Family bias</h4><p class="note">a model of a suite family on its family\'s '
         "data against the other generators' data (docs/analysis.md)</p>"
@@ -352,7 +370,25 @@ def _family_table(group: Mapping[str, Any]) -> str:
     )
 
 
+#: The loader's counts of a source (``DataIssues``), as the quality table's columns.
 DATA_KEYS = ("duplicates", "repaired_entities", "dropped_entities", "dropped_records")
+
+
+def _loader_counts(issues: DataIssues) -> tuple[int, ...]:
+    """``issues``' counts in the order of ``DATA_KEYS``."""
+    return (
+        issues.duplicates,
+        issues.repaired_entities,
+        issues.dropped_entities,
+        issues.dropped_records,
+    )
+
+
+def _quality(group: Group) -> Mapping[str, Mapping[str, Any]]:
+    """source -> the quality summary's figures, by name (``quality``)."""
+    # untyped yet: issue 23 part 3
+    quality = group.rest.get("quality")
+    return quality if isinstance(quality, Mapping) else {}
 
 
 def _quality_cell(value: Any) -> str:
@@ -362,39 +398,47 @@ def _quality_cell(value: Any) -> str:
     return esc(num(value) if isinstance(value, float) else value)
 
 
-def _quality_table(group: Mapping[str, Any]) -> str:
-    quality, data = group.get("quality", {}), group.get("data", {})
+def _quality_table(group: Group) -> str:
+    quality, data = _quality(group), group.data
     sources = list(dict.fromkeys([*quality, *data]))
     keys = sorted({k for s in sources for k in quality.get(s, {})})
     rows = []
     for s in sources:
-        q, d = quality.get(s, {}), data.get(s, {})
+        q, d = quality.get(s, {}), data.get(s)
+        counts = _loader_counts(d) if d is not None else ("",) * len(DATA_KEYS)
         rows.append(
             [
                 nm(s),
                 *(_quality_cell(q.get(k)) for k in keys),
-                *(_quality_cell(d.get(k, "")) for k in DATA_KEYS),
+                *(_quality_cell(c) for c in counts),
             ]
         )
-    notes = [
-        f"<li>{nm(s)}: {esc(n)}</li>" for s in sources for n in data.get(s, {}).get("notes", [])
-    ]
+    notes = [f"<li>{nm(s)}: {esc(n)}</li>" for s in sources if s in data for n in data[s].notes]
     out = _table(["source", *(esc(k) for k in keys), *(f"loader: {k}" for k in DATA_KEYS)], rows)
     return out + (f'<ul class="note">{"".join(notes)}</ul>' if notes else "")
 
 
-def _items(group: Mapping[str, Any]) -> str:
-    """The statistics' item diagnostics (``items``), when the report has them: any shape of
-    source -> list of flat dicts is shown as one table per source, first rows only."""
-    items = group.get("items")
+def _item_rows(group: Group) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    """The statistics' item diagnostics (``items``): per source, its first 10 rows (flat
+    objects); any shape of source -> rows is read, a bare list as one nameless source."""
+    # untyped yet: issue 23 part 3
+    items = group.rest.get("items")
     if not items:
-        return ""
+        return []
     per_source = items if isinstance(items, Mapping) else {"": items}
     out = []
-    for source, rows in per_source.items():
+    for source, found in per_source.items():
+        rows = found
         if isinstance(rows, Mapping):
             rows = rows.get("top") or rows.get("items") or [rows]
-        rows = [r for r in rows if isinstance(r, Mapping)][:10]
+        out.append((source, [r for r in rows if isinstance(r, Mapping)][:10]))
+    return out
+
+
+def _items(group: Group) -> str:
+    """The item diagnostics, when the report has them: one table per source."""
+    out = []
+    for source, rows in _item_rows(group):
         if not rows:
             continue
         keys = list(dict.fromkeys(k for r in rows for k in r))
@@ -503,45 +547,64 @@ SUBSECTIONS = (
 )
 
 
-def _group(
-    report: Mapping[str, Any], group: Mapping[str, Any], index: int, examples: Sequence[Example]
-) -> str:
-    metric = esc(group.get("metric", ""))
-    title = f"{nm(group['task'])} / {nm(group['dataset'])} <small>({metric})</small>"
+@dataclass(frozen=True)
+class _Preference:
+    """The self-preference test of a group: the mean bias over ``models`` and its p."""
+
+    models: Any
+    statistic: Any
+    p_value: float
+    exact: bool
+
+
+def _self_preference(group: Group) -> _Preference | None:
+    """``ci.self_preference`` when it has a p-value; None otherwise."""
+    # untyped yet: issue 23 part 3
+    sp = group.ci.rest.get("self_preference") if group.ci is not None else None
+    if not isinstance(sp, Mapping) or sp.get("p_value") is None:
+        return None
+    return _Preference(
+        sp.get("models", ""), sp.get("statistic"), sp["p_value"], bool(sp.get("exact"))
+    )
+
+
+def _group(group: Group, card: Card, index: int, examples: Sequence[Example]) -> str:
+    """One group's folding section; ``card`` is its verdict card (``build_card``)."""
+    metric = esc(group.metric)
+    title = f"{nm(group.task)} / {nm(group.dataset)} <small>({metric})</small>"
     figures = []
+    doc = _legacy(group)
     for plot_id, caption, func in PLOTS:
-        svg = func(group)
+        svg = func(doc)
         if svg:
             figures.append(
                 f'<figure class="plot" data-plot="{plot_id}">'
                 f"<figcaption>{esc(caption)}</figcaption>"
                 f"{svg}</figure>"
             )
-    missing = group.get("missing", [])
     miss = ""
-    if missing:
+    if group.missing:
         miss = (
             '<p class="note">missing cells: '
-            + ", ".join(f"{nm(c.get('generator'))} x {nm(c.get('model'))}" for c in missing)
+            + ", ".join(f"{nm(c.generator)} x {nm(c.model)}" for c in group.missing)
             + "</p>"
         )
     undefined = [
         f"<li>{nm(gen)} {esc(col)}: {esc(why)}</li>"
-        for gen, a in group.get("agreement", {}).items()
-        for col, why in sorted((a.get("undefined") or {}).items())
+        for gen, a in group.agreement.items()
+        for col, why in sorted(a.undefined.items())
     ]
     und = f'<ul class="note">{"".join(undefined)}</ul>' if undefined else ""
     bias = _bias_table(group) or '<p class="note">none (no model is a generator)</p>'
-    sp = group.get("ci", {}).get("self_preference")
-    if isinstance(sp, Mapping) and sp.get("p_value") is not None:
+    sp = _self_preference(group)
+    if sp is not None:
         bias += (
             '<p class="note">self-preference of '
-            + esc(all_models(sp.get("models", ""), "that is a generator", "that are generators"))
-            + f": mean bias {num(sp.get('statistic'), signed=True)}, permutation "
-            f"p={sp['p_value']:.3f} ({'exact' if sp.get('exact') else 'sampled'})</p>"
+            + esc(all_models(sp.models, "that is a generator", "that are generators"))
+            + f": mean bias {num(sp.statistic, signed=True)}, permutation "
+            f"p={sp.p_value:.3f} ({'exact' if sp.exact else 'sampled'})</p>"
         )
     bias += _family_table(group)
-    card = build_card(report, group)
     a = _anchor(index)
     return (
         f'<details class="group" id="{a}"><summary>{title} '
@@ -549,7 +612,7 @@ def _group(
         f'<h3 id="{a}-plots">Plots</h3><div class="plots">{"".join(figures)}</div>'
         f'<h3 id="{a}-scores">Scores</h3>{_scores_table(group)}'
         f'<h3 id="{a}-agreement">Agreement with real data</h3>{_agreement_table(group)}'
-        f"{_two_level_table(report, group)}"
+        f"{_two_level_table(card)}"
         f'{und}<h3 id="{a}-bias">Bias factor</h3>{bias}'
         f'<h3 id="{a}-quality">Data quality</h3>{_quality_table(group)}{miss}'
         f"{_items(group)}"
@@ -557,119 +620,135 @@ def _group(
     )
 
 
-def _gates(report: Mapping[str, Any]) -> str:
-    section = report.get("gates")
-    if not section:
+def _gates(section: GatesSection | None) -> str:
+    if section is None:
         return ""
     rows = [
         [
-            f'<span class="{esc(g["status"])}">{esc(g["status"].upper())}</span>',
-            nm(g["name"]),
-            esc(g["description"]),
-            esc(g["reason"]),
+            f'<span class="{esc(g.status)}">{esc(g.status.upper())}</span>',
+            nm(g.name),
+            esc(g.description),
+            esc(g.reason),
         ]
-        for g in section["gates"]
+        for g in section.gates
     ]
-    c = section["counts"]
+    passed, failed, skipped = (section.counts[s] for s in ("passed", "failed", "skipped"))
     head = (
-        f'<h2>Gates: <span class="{esc(section["status"])}">'
-        f"{esc(section['status'].upper())}</span> "
-        f"<small>({c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped)</small></h2>"
+        f'<h2>Gates: <span class="{esc(section.status)}">'
+        f"{esc(section.status.upper())}</span> "
+        f"<small>({passed} passed, {failed} failed, {skipped} skipped)</small></h2>"
     )
     table = _table(["", "gate", "rule", "verdict"], rows, "sortable gates")
     return f'<section id="gates">{head}{table}</section>'
 
 
-def _cases(report: Mapping[str, Any]) -> str:
-    cases = report.get("cases", {})
-    counts = ", ".join(f"{n} {s}" for s, n in cases.get("counts", {}).items())
+def _case_name(key: CaseKey) -> str:
+    return f"{key.task}-{key.dataset}-{key.generator}-{key.model}"
+
+
+def _invalid_samples(report: Report) -> list[tuple[str, Any, str, str]] | None:
+    """``(case, i, error, raw)`` of every invalid answer kept as a sample; None when the
+    report has none."""
+    # untyped yet: issue 23 part 3
+    samples = report.sections.get("invalid_samples")
+    if not samples:
+        return None
+    return [
+        (case, s.get("i"), s.get("error") or "", s.get("raw") or "")
+        for case, ss in samples.items()
+        for s in ss
+    ]
+
+
+def _cases(report: Report, requests: str) -> str:
+    """Every case's status; ``requests`` is the line on failed LLM requests (or "")."""
+    statuses = Counter(r.result.status for r in report.cases.rows)
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     rows = [
-        [
-            esc(r["status"]),
-            nm(f"{r['task']}-{r['dataset']}-{r['generator']}-{r['model']}"),
-            esc(r.get("reason", "")),
-        ]
-        for r in cases.get("not_ok", [])
+        [esc(r.result.status), nm(_case_name(r.result.key)), esc(r.result.reason)]
+        for r in report.cases.rows
+        if r.result.status != "ok"
     ]
-    missing = [
-        nm(f"{k['task']}-{k['dataset']}-{k['generator']}-{k['model']}")
-        for k in cases.get("missing", [])
-    ]
-    requests = request_line(report)  # failed requests apart from bad answers
+    missing = [nm(_case_name(m.key)) for m in report.cases.missing]
     out = f'<section id="cases"><h2>Cases</h2><p>{esc(counts or "none")}</p>'
     out += (f"<p>{esc(requests)}</p>" if requests else "") + _table(
         ["status", "case", "reason"], rows, "sortable gates"
     )
     if missing:
         out += f'<p class="note">never reported: {", ".join(missing)}</p>'
-    samples = report.get("invalid_samples", {})
-    if samples:
+    samples = _invalid_samples(report)
+    if samples is not None:
         items = "".join(
-            f"<li>{nm(case)} #{esc(s.get('i'))}: {esc(s.get('error') or '')}"
-            f"<pre>{esc(s.get('raw') or '')}"
-            f"</pre></li>"
-            for case, ss in samples.items()
-            for s in ss
+            f"<li>{nm(case)} #{esc(i)}: {esc(error)}<pre>{esc(raw)}</pre></li>"
+            for case, i, error, raw in samples
         )
         out += f"<h3>Invalid answers (samples)</h3><ul>{items}</ul>"
     return out + "</section>"
 
 
-def _which_link(report: Mapping[str, Any]) -> str:
-    if not recommendations(report):
-        return ""
-    return '<li><a href="#which-generator">Which generator</a></li>'
-
-
-def _toc(report: Mapping[str, Any]) -> str:
-    groups = report.get("groups", [])
+def _toc(report: Report, which: bool) -> str:
+    """The contents; ``which``: the answer has a which-generator part."""
+    link = '<li><a href="#which-generator">Which generator</a></li>' if which else ""
     items = [
         '<li><a href="#answer">The answer</a><ul>'
         '<li><a href="#agreement-table">Dataset x generator</a></li>'
-        f"{_which_link(report)}</ul></li>"
+        f"{link}</ul></li>"
     ]
-    if report.get("gates"):
+    if report.gates is not None:
         items.append('<li><a href="#gates">Gates</a></li>')
-    for i, g in enumerate(groups):
+    for i, g in enumerate(report.groups):
         a = _anchor(i)
         subs = "".join(f'<li><a href="#{a}-{k}">{esc(t)}</a></li>' for k, t in SUBSECTIONS)
         items.append(
-            f'<li><a href="#{a}">{nm(g.get("task"))} / {nm(g.get("dataset"))}</a>'
+            f'<li><a href="#{a}">{nm(g.task)} / {nm(g.dataset)}</a>'
             f"<ul>{subs}</ul></li>"
         )
     items.append('<li><a href="#cases">Cases</a></li>')
     return f'<nav class="toc" aria-label="contents"><ul>{"".join(items)}</ul></nav>'
 
 
+def _bootstrap(report: Report) -> tuple[float, Any, Any, str] | None:
+    """``(level, resamples, seed, interval methods)`` of the bootstrap, when it ran."""
+    # untyped yet: issue 23 part 3
+    boot = report.sections.get("bootstrap")
+    if not boot:
+        return None
+    return boot["level"], boot["resamples"], boot["seed"], interval_method(boot)
+
+
 def render_html(
-    report: Mapping[str, Any], timestamp: str = "", results_dir: Path | None = None
+    report: Report | Mapping[str, Any], timestamp: str = "", results_dir: Path | None = None
 ) -> str:
     """The whole page as a string; ``results_dir`` (the per-case files) feeds the examples."""
-    boot = report.get("bootstrap")
+    report = as_report(report)
     intro = ""
-    if boot:
+    boot = _bootstrap(report)
+    if boot is not None:
+        level, resamples, seed, method = boot
         intro = (
-            f'<p class="note">Intervals: {boot["level"]:.0%} {esc(interval_method(boot))}, '
-            f"{boot['resamples']} bootstrap "
-            f"resamples of the examples, paired across models, seed {boot['seed']}. p: one-sided "
+            f'<p class="note">Intervals: {level:.0%} {esc(method)}, '
+            f"{resamples} bootstrap "
+            f"resamples of the examples, paired across models, seed {seed}. p: one-sided "
             f"permutation test of the agreement.</p>"
         )
     stamp = f'<p class="note">generated {esc(timestamp)}</p>' if timestamp else ""
-    evidence = group_evidence(results_dir, report) if results_dir is not None else {}
-    groups = report.get("groups", [])
-    cards = [build_card(report, g) for g in groups]
+    doc = _legacy(report)
+    evidence = group_evidence(results_dir, doc) if results_dir is not None else {}
+    cards = [build_card(doc, _legacy(g)) for g in report.groups]
+    which = recommendations(doc)
     sections = "".join(
-        _group(report, g, i, evidence.get((str(g.get("task")), str(g.get("dataset"))), []))
-        for i, g in enumerate(groups)
+        _group(g, card, i, evidence.get(g.key, []))
+        for i, (g, card) in enumerate(zip(report.groups, cards, strict=True))
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>synthbench report</title><style>{CSS}</style></head><body>"
-        f'<div class="layout">{_toc(report)}<main>'
-        f"<h1>synthbench report</h1>\n{stamp}\n{intro}{_answer(report, cards)}{_gates(report)}"
+        f'<div class="layout">{_toc(report, bool(which))}<main>'
+        f"<h1>synthbench report</h1>\n{stamp}\n{intro}{_answer(cards, which)}"
+        f"{_gates(report.gates)}"
         f'<h2 id="groups">Per dataset</h2><p class="note">Each section folds; a link opens it.</p>'
-        f"{sections}{_cases(report)}</main></div>"
+        f"{sections}{_cases(report, request_line(doc))}</main></div>"
         f"<script>{SCRIPT}</script></body></html>\n"
     )
