@@ -107,8 +107,26 @@ class DuplicateScore:
         )
 
 
+class _NamedFigures:
+    """A part whose figures a table shows all of, by name: the columns are the names it
+    has (those it was read with, or every one when built), in report order."""
+
+    _KNOWN: tuple[str, ...] = ()
+    rest: Mapping[str, Any]
+    keys: tuple[str, ...] | None
+
+    def names(self) -> tuple[str, ...]:
+        """The figures it has, in report order (unknown ones, kept in ``rest``, too)."""
+        known = [k for k in self._KNOWN if self.keys is None or k in self.keys]
+        return tuple(_ordered(dict.fromkeys([*known, *self.rest]), self.keys or ()))
+
+    def value(self, name: str) -> Any:
+        """The figure ``name`` as written (a count stays a whole number); None if absent."""
+        return getattr(self, name) if name in self._KNOWN else self.rest.get(name)
+
+
 @dataclass(frozen=True)
-class QualitySummary:
+class QualitySummary(_NamedFigures):
     """A source's data quality in a report table (``harness.report.quality.compact``):
     no embeddings; None where a figure does not apply (no labels, no test set) or a
     hand-made report leaves it out (written back without it)."""
@@ -153,7 +171,7 @@ class QualitySummary:
 
 
 @dataclass(frozen=True)
-class ItemRow:
+class ItemRow(_NamedFigures):
     """One example of a synthetic source and how it bears on the ranking
     (``harness.analysis.items.Item``): ``i`` its position in the source file; None
     for an undefined figure (or one a hand-made report leaves out)."""

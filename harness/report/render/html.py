@@ -25,14 +25,13 @@ import hashlib
 import html
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.core.records import CaseKey, DataIssues
 from harness.core.textsafe import visible
 from harness.report.evidence import PER_SOURCE, Example, group_evidence
-from harness.report.figures import Group, Interval, OwnedInterval
+from harness.report.figures import Group, OwnedInterval
 from harness.report.model import Report, as_report
 from harness.report.render.cells import (
     AGREEMENT_COLUMNS,
@@ -61,6 +60,7 @@ from harness.report.render.verdict import (
     recommendations,
     reference_text,
 )
+from harness.report.sections import ItemRow
 from harness.report.verdicts import GatesSection
 
 # Sorting (click or Enter on a header), the example filter, and opening a folded
@@ -281,15 +281,8 @@ def _answer(cards: Sequence[Card], which_generator: Sequence[Recommendation]) ->
 # --------------------------------------------------------------------------- per group
 
 
-def _legacy(value: Report | Group | Interval) -> dict[str, Any]:
-    """The JSON form of ``value``, for the shared helpers (cells, verdict, plots, evidence,
-    requests) that read it until their own typed port lands (issue 23 part 3); then the
-    call sites pass the typed value and this goes."""
-    return value.to_dict()
-
-
 def _scores_table(group: Group) -> str:
-    models, rows = score_cells(_legacy(group))
+    models, rows = score_cells(group)
     cells = [[nm(r[0]), *(esc(c) for c in r[1:])] for r in rows]
     return _table(["generator \\ model", *(nm(m) for m in models)], cells)
 
@@ -297,7 +290,7 @@ def _scores_table(group: Group) -> str:
 def _agreement_table(group: Group) -> str:
     rows = [
         [nm(r[0]), *(esc(c) for c in r[1:])]
-        for r in agreement_cells(_legacy(group), p_format=" p={:.3f}")
+        for r in agreement_cells(group, p_format=" p={:.3f}")
     ]
     return _table(["agreement with real", *AGREEMENT_COLUMNS], rows)
 
@@ -347,7 +340,7 @@ def _bias_table(group: Group) -> str:
             [
                 nm(m),
                 nm(owner),
-                esc(with_ci(value, None if c is None else _legacy(c.interval), signed=True)),
+                esc(with_ci(value, None if c is None else c.interval, signed=True)),
                 "n/a" if p is None else f"{p:.3f}",
                 esc(b.reason if b is not None else ""),
             ]
@@ -357,11 +350,10 @@ def _bias_table(group: Group) -> str:
 
 def _family_table(group: Group) -> str:
     """The family biases and their joint test; '' without suite families."""
-    doc = _legacy(group)
-    rows = [[nm(m), nm(fam), *(esc(c) for c in rest)] for m, fam, *rest in family_cells(doc)]
+    rows = [[nm(m), nm(fam), *(esc(c) for c in rest)] for m, fam, *rest in family_cells(group)]
     if not rows:
         return ""
-    note = family_preference_note(doc)
+    note = family_preference_note(group)
     return (
         '<h4>Family bias</h4><p class="note">a model of a suite family on its family\'s '
         "data against the other generators' data (docs/analysis.md)</p>"
@@ -384,13 +376,6 @@ def _loader_counts(issues: DataIssues) -> tuple[int, ...]:
     )
 
 
-def _quality(group: Group) -> Mapping[str, Mapping[str, Any]]:
-    """source -> the quality summary's figures, by name (``quality``)."""
-    # untyped yet: issue 23 part 3
-    quality = group.rest.get("quality")
-    return quality if isinstance(quality, Mapping) else {}
-
-
 def _quality_cell(value: Any) -> str:
     """A figure of the quality table: ``n/a`` where it is not defined (never ``None``)."""
     if value is None:
@@ -399,17 +384,17 @@ def _quality_cell(value: Any) -> str:
 
 
 def _quality_table(group: Group) -> str:
-    quality, data = _quality(group), group.data
+    quality, data = group.quality or {}, group.data
     sources = list(dict.fromkeys([*quality, *data]))
-    keys = sorted({k for s in sources for k in quality.get(s, {})})
+    keys = sorted({k for s in sources if s in quality for k in quality[s].names()})
     rows = []
     for s in sources:
-        q, d = quality.get(s, {}), data.get(s)
+        q, d = quality.get(s), data.get(s)
         counts = _loader_counts(d) if d is not None else ("",) * len(DATA_KEYS)
         rows.append(
             [
                 nm(s),
-                *(_quality_cell(q.get(k)) for k in keys),
+                *(_quality_cell(None if q is None else q.value(k)) for k in keys),
                 *(_quality_cell(c) for c in counts),
             ]
         )
@@ -418,34 +403,23 @@ def _quality_table(group: Group) -> str:
     return out + (f'<ul class="note">{"".join(notes)}</ul>' if notes else "")
 
 
-def _item_rows(group: Group) -> list[tuple[str, list[Mapping[str, Any]]]]:
-    """The statistics' item diagnostics (``items``): per source, its first 10 rows (flat
-    objects); any shape of source -> rows is read, a bare list as one nameless source."""
-    # untyped yet: issue 23 part 3
-    items = group.rest.get("items")
-    if not items:
-        return []
-    per_source = items if isinstance(items, Mapping) else {"": items}
-    out = []
-    for source, found in per_source.items():
-        rows = found
-        if isinstance(rows, Mapping):
-            rows = rows.get("top") or rows.get("items") or [rows]
-        out.append((source, [r for r in rows if isinstance(r, Mapping)][:10]))
-    return out
+def _item_cell(row: ItemRow, name: str) -> str:
+    """A figure of an item row: 3 decimals; '' where the row has no such figure."""
+    if name not in row.names():
+        return ""
+    value = row.value(name)
+    return esc(num(value) if isinstance(value, float) else value)
 
 
 def _items(group: Group) -> str:
     """The item diagnostics, when the report has them: one table per source."""
     out = []
-    for source, rows in _item_rows(group):
+    for source, found in (group.items or {}).items():
+        rows = found[:10]
         if not rows:
             continue
-        keys = list(dict.fromkeys(k for r in rows for k in r))
-        cells = [
-            [esc(num(r.get(k)) if isinstance(r.get(k), float) else r.get(k, "")) for k in keys]
-            for r in rows
-        ]
+        keys = list(dict.fromkeys(k for r in rows for k in r.names()))
+        cells = [[_item_cell(r, k) for k in keys] for r in rows]
         out.append(f"<h4>{nm(source)}</h4>" + _table([nm(k) for k in keys], cells))
     if not out:
         return ""
@@ -547,35 +521,13 @@ SUBSECTIONS = (
 )
 
 
-@dataclass(frozen=True)
-class _Preference:
-    """The self-preference test of a group: the mean bias over ``models`` and its p."""
-
-    models: Any
-    statistic: Any
-    p_value: float
-    exact: bool
-
-
-def _self_preference(group: Group) -> _Preference | None:
-    """``ci.self_preference`` when it has a p-value; None otherwise."""
-    # untyped yet: issue 23 part 3
-    sp = group.ci.rest.get("self_preference") if group.ci is not None else None
-    if not isinstance(sp, Mapping) or sp.get("p_value") is None:
-        return None
-    return _Preference(
-        sp.get("models", ""), sp.get("statistic"), sp["p_value"], bool(sp.get("exact"))
-    )
-
-
 def _group(group: Group, card: Card, index: int, examples: Sequence[Example]) -> str:
     """One group's folding section; ``card`` is its verdict card (``build_card``)."""
     metric = esc(group.metric)
     title = f"{nm(group.task)} / {nm(group.dataset)} <small>({metric})</small>"
     figures = []
-    doc = _legacy(group)
     for plot_id, caption, func in PLOTS:
-        svg = func(doc)
+        svg = func(group)
         if svg:
             figures.append(
                 f'<figure class="plot" data-plot="{plot_id}">'
@@ -596,8 +548,8 @@ def _group(group: Group, card: Card, index: int, examples: Sequence[Example]) ->
     ]
     und = f'<ul class="note">{"".join(undefined)}</ul>' if undefined else ""
     bias = _bias_table(group) or '<p class="note">none (no model is a generator)</p>'
-    sp = _self_preference(group)
-    if sp is not None:
+    sp = group.ci.self_preference if group.ci is not None else None
+    if sp is not None and sp.p_value is not None:
         bias += (
             '<p class="note">self-preference of '
             + esc(all_models(sp.models, "that is a generator", "that are generators"))
@@ -646,20 +598,6 @@ def _case_name(key: CaseKey) -> str:
     return f"{key.task}-{key.dataset}-{key.generator}-{key.model}"
 
 
-def _invalid_samples(report: Report) -> list[tuple[str, Any, str, str]] | None:
-    """``(case, i, error, raw)`` of every invalid answer kept as a sample; None when the
-    report has none."""
-    # untyped yet: issue 23 part 3
-    samples = report.sections.get("invalid_samples")
-    if not samples:
-        return None
-    return [
-        (case, s.get("i"), s.get("error") or "", s.get("raw") or "")
-        for case, ss in samples.items()
-        for s in ss
-    ]
-
-
 def _cases(report: Report, requests: str) -> str:
     """Every case's status; ``requests`` is the line on failed LLM requests (or "")."""
     statuses = Counter(r.result.status for r in report.cases.rows)
@@ -676,11 +614,11 @@ def _cases(report: Report, requests: str) -> str:
     )
     if missing:
         out += f'<p class="note">never reported: {", ".join(missing)}</p>'
-    samples = _invalid_samples(report)
-    if samples is not None:
+    if report.invalid_samples:
         items = "".join(
-            f"<li>{nm(case)} #{esc(i)}: {esc(error)}<pre>{esc(raw)}</pre></li>"
-            for case, i, error, raw in samples
+            f"<li>{nm(case)} #{esc(s.i)}: {esc(s.error)}<pre>{esc(s.raw)}</pre></li>"
+            for case, samples in report.invalid_samples.items()
+            for s in samples
         )
         out += f"<h3>Invalid answers (samples)</h3><ul>{items}</ul>"
     return out + "</section>"
@@ -707,35 +645,24 @@ def _toc(report: Report, which: bool) -> str:
     return f'<nav class="toc" aria-label="contents"><ul>{"".join(items)}</ul></nav>'
 
 
-def _bootstrap(report: Report) -> tuple[float, Any, Any, str] | None:
-    """``(level, resamples, seed, interval methods)`` of the bootstrap, when it ran."""
-    # untyped yet: issue 23 part 3
-    boot = report.sections.get("bootstrap")
-    if not boot:
-        return None
-    return boot["level"], boot["resamples"], boot["seed"], interval_method(boot)
-
-
 def render_html(
     report: Report | Mapping[str, Any], timestamp: str = "", results_dir: Path | None = None
 ) -> str:
     """The whole page as a string; ``results_dir`` (the per-case files) feeds the examples."""
     report = as_report(report)
     intro = ""
-    boot = _bootstrap(report)
+    boot = report.bootstrap
     if boot is not None:
-        level, resamples, seed, method = boot
         intro = (
-            f'<p class="note">Intervals: {level:.0%} {esc(method)}, '
-            f"{resamples} bootstrap "
-            f"resamples of the examples, paired across models, seed {seed}. p: one-sided "
+            f'<p class="note">Intervals: {boot.level:.0%} {esc(interval_method(boot))}, '
+            f"{boot.resamples} bootstrap "
+            f"resamples of the examples, paired across models, seed {boot.seed}. p: one-sided "
             f"permutation test of the agreement.</p>"
         )
     stamp = f'<p class="note">generated {esc(timestamp)}</p>' if timestamp else ""
-    doc = _legacy(report)
-    evidence = group_evidence(results_dir, doc) if results_dir is not None else {}
-    cards = [build_card(doc, _legacy(g)) for g in report.groups]
-    which = recommendations(doc)
+    evidence = group_evidence(results_dir, report) if results_dir is not None else {}
+    cards = [build_card(report, g) for g in report.groups]
+    which = recommendations(report)
     sections = "".join(
         _group(g, card, i, evidence.get(g.key, []))
         for i, (g, card) in enumerate(zip(report.groups, cards, strict=True))
@@ -749,6 +676,6 @@ def render_html(
         f"<h1>synthbench report</h1>\n{stamp}\n{intro}{_answer(cards, which)}"
         f"{_gates(report.gates)}"
         f'<h2 id="groups">Per dataset</h2><p class="note">Each section folds; a link opens it.</p>'
-        f"{sections}{_cases(report, request_line(doc))}</main></div>"
+        f"{sections}{_cases(report, request_line(report))}</main></div>"
         f"<script>{SCRIPT}</script></body></html>\n"
     )
