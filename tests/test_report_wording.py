@@ -47,10 +47,11 @@ def test_one_model_is_not_all_1_models() -> None:
     assert all_models(3, "that is a generator", "that are generators") == (
         "all 3 models that are generators"
     )
-    fp = {"models": 1, "p_value": 0.5, "statistic": 0.1, "exact": True}
+    # Valid preference tests (PreferenceTest: every key the analysis writes).
+    fp = {"models": 1, "p_value": 0.5, "statistic": 0.1, "exact": True, "permutations": 2}
     note = family_preference_note({"ci": {"family_preference": fp}})
     assert note.startswith("family preference of the 1 model with a family:")
-    sp = {"models": 1, "p_value": 0.25, "statistic": 0.2}
+    sp = {"models": 1, "p_value": 0.25, "statistic": 0.2, "permutations": 1000, "exact": False}
     group = {"task": "intent", "dataset": "d", "metric": "f1", "scores": {}, "agreement": {},
              "bias": {}, "ci": {"self_preference": sp}}  # fmt: skip
     page = _group({"schema": 1, "groups": [group]}, group, 0, [])
