@@ -196,9 +196,8 @@ def _strip_stamp(text: str) -> str:
 
 def test_session_module_file_paths(tmp_path: Path) -> None:
     """The session writes the extra reports where report.json is (plain call, no pytest run)."""
-    from harness.report.write import write_reports
-
     from harness.report.model import REPORT_SCHEMA
+    from harness.report.write import write_reports
 
     # A valid (empty) report: the renderers read it with as_report.
     report = {"schema": REPORT_SCHEMA, "groups": [], "cases": {"counts": {}}}
