@@ -196,8 +196,10 @@ def _strip_stamp(text: str) -> str:
 
 def test_session_module_file_paths(tmp_path: Path) -> None:
     """The session writes the extra reports where report.json is (plain call, no pytest run)."""
+    from harness.report.model import REPORT_SCHEMA
     from harness.report.write import write_reports
 
-    report = {"schema": 1, "groups": [], "cases": {"counts": {}}}
+    # A valid (empty) report: the renderers read it with as_report.
+    report = {"schema": REPORT_SCHEMA, "groups": [], "cases": {"counts": {}}}
     written = write_reports(report, tmp_path, junit_xml=tmp_path / "j.xml")
     assert sorted(x.name for x in written) == ["j.xml", "report.html", "report.md"]

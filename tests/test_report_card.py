@@ -171,3 +171,26 @@ def test_a_wrong_key_in_the_report_is_named() -> None:
     for render in (lambda: render_card(report, "gpt-4o"), lambda: build_cards(report)):
         with pytest.raises(ReportFormatError, match=r"groups\[1\]\.agreement\['gpt-4o'\]"):
             render()
+
+
+def test_interval_method_reads_the_typed_bootstrap_section_and_its_json_form() -> None:
+    from harness.report.reading import ReportFormatError
+    from harness.report.render.verdict import interval_method
+    from harness.report.sections import BootstrapSection
+
+    described = {
+        "resamples": 100,
+        "level": 0.95,
+        "seed": 1,
+        "described": {"scores": "jackknife normal", "agreement": "centred percentile"},
+    }
+    older = {"resamples": 100, "level": 0.95, "seed": 1, "method": "bca"}
+    for d, text in (
+        (described, "scores: jackknife normal; agreement: centred percentile"),
+        (older, "bca bootstrap"),
+        ({"resamples": 100, "level": 0.95, "seed": 1}, "percentile bootstrap"),
+    ):
+        assert interval_method(d) == text
+        assert interval_method(BootstrapSection.from_dict(d, "bootstrap")) == text
+    with pytest.raises(ReportFormatError, match="bootstrap.described"):
+        interval_method({**older, "described": ["not", "a map"]})

@@ -57,13 +57,13 @@ def test_one_model_is_not_all_1_models() -> None:
     assert all_models(3, "that is a generator", "that are generators") == (
         "all 3 models that are generators"
     )
-    fp = {"models": 1, "p_value": 0.5, "statistic": 0.1, "exact": True}
+    fp = {"models": 1, "p_value": 0.5, "statistic": 0.1, "exact": True, "permutations": 2}
     note = family_preference_note(
         {"task": "intent", "dataset": "d", "metric": "f1", "scores": {}, "agreement": {},
          "bias": {}, "ci": {"family_preference": fp}}  # fmt: skip
     )
     assert note.startswith("family preference of the 1 model with a family:")
-    sp = {"models": 1, "p_value": 0.25, "statistic": 0.2}
+    sp = {"models": 1, "p_value": 0.25, "statistic": 0.2, "permutations": 1000, "exact": False}
     group = {"task": "intent", "dataset": "d", "metric": "f1", "scores": {}, "agreement": {},
              "bias": {}, "ci": {"self_preference": sp}}  # fmt: skip
     page = _group(as_group(group), build_card({"groups": [group]}, group), 0, [])

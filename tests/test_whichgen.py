@@ -440,4 +440,5 @@ def test_recommendations_are_read_from_the_report_unchanged() -> None:
     assert rec.best == res.tasks["intent"].best
     empty = {"schema": 1, "groups": []}
     assert recommendations(empty) == ()
-    assert recommendations({**empty, "generators": {"tasks": []}}) == ()
+    # A valid section with no task: no recommendation.
+    assert recommendations({**empty, "generators": {**res.to_dict(), "tasks": {}}}) == ()

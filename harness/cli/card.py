@@ -24,10 +24,9 @@ def _load_report(path: Path) -> Report:
     return read_report(path)
 
 
-def _run_paths(report: Report) -> tuple[Any, Any]:
+def _run_paths(report: Report) -> tuple[str | None, str | None]:
     """The run's suite file and data folder, as recorded (None when not)."""
-    # untyped yet: issue 23 part 3
-    return report.run.get("suite"), report.run.get("data_dir")
+    return report.run.suite, report.run.data_dir
 
 
 def _model_id(report: Report, source: str) -> str:

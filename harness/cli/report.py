@@ -15,7 +15,6 @@ import json
 import math
 import sys
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -239,10 +238,8 @@ def run_report(args: argparse.Namespace) -> int:
 
 def _text_safety_note(report: Report) -> str | None:
     """What the report says of text it could not write exactly (None: nothing to say)."""
-    # untyped yet: issue 23 part 3
-    section = report.sections.get("text_safety")
-    note = section.get("note") if isinstance(section, Mapping) else None
-    return str(note) if note else None
+    note = None if report.text_safety is None else report.text_safety.note
+    return note or None
 
 
 def _render(module: str, func: str, report: dict[str, Any], stamp: str) -> str:

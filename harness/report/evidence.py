@@ -235,19 +235,11 @@ def misleading(spearman: float | None, pearson: float | None) -> Influence | Non
 
 def _item_influences(group: Group) -> dict[str, dict[int, Influence | None]]:
     """source -> {example index: influence, None if not misleading} from the items."""
-    # untyped yet: issue 23 part 3
     out: dict[str, dict[int, Influence | None]] = {}
-    items = group.items
-    if items is None:
-        return out
-    for source, rows in items.items():
-        if not isinstance(rows, list):
-            continue
+    for source, rows in (group.items or {}).items():
         for row in rows:
-            if isinstance(row, Mapping) and isinstance(row.get("i"), int):
-                spearman = _number(row.get("influence"))
-                pearson = _number(row.get("influence_pearson"))
-                out.setdefault(str(source), {})[row["i"]] = misleading(spearman, pearson)
+            influence = misleading(_number(row.influence), _number(row.influence_pearson))
+            out.setdefault(source, {})[row.i] = influence
     return out
 
 

@@ -36,15 +36,15 @@ def unselected(report: Report | Mapping[str, Any]) -> int:
 class _Settings(NamedTuple):
     """The run settings of ``SETTINGS`` (None when not recorded)."""
 
-    max_examples: Any
-    seed: Any
-    data_dir: Any
-    suite: Any
+    max_examples: int | None
+    seed: int | None
+    data_dir: str | None
+    suite: str | None
 
 
 def _settings(report: Report) -> _Settings:
-    # untyped yet: issue 23 part 3
-    return _Settings(*(report.run.get(k) for k in SETTINGS))
+    run = report.run
+    return _Settings(run.max_examples, run.seed, run.data_dir, run.suite)
 
 
 def _read(path: Path) -> Report | None:

@@ -29,6 +29,7 @@ from harness.data.hub import is_repo_uri, parse, parse_repo
 from harness.data.labels import SIBLING_SPLITS, stat_key
 from harness.quality.report import check_source
 from harness.report import figurecache
+from harness.report.sections import RunSection
 from harness.run.suite import load_suite
 
 
@@ -197,15 +198,15 @@ class QualityInputs:
         return out, missing
 
 
-def _run_paths(run: Mapping[str, Any]) -> tuple[Any, Any]:
-    """The run's data folder and suite file, as recorded (None when not)."""
-    # untyped yet: issue 23 part 3
-    return run.get("data_dir"), run.get("suite")
+def quality_inputs(run: RunSection | Mapping[str, Any]) -> QualityInputs | None:
+    """The run's suite and data folder, when both are known and the suite parses.
 
-
-def quality_inputs(run: Mapping[str, Any]) -> QualityInputs | None:
-    """The run's suite and data folder, when both are known and the suite parses."""
-    data_dir, suite_path = _run_paths(run)
+    ``run`` is the typed run section or its JSON form (the session's run record, read
+    and checked as ``Report.run`` is).
+    """
+    if not isinstance(run, RunSection):
+        run = RunSection.from_dict(run, "run")
+    data_dir, suite_path = run.data_dir, run.suite
     if not data_dir or not suite_path or not Path(str(suite_path)).is_file():
         return None
     # Upward (the suite parser), kept here and allowed in tests/test_layers.py until

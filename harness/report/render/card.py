@@ -89,26 +89,25 @@ def _yaml(report: Report, source: str, inputs: CardInputs) -> list[str]:
 
 def _run_rows(report: Report) -> list[list[str]]:
     """The run's suite, seed and example cap (``Report.run``), one row each when set."""
-    # untyped yet: issue 23 part 3
     run = report.run
-    return [
-        [key.replace("_", " "), md(run[key])]
-        for key in ("suite", "seed", "max_examples")
-        if run.get(key) not in (None, "")
+    rows: list[tuple[str, str | int | None]] = [
+        ("suite", run.suite),
+        ("seed", run.seed),
+        ("max examples", run.max_examples),
     ]
+    return [[name, md(value)] for name, value in rows if value not in (None, "")]
 
 
 def _intervals_rows(report: Report) -> list[list[str]]:
-    """How the intervals were drawn (``Report.sections["bootstrap"]``), when they were."""
-    # untyped yet: issue 23 part 3
-    boot = report.sections.get("bootstrap")
-    if not boot:
+    """How the intervals were drawn (``Report.bootstrap``), when they were."""
+    boot = report.bootstrap
+    if boot is None:
         return []
     return [
         [
             "intervals",
-            f"{boot['level']:.0%} {md(boot.get('method', ''))} bootstrap, "
-            f"{boot['resamples']} resamples, seed {boot['seed']}",
+            f"{boot.level:.0%} {md(boot.method if boot.method is not None else '')} bootstrap, "
+            f"{boot.resamples} resamples, seed {boot.seed}",
         ]
     ]
 
@@ -144,14 +143,10 @@ def _figure(group: Group, source: str, coef: str) -> Figure:
 
 def _one_left_out(ci: Interval | None) -> str:
     """The coefficient's range with each model left out (``Interval.leave_one_model_out``)."""
-    # untyped yet: issue 23 part 3
-    loo = (None if ci is None else ci.leave_one_model_out) or {}
-    if loo.get("low") is None or loo.get("high") is None:
+    loo = None if ci is None else ci.leave_one_model_out
+    if loo is None or loo.low is None or loo.high is None:
         return "n/a"
-    return (
-        f"{loo['low']:.3f} to {loo['high']:.3f} "
-        f"(lowest without {md(loo.get('lowest_without', ''))})"
-    )
+    return f"{loo.low:.3f} to {loo.high:.3f} (lowest without {md(loo.lowest_without)})"
 
 
 def _agreement(groups: Sequence[Group], source: str) -> list[str]:
@@ -204,11 +199,14 @@ def _agreement(groups: Sequence[Group], source: str) -> list[str]:
 
 
 def _quality_cells(group: Group, source: str) -> list[str]:
-    """The source's quality summary, then real data's distinct_2 (``Group.rest["quality"]``)."""
-    # untyped yet: issue 23 part 3
-    quality = group.rest.get("quality", {})
-    q, real = quality.get(source, {}), quality.get("real", {})
-    return [*(_num(q.get(k)) for k in QUALITY), _num(real.get("distinct_2"))]
+    """The source's quality summary, then real data's distinct_2 (``Group.quality``)."""
+    quality = group.quality or {}
+    q, real = quality.get(source), quality.get("real")
+    # As written: a count stays a whole number in the card (``_num``).
+    return [
+        *(_num(None if q is None else getattr(q, k)) for k in QUALITY),
+        _num(None if real is None else real.distinct_2),
+    ]
 
 
 def _loader(issues: DataIssues | None, name: str) -> str:

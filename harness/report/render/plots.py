@@ -349,12 +349,9 @@ COUNT_FIGURES = frozenset({"duplicates", "_entities"})
 def _quality(group: Group) -> dict[str, dict[str, float | None]]:
     """source -> each of ``QUALITY_FIGURES`` from its data-quality summary
     (``harness.report.quality.compact``), None where it has none."""
-    # untyped yet: issue 23 part 3
-    found = group.rest.get("quality")
-    summaries: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     return {
-        s: {k: _value((q if isinstance(q, Mapping) else {}).get(k)) for k, _ in QUALITY_FIGURES}
-        for s, q in summaries.items()
+        s: {k: _value(q.figure(k)) for k, _ in QUALITY_FIGURES}
+        for s, q in (group.quality or {}).items()
     }
 
 
@@ -430,20 +427,19 @@ class _SubsetRow:
 
 def _subsets(group: Group) -> dict[str, list[_SubsetRow]]:
     """source -> its subset sweep's rows that have random subsets (none: left out)."""
-    # untyped yet: issue 23 part 3
     agreement = group.ci.agreement if group.ci is not None else {}
     out: dict[str, list[_SubsetRow]] = {}
     for g, e in agreement.items():
         found = [
             _SubsetRow(
-                r["k"],
-                _value(r["random"].get("median")),
-                _value(r["random"].get("low")),
-                _value(r["random"].get("high")),
-                _value((r.get("windows") or {}).get("median")),
+                r.k,
+                _value(r.random.median),
+                _value(r.random.low),
+                _value(r.random.high),
+                _value(None if r.windows is None else r.windows.median),
             )
-            for r in (e.robustness or {}).get("subsets", [])
-            if "random" in r
+            for r in (() if e.robustness is None else e.robustness.subsets)
+            if r.random is not None
         ]
         if found:
             out[g] = found

@@ -33,6 +33,7 @@ from harness.report.figures import (
     as_group,
 )
 from harness.report.model import Report, as_report
+from harness.report.sections import BootstrapSection
 from harness.report.verdicts import GateResult
 
 COEFFICIENT = "spearman"
@@ -82,14 +83,13 @@ class LeaveOneOut:
 
 def _leave_one_model_out(ci: Interval | None) -> LeaveOneOut | None:
     """The interval's leave-one-model-out range (``Interval.leave_one_model_out``)."""
-    # untyped yet: issue 23 part 3
     node = None if ci is None else ci.leave_one_model_out
-    if not isinstance(node, Mapping):
+    if node is None:
         return None
-    low, high = _num(node.get("low")), _num(node.get("high"))
+    low, high = _num(node.low), _num(node.high)
     if low is None or high is None:
         return None
-    return LeaveOneOut(low, high, str(node.get("lowest_without", "")))
+    return LeaveOneOut(low, high, node.lowest_without)
 
 
 @dataclass(frozen=True)
@@ -102,12 +102,12 @@ class LeaveOneOutP:
 
 def _leave_one_out_p(ci: AgreementIntervals | None) -> LeaveOneOutP | None:
     """``robustness.leave_one_out`` of one source's agreement intervals."""
-    # untyped yet: issue 23 part 3
-    node = ((None if ci is None else ci.robustness) or {}).get("leave_one_out")
-    if not isinstance(node, Mapping):
+    robustness = None if ci is None else ci.robustness
+    node = None if robustness is None else robustness.leave_one_out
+    if node is None:
         return None
-    p = _num(node.get("p_value"))
-    return None if p is None else LeaveOneOutP(str(node.get("without", "")), p)
+    p = _num(node.p_value)
+    return None if p is None else LeaveOneOutP(node.without, p)
 
 
 @dataclass(frozen=True)
@@ -220,33 +220,31 @@ def references(group: Group | Mapping[str, Any]) -> tuple[Reference, ...]:
 
 def _source_rest(e: SourceReference) -> tuple[str, str]:
     """The synthetic coefficient against the real subsamples', and its z among them, in
-    words (``SourceReference.rest``: ``synthetic``, ``reference``, ``z``, ...)."""
-    # untyped yet: issue 23 part 3
-    r = e.rest.get("reference") or {}
-    scheme = "split-half" if e.rest.get("scheme") == "split-half" else "complement"
-    z = e.rest.get("z")
+    words (``SourceReference``: ``synthetic``, ``reference``, ``z``, ...)."""
+    r = e.reference
+    scheme = "split-half" if e.scheme == "split-half" else "complement"
+    z = e.z
     return (
-        f"{_fig(e.rest.get('synthetic'))} vs held-out real; real subsamples "
-        f"of {_size(e.rest.get('reference_size'))}: {_fig(r.get('median'))} "
-        f"[{_fig(r.get('low'))}, {_fig(r.get('high'))}] ({scheme})",
-        "n/a" if not isinstance(z, int | float) else f"{z:+.2f}",
+        f"{_fig(e.synthetic)} vs held-out real; real subsamples "
+        f"of {_size(e.reference_size)}: {_fig(None if r is None else r.median)} "
+        f"[{_fig(None if r is None else r.low)}, {_fig(None if r is None else r.high)}] "
+        f"({scheme})",
+        "n/a" if z is None else f"{z:+.2f}",
     )
 
 
 def _cross_dataset(ref: ReferenceSection) -> list[Reference]:
     """Real vs real with each other dataset of the task (``ReferenceSection.cross_dataset``)."""
-    # untyped yet: issue 23 part 3
     out = []
-    for c in ref.cross_dataset or []:
-        name = str(c.get("dataset", ""))
-        if c.get("reason"):
-            out.append(Reference(name, reason=str(c["reason"]), cross=True))
+    for c in ref.cross_dataset or ():
+        if c.reason:
+            out.append(Reference(c.dataset, reason=c.reason, cross=True))
         else:
             out.append(
                 Reference(
-                    name,
-                    f"{_coef(c.get('coefficient'))} {_fig(c.get('value'))} [{_fig(c.get('low'))}, "
-                    f"{_fig(c.get('high'))}] ({_size(c.get('n_models'))} models)",
+                    c.dataset,
+                    f"{_coef(c.coefficient)} {_fig(c.value)} [{_fig(c.low)}, "
+                    f"{_fig(c.high)}] ({_size(c.n_models)} models)",
                     cross=True,
                 )
             )
@@ -462,11 +460,13 @@ def _answer(
 
 def _preference(group: Group, key: str = "self_preference") -> Figure | None:
     """The joint permutation test ``ci.self_preference`` (or ``ci.family_preference``)."""
-    # untyped yet: issue 23 part 3
-    node = group.ci.rest.get(key) if group.ci is not None else None
-    if not isinstance(node, Mapping) or node.get("p_value") is None:
+    ci = group.ci
+    node = None if ci is None else (
+        ci.family_preference if key == "family_preference" else ci.self_preference
+    )
+    if node is None or node.p_value is None:
         return None
-    return Figure(_num(node.get("statistic")), p_value=_num(node.get("p_value")))
+    return Figure(_num(node.statistic), p_value=_num(node.p_value))
 
 
 def build_card(report: Report | Mapping[str, Any], group: Group | Mapping[str, Any]) -> Card:
@@ -512,12 +512,9 @@ def _card(report: Report, group: Group) -> Card:
 
 def _floor_ceiling(group: Group) -> tuple[tuple[str, str], ...]:
     """``(model, "floor"|"ceiling")`` of ``ci.robustness.floor_ceiling``, when present."""
-    # untyped yet: issue 23 part 3
-    robustness = group.ci.rest.get("robustness") if group.ci is not None else None
-    node = (robustness or {}).get("floor_ceiling") or []
-    return tuple(
-        (str(f.get("model", "")), str(f.get("at", ""))) for f in node if isinstance(f, Mapping)
-    )
+    robustness = group.ci.robustness if group.ci is not None else None
+    node = () if robustness is None else robustness.floor_ceiling
+    return tuple((f.model, f.at) for f in node)
 
 
 def build_cards(report: Report | Mapping[str, Any]) -> list[Card]:
@@ -540,26 +537,14 @@ class Recommendation:
 
 def recommendations(report: Report | Mapping[str, Any]) -> tuple[Recommendation, ...]:
     """One recommendation per task of the report's ``generators`` section (none without)."""
-    # untyped yet: issue 23 part 3 (Report.sections["generators"])
-    node = as_report(report).sections.get("generators")
-    tasks = node.get("tasks") if isinstance(node, Mapping) else None
-    if not isinstance(tasks, Mapping):
+    node = as_report(report).generators
+    if node is None:
         return ()
-    out = []
-    for task, t in tasks.items():
-        if not isinstance(t, Mapping) or not t.get("recommendation"):
-            continue
-        out.append(
-            Recommendation(
-                str(task),
-                str(t["recommendation"]),
-                str(t.get("best") or ""),
-                tuple(str(g) for g in t.get("not_worse") or ()),
-                tuple(str(g) for g in t.get("worse") or ()),
-                tuple(str(d) for d in t.get("datasets") or ()),
-            )
-        )
-    return tuple(out)
+    return tuple(
+        Recommendation(task, t.recommendation, t.best, t.not_worse, t.worse, t.datasets)
+        for task, t in node.tasks.items()
+        if t.recommendation
+    )
 
 
 @dataclass(frozen=True)
@@ -665,16 +650,18 @@ def family_line(card: Card, escape: Callable[[str], str]) -> str:
     return f"; family bias: {text}"
 
 
-def interval_method(boot: Mapping[str, Any]) -> str:
+def interval_method(boot: BootstrapSection | Mapping[str, Any]) -> str:
     """The report header's name of the interval methods, exactly, per kind of figure.
 
     A report of resampling scheme 3 or later names each kind (``bootstrap.described``:
     "scores: jackknife normal ...; agreement: centred bootstrap percentile ..."); an
     older one had one method for all (``"percentile bootstrap"``). Plain text: the
-    renderer escapes it.
+    renderer escapes it. Takes the typed section (``Report.bootstrap``) or its JSON form
+    (read and checked), for the renderers not yet reading the typed report.
     """
-    # untyped yet: issue 23 part 3 (the report's ``bootstrap`` section, passed as is)
-    described = boot.get("described")
-    if isinstance(described, Mapping) and described:
+    if not isinstance(boot, BootstrapSection):
+        boot = BootstrapSection.from_dict(boot, "bootstrap")
+    described = boot.described
+    if described:
         return "; ".join(f"{kind}: {text}" for kind, text in described.items())
-    return f"{boot.get('method', 'percentile')} bootstrap"
+    return f"{'percentile' if boot.method is None else boot.method} bootstrap"
