@@ -7,7 +7,7 @@ report (``harness/report/figures.py``, ``model.py``, ``verdicts.py``) are left o
 string keys belong there. A key of that vocabulary read from another dict (a case
 record, a TOML table) is counted too, so the figure is an upper bound.
 
-    python bench/report_keys.py [--root DIR] [--report report.json] [--files]
+    python bench/report_keys.py [--root DIR] [--report report.json] [--files] [--lines]
 
 ``--root``: the checkout to scan (default: this one), e.g. an older commit's
 ``git archive`` to measure before a change. ``--report``: the report.json whose keys
@@ -44,6 +44,8 @@ AREAS = (
     "harness/gates/",
     "harness/report/render/",
     "harness/report/",
+    "harness/cli/",
+    "harness/plugin/",
     "harness/analysis/",
     "harness/",
 )
@@ -112,16 +114,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--root", type=Path, default=ROOT)
     p.add_argument("--report", type=Path)
     p.add_argument("--files", action="store_true", help="print the count of every file")
+    p.add_argument(
+        "--lines", action="store_true", help="print every read (file, line, key, code)"
+    )
     args = p.parse_args(argv)
     doc = json.loads(args.report.read_text()) if args.report else toy_report()
     vocab = vocabulary(doc)
     per_area: Counter[str] = Counter()
     per_file: Counter[str] = Counter()
+    found: list[tuple[str, int, str, str]] = []
     for path in sorted((args.root / "harness").rglob("*.py")):
         rel = path.relative_to(args.root).as_posix()
         if rel in EXEMPT:
             continue
-        n = sum(1 for _ in reads(ast.parse(path.read_text(encoding="utf-8")), vocab))
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        hits = sorted(reads(ast.parse(text), vocab))
+        found += [(rel, line, key, lines[line - 1].strip()) for line, key in hits]
+        n = len(hits)
         if n:
             per_file[rel] = n
             per_area[next(a for a in AREAS if rel.startswith(a))] += n
@@ -132,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.files:
         for rel, n in per_file.most_common():
             print(f"  {n:>4}  {rel}")
+    if args.lines:
+        for rel, line, key, code in found:
+            print(f"{rel}:{line}: {key!r}: {code[:90]}")
     return 0
 
 
