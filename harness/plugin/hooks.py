@@ -530,12 +530,11 @@ class SynthPlugin:
         from harness.core.redaction import redact_tree
         from harness.core.textsafe import scrub_tree
 
-        shown = redact_tree(scrub_tree(synth.report)[0])  # a lone surrogate would crash print
+        # A lone surrogate would crash print; a secret in a reason must not reach the log.
+        shown = redact_tree(scrub_tree(synth.report.to_dict())[0])
         for line in render(shown, width=width).splitlines():
             terminalreporter.write_line(line)
-        from harness.report.model import as_report
-
-        typed = as_report(synth.report)  # the session's report, typed or its JSON form
+        typed = synth.report
         if typed.text_safety is not None and typed.text_safety.note:
             terminalreporter.write_line(typed.text_safety.note)
         from harness.run.runner import data_error_lines

@@ -62,11 +62,8 @@ class SynthSession:
     results: dict[CaseKey, CaseResult] = field(default_factory=dict)
     reused: dict[CaseKey, str] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
-    #: The run's report, typed (``harness.report.model``): what is read by attribute.
-    typed_report: Report | None = None
-    #: Its JSON form, for the terminal summary (``harness.plugin.hooks``) until that
-    #: reads the typed one.
-    report: dict[str, Any] | None = None
+    #: The run's report, typed (``harness.report.model``): read by attribute.
+    report: Report | None = None
     #: ``harness.report.finish.ReportSettings`` of this run.
     post: Any = None
     #: A saved-baseline file to write (``--synth-save-baseline``).
@@ -199,6 +196,5 @@ class SynthSession:
         self.verdicts = list(done.verdicts)
         self.written = list(done.written)  # report.json first: maybe beside the full one
         self.write_failures = [*failures, *done.failures]
-        self.typed_report = done.report
-        self.report = done.report.to_dict()
-        return self.typed_report
+        self.report = done.report
+        return self.report
