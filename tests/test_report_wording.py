@@ -66,6 +66,6 @@ def test_one_model_is_not_all_1_models() -> None:
     sp = {"models": 1, "p_value": 0.25, "statistic": 0.2, "permutations": 1000, "exact": False}
     group = {"task": "intent", "dataset": "d", "metric": "f1", "scores": {}, "agreement": {},
              "bias": {}, "ci": {"self_preference": sp}}  # fmt: skip
-    page = _group(as_group(group), build_card({"groups": [group]}, group), 0, [])
+    page = _group(as_group(group), build_card({"schema": 1, "groups": [group]}, group), 0, [])
     assert "self-preference of the 1 model that is a generator:" in page
     assert "all 1 models" not in page
