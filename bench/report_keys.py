@@ -21,24 +21,14 @@ import argparse
 import ast
 import json
 import sys
-import tempfile
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The typed report's JSON reader and writer: string keys belong there.
-EXEMPT = (
-    "harness/report/figures.py",
-    "harness/report/model.py",
-    "harness/report/verdicts.py",
-    "harness/report/sections.py",
-    "harness/report/reading.py",
-    "harness/report/robustfigures.py",
-    "harness/report/referencefigures.py",
-    "harness/report/generatorfigures.py",
-)
+sys.path.insert(0, str(ROOT))
+
+from tests.report_reads import EXEMPT, reads, toy_report, vocabulary  # noqa: E402
+
 #: Areas the counts are grouped by (the first that matches a file's path).
 AREAS = (
     "harness/gates/",
@@ -49,64 +39,6 @@ AREAS = (
     "harness/analysis/",
     "harness/",
 )
-
-
-def vocabulary(doc: Any) -> set[str]:
-    """Every key of every object in ``doc``, except those that name data: the sources,
-    models, cells and datasets under the keys that are maps by name."""
-    keys: set[str] = set()
-    by_name = {"scores", "agreement", "bias", "family_bias", "data", "quality",
-               "quality_missing", "invalid_rate", "items", "sources", "same_as",
-               "generators", "models", "states", "counts", "excluded", "undefined",
-               "invalid_samples", "paired", "per_model", "methods", "described"}
-
-    def walk(x: Any, names: bool) -> None:
-        if isinstance(x, dict):
-            for k, v in x.items():
-                if not names:
-                    keys.add(k)
-                walk(v, k in by_name and not names)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v, False)
-
-    walk(doc, False)
-    return keys
-
-
-def toy_report() -> dict[str, Any]:
-    sys.path.insert(0, str(ROOT))
-    from tests.synth_fixtures import finish_store, toy_store
-
-    gates = (
-        "min_agreement generator=mean threshold=0.0",
-        "max_bias threshold=0.5",
-        "min_effective_examples threshold=1 optional=true",
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        store, record = toy_store(Path(tmp), '\n[families]\nab = ["gen-a", "gen-b"]\n')
-        done = finish_store(store, record, resamples=20, gate_options=gates)
-        return done.report.to_dict()
-
-
-def reads(tree: ast.AST, vocab: set[str]) -> Iterator[tuple[int, str]]:
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.ctx, ast.Load)
-            and isinstance(node.slice, ast.Constant)
-            and node.slice.value in vocab
-        ):
-            yield node.lineno, str(node.slice.value)
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "get"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and node.args[0].value in vocab
-        ):
-            yield node.lineno, str(node.args[0].value)
 
 
 def main(argv: list[str] | None = None) -> int:
