@@ -79,8 +79,10 @@ def test_intervals_and_gates_in_markdown(tmp_path: Path) -> None:
     text = render_markdown(report, timestamp="2030-01-01T00:00:00Z")
     assert "## Gates: FAILED (1 passed, 1 failed, 0 skipped)" in text
     assert "| FAIL | cli-2 |" in text
-    real_best = report["groups"][0]["ci"]["scores"]["real"]["best"]
-    assert with_ci(real_best["value"], real_best) in text
+    ci = typed_report(report).groups[0].ci
+    assert ci is not None
+    real_best = ci.scores["real"]["best"]
+    assert with_ci(real_best.value, real_best) in text
     assert "(p=" in text and "paired differences" in text
     # The header names each kind's method exactly (scheme 3: not "percentile" for all).
     assert "95% scores: jackknife normal" in text and "200 resamples" in text

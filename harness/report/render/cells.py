@@ -54,16 +54,8 @@ def num(v: float | Interval | None, signed: bool = False) -> str:
     return f"{v:+.3f}" if signed else f"{v:.3f}"
 
 
-def with_ci(
-    point: float | Interval | None,
-    ci: Bounded | Mapping[str, Any] | None,
-    signed: bool = False,
-) -> str:
-    """``0.812 [0.790, 0.834]``, or just the point when there is no interval.
-
-    ``ci`` in its JSON form (a caller not ported yet) is read as an ``Interval``."""
-    if isinstance(ci, Mapping):
-        ci = Interval.from_dict(ci, "interval") if ci else None
+def with_ci(point: float | Interval | None, ci: Bounded | None, signed: bool = False) -> str:
+    """``0.812 [0.790, 0.834]``, or just the point when there is no interval."""
     text = num(point, signed)
     if ci is not None and ci.low is not None and ci.high is not None and text != "n/a":
         text += f" [{num(ci.low, signed)}, {num(ci.high, signed)}]"

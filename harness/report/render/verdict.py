@@ -650,17 +650,14 @@ def family_line(card: Card, escape: Callable[[str], str]) -> str:
     return f"; family bias: {text}"
 
 
-def interval_method(boot: BootstrapSection | Mapping[str, Any]) -> str:
+def interval_method(boot: BootstrapSection) -> str:
     """The report header's name of the interval methods, exactly, per kind of figure.
 
     A report of resampling scheme 3 or later names each kind (``bootstrap.described``:
     "scores: jackknife normal ...; agreement: centred bootstrap percentile ..."); an
     older one had one method for all (``"percentile bootstrap"``). Plain text: the
-    renderer escapes it. Takes the typed section (``Report.bootstrap``) or its JSON form
-    (read and checked), for the renderers not yet reading the typed report.
+    renderer escapes it.
     """
-    if not isinstance(boot, BootstrapSection):
-        boot = BootstrapSection.from_dict(boot, "bootstrap")
     described = boot.described
     if described:
         return "; ".join(f"{kind}: {text}" for kind, text in described.items())
