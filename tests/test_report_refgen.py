@@ -33,7 +33,6 @@ from harness.report.figures import (
     TaskGenerators,
 )
 from harness.report.finish import Finished
-from harness.report.generatorfigures import DEFAULT_ALPHA
 from harness.report.model import Report, read_report
 from tests.synth_fixtures import finish_store, toy_store
 
@@ -206,8 +205,11 @@ def test_values_built_in_code_write_the_producers_keys() -> None:
             g.to_dict()
         )
     section = GeneratorsSection.from_dict(which.to_dict(), "generators")
-    # The reader's default level is the producer's (a copy: the report model stays numpy-free).
-    assert DEFAULT_ALPHA == whichgen.ALPHA == section.alpha
+    # The report's comparison is the analysis' (its rules, its default level), read.
+    assert section.alpha == whichgen.ALPHA
+    for task in section.tasks.values():
+        for c in task.comparisons:
+            assert isinstance(c, whichgen.Comparison)
     bare = dataclasses.replace(
         section,
         keys=(),

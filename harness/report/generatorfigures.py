@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.analysis.whichgen import Agreement, Comparison
 from harness.report.reading import (
     ReportFormatError,
     _each,
@@ -30,11 +31,11 @@ from harness.report.reading import (
     _rest,
     _str,
     _strs,
+    _written_as,
 )
 
 #: ``harness.analysis.whichgen.ALPHA``, copied: importing the analysis would bring numpy
 #: into every reader of a report (tests/test_report_refgen.py checks they are equal).
-DEFAULT_ALPHA = 0.05
 
 
 def _present(keys: tuple[str, ...], key: str, default: bool) -> bool:
@@ -55,24 +56,17 @@ def _real(x: Any, where: str) -> float:
 
 
 @dataclass(frozen=True)
-class GeneratorAgreement:
-    """A source's agreement with real data (models redrawn too): point and centred
-    interval; ``reason`` says why it is undefined."""
+class GeneratorAgreement(Agreement):
+    """A source's agreement with real data (models redrawn too): the analysis'
+    ``whichgen.Agreement`` as report.json has it, read and checked."""
 
-    value: float | None
-    low: float | None = None
-    high: float | None = None
-    reason: str = ""
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     _KNOWN = ("value", "low", "high", "reason")
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"value": self.value, "low": self.low, "high": self.high}
-        if _present(self.keys, "reason", bool(self.reason)):
-            d["reason"] = self.reason
-        return _ordered({**d, **self.rest}, self.keys)
+        return _written_as(self, self._KNOWN, super().to_dict())
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> GeneratorAgreement:
@@ -89,40 +83,18 @@ class GeneratorAgreement:
 
 
 @dataclass(frozen=True)
-class GeneratorComparison:
-    """agreement(a) - agreement(b) on the same resamples; ``p_holm`` adjusted over the
-    comparison's family; ``reason`` says why it is undefined."""
+class GeneratorComparison(Comparison):
+    """agreement(a) - agreement(b) on the same resamples, ``p_holm`` adjusted over the
+    comparison's family: the analysis' ``whichgen.Comparison`` (``defined``,
+    ``significant``, ``involves``) as report.json has it, read and checked."""
 
-    a: str
-    b: str
-    difference: float | None = None
-    low: float | None = None
-    high: float | None = None
-    p_value: float | None = None
-    p_holm: float | None = None
-    reason: str = ""
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     _FIGURES = ("difference", "low", "high", "p_value", "p_holm")
 
-    @property
-    def defined(self) -> bool:
-        return self.p_value is not None
-
-    def significant(self, alpha: float = DEFAULT_ALPHA) -> bool:
-        """Distinguishable after Holm (an undefined comparison never is)."""
-        return self.p_holm is not None and self.p_holm < alpha
-
-    def involves(self, x: str, y: str) -> bool:
-        return {self.a, self.b} == {x, y}
-
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"a": self.a, "b": self.b}
-        d.update({k: getattr(self, k) for k in self._FIGURES})
-        if _present(self.keys, "reason", bool(self.reason)):
-            d["reason"] = self.reason
-        return _ordered({**d, **self.rest}, self.keys)
+        return _written_as(self, ("a", "b", *self._FIGURES, "reason"), super().to_dict())
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> GeneratorComparison:

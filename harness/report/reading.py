@@ -91,3 +91,13 @@ def _bool(x: Any, where: str) -> bool:
     if not isinstance(x, bool):
         raise ReportFormatError(f"{where}: expected true or false, got {x!r}")
     return x
+
+
+def _written_as(part: Any, known: Sequence[str], produced: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON form of a part that is an analysis value plus its reading (``rest``,
+    ``keys``): read, the keys it was read with, in their order; built, what the
+    analysis' own ``to_dict`` wrote (``produced``: its rules live there only); then
+    the keys this harness does not know."""
+    keys: tuple[str, ...] = part.keys
+    d = {k: getattr(part, k) for k in known if k in keys} if keys else dict(produced)
+    return _ordered({**d, **part.rest}, keys)

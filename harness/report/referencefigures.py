@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.analysis.reference import CrossDataset
 from harness.report.reading import (
     ReportFormatError,
     _each,
@@ -29,6 +30,7 @@ from harness.report.reading import (
     _req,
     _rest,
     _str,
+    _written_as,
 )
 
 
@@ -232,34 +234,18 @@ class SourceReference:
 
 
 @dataclass(frozen=True)
-class CrossDatasetReference:
+class CrossDatasetReference(CrossDataset):
     """Real-vs-real agreement of the group's dataset with ``dataset`` (same task), over
-    their common models; ``reason`` says why it is undefined (then no value)."""
+    their common models; ``reason`` says why it is undefined (then no value): the
+    analysis' ``reference.CrossDataset`` as report.json has it, read and checked."""
 
-    dataset: str
-    coefficient: str
-    n_models: int
-    value: float | None = None
-    low: float | None = None
-    high: float | None = None
-    reason: str = ""
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     _KNOWN = ("dataset", "coefficient", "n_models", "reason", "value", "low", "high")
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "dataset": self.dataset,
-            "coefficient": self.coefficient,
-            "n_models": self.n_models,
-        }
-        if _present(self.keys, "reason", bool(self.reason)):
-            d["reason"] = self.reason
-        for name in ("value", "low", "high"):
-            if _present(self.keys, name, not self.reason):
-                d[name] = getattr(self, name)
-        return _ordered({**d, **self.rest}, self.keys)
+        return _written_as(self, self._KNOWN, super().to_dict())
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> CrossDatasetReference:

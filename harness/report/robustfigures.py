@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.analysis.twolevel import LeaveOneOut
 from harness.report.reading import (
     ReportFormatError,
     _bool,
@@ -40,6 +41,7 @@ from harness.report.reading import (
     _req,
     _rest,
     _str,
+    _written_as,
 )
 
 #: Where a model sits on every source: the metric's lowest or highest score.
@@ -47,21 +49,18 @@ FLOOR_CEILING = ("floor", "ceiling")
 
 
 @dataclass(frozen=True)
-class LeaveOneModelOut:
-    """The range of one coefficient over the models left out, one at a time."""
+class LeaveOneModelOut(LeaveOneOut):
+    """The range of one coefficient over the models left out, one at a time
+    (``lowest_without``: "" when every leave-out is undefined): the analysis'
+    ``twolevel.LeaveOneOut`` as report.json has it, read and checked."""
 
-    low: float | None
-    high: float | None
-    #: The model whose absence gives ``low`` ("" when every leave-out is undefined).
-    lowest_without: str
     rest: Mapping[str, Any] = field(default_factory=dict)
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     _KNOWN = ("low", "high", "lowest_without")
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"low": self.low, "high": self.high, "lowest_without": self.lowest_without}
-        return _ordered({**d, **self.rest}, self.keys)
+        return _written_as(self, self._KNOWN, super().to_dict())
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> LeaveOneModelOut:
