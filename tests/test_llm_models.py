@@ -3,7 +3,6 @@ the cache across runs, skips without a key, and a key that never reaches an arti
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -201,8 +200,6 @@ def _llm_suite(url: str) -> str:
 
 @pytest.fixture
 def llm_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
-    if importlib.util.find_spec("harness.analysis.agreement") is None:
-        pytest.skip("the report's analysis module is not there yet")
     server = LLMServer(responder=_toy_responder).start()
     monkeypatch.delenv("SYNTHBENCH_DATA_DIR", raising=False)
     monkeypatch.setenv("SYNTHBENCH_CACHE_DIR", str(pytester.path / "cache"))
