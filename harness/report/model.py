@@ -106,16 +106,25 @@ class Cases:
     rows: tuple[CaseRow, ...]
     missing: tuple[MissingCell, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def counts(self) -> dict[str, int]:
+        """Cases with a result by status, in status order (``cases.counts``)."""
         counts: dict[str, int] = {}
         for r in self.rows:
             counts[r.result.status] = counts.get(r.result.status, 0) + 1
-        rows = [r.to_dict() for r in self.rows]
+        return dict(sorted(counts.items()))
+
+    @property
+    def not_ok(self) -> tuple[CaseRow, ...]:
+        """The cases with a result that is not ``ok`` (``cases.not_ok``), in case order."""
+        return tuple(r for r in self.rows if r.result.status != "ok")
+
+    def to_dict(self) -> dict[str, Any]:
         return {
-            "counts": dict(sorted(counts.items())),
+            "counts": self.counts,
             "missing": [m.to_dict() for m in self.missing],
-            "not_ok": [r for r in rows if r["status"] != "ok"],
-            "all": rows,
+            "not_ok": [r.to_dict() for r in self.not_ok],
+            "all": [r.to_dict() for r in self.rows],
         }
 
     @classmethod

@@ -183,11 +183,3 @@ def never_reported(cases: Cases | Mapping[str, Any]) -> tuple[list[MissingCell],
     missing = (cases if isinstance(cases, Cases) else Cases.from_dict(cases)).missing
     lost = [m for m in missing if m.reason != NOT_SELECTED]
     return lost, len(missing) - len(lost)
-
-
-def status_counts(cases: Cases) -> dict[str, int]:
-    """Cases with a result by status, in status order (``report.json``'s ``cases.counts``)."""
-    counts: dict[str, int] = {}
-    for row in cases.rows:
-        counts[row.result.status] = counts.get(row.result.status, 0) + 1
-    return dict(sorted(counts.items()))

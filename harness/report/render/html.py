@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -600,12 +599,10 @@ def _case_name(key: CaseKey) -> str:
 
 def _cases(report: Report, requests: str) -> str:
     """Every case's status; ``requests`` is the line on failed LLM requests (or "")."""
-    statuses = Counter(r.result.status for r in report.cases.rows)
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    counts = ", ".join(f"{n} {s}" for s, n in report.cases.counts.items())
     rows = [
         [esc(r.result.status), nm(_case_name(r.result.key)), esc(r.result.reason)]
-        for r in report.cases.rows
-        if r.result.status != "ok"
+        for r in report.cases.not_ok
     ]
     missing = [nm(_case_name(m.key)) for m in report.cases.missing]
     out = f'<section id="cases"><h2>Cases</h2><p>{esc(counts or "none")}</p>'

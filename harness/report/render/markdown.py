@@ -13,7 +13,6 @@ Deterministic: the same report gives the same bytes, apart from the timestamp li
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -275,8 +274,7 @@ def _bootstrap(report: Report) -> list[str]:
 def _cases(report: Report) -> list[str]:
     """Counts per status, failed requests, the missing cells and the cases not ok."""
     cases = report.cases
-    status = Counter(r.result.status for r in cases.rows)
-    counts = ", ".join(f"{n} {md(s)}" for s, n in sorted(status.items()))
+    counts = ", ".join(f"{n} {md(s)}" for s, n in cases.counts.items())
     lines = [f"Cases: {counts or 'none'}."]
     if line := request_line(report):  # failed requests apart from bad answers
         lines.append(md(line[:1].upper() + line[1:]) + ".")
@@ -288,8 +286,7 @@ def _cases(report: Report) -> list[str]:
                 for k in (m.key for m in cases.missing[:20])
             )
         )
-    not_ok = [r.result for r in cases.rows if r.result.status != "ok"]
-    for r in not_ok[:20]:
+    for r in (row.result for row in cases.not_ok[:20]):
         k = r.key
         lines.append(
             f"- {md(r.status)}: {md(k.task)}-{md(k.dataset)}-{md(k.generator)}-"

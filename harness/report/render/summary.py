@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.core.textsafe import visible, visible_tree
 from harness.report.model import Report, as_report
-from harness.report.render.cells import never_reported, status_counts
+from harness.report.render.cells import never_reported
 from harness.report.render.requests import request_line
 from harness.report.render.verdict import (
     COEFFICIENT,
@@ -192,7 +192,7 @@ def which_lines(report: Report, width: int) -> list[str]:
 def _cases_line(report: Report) -> str:
     """Cases by status; cells without a result split by why: a ``-k``/``-m`` run leaves
     most cells unselected, which is not the same as a selected case that never arrived."""
-    counts = ", ".join(f"{n} {plain(s)}" for s, n in status_counts(report.cases).items())
+    counts = ", ".join(f"{n} {plain(s)}" for s, n in report.cases.counts.items())
     lost, unselected = never_reported(report.cases)
     parts = [f"cases: {counts or 'none'}"]
     if lost:

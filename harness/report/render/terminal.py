@@ -22,7 +22,6 @@ from harness.report.render.cells import (
     family_cells,
     family_preference_note,
     never_reported,
-    status_counts,
     visible_group,
     visible_report,
 )
@@ -253,7 +252,7 @@ def render_terminal(report: Report | Mapping[str, Any], width: int = 100) -> str
     report = visible_report(report)
     blocks = [_group_block(g, width) for g in report.groups]
     cases = report.cases
-    counts = ", ".join(f"{n} {s}" for s, n in status_counts(cases).items())
+    counts = ", ".join(f"{n} {s}" for s, n in cases.counts.items())
     tail = [f"cases: {counts or 'none'}"]
     if cache := _cache(report):
         tail.append(f"llm response cache: {cache[0]} hits, {cache[1]} misses")
@@ -267,7 +266,7 @@ def render_terminal(report: Report | Mapping[str, Any], width: int = 100) -> str
         for cell in missing[:10]:
             c = cell.key
             tail.append(f"  {c.task}-{c.dataset}-{c.generator}-{c.model}")
-    for row in [r for r in cases.rows if r.result.status != "ok"][:10]:
+    for row in cases.not_ok[:10]:
         r, k = row.result, row.result.key
         tail.append(
             f"  {r.status}: {k.task}-{k.dataset}-{k.generator}-{k.model}: {r.reason}"[:width]
