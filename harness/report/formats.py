@@ -123,7 +123,7 @@ class Markdown(FileFormat):
 
     def render(self, ctx: FormatContext) -> str:
 
-        return render_markdown(ctx.rendered, timestamp=ctx.timestamp)
+        return render_markdown(ctx.report_for_people, timestamp=ctx.timestamp)
 
 
 class Html(FileFormat):
@@ -131,7 +131,9 @@ class Html(FileFormat):
 
     def render(self, ctx: FormatContext) -> str:
 
-        return render_html(ctx.rendered, timestamp=ctx.timestamp, results_dir=ctx.store or ctx.out)
+        return render_html(
+            ctx.report_for_people, timestamp=ctx.timestamp, results_dir=ctx.store or ctx.out
+        )
 
 
 class Junit(FileFormat):
@@ -144,7 +146,7 @@ class Junit(FileFormat):
 
     def render(self, ctx: FormatContext) -> str:
 
-        return render_junit(ctx.rendered, timestamp=ctx.timestamp)
+        return render_junit(ctx.report_for_people, timestamp=ctx.timestamp)
 
 
 class StepSummary(Markdown):

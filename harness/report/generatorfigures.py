@@ -24,9 +24,11 @@ from harness.report.reading import (
     _each,
     _int,
     _list,
+    _names,
     _num,
     _obj,
     _ordered,
+    _present,
     _req,
     _rest,
     _str,
@@ -36,15 +38,6 @@ from harness.report.reading import (
 
 #: ``harness.analysis.whichgen.ALPHA``, copied: importing the analysis would bring numpy
 #: into every reader of a report (tests/test_report_refgen.py checks they are equal).
-
-
-def _present(keys: tuple[str, ...], key: str, default: bool) -> bool:
-    """Whether ``to_dict`` writes ``key``: as read when read, else as the producer does."""
-    return key in keys if keys else default
-
-
-def _names(x: Any, where: str) -> tuple[str, ...]:
-    return tuple(_str(v, f"{where}[{i}]") for i, v in enumerate(_list(x, where)))
 
 
 def _real(x: Any, where: str) -> float:

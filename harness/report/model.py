@@ -6,8 +6,8 @@ added, never renamed), and ``read_report`` / ``Report.from_dict`` its reader, wh
 checks the schema version and names a key that is wrong. A ``Group``
 (``harness.report.figures``) holds the typed figures of one (task, dataset).
 The run's metadata and whole-run sections are typed in ``harness.report.sections``.
-Renderers still take the JSON form (``to_dict``), so a report can be re-rendered
-from a stored file.
+Renderers read it by attribute too; they also take its JSON form (``as_report``), so
+a stored report.json renders again.
 """
 
 from __future__ import annotations

@@ -79,6 +79,17 @@ def _list(x: Any, where: str) -> list[Any]:
     return x
 
 
+def _names(x: Any, where: str) -> tuple[str, ...]:
+    """A JSON list of strings."""
+    return tuple(_str(v, f"{where}[{i}]") for i, v in enumerate(_list(x, where)))
+
+
+def _present(keys: tuple[str, ...], key: str, default: bool) -> bool:
+    """Whether ``to_dict`` writes an optional ``key``: as read when read, else as the
+    producer does (``default``)."""
+    return key in keys if keys else default
+
+
 def _maybe(
     d: Mapping[str, Any], key: str, where: str, read: Callable[[Any, str], T]
 ) -> T | None:

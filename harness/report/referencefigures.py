@@ -27,16 +27,12 @@ from harness.report.reading import (
     _num,
     _obj,
     _ordered,
+    _present,
     _req,
     _rest,
     _str,
     _written_as,
 )
-
-
-def _present(keys: tuple[str, ...], key: str, default: bool) -> bool:
-    """Whether ``to_dict`` writes ``key``: as read when read, else as the producer does."""
-    return key in keys if keys else default
 
 
 def _opt_int(d: Mapping[str, Any], key: str, where: str) -> int | None:

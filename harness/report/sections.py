@@ -24,9 +24,12 @@ from typing import Any
 from harness.report.generatorfigures import GeneratorsSection
 from harness.report.reading import (
     ReportFormatError,
+    _bool,
     _each,
     _int,
     _list,
+    _maybe,
+    _names,
     _num,
     _obj,
     _ordered,
@@ -50,22 +53,7 @@ __all__ = [
 ]
 
 
-def _opt(x: Any, where: str, read: Any) -> Any:
-    """``read(x)``, or None for an absent or null key."""
-    return None if x is None else read(x, where)
-
-
-def _strs_list(x: Any, where: str) -> tuple[str, ...]:
-    return tuple(_str(s, f"{where}[{i}]") for i, s in enumerate(_list(x, where)))
-
-
-def _bool(x: Any, where: str) -> bool:
-    if not isinstance(x, bool):
-        raise ReportFormatError(f"{where}: expected true or false, got {x!r}")
-    return x
-
-
-def _present(d: dict[str, Any], name: str, value: Any, keys: tuple[str, ...]) -> None:
+def _put_optional(d: dict[str, Any], name: str, value: Any, keys: tuple[str, ...]) -> None:
     """Write an optional key when it was read (null included) or has a value: a read
     part is written back with exactly its keys, a built one with those it has."""
     if name in keys or value is not None:
@@ -160,11 +148,11 @@ class QualitySummary(_NamedFigures):
     @classmethod
     def from_dict(cls, d: Any, where: str) -> QualitySummary:
         d = _obj(d, where)
+        figures: dict[str, Any] = {
+            k: _maybe(d, k, where, _int if k in cls._COUNTS else _num) for k in cls._KNOWN
+        }
         return cls(
-            **{
-                k: _opt(d.get(k), f"{where}.{k}", _int if k in cls._COUNTS else _num)
-                for k in cls._KNOWN
-            },
+            **figures,
             rest=_rest(d, cls._KNOWN),
             keys=tuple(d),
         )
@@ -276,7 +264,7 @@ class BootstrapSection:
             if name in ("resamples", "level", "seed"):
                 d[name] = value
             else:
-                _present(d, name, value, self.keys)
+                _put_optional(d, name, value, self.keys)
         return _ordered({**d, **self.rest}, self.keys)
 
     @classmethod
@@ -293,16 +281,13 @@ class BootstrapSection:
             resamples=_int(_req(d, "resamples", where), f"{where}.resamples"),
             level=level,
             seed=_int(_req(d, "seed", where), f"{where}.seed"),
-            method=_opt(d.get("method"), f"{where}.method", _str),
-            methods=_opt(d.get("methods"), f"{where}.methods",
-                         lambda x, w: _each(x, w, method)),
-            described=_opt(d.get("described"), f"{where}.described",
-                           lambda x, w: _each(x, w, _str)),
-            scheme=_opt(d.get("scheme"), f"{where}.scheme", _int),
-            paired=_opt(d.get("paired"), f"{where}.paired", _bool),
-            permutations=_opt(d.get("permutations"), f"{where}.permutations", _int),
-            reference_repeats=_opt(
-                d.get("reference_repeats"), f"{where}.reference_repeats", _int
+            method=_maybe(d, "method", where, _str),
+            methods=_maybe(d, "methods", where, lambda x, w: _each(x, w, method)),
+            described=_maybe(d, "described", where, lambda x, w: _each(x, w, _str)),
+            scheme=_maybe(d, "scheme", where, _int),
+            paired=_maybe(d, "paired", where, _bool),
+            permutations=_maybe(d, "permutations", where, _int),
+            reference_repeats=_maybe(d, "reference_repeats", where, _int
             ),
             rest=_rest(d, cls._KNOWN),
             keys=tuple(d),
@@ -435,7 +420,7 @@ class RecordedSettings:
             value = getattr(self, name)
             if isinstance(value, tuple):
                 value = [dict(v) if isinstance(v, Mapping) else v for v in value]
-            _present(d, name, value, self.keys)
+            _put_optional(d, name, value, self.keys)
         return _ordered({**d, **self.rest}, self.keys)
 
     @classmethod
@@ -446,15 +431,15 @@ class RecordedSettings:
             return tuple(_obj(g, f"{w}[{i}]") for i, g in enumerate(_list(x, w)))
 
         return cls(
-            resamples=_opt(d.get("resamples"), f"{where}.resamples", _int),
-            level=_opt(d.get("level"), f"{where}.level", _num),
-            seed=_opt(d.get("seed"), f"{where}.seed", _int),
-            gates=_opt(d.get("gates"), f"{where}.gates", gates),
-            gates_from=_opt(d.get("gates_from"), f"{where}.gates_from", _str),
-            gate_options=_opt(d.get("gate_options"), f"{where}.gate_options", _strs_list),
-            compare=_opt(d.get("compare"), f"{where}.compare", _str),
-            formats=_opt(d.get("formats"), f"{where}.formats", _strs_list),
-            junit_xml=_opt(d.get("junit_xml"), f"{where}.junit_xml", _str),
+            resamples=_maybe(d, "resamples", where, _int),
+            level=_maybe(d, "level", where, _num),
+            seed=_maybe(d, "seed", where, _int),
+            gates=_maybe(d, "gates", where, gates),
+            gates_from=_maybe(d, "gates_from", where, _str),
+            gate_options=_maybe(d, "gate_options", where, _names),
+            compare=_maybe(d, "compare", where, _str),
+            formats=_maybe(d, "formats", where, _names),
+            junit_xml=_maybe(d, "junit_xml", where, _str),
             rest=_rest(d, cls._KNOWN),
             keys=tuple(d),
         )
@@ -484,10 +469,10 @@ class RunSection:
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {}
         for name in self._KNOWN[:6]:
-            _present(d, name, getattr(self, name), self.keys)
-        _present(d, "inputs", None if self.inputs is None else list(self.inputs), self.keys)
+            _put_optional(d, name, getattr(self, name), self.keys)
+        _put_optional(d, "inputs", None if self.inputs is None else list(self.inputs), self.keys)
         settings = self.report_settings
-        _present(d, "report_settings", None if settings is None else settings.to_dict(),
+        _put_optional(d, "report_settings", None if settings is None else settings.to_dict(),
                  self.keys)
         return _ordered({**d, **self.rest}, self.keys)
 
@@ -495,15 +480,14 @@ class RunSection:
     def from_dict(cls, d: Any, where: str) -> RunSection:
         d = _obj(d, where)
         return cls(
-            suite=_opt(d.get("suite"), f"{where}.suite", _str),
-            results_dir=_opt(d.get("results_dir"), f"{where}.results_dir", _str),
-            duration_s=_opt(d.get("duration_s"), f"{where}.duration_s", _num),
-            data_dir=_opt(d.get("data_dir"), f"{where}.data_dir", _str),
-            max_examples=_opt(d.get("max_examples"), f"{where}.max_examples", _int),
-            seed=_opt(d.get("seed"), f"{where}.seed", _int),
-            inputs=_opt(d.get("inputs"), f"{where}.inputs", _strs_list),
-            report_settings=_opt(d.get("report_settings"), f"{where}.report_settings",
-                                 RecordedSettings.from_dict),
+            suite=_maybe(d, "suite", where, _str),
+            results_dir=_maybe(d, "results_dir", where, _str),
+            duration_s=_maybe(d, "duration_s", where, _num),
+            data_dir=_maybe(d, "data_dir", where, _str),
+            max_examples=_maybe(d, "max_examples", where, _int),
+            seed=_maybe(d, "seed", where, _int),
+            inputs=_maybe(d, "inputs", where, _names),
+            report_settings=_maybe(d, "report_settings", where, RecordedSettings.from_dict),
             rest=_rest(d, cls._KNOWN),
             keys=tuple(d),
         )
@@ -530,14 +514,14 @@ class BaselineSection:
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {}
         for name in self._KNOWN:
-            _present(d, name, getattr(self, name), self.keys)
+            _put_optional(d, name, getattr(self, name), self.keys)
         return _ordered({**d, **self.rest}, self.keys)
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> BaselineSection:
         d = _obj(d, where)
         def text(k: str) -> str | None:
-            text: str | None = _opt(d.get(k), f"{where}.{k}", _str)
+            text: str | None = _maybe(d, k, where, _str)
             return text
 
         return cls(

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.core.textsafe import isolate, visible_tree
+from harness.core.textsafe import isolate
 from harness.report.figures import Group, Interval, as_group
 from harness.report.model import Report, as_report
 from harness.report.render.cells import (
@@ -26,6 +26,7 @@ from harness.report.render.cells import (
     family_cells,
     family_preference_note,
     score_cells,
+    visible_report,
     with_ci,
 )
 from harness.report.render.requests import request_line
@@ -299,8 +300,7 @@ def render_markdown(report: Report | Mapping[str, Any], timestamp: str = "") -> 
     """The whole Markdown report."""
     # Every string made visible once, before anything reads it: a field left
     # unescaped below still shows no control character.
-    doc = report.to_dict() if isinstance(report, Report) else report
-    shown = as_report(visible_tree(doc))
+    shown = visible_report(report)
     lines = ["# synthbench report", ""]
     if timestamp:
         lines += [f"_generated {md(timestamp)}_", ""]

@@ -17,9 +17,9 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.core.textsafe import visible, visible_tree
-from harness.report.model import Report, as_report
-from harness.report.render.cells import never_reported
+from harness.core.textsafe import visible
+from harness.report.model import Report
+from harness.report.render.cells import never_reported, visible_report
 from harness.report.render.requests import request_line
 from harness.report.render.verdict import (
     COEFFICIENT,
@@ -205,8 +205,7 @@ def _cases_line(report: Report) -> str:
 def render_summary(report: Report | Mapping[str, Any], width: int = 100) -> str:
     """The one-screen summary; the caller adds the paths of the report files."""
     # Every string visible first, fields ``plain`` does not reach (answer, status) too.
-    tree = visible_tree(report.to_dict() if isinstance(report, Report) else report)
-    shown = as_report(tree)
+    shown = visible_report(report)
     cards = build_cards(shown)
     blocks = ["\n".join(card_lines(c, width)) for c in cards]
     unmeasured = [c for c in cards if not c.bias]
